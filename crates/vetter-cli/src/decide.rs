@@ -1,0 +1,131 @@
+//! `vetter decide ADDON ACTION …`: makes a decision on the version under review, signs it,
+//! records it in the outbox, then tries to send it.
+//!
+//! The decision is on disk, signed, before the network is touched: with the server down it
+//! waits in the outbox, and `vetter sync` or `vetter outbox push` sends it later.
+
+use std::path::Path;
+
+use anyhow::Context;
+use clap::Args;
+use vetter_core::credentials::{KeyringStore, load_signing_key};
+use vetter_core::decision::{Action, Decision, DecisionInput, LineComment};
+use vetter_core::outbox::{Outbox, OutboxState};
+
+use crate::display::printable;
+use crate::outbox::{api_credentials, describe_push, note, server};
+
+/// `vetter decide` arguments.
+#[derive(Args)]
+pub struct DecideArgs {
+    /// The add-on: server id, slug or guid.
+    addon: String,
+    /// What to do (AMO's names): public, reject, reject_multiple_versions, approve_content,
+    /// confirm_auto_approved, reply, comment, request_admin_review, disable_addon,
+    /// enable_addon, clear_needs_human_review, set_needs_human_review.
+    #[arg(value_parser = parse_action)]
+    action: Action,
+    /// The version id, when the add-on has several versions under review.
+    #[arg(long)]
+    version_id: Option<i64>,
+    /// A policy reason (repeatable; required to reject or disable).
+    #[arg(long = "reason")]
+    reasons: Vec<String>,
+    /// The text for the developer (or the private comment).
+    #[arg(long)]
+    comments: Option<String>,
+    /// Version ids for reject_multiple_versions or the needs-human-review actions, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    versions: Vec<i64>,
+    /// Delay a multi-version rejection by this many days (at least 1).
+    #[arg(long)]
+    delay_days: Option<u32>,
+    /// A line comment as PATH:LINE:SHA256:TEXT (repeatable).
+    #[arg(long = "line-comment", value_parser = parse_line_comment)]
+    line_comments: Vec<LineComment>,
+    /// Only record the decision; send it with the next `vetter sync` or `vetter outbox push`.
+    #[arg(long)]
+    offline: bool,
+}
+
+fn parse_action(name: &str) -> Result<Action, String> {
+    Action::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
+        format!("unknown action {name:?}; one of: {}", names.join(", "))
+    })
+}
+
+fn parse_line_comment(text: &str) -> Result<LineComment, String> {
+    let mut parts = text.splitn(4, ':');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(path), Some(line), Some(sha), Some(comment)) => Ok(LineComment {
+            path: path.to_owned(),
+            line: line
+                .parse()
+                .map_err(|_| format!("line {line:?} is not a number"))?,
+            file_sha256: sha.to_ascii_lowercase(),
+            text: comment.to_owned(),
+        }),
+        _ => Err("expected PATH:LINE:SHA256:TEXT".to_owned()),
+    }
+}
+
+/// Runs `vetter decide`.
+pub fn run(data_dir: &Path, args: &DecideArgs, json: bool) -> anyhow::Result<()> {
+    let server = server(data_dir)?;
+    let outbox = Outbox::open(data_dir)?;
+    let (addon, version) = outbox.review_target(&args.addon, args.version_id)?;
+    let credentials = api_credentials(&server)?;
+    let input = DecisionInput {
+        versions: args.versions.clone(),
+        reasons: args.reasons.clone(),
+        comments: args.comments.clone().unwrap_or_default(),
+        line_comments: args.line_comments.clone(),
+        delayed_rejection_days: args.delay_days,
+    };
+    // Refused here, naming the field, before anything is signed or stored.
+    let decision = Decision::new(credentials.key(), addon, version, args.action, input)?;
+    let key = load_signing_key(&KeyringStore, &server)
+        .context("the signing key is in the OS keyring, where `vetter login` put it")?;
+    let recorded = outbox.record(&server, &decision, &key)?;
+    if !json {
+        println!(
+            "recorded {} {} on {} {} (file sha256 {}), signed by key {}",
+            decision.action,
+            decision.id,
+            printable(&decision.addon.guid),
+            printable(&decision.version.version),
+            decision.version.file_sha256,
+            recorded.kid
+        );
+    }
+    if !args.offline {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let summary = runtime.block_on(outbox.push(&server, &credentials))?;
+        if !json {
+            println!("{}", describe_push(&summary));
+        }
+    }
+    let entry = outbox.entry(&decision.id)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&entry)?);
+    } else {
+        match entry.state {
+            OutboxState::Accepted => println!("{}: accepted by {server}", decision.id),
+            OutboxState::Pending | OutboxState::Sending => println!(
+                "{}: waiting in the outbox; `vetter sync` or `vetter outbox push` sends it",
+                decision.id
+            ),
+            OutboxState::Conflict | OutboxState::Rejected => {}
+        }
+    }
+    match entry.state {
+        OutboxState::Conflict => {
+            anyhow::bail!("{} ended in conflict: {}", decision.id, note(&entry))
+        }
+        OutboxState::Rejected => anyhow::bail!("{} was rejected: {}", decision.id, note(&entry)),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,53 @@
+//! Small formatting helpers shared by the human output of several commands.
+
+/// Sizes as a reviewer reads them: bytes below 1 KiB, else KiB/MiB/GiB with one decimal.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 3] = ["KiB", "MiB", "GiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// An add-on-controlled string made safe for a terminal: control characters (which could move
+/// the cursor or rewrite earlier lines through escape sequences) are shown escaped.
+pub fn printable(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_owned();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_pick_the_largest_whole_unit() {
+        assert_eq!(human_bytes(0), "0 B");
+        assert_eq!(human_bytes(1023), "1023 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(9_500_000), "9.1 MiB");
+        assert_eq!(human_bytes(5 << 40), "5120.0 GiB");
+    }
+
+    #[test]
+    fn escape_sequences_are_neutralised() {
+        assert_eq!(printable("uBlock Origin"), "uBlock Origin");
+        assert_eq!(printable("a\u{1b}[2Jb\n"), "a\\u{1b}[2Jb\\n");
+    }
+}

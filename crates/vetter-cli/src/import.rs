@@ -1,0 +1,129 @@
+//! `vetter import FILE...`: brings XPIs into the cache, one transaction per file.
+//!
+//! A refused file does not stop the batch: each file is its own all-or-nothing import, so the
+//! good ones are worth keeping and a reviewer importing a folder learns about every bad archive
+//! in one run. The exit status is 1 if any file was refused, and each refusal is one line on
+//! stderr naming the file and the rule.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::bail;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::json;
+use vetter_core::archive::Limits;
+use vetter_core::store::{ImportProgress, ImportSummary, Store};
+
+use crate::display::{human_bytes, printable};
+
+/// Imports below this many uncompressed bytes finish too fast for a bar to help.
+const BAR_THRESHOLD: u64 = 8 * 1024 * 1024;
+
+/// Arguments of `vetter import`.
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    /// XPI or zip files to import.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// Runs `vetter import`.
+pub fn run(data_dir: &Path, args: &ImportArgs, json_output: bool) -> anyhow::Result<()> {
+    let mut store = Store::open(data_dir)?;
+    let limits = Limits::default();
+    let mut report = Vec::new();
+    let mut refused = Vec::new();
+    for path in &args.files {
+        let mut bar: Option<ProgressBar> = None;
+        let result = store.import_file(path, &limits, &mut |p| progress(&mut bar, path, p));
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        match result {
+            Ok(summary) => {
+                if !json_output {
+                    println!("{}", describe(&summary));
+                }
+                report.push(json!({ "file": path, "imported": summary }));
+            }
+            Err(err) => {
+                // One file alone reports through the normal error path (a single line); in a
+                // batch each refusal is printed as it happens and the total ends the run.
+                if args.files.len() > 1 {
+                    eprintln!("vetter: {err}");
+                }
+                report.push(json!({ "file": path, "error": err.to_string() }));
+                refused.push(err);
+            }
+        }
+    }
+    if json_output {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    match refused.len() {
+        0 => Ok(()),
+        1 if args.files.len() == 1 => Err(refused.remove(0).into()),
+        n => bail!("{n} of {} files were not imported", args.files.len()),
+    }
+}
+
+/// Shows a byte-based bar on a terminal's stderr for imports big enough to wait on.
+fn progress(bar: &mut Option<ProgressBar>, path: &Path, event: ImportProgress) {
+    match event {
+        ImportProgress::Started { bytes, .. } if bytes >= BAR_THRESHOLD => {
+            let target = if std::io::stderr().is_terminal() {
+                ProgressDrawTarget::stderr()
+            } else {
+                ProgressDrawTarget::hidden()
+            };
+            let b = ProgressBar::with_draw_target(Some(bytes), target);
+            if let Ok(style) =
+                ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})")
+            {
+                b.set_style(style.progress_chars("=> "));
+            }
+            b.set_message(
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            );
+            *bar = Some(b);
+        }
+        ImportProgress::Stored { bytes_done, .. } => {
+            if let Some(b) = bar {
+                b.set_position(bytes_done);
+            }
+        }
+        ImportProgress::Committing => {
+            if let Some(b) = bar {
+                b.set_message("committing");
+            }
+        }
+        ImportProgress::Started { .. } => {}
+    }
+}
+
+/// One human line per imported file.
+fn describe(s: &ImportSummary) -> String {
+    if s.already_present {
+        return format!(
+            "{}: already cached as version {} ({} {}), nothing added",
+            printable(&s.source_name),
+            s.version_id,
+            printable(&s.guid),
+            printable(&s.version)
+        );
+    }
+    format!(
+        "{}: imported {} {} as version {}: {} files ({}), {} new blobs ({} deltas), {} added",
+        printable(&s.source_name),
+        printable(&s.guid),
+        printable(&s.version),
+        s.version_id,
+        s.files,
+        human_bytes(s.raw_bytes),
+        s.new_blobs,
+        s.delta_blobs,
+        human_bytes(s.bytes_added),
+    )
+}

@@ -1,0 +1,34 @@
+//! `vetter logout`: removes every secret Vetter keeps for the server from the OS keyring.
+
+use std::path::Path;
+
+use clap::Args;
+use vetter_core::credentials::{KeyringStore, logout};
+
+/// `vetter logout` arguments.
+#[derive(Args)]
+pub struct LogoutArgs {
+    /// The server to log out of (default: the one `vetter login` remembered).
+    #[arg(long)]
+    server: Option<String>,
+}
+
+/// Runs `vetter logout`.
+pub fn run(data_dir: &Path, args: &LogoutArgs, json: bool) -> anyhow::Result<()> {
+    let server = match &args.server {
+        Some(s) => s.trim_end_matches('/').to_owned(),
+        None => crate::outbox::server(data_dir)?,
+    };
+    let removed = logout(&KeyringStore, &server)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"server": server, "removed_secrets": removed})
+        );
+    } else if removed == 0 {
+        println!("no secrets were stored for {server}");
+    } else {
+        println!("removed {removed} secrets for {server} from the OS keyring");
+    }
+    Ok(())
+}

@@ -1,0 +1,35 @@
+//! `vetter report`: the audit report of a version pair, as HTML and Markdown files.
+
+use std::path::{Path, PathBuf};
+
+use vetter_core::report::{build_report, write_report};
+use vetter_core::store::Store;
+
+/// Arguments of `vetter report`.
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// The older version's id.
+    pub old: i64,
+    /// The newer version's id.
+    pub new: i64,
+    /// Folder to write report.html and report.md into.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Runs `vetter report`.
+pub fn run(data_dir: &Path, args: &ReportArgs, json: bool) -> anyhow::Result<()> {
+    let store = Store::open(data_dir)?;
+    let report = build_report(&store, args.old, args.new, Vec::new())?;
+    let (html, md) = write_report(&report, &args.out)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "html": html, "markdown": md, "report": report })
+        );
+    } else {
+        println!("wrote {}", html.display());
+        println!("wrote {}", md.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,536 @@
+//! Importing one XPI as one transaction.
+//!
+//! The archive is read and validated entirely in memory first, so a refused archive writes
+//! nothing. Then one `BEGIN IMMEDIATE` transaction inserts the add-on, the version, its files and
+//! every blob not already stored; SQLite's WAL makes the commit the single point at which the
+//! version becomes visible, so a crash or kill before it leaves no trace and one after it leaves
+//! the whole version.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::similar::{self, SimilarIndex};
+use super::{
+    FileCategory, MAX_BLOB_SIZE, MAX_DELTA_DEPTH, MAX_READ_FRAMES, Store, StoreError,
+    VersionConflict, base_closure, blob_id, blob_meta, codec, read_blob_id, sha256_hex,
+};
+use crate::archive::{ArchiveEntry, Limits, read_archive};
+use crate::manifest::{Manifest, parse_manifest};
+
+/// Where an import is, reported to a progress callback (and as events to the UI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "stage", rename_all = "snake_case")]
+#[ts(export)]
+pub enum ImportProgress {
+    /// The archive passed validation; `files` entries with `bytes` uncompressed bytes follow.
+    Started {
+        /// Entries to store.
+        #[ts(type = "number")]
+        files: u64,
+        /// Their total uncompressed size.
+        #[ts(type = "number")]
+        bytes: u64,
+    },
+    /// One more entry is stored.
+    Stored {
+        /// Entries stored so far.
+        #[ts(type = "number")]
+        files_done: u64,
+        /// Uncompressed bytes of those entries.
+        #[ts(type = "number")]
+        bytes_done: u64,
+    },
+    /// Every entry is written; the transaction is committing.
+    Committing,
+}
+
+/// What one import did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ImportSummary {
+    /// The name the XPI was imported under.
+    pub source_name: String,
+    /// The cache's id for the version (the existing one when `already_present`).
+    #[ts(type = "number")]
+    pub version_id: i64,
+    /// The add-on identity (see [`identity_for`]).
+    pub guid: String,
+    /// The add-on name from the manifest.
+    pub name: String,
+    /// The version string from the manifest.
+    pub version: String,
+    /// Files in the version.
+    #[ts(type = "number")]
+    pub files: u64,
+    /// Blobs this import stored (whole or delta); files whose bytes were already cached add none.
+    #[ts(type = "number")]
+    pub new_blobs: u64,
+    /// How many of `new_blobs` are deltas against a previous version's blob.
+    #[ts(type = "number")]
+    pub delta_blobs: u64,
+    /// Uncompressed size of the version's files.
+    #[ts(type = "number")]
+    pub raw_bytes: u64,
+    /// Compressed bytes the new blobs added to the database (row overhead not counted).
+    #[ts(type = "number")]
+    pub bytes_added: u64,
+    /// The same XPI (by sha256) was already cached, so nothing was written.
+    pub already_present: bool,
+}
+
+/// The identity under which an add-on's versions are grouped: the gecko id when the manifest
+/// has one (`browser_specific_settings.gecko.id` or `applications.gecko.id`), else `noid:` and
+/// the manifest's `name`. Without a gecko id Firefox gives each install a random id, so the
+/// name is the only thing stable across uploads; two different add-ons with the same name and no
+/// id share an identity, which costs only delta efficiency, never correctness.
+pub fn identity_for(manifest: &Manifest) -> (String, bool) {
+    match manifest.guid.as_deref().map(str::trim) {
+        Some(guid) if !guid.is_empty() => (guid.to_owned(), true),
+        _ => (format!("noid:{}", manifest.name.trim()), false),
+    }
+}
+
+impl Store {
+    /// Imports one XPI's bytes under `source_name` (its file name, shown in lists and errors).
+    ///
+    /// Refusals from the archive reader or the manifest parser come back wrapped with the source
+    /// name; nothing is written unless the whole version is. Importing bytes already cached is a
+    /// no-op whose summary has `already_present` set.
+    pub fn import_archive(
+        &mut self,
+        source_name: &str,
+        xpi_bytes: &[u8],
+        limits: &Limits,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<ImportSummary, StoreError> {
+        let xpi_sha256 = sha256_hex(xpi_bytes);
+        if let Some(summary) = existing_summary(&self.conn, source_name, &xpi_sha256)? {
+            return Ok(summary);
+        }
+        let archive = read_archive(xpi_bytes, limits).map_err(|error| StoreError::Archive {
+            source_name: source_name.to_owned(),
+            error: Box::new(error),
+        })?;
+        let manifest_bytes = archive
+            .entries
+            .iter()
+            .find(|e| e.path == "manifest.json")
+            .map(|e| e.data.as_slice())
+            .ok_or_else(|| StoreError::MissingManifest {
+                source_name: source_name.to_owned(),
+            })?;
+        let manifest = parse_manifest(manifest_bytes).map_err(|error| StoreError::Manifest {
+            source_name: source_name.to_owned(),
+            error: Box::new(error),
+        })?;
+        for entry in &archive.entries {
+            let size = entry.data.len() as u64;
+            if size > MAX_BLOB_SIZE {
+                return Err(StoreError::EntryTooLarge {
+                    source_name: source_name.to_owned(),
+                    path: entry.path.clone(),
+                    size,
+                    limit: MAX_BLOB_SIZE,
+                });
+            }
+        }
+        let manifest_json =
+            serde_json::to_string(&manifest).map_err(|e| StoreError::CorruptRow {
+                table: "versions",
+                key: source_name.to_owned(),
+                reason: format!("manifest does not serialize: {e}"),
+            })?;
+        let (guid, has_gecko_id) = identity_for(&manifest);
+        let raw_total: u64 = archive.entries.iter().map(|e| e.data.len() as u64).sum();
+        progress(ImportProgress::Started {
+            files: archive.entries.len() as u64,
+            bytes: raw_total,
+        });
+
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO addons (guid, has_gecko_id, name) VALUES (?1, ?2, ?3)
+             ON CONFLICT (guid) DO UPDATE SET name = excluded.name",
+            params![guid, has_gecko_id, manifest.name],
+        )?;
+        let addon_id: i64 =
+            tx.query_row("SELECT id FROM addons WHERE guid = ?1", [&guid], |r| {
+                r.get(0)
+            })?;
+        let clash: Option<(String, String)> = tx
+            .query_row(
+                "SELECT source_name, xpi_sha256 FROM versions WHERE addon_id = ?1 AND version = ?2",
+                params![addon_id, manifest.version],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((existing_source, existing_sha256)) = clash {
+            return Err(StoreError::VersionConflict(Box::new(VersionConflict {
+                source_name: source_name.to_owned(),
+                guid,
+                version: manifest.version.clone(),
+                existing_source,
+                existing_sha256,
+            })));
+        }
+        let previous: Option<i64> = tx.query_row(
+            "SELECT max(id) FROM versions WHERE addon_id = ?1",
+            [addon_id],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO versions (addon_id, version, name, source_name, xpi_sha256, xpi_size,
+                                   imported_at, manifest_version, manifest)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?7, ?8)",
+            params![
+                addon_id,
+                manifest.version,
+                manifest.name,
+                source_name,
+                xpi_sha256,
+                xpi_bytes.len() as i64,
+                i64::from(manifest.manifest_version),
+                manifest_json,
+            ],
+        )?;
+        let version_id = tx.last_insert_rowid();
+
+        let mut summary = ImportSummary {
+            source_name: source_name.to_owned(),
+            version_id,
+            guid,
+            name: manifest.name.clone(),
+            version: manifest.version.clone(),
+            files: archive.entries.len() as u64,
+            new_blobs: 0,
+            delta_blobs: 0,
+            raw_bytes: raw_total,
+            bytes_added: 0,
+            already_present: false,
+        };
+        let mut finder = BaseFinder {
+            previous_version: previous,
+            previous: None,
+            current: SimilarIndex::default(),
+        };
+        let mut bytes_done = 0u64;
+        // Shallower paths first: a second build of the same code usually sits deeper
+        // (`legacy/build/x.js` beside `build/x.js`), and a sibling base must be stored first.
+        let mut order: Vec<&ArchiveEntry> = archive.entries.iter().collect();
+        order.sort_by_key(|e| (e.path.matches('/').count(), e.path.as_str()));
+        for (done, entry) in order.into_iter().enumerate() {
+            let sha256 = sha256_hex(&entry.data);
+            let existing = blob_id(&tx, &sha256)?;
+            let blob = match existing {
+                Some(id) => id,
+                None => {
+                    let stored = store_blob(
+                        &tx,
+                        source_name,
+                        &mut finder,
+                        &entry.path,
+                        &sha256,
+                        &entry.data,
+                    )?;
+                    summary.new_blobs += 1;
+                    summary.delta_blobs += u64::from(stored.is_delta);
+                    summary.bytes_added += stored.bytes;
+                    stored.id
+                }
+            };
+            tx.execute(
+                "INSERT INTO paths (path) VALUES (?1) ON CONFLICT (path) DO NOTHING",
+                [&entry.path],
+            )?;
+            tx.execute(
+                "INSERT INTO entries (version_id, path_id, blob_id, category)
+                 VALUES (?1, (SELECT id FROM paths WHERE path = ?2), ?3, ?4)",
+                params![
+                    version_id,
+                    entry.path,
+                    blob,
+                    FileCategory::classify(&entry.path, &entry.data).code(),
+                ],
+            )?;
+            bytes_done += entry.data.len() as u64;
+            progress(ImportProgress::Stored {
+                files_done: done as u64 + 1,
+                bytes_done,
+            });
+        }
+        progress(ImportProgress::Committing);
+        tx.commit()?;
+        Ok(summary)
+    }
+
+    /// Reads an XPI from disk (refusing files over `limits.max_archive_size` unread) and imports
+    /// it under its file name.
+    pub fn import_file(
+        &mut self,
+        path: &Path,
+        limits: &Limits,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<ImportSummary, StoreError> {
+        let read_err = |error| StoreError::ReadSource {
+            path: path.to_owned(),
+            error,
+        };
+        let size = std::fs::metadata(path).map_err(read_err)?.len();
+        // Checked before reading so a huge file is refused without being loaded.
+        let limit = limits.max_archive_size;
+        if size > limit {
+            return Err(StoreError::SourceTooLarge {
+                path: path.to_owned(),
+                size,
+                limit,
+            });
+        }
+        let bytes = std::fs::read(path).map_err(read_err)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string());
+        self.import_archive(&name, &bytes, limits, progress)
+    }
+}
+
+/// The summary of an XPI already cached by sha256, reported as a no-op.
+fn existing_summary(
+    conn: &Connection,
+    source_name: &str,
+    xpi_sha256: &str,
+) -> Result<Option<ImportSummary>, StoreError> {
+    let id: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM versions WHERE xpi_sha256 = ?1",
+            [xpi_sha256],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(id) = id else { return Ok(None) };
+    let info = super::version_by_id(conn, id)?;
+    Ok(Some(ImportSummary {
+        source_name: source_name.to_owned(),
+        version_id: id,
+        guid: info.guid,
+        name: info.name,
+        version: info.version,
+        files: info.files,
+        new_blobs: 0,
+        delta_blobs: 0,
+        raw_bytes: info.total_size,
+        bytes_added: 0,
+        already_present: true,
+    }))
+}
+
+/// How one new blob was stored.
+struct Stored {
+    id: i64,
+    is_delta: bool,
+    bytes: u64,
+}
+
+/// Delta-base lookups shared by the entries of one import.
+struct BaseFinder {
+    /// The add-on's previous version, whose files are the first choice of base.
+    previous_version: Option<i64>,
+    /// Fingerprints of the previous version's files, built on the first new path.
+    previous: Option<SimilarIndex>,
+    /// Fingerprints of the blobs this import stored so far: second bases.
+    current: SimilarIndex,
+}
+
+/// A base picked for a delta, with its depth.
+struct Base {
+    id: i64,
+    depth: u32,
+}
+
+/// How deep a sibling may be. Without a previous-version base (a first import, or a new path)
+/// only whole blobs qualify, so that the next version's delta against this blob still has room
+/// for depth; with one, any sibling that keeps the delta within [`MAX_DELTA_DEPTH`].
+fn sibling_depth_limit(bases: &[Base]) -> u32 {
+    if bases.is_empty() { 1 } else { MAX_DELTA_DEPTH }
+}
+
+/// Stores `data` as a delta when that is smaller, else as a whole frame.
+///
+/// The first base is the same path's blob in the previous version or, for a path new in this
+/// version, the previous version's most similar file. A second base is added when a blob stored
+/// earlier in this import covers much of what the first lacks: release builds ship the same
+/// change several times (`build/` and `legacy/build/`), and the second copy then costs little.
+fn store_blob(
+    conn: &Connection,
+    source_name: &str,
+    finder: &mut BaseFinder,
+    path: &str,
+    sha256: &str,
+    data: &[u8],
+) -> Result<Stored, StoreError> {
+    let compress_err = |e: codec::CodecError| StoreError::Compress {
+        source_name: source_name.to_owned(),
+        path: path.to_owned(),
+        reason: e.0,
+    };
+    let samples = if data.len() >= similar::MIN_SIMILAR_SIZE {
+        similar::fingerprint(data)
+    } else {
+        Vec::new()
+    };
+    let mut candidate = None;
+    if let Some(previous_version) = finder.previous_version {
+        candidate = same_path_blob(conn, previous_version, path)?;
+        if candidate.is_none() && !samples.is_empty() {
+            if finder.previous.is_none() {
+                finder.previous = Some(similar_index(conn, previous_version)?);
+            }
+            candidate = finder
+                .previous
+                .as_ref()
+                .and_then(|index| index.best(&samples, similar::MIN_COVERAGE_PERCENT, None));
+        }
+    }
+    let first = match candidate {
+        Some(id) => shallow_base(conn, id)?,
+        None => None,
+    };
+    let mut prefix = Vec::new();
+    let mut bases: Vec<Base> = Vec::new();
+    if let Some(first) = first {
+        prefix = read_blob_id(conn, first.id)?;
+        bases.push(first);
+    }
+    if !samples.is_empty() {
+        let known = similar::fingerprint(&prefix);
+        let rest = similar::novel(&samples, &known);
+        let exclude = bases.first().map(|b| b.id);
+        let sibling = (rest.len() >= similar::MIN_NOVEL_SAMPLES)
+            .then(|| {
+                finder
+                    .current
+                    .best(&rest, similar::MIN_SIBLING_PERCENT, exclude)
+            })
+            .flatten();
+        if let Some(sibling) = sibling
+            && let Some(meta) = blob_meta(conn, sibling)?
+            && meta.depth < sibling_depth_limit(&bases)
+        {
+            let mut all: Vec<i64> = bases.iter().map(|b| b.id).collect();
+            all.push(sibling);
+            // The new blob's own frame plus its bases' must stay within the limit.
+            if (base_closure(conn, &all)?.len() as u32) < MAX_READ_FRAMES {
+                prefix.extend_from_slice(&read_blob_id(conn, sibling)?);
+                bases.push(Base {
+                    id: sibling,
+                    depth: meta.depth,
+                });
+            }
+        }
+    }
+    let delta = if bases.is_empty() {
+        None
+    } else {
+        Some(codec::compress_delta(&prefix, data).map_err(compress_err)?)
+    };
+    let good_enough = |frame: &[u8]| frame.len() <= data.len() / codec::DELTA_GOOD_ENOUGH_DIVISOR;
+    let frame = match delta {
+        Some(frame) if good_enough(&frame) => frame,
+        other => {
+            let whole = codec::compress_whole(data).map_err(compress_err)?;
+            match other {
+                Some(frame) if frame.len() < whole.len() => frame,
+                _ => {
+                    bases.clear();
+                    whole
+                }
+            }
+        }
+    };
+    let depth = bases.iter().map(|b| b.depth + 1).max().unwrap_or(0);
+    let base_ids: Vec<i64> = bases.iter().map(|b| b.id).collect();
+    let frames = 1 + base_closure(conn, &base_ids)?.len() as u32;
+    conn.execute(
+        "INSERT INTO blobs (sha256, raw_size, base_id, base2_id, depth, frames, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            sha256,
+            data.len() as i64,
+            base_ids.first(),
+            base_ids.get(1),
+            depth,
+            frames,
+            frame
+        ],
+    )?;
+    let id = conn.last_insert_rowid();
+    finder.current.add_samples(id, samples);
+    Ok(Stored {
+        id,
+        is_delta: !bases.is_empty(),
+        bytes: frame.len() as u64,
+    })
+}
+
+/// The blob at `path` in `version_id`, if it has that path.
+fn same_path_blob(
+    conn: &Connection,
+    version_id: i64,
+    path: &str,
+) -> Result<Option<i64>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT e.blob_id FROM entries e JOIN paths p ON p.id = e.path_id
+             WHERE e.version_id = ?1 AND p.path = ?2",
+            params![version_id, path],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Fingerprints of every distinct blob of `version_id` large enough to be a base.
+fn similar_index(conn: &Connection, version_id: i64) -> Result<SimilarIndex, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT DISTINCT e.blob_id FROM entries e JOIN blobs b ON b.id = e.blob_id
+         WHERE e.version_id = ?1 AND b.raw_size >= ?2",
+    )?;
+    let ids = stmt
+        .query_map(params![version_id, similar::MIN_SIMILAR_SIZE as i64], |r| {
+            r.get::<_, i64>(0)
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut index = SimilarIndex::default();
+    for id in ids {
+        let data = read_blob_id(conn, id)?;
+        index.add(id, &data);
+    }
+    Ok(index)
+}
+
+/// `id` itself if a delta against it alone stays within [`MAX_DELTA_DEPTH`] and
+/// [`MAX_READ_FRAMES`], else the nearest ancestor along first bases that does.
+fn shallow_base(conn: &Connection, id: i64) -> Result<Option<Base>, StoreError> {
+    let mut candidate = Some(id);
+    // Walking down a chain is bounded by the depth cap; the step count guards hostile rows.
+    for _ in 0..=MAX_DELTA_DEPTH {
+        let Some(id) = candidate else {
+            return Ok(None);
+        };
+        let Some(meta) = blob_meta(conn, id)? else {
+            return Ok(None);
+        };
+        if meta.depth < MAX_DELTA_DEPTH && meta.frames < MAX_READ_FRAMES {
+            return Ok(Some(Base {
+                id,
+                depth: meta.depth,
+            }));
+        }
+        candidate = meta.bases.first().copied();
+    }
+    Ok(None)
+}

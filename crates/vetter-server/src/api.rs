@@ -1,0 +1,870 @@
+//! The HTTP API (docs/api/openapi.yaml): AMO v5 read paths and Vetter's review paths.
+//!
+//! Every request passes the JWT check first; every 4xx/5xx body is JSON `{code, detail}` (a
+//! last layer rewrites axum's plain-text rejections); path and query values are parsed by hand
+//! so a malformed one is a JSON 400, never a panic.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::Mutex;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::Method;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post, put};
+use serde_json::{Value, json};
+use vetter_core::auth::{Claims, MemoryJtiLedger, verify_authorization};
+use vetter_core::signing::{RegisteredKey, SignedDecision, Submitter, VerifyError};
+use vetter_fixtures::demo::FaultSeed;
+
+use crate::storage::{
+    DecisionOutcome, EntryRow, NewDecision, Profile, Storage, StorageError, VersionRow,
+};
+
+/// Largest request body accepted (decisions and keys are a few hundred bytes).
+pub const MAX_BODY: usize = 64 * 1024;
+/// Default and largest page of queue entries.
+pub const QUEUE_PAGE: (i64, i64) = (500, 1000);
+/// Default and largest page of versions (AMO's default is 25).
+pub const VERSION_PAGE: (i64, i64) = (25, 50);
+
+/// Shared state of the handlers.
+pub struct AppState {
+    /// Storage.
+    pub storage: Arc<dyn Storage>,
+    /// Used `jti`s.
+    pub ledger: MemoryJtiLedger,
+    /// Base URL for `file.url` (`http://127.0.0.1:PORT`).
+    pub public_url: String,
+    /// Test-only faults left to inject.
+    pub faults: Mutex<Vec<FaultSeed>>,
+}
+
+/// A JSON error response.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    detail: String,
+    extra: Option<Value>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            detail: detail.into(),
+            extra: None,
+        }
+    }
+    fn bad_request(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", detail)
+    }
+    fn not_found(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", detail)
+    }
+}
+
+/// A refused signed decision as a JSON error with the refusal's own status and code.
+fn refused(error: &VerifyError) -> ApiError {
+    ApiError::new(
+        StatusCode::from_u16(error.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
+        error.code(),
+        error.to_string(),
+    )
+}
+
+impl From<StorageError> for ApiError {
+    fn from(error: StorageError) -> ApiError {
+        eprintln!("vetter-server: storage error: {error}");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "the server's storage failed; try again later",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({"code": self.code, "detail": self.detail});
+        if let Some(extra) = self.extra {
+            body["current"] = extra;
+        }
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+/// Every route: method, path (axum syntax, as in the spec) and handler. The spec test compares
+/// this table with docs/api/openapi.yaml, so an undocumented route cannot be added silently.
+fn route_table() -> Vec<(Method, &'static str, MethodRouter<Arc<AppState>>)> {
+    vec![
+        (Method::GET, "/api/v5/accounts/profile/", get(profile)),
+        (
+            Method::GET,
+            "/api/v5/addons/addon/{ident}/",
+            get(addon_detail),
+        ),
+        (
+            Method::GET,
+            "/api/v5/addons/addon/{ident}/versions/",
+            get(addon_versions),
+        ),
+        (
+            Method::GET,
+            "/downloads/file/{file_id}/{filename}",
+            get(download),
+        ),
+        (Method::GET, "/api/v5/reviewers/queues/", get(queues)),
+        (
+            Method::GET,
+            "/api/v5/reviewers/queues/{name}/",
+            get(queue_entries),
+        ),
+        (
+            Method::GET,
+            "/api/v5/reviewers/addon/{id}/signals/",
+            get(signals),
+        ),
+        (Method::PUT, "/api/v5/reviewers/keys/{kid}/", put(put_key)),
+        (
+            Method::POST,
+            "/api/v5/reviewers/decisions/",
+            post(post_decision),
+        ),
+        (
+            Method::GET,
+            "/api/v5/reviewers/decisions/",
+            get(list_decisions),
+        ),
+    ]
+}
+
+/// The (method, path) of every route the router serves.
+pub fn routes() -> Vec<(Method, &'static str)> {
+    route_table().into_iter().map(|(m, p, _)| (m, p)).collect()
+}
+
+/// The router with every route of the spec, auth, body limit, faults and JSON errors.
+pub fn router(state: Arc<AppState>) -> Router {
+    let mut router = Router::new();
+    for (_, path, handler) in route_table() {
+        // Routes on one path merge their methods.
+        router = router.route(path, handler);
+    }
+    router
+        .fallback(|| async { ApiError::not_found("no such endpoint") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this endpoint does not take that method",
+            )
+        })
+        .layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .layer(middleware::from_fn_with_state(state.clone(), inject_faults))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(middleware::from_fn(json_errors))
+        .with_state(state)
+}
+
+/// Rewrites non-JSON error bodies (axum's extractor rejections, the body limit) as JSON.
+async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if (status.is_client_error() || status.is_server_error()) && !is_json {
+        let code = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            s if s.is_server_error() => "server_error",
+            _ => "bad_request",
+        };
+        let detail = status.canonical_reason().unwrap_or("request refused");
+        let mut replaced = ApiError::new(status, code, detail).into_response();
+        if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
+            replaced
+                .headers_mut()
+                .insert(header::RETRY_AFTER, retry.clone());
+        }
+        return replaced;
+    }
+    response
+}
+
+async fn authenticate(
+    State(state): State<Arc<AppState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let header = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or("\u{fffd}").to_owned());
+    let storage = state.storage.clone();
+    let mut profile: Option<Profile> = None;
+    let mut lookup_error: Option<StorageError> = None;
+    let result = verify_authorization(
+        header.as_deref(),
+        vetter_core::auth::unix_now(),
+        |iss| match storage.api_key(iss) {
+            Ok(Some(key)) => {
+                profile = Some(key.profile);
+                Some(key.secret.into_bytes())
+            }
+            Ok(None) => None,
+            Err(e) => {
+                lookup_error = Some(e);
+                None
+            }
+        },
+        &state.ledger,
+    );
+    if let Some(e) = lookup_error {
+        return ApiError::from(e).into_response();
+    }
+    match (result, profile) {
+        (Ok(claims), Some(profile)) => {
+            request.extensions_mut().insert(profile);
+            // The API key (`iss`) is who submits a signed decision.
+            request.extensions_mut().insert(claims);
+            next.run(request).await
+        }
+        (Err(e), _) => {
+            let mut response =
+                ApiError::new(StatusCode::UNAUTHORIZED, e.code(), e.to_string()).into_response();
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("JWT"));
+            response
+        }
+        (Ok(_), None) => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unknown_api_key",
+            "unknown API key",
+        )
+        .into_response(),
+    }
+}
+
+async fn inject_faults(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().to_owned();
+    let fault = {
+        let mut faults = state.faults.lock().unwrap_or_else(|p| p.into_inner());
+        faults.iter_mut().find_map(|f| match f {
+            FaultSeed::Status {
+                path_prefix,
+                status,
+                retry_after,
+                times,
+            } if *times > 0 && path.starts_with(path_prefix.as_str()) => {
+                *times -= 1;
+                Some((*status, *retry_after))
+            }
+            _ => None,
+        })
+    };
+    if let Some((status, retry_after)) = fault {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response =
+            ApiError::new(status, "injected_fault", "test fault injected by the seed")
+                .into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        return response;
+    }
+    next.run(request).await
+}
+
+fn json_response(status: StatusCode, value: Value) -> Response {
+    (status, axum::Json(value)).into_response()
+}
+
+fn parse_id(text: &str, what: &str) -> Result<i64, ApiError> {
+    text.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        ApiError::bad_request(format!("{what} must be a positive integer, not {text:?}"))
+    })
+}
+
+fn query_int(
+    q: &HashMap<String, String>,
+    name: &str,
+    default: i64,
+    min: i64,
+    max: i64,
+) -> Result<i64, ApiError> {
+    match q.get(name) {
+        None => Ok(default),
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "{name} must be an integer from {min} to {max}, not {text:?}"
+                ))
+            }),
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StorageError> + Send + 'static,
+) -> Result<T, ApiError> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result.map_err(ApiError::from),
+        Err(_) => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "a storage task failed",
+        )),
+    }
+}
+
+fn profile_json(p: &Profile) -> Value {
+    json!({"id": p.id, "name": p.name, "username": p.username, "permissions": ["Addons:Review"]})
+}
+
+async fn profile(request: Request) -> ApiResult {
+    let p = request
+        .extensions()
+        .get::<Profile>()
+        .cloned()
+        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unknown_api_key", "no profile"))?;
+    Ok(json_response(StatusCode::OK, profile_json(&p)))
+}
+
+fn file_status(status: &str) -> &'static str {
+    match status {
+        "approved" => "public",
+        "unreviewed" => "unreviewed",
+        _ => "disabled",
+    }
+}
+
+fn version_json(state: &AppState, v: &VersionRow) -> Value {
+    json!({
+        "id": v.id,
+        "version": v.version,
+        "channel": "listed",
+        "created": v.created,
+        "is_deleted": v.status == "deleted",
+        "file": {
+            "id": v.id,
+            "created": v.created,
+            "hash": format!("sha256:{}", v.sha256),
+            "size": v.size,
+            "status": file_status(&v.status),
+            "url": format!("{}/downloads/file/{}/{}.xpi", state.public_url, v.id, v.id),
+            "permissions": v.permissions,
+            "optional_permissions": [],
+            "host_permissions": v.host_permissions,
+            "is_mozilla_signed_extension": false,
+        },
+    })
+}
+
+async fn addon_detail(State(state): State<Arc<AppState>>, Path(ident): Path<String>) -> ApiResult {
+    let storage = state.storage.clone();
+    let found = blocking(move || {
+        let Some(addon) = storage.addon(&ident)? else {
+            return Ok(None);
+        };
+        let current = storage.current_version(addon.id)?;
+        Ok(Some((addon, current)))
+    })
+    .await?;
+    let (addon, current) = found.ok_or_else(|| ApiError::not_found("no such add-on"))?;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({
+            "id": addon.id,
+            "guid": addon.guid,
+            "slug": addon.slug,
+            "name": {"en-US": addon.name},
+            "summary": {"en-US": addon.summary},
+            "default_locale": "en-US",
+            "type": "extension",
+            "status": if current.is_some() { "public" } else { "nominated" },
+            "url": format!("{}/addon/{}/", state.public_url, addon.slug),
+            "current_version": current.as_ref().map(|v| version_json(&state, v)),
+        }),
+    ))
+}
+
+async fn addon_versions(
+    State(state): State<Arc<AppState>>,
+    Path(ident): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let with_deleted = match q.get("filter").map(String::as_str) {
+        None | Some("all_without_unlisted") | Some("all_with_unlisted") => false,
+        Some("all_with_deleted") => true,
+        Some(other) => return Err(ApiError::bad_request(format!("unknown filter {other:?}"))),
+    };
+    let page = query_int(&q, "page", 1, 1, 1_000_000)?;
+    let size = query_int(&q, "page_size", VERSION_PAGE.0, 1, VERSION_PAGE.1)?;
+    let storage = state.storage.clone();
+    let found = blocking(move || {
+        let Some(addon) = storage.addon(&ident)? else {
+            return Ok(None);
+        };
+        Ok(Some((
+            addon.id,
+            storage.versions(addon.id, with_deleted, (page - 1) * size, size)?,
+        )))
+    })
+    .await?;
+    let (addon_id, (count, rows)) = found.ok_or_else(|| ApiError::not_found("no such add-on"))?;
+    let link = |p: i64| {
+        let filter = if with_deleted {
+            "&filter=all_with_deleted"
+        } else {
+            ""
+        };
+        format!(
+            "{}/api/v5/addons/addon/{addon_id}/versions/?page={p}&page_size={size}{filter}",
+            state.public_url
+        )
+    };
+    Ok(json_response(
+        StatusCode::OK,
+        json!({
+            "count": count,
+            "next": (page * size < count).then(|| link(page + 1)),
+            "previous": (page > 1).then(|| link(page - 1)),
+            "results": rows.iter().map(|v| version_json(&state, v)).collect::<Vec<_>>(),
+        }),
+    ))
+}
+
+/// Parses a single `bytes=START-[END]` range against `size`; `Err` means unsatisfiable.
+fn parse_range(value: &str, size: u64) -> Result<Option<(u64, u64)>, ()> {
+    let Some(spec) = value.strip_prefix("bytes=") else {
+        return Ok(None);
+    };
+    let (start, end) = spec.split_once('-').ok_or(())?;
+    if spec.contains(',') {
+        return Err(());
+    }
+    let (start, end) = if start.is_empty() {
+        let suffix: u64 = end.parse().map_err(|_| ())?;
+        (size.saturating_sub(suffix), size.saturating_sub(1))
+    } else {
+        let start: u64 = start.parse().map_err(|_| ())?;
+        let end = if end.is_empty() {
+            size.saturating_sub(1)
+        } else {
+            end.parse::<u64>()
+                .map_err(|_| ())?
+                .min(size.saturating_sub(1))
+        };
+        (start, end)
+    };
+    if size == 0 || start > end || start >= size {
+        return Err(());
+    }
+    Ok(Some((start, end)))
+}
+
+async fn download(
+    State(state): State<Arc<AppState>>,
+    Path((file_id, _filename)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult {
+    let file_id = parse_id(&file_id, "file id")?;
+    let storage = state.storage.clone();
+    let (_, mut data) = blocking(move || storage.file(file_id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such file"))?;
+    let mut cut_after = None;
+    {
+        let mut faults = state.faults.lock().unwrap_or_else(|p| p.into_inner());
+        for f in faults.iter_mut() {
+            match f {
+                FaultSeed::WrongBytes { file_id: id } if *id == file_id => {
+                    if let Some(last) = data.last_mut() {
+                        *last ^= 0xff;
+                    }
+                }
+                FaultSeed::CutDownload {
+                    file_id: id,
+                    after_bytes,
+                    times,
+                } if *id == file_id && *times > 0 && cut_after.is_none() => {
+                    *times -= 1;
+                    cut_after = Some(*after_bytes);
+                }
+                _ => {}
+            }
+        }
+    }
+    let size = data.len() as u64;
+    let range = match headers.get(header::RANGE).map(|v| v.to_str().unwrap_or("")) {
+        None => None,
+        Some(value) => match parse_range(value, size) {
+            Ok(r) => r,
+            Err(()) => {
+                let mut response = ApiError::new(
+                    StatusCode::RANGE_NOT_SATISFIABLE,
+                    "range_not_satisfiable",
+                    format!("the file has {size} bytes; the range {value:?} is outside it"),
+                )
+                .into_response();
+                if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                    response.headers_mut().insert(header::CONTENT_RANGE, v);
+                }
+                return Ok(response);
+            }
+        },
+    };
+    let (status, start, end) = match range {
+        Some((s, e)) => (StatusCode::PARTIAL_CONTENT, s, e),
+        None => (StatusCode::OK, 0, size.saturating_sub(1)),
+    };
+    let body_bytes = if size == 0 {
+        Bytes::new()
+    } else {
+        Bytes::from(data).slice(start as usize..=end as usize)
+    };
+    let length = body_bytes.len() as u64;
+    let body = match cut_after {
+        Some(n) if n < length => {
+            // Send the first n bytes, then fail the stream: hyper drops the connection, so the
+            // client sees a body shorter than Content-Length, as after a network reset.
+            let head = body_bytes.slice(..n as usize);
+            let stream = futures_util::stream::iter(vec![
+                Ok::<Bytes, std::io::Error>(head),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "injected cut",
+                )),
+            ]);
+            Body::from_stream(stream)
+        }
+        _ => Body::from(body_bytes),
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-xpinstall"),
+    );
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    if status == StatusCode::PARTIAL_CONTENT
+        && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{size}"))
+    {
+        h.insert(header::CONTENT_RANGE, v);
+    }
+    Ok(response)
+}
+
+async fn queues(State(state): State<Arc<AppState>>) -> ApiResult {
+    let storage = state.storage.clone();
+    let list = blocking(move || storage.queues()).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({"count": list.len(), "results": list.iter().map(|q| json!({
+            "name": q.name,
+            "count": q.count,
+            "cursor": q.cursor,
+            "url": format!("{}/api/v5/reviewers/queues/{}/", state.public_url, q.name),
+        })).collect::<Vec<_>>()}),
+    ))
+}
+
+fn entry_json(state: &AppState, e: &EntryRow) -> Value {
+    json!({
+        "id": e.id,
+        "queue": e.queue,
+        "removed": e.removed,
+        "cursor": e.seq.to_string(),
+        "addon": {"id": e.addon.id, "guid": e.addon.guid, "slug": e.addon.slug, "name": e.addon.name},
+        "version": version_json(state, &e.version),
+        "due_date": e.due_date,
+        "reasons": e.reasons,
+        "flags": e.flags,
+        "weight": e.weight,
+    })
+}
+
+async fn queue_entries(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let since = match q.get("since").map(String::as_str) {
+        None | Some("") => 0,
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "since must be a cursor from this server, not {text:?}"
+                ))
+            })?,
+    };
+    let size = query_int(&q, "page_size", QUEUE_PAGE.0, 1, QUEUE_PAGE.1)?;
+    let storage = state.storage.clone();
+    let queue = name.clone();
+    let mut rows = blocking(move || storage.queue_entries(&queue, since, size + 1))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no queue named {name:?}")))?;
+    let more = rows.len() as i64 > size;
+    rows.truncate(size as usize);
+    let cursor = rows.last().map_or(since, |e| e.seq);
+    Ok(json_response(
+        StatusCode::OK,
+        json!({
+            "name": name,
+            "count": rows.len(),
+            "cursor": cursor.to_string(),
+            "next": more.then(|| format!(
+                "{}/api/v5/reviewers/queues/{name}/?since={cursor}&page_size={size}",
+                state.public_url
+            )),
+            "results": rows.iter().map(|e| entry_json(&state, e)).collect::<Vec<_>>(),
+        }),
+    ))
+}
+
+async fn signals(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> ApiResult {
+    let id = parse_id(&id, "add-on id")?;
+    let storage = state.storage.clone();
+    let body = blocking(move || storage.signals(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such add-on"))?;
+    Ok(json_response(StatusCode::OK, body))
+}
+
+fn profile_of(request: &Request) -> Result<Profile, ApiError> {
+    request
+        .extensions()
+        .get::<Profile>()
+        .cloned()
+        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unknown_api_key", "no profile"))
+}
+
+async fn read_json(request: Request) -> Result<Value, ApiError> {
+    let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("bodies are limited to {MAX_BODY} bytes"),
+            )
+        })?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request(format!("body is not JSON: {e}")))
+}
+
+async fn put_key(
+    State(state): State<Arc<AppState>>,
+    Path(kid): Path<String>,
+    request: Request,
+) -> ApiResult {
+    let user = profile_of(&request)?;
+    if kid.is_empty()
+        || kid.len() > 64
+        || !kid
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(ApiError::bad_request(
+            "kid must be 1-64 characters of A-Z, a-z, 0-9, - and _",
+        ));
+    }
+    let body = read_json(request).await?;
+    let key = body
+        .get("public_key")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            ApiError::bad_request("body must be {\"alg\": \"EdDSA\", \"public_key\": base64url}")
+        })?
+        .to_owned();
+    if body.get("alg").and_then(Value::as_str) != Some("EdDSA") {
+        return Err(ApiError::bad_request("alg must be \"EdDSA\" (Ed25519)"));
+    }
+    use base64_decode::decode_b64url;
+    if decode_b64url(&key).map(|k| k.len()) != Some(32) {
+        return Err(ApiError::bad_request(
+            "public_key must be 32 bytes of Ed25519 key in base64url",
+        ));
+    }
+    let storage = state.storage.clone();
+    let (kid2, key2) = (kid.clone(), key.clone());
+    let created = blocking(move || storage.put_key(user.id, &kid2, &key2))
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::CONFLICT,
+                "kid_taken",
+                format!("key id {kid:?} belongs to another reviewer"),
+            )
+        })?;
+    Ok(json_response(
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        json!({"kid": kid, "alg": "EdDSA", "public_key": key}),
+    ))
+}
+
+mod base64_decode {
+    /// Decodes unpadded base64url; `None` on any other character.
+    pub fn decode_b64url(text: &str) -> Option<Vec<u8>> {
+        let mut bits = 0u32;
+        let mut n = 0;
+        let mut out = Vec::with_capacity(text.len() * 3 / 4);
+        for c in text.bytes() {
+            let v = match c {
+                b'A'..=b'Z' => c - b'A',
+                b'a'..=b'z' => c - b'a' + 26,
+                b'0'..=b'9' => c - b'0' + 52,
+                b'-' => 62,
+                b'_' => 63,
+                _ => return None,
+            };
+            bits = (bits << 6) | u32::from(v);
+            n += 6;
+            if n >= 8 {
+                n -= 8;
+                out.push((bits >> n) as u8);
+            }
+        }
+        Some(out)
+    }
+}
+
+async fn post_decision(State(state): State<Arc<AppState>>, request: Request) -> ApiResult {
+    let user = profile_of(&request)?;
+    let claims = request
+        .extensions()
+        .get::<Claims>()
+        .cloned()
+        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unknown_api_key", "no claims"))?;
+    let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("bodies are limited to {MAX_BODY} bytes"),
+            )
+        })?;
+    // The body is the compact JWS itself (application/jose), stored byte for byte so the
+    // audit log can be verified later by anyone holding the public key.
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        refused(&VerifyError::Malformed {
+            reason: "the body is not UTF-8 text".to_owned(),
+        })
+    })?;
+    let signed = SignedDecision::parse(text).map_err(|e| refused(&e))?;
+    let storage = state.storage.clone();
+    let kid = signed.kid().to_owned();
+    let key = blocking(move || storage.key_by_kid(&kid))
+        .await?
+        .map(|(owner, public_key)| RegisteredKey {
+            owner: owner.to_string(),
+            public_key,
+        });
+    let user_id = user.id.to_string();
+    let submitter = Submitter {
+        api_key: &claims.iss,
+        user: &user_id,
+    };
+    let verified = signed
+        .verify(submitter, key.as_ref())
+        .map_err(|e| refused(&e))?;
+    let decision = NewDecision {
+        body: bytes.to_vec(),
+        user_id: user.id,
+        decision: verified,
+    };
+    let storage = state.storage.clone();
+    let outcome = blocking(move || storage.record_decision(&decision)).await?;
+    let conflict = |code, detail: &str, current| {
+        let mut e = ApiError::new(StatusCode::CONFLICT, code, detail);
+        e.extra = Some(current);
+        e
+    };
+    match outcome {
+        DecisionOutcome::Created(result) => Ok(json_response(StatusCode::CREATED, result)),
+        DecisionOutcome::Repeated(result) => Ok(json_response(StatusCode::OK, result)),
+        DecisionOutcome::IdConflict => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "decision_id_reused",
+            "a different decision was already recorded under this id",
+        )),
+        DecisionOutcome::NotUnderReview(current) => Err(conflict(
+            "version_not_under_review",
+            "this version is no longer the one under review",
+            current,
+        )),
+        DecisionOutcome::HashMismatch(current) => Err(conflict(
+            "hash_mismatch",
+            "sha256 does not match the file under review",
+            current,
+        )),
+    }
+}
+
+async fn list_decisions(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let since = query_int(&q, "since", 0, 0, i64::MAX)?;
+    let size = query_int(&q, "page_size", 500, 1, 1000)?;
+    let storage = state.storage.clone();
+    let rows = blocking(move || storage.decisions(since, size)).await?;
+    let cursor = rows.last().and_then(|r| r["seq"].as_i64()).unwrap_or(since);
+    Ok(json_response(
+        StatusCode::OK,
+        json!({"count": rows.len(), "cursor": cursor.to_string(), "results": rows}),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_ranges_and_refuses_unsatisfiable_ones() {
+        assert_eq!(parse_range("bytes=10-", 100), Ok(Some((10, 99))));
+        assert_eq!(parse_range("bytes=10-19", 100), Ok(Some((10, 19))));
+        assert_eq!(parse_range("bytes=-5", 100), Ok(Some((95, 99))));
+        assert_eq!(parse_range("bytes=100-", 100), Err(()));
+        assert_eq!(parse_range("bytes=5-1", 100), Err(()));
+        assert_eq!(parse_range("bytes=0-1,3-4", 100), Err(()));
+        assert_eq!(parse_range("items=0-1", 100), Ok(None));
+    }
+
+    #[test]
+    fn decodes_base64url() {
+        assert_eq!(base64_decode::decode_b64url("aGk"), Some(b"hi".to_vec()));
+        assert_eq!(base64_decode::decode_b64url("a+b"), None);
+    }
+}

@@ -1,0 +1,68 @@
+//! Vetter's reference review server: the sync protocol of docs/api/openapi.yaml over SQLite.
+//!
+//! A library with a thin binary, so the demo, the integration tests (which start the real
+//! process) and anyone embedding it share one implementation.
+
+pub mod api;
+pub mod sqlite;
+pub mod storage;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use vetter_core::auth::MemoryJtiLedger;
+use vetter_fixtures::demo::Seed;
+
+use crate::api::AppState;
+use crate::sqlite::SqliteStorage;
+use crate::storage::StorageError;
+
+/// How to run the server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The data folder holding `server.sqlite3`.
+    pub data_dir: PathBuf,
+    /// Address to listen on (port 0 picks a free one).
+    pub listen: SocketAddr,
+    /// A seed folder to load into an empty database.
+    pub seed: Option<PathBuf>,
+}
+
+/// Opens the storage, loading `seed` when the database has none yet.
+pub fn open_storage(data_dir: &Path, seed: Option<&Path>) -> Result<SqliteStorage, StorageError> {
+    let storage = SqliteStorage::open(data_dir)?;
+    if let Some(dir) = seed
+        && !storage.is_seeded()?
+    {
+        let seed = Seed::load(dir)?;
+        storage.load_seed(&seed, dir)?;
+    }
+    Ok(storage)
+}
+
+/// Binds, prints `listening on http://ADDR` (one line, flushed, so a parent process can read the
+/// chosen port) and serves until the process ends.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let storage = {
+        let (dir, seed) = (config.data_dir.clone(), config.seed.clone());
+        tokio::task::spawn_blocking(move || open_storage(&dir, seed.as_deref())).await??
+    };
+    let faults = storage.faults()?;
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let state = Arc::new(AppState {
+        storage: Arc::new(storage),
+        ledger: MemoryJtiLedger::default(),
+        public_url: format!("http://{addr}"),
+        faults: Mutex::new(faults),
+    });
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on http://{addr}")?;
+        out.flush()?;
+    }
+    axum::serve(listener, api::router(state)).await?;
+    Ok(())
+}

@@ -1,0 +1,733 @@
+//! The SQLite storage: one file in the server's data folder.
+//!
+//! Queue entries carry a `seq` from one counter that only grows: every change to an entry (new
+//! version, moved, removed, signals changed) takes the next number, and removed entries stay as
+//! tombstones. A client's cursor is the last `seq` it saw, so `seq > cursor` is exactly what
+//! changed since — including what left the queue.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use vetter_core::signing::{UnderReview, VerifyError, check_review_state};
+use vetter_fixtures::demo::{FaultSeed, Seed, VersionStatus, build_versions};
+
+use crate::storage::{
+    AddonRow, ApiKey, DecisionOutcome, EntryChange, EntryRow, NewDecision, NewVersion, Profile,
+    QueueSummary, Storage, StorageError, VersionRow,
+};
+
+/// The database file inside `--data`.
+pub const DB_FILE: &str = "server.sqlite3";
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS api_keys (
+    key TEXT PRIMARY KEY, secret TEXT NOT NULL, user_id INTEGER NOT NULL,
+    name TEXT NOT NULL, username TEXT NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS addons (
+    id INTEGER PRIMARY KEY, guid TEXT NOT NULL UNIQUE, slug TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL, summary TEXT NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS versions (
+    id INTEGER PRIMARY KEY, addon_id INTEGER NOT NULL REFERENCES addons (id),
+    version TEXT NOT NULL, status TEXT NOT NULL, created TEXT NOT NULL,
+    sha256 TEXT NOT NULL, size INTEGER NOT NULL, permissions TEXT NOT NULL,
+    host_permissions TEXT NOT NULL, data BLOB NOT NULL, UNIQUE (addon_id, version)) STRICT;
+CREATE TABLE IF NOT EXISTS queue_entries (
+    id INTEGER PRIMARY KEY, queue TEXT NOT NULL, addon_id INTEGER NOT NULL REFERENCES addons (id),
+    version_id INTEGER NOT NULL REFERENCES versions (id), due_date TEXT NOT NULL,
+    reasons TEXT NOT NULL, flags TEXT NOT NULL, weight INTEGER NOT NULL,
+    seq INTEGER NOT NULL UNIQUE, removed INTEGER NOT NULL DEFAULT 0) STRICT;
+CREATE INDEX IF NOT EXISTS queue_entries_by_queue ON queue_entries (queue, seq);
+CREATE TABLE IF NOT EXISTS signals (addon_id INTEGER PRIMARY KEY REFERENCES addons (id),
+    body TEXT NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS reviewer_keys (kid TEXT PRIMARY KEY, user_id INTEGER NOT NULL,
+    public_key TEXT NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS decisions (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+    user_id INTEGER NOT NULL, body BLOB NOT NULL, result TEXT NOT NULL,
+    recorded_at TEXT NOT NULL) STRICT;
+";
+
+/// Queue names accepted by admin changes.
+const QUEUES: &[&str] = vetter_fixtures::demo::QUEUES;
+
+/// SQLite-backed [`Storage`].
+pub struct SqliteStorage {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStorage {
+    /// Opens (creating) the database in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<SqliteStorage, StorageError> {
+        std::fs::create_dir_all(data_dir).map_err(|error| StorageError::CreateDir {
+            path: data_dir.to_owned(),
+            error,
+        })?;
+        let conn = Connection::open(data_dir.join(DB_FILE))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(SqliteStorage {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite inconsistent (transactions roll
+        // back on drop), so a poisoned lock is safe to reuse.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether the database already holds a seed.
+    pub fn is_seeded(&self) -> Result<bool, StorageError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT 1 FROM meta WHERE key = 'seeded'", [], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// Loads a seed in one transaction (generating each version's XPI).
+    pub fn load_seed(&self, seed: &Seed, seed_dir: &Path) -> Result<(), StorageError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for key in &seed.api_keys {
+            tx.execute(
+                "INSERT INTO api_keys (key, secret, user_id, name, username) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![key.key, key.secret, key.user_id, key.name, key.username],
+            )?;
+        }
+        for addon in &seed.addons {
+            tx.execute(
+                "INSERT INTO addons (id, guid, slug, name, summary) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![addon.id, addon.guid, addon.slug, addon.name, addon.summary],
+            )?;
+            let built = build_versions(addon, seed_dir)?;
+            for (v, b) in addon.versions.iter().zip(built) {
+                let status = match v.status {
+                    VersionStatus::Approved => "approved",
+                    VersionStatus::Unreviewed => "unreviewed",
+                    VersionStatus::Disabled => "disabled",
+                    VersionStatus::Deleted => "deleted",
+                };
+                tx.execute(
+                    "INSERT INTO versions (id, addon_id, version, status, created, sha256, size,
+                        permissions, host_permissions, data)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    params![
+                        v.id,
+                        addon.id,
+                        v.version,
+                        status,
+                        v.created,
+                        hex::encode(Sha256::digest(&b.xpi)),
+                        b.xpi.len() as i64,
+                        json_text(&b.permissions),
+                        json_text(&b.host_permissions),
+                        b.xpi
+                    ],
+                )?;
+            }
+            let signals = json!({
+                "addon_id": addon.id,
+                "scanners": addon.signals.scanners.iter().map(|s| json!({
+                    "scanner": s.scanner, "rule": s.rule,
+                    "files": s.files.iter().map(|f| json!({"path": f.path, "lines": f.lines})).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+                "abuse_reports": {
+                    "count": addon.signals.abuse_reports.count,
+                    "last_30_days": addon.signals.abuse_reports.last_30_days,
+                    "by_reason": addon.signals.abuse_reports.by_reason,
+                },
+                "weight": {
+                    "total": addon.signals.weight_breakdown.values().sum::<i64>(),
+                    "breakdown": addon.signals.weight_breakdown,
+                },
+            });
+            tx.execute(
+                "INSERT INTO signals (addon_id, body) VALUES (?1, ?2)",
+                params![addon.id, signals.to_string()],
+            )?;
+        }
+        for (n, e) in seed.queue_entries.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO queue_entries (id, queue, addon_id, version_id, due_date, reasons,
+                    flags, weight, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    e.id,
+                    e.queue,
+                    e.addon_id,
+                    e.version_id,
+                    e.due_date,
+                    json_text(&e.reasons),
+                    json_text(&e.flags),
+                    e.weight,
+                    n as i64 + 1
+                ],
+            )?;
+        }
+        let faults = serde_json::to_string(&seed.faults).unwrap_or_else(|_| "[]".to_owned());
+        tx.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('faults', ?1)",
+            [faults],
+        )?;
+        tx.execute("INSERT INTO meta (key, value) VALUES ('seeded', '1')", [])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The test-only faults the seed asked for.
+    pub fn faults(&self) -> Result<Vec<FaultSeed>, StorageError> {
+        let text: Option<String> = self
+            .conn()
+            .query_row("SELECT value FROM meta WHERE key = 'faults'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        match text {
+            None => Ok(Vec::new()),
+            Some(text) => serde_json::from_str(&text).map_err(|error| StorageError::Json {
+                what: "meta.faults",
+                error,
+            }),
+        }
+    }
+}
+
+fn json_text(list: &[String]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn parse_list(text: &str, what: &'static str) -> Result<Vec<String>, StorageError> {
+    serde_json::from_str(text).map_err(|error| StorageError::Json { what, error })
+}
+
+fn now_rfc3339() -> String {
+    vetter_core::decision::rfc3339_seconds(vetter_core::auth::unix_now())
+}
+
+const VERSION_COLS: &str = "v.id, v.addon_id, v.version, v.status, v.created, v.sha256, v.size, v.permissions, v.host_permissions";
+
+fn version_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<(VersionRow, String, String)> {
+    Ok((
+        VersionRow {
+            id: r.get(at)?,
+            addon_id: r.get(at + 1)?,
+            version: r.get(at + 2)?,
+            status: r.get(at + 3)?,
+            created: r.get(at + 4)?,
+            sha256: r.get(at + 5)?,
+            size: r.get(at + 6)?,
+            permissions: Vec::new(),
+            host_permissions: Vec::new(),
+        },
+        r.get(at + 7)?,
+        r.get(at + 8)?,
+    ))
+}
+
+fn finish_version(
+    (mut row, perms, hosts): (VersionRow, String, String),
+) -> Result<VersionRow, StorageError> {
+    row.permissions = parse_list(&perms, "versions.permissions")?;
+    row.host_permissions = parse_list(&hosts, "versions.host_permissions")?;
+    Ok(row)
+}
+
+fn next_seq(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT COALESCE(MAX(seq), 0) + 1 FROM queue_entries",
+        [],
+        |r| r.get(0),
+    )
+}
+
+fn entry_state(conn: &Connection, version_id: i64) -> Result<Value, StorageError> {
+    let row: Option<(i64, String, i64, i64)> = conn
+        .query_row(
+            "SELECT q.id, q.queue, q.version_id, q.removed FROM queue_entries q
+             WHERE q.addon_id = (SELECT addon_id FROM versions WHERE id = ?1)
+             ORDER BY q.removed, q.seq DESC LIMIT 1",
+            [version_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let current: Option<(i64, String, String)> = match row {
+        Some((_, _, v, 0)) => conn
+            .query_row(
+                "SELECT id, version, sha256 FROM versions WHERE id = ?1",
+                [v],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?,
+        _ => None,
+    };
+    Ok(json!({
+        "entry_id": row.as_ref().map(|r| r.0),
+        "queue": row.as_ref().map(|r| r.1.clone()),
+        "in_queue": matches!(row, Some((_, _, _, 0))),
+        "version_under_review": current.map(|(id, version, sha)| json!({
+            "id": id, "version": version, "hash": format!("sha256:{sha}"),
+        })),
+    }))
+}
+
+impl Storage for SqliteStorage {
+    fn api_key(&self, key: &str) -> Result<Option<ApiKey>, StorageError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT secret, user_id, name, username FROM api_keys WHERE key = ?1",
+                [key],
+                |r| {
+                    Ok(ApiKey {
+                        secret: r.get(0)?,
+                        profile: Profile {
+                            id: r.get(1)?,
+                            name: r.get(2)?,
+                            username: r.get(3)?,
+                        },
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn addon(&self, ident: &str) -> Result<Option<AddonRow>, StorageError> {
+        let id: i64 = ident.parse().unwrap_or(-1);
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id, guid, slug, name, summary FROM addons
+                 WHERE id = ?1 OR slug = ?2 OR guid = ?2",
+                params![id, ident],
+                |r| {
+                    Ok(AddonRow {
+                        id: r.get(0)?,
+                        guid: r.get(1)?,
+                        slug: r.get(2)?,
+                        name: r.get(3)?,
+                        summary: r.get(4)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn current_version(&self, addon_id: i64) -> Result<Option<VersionRow>, StorageError> {
+        let row = self
+            .conn()
+            .query_row(
+                &format!(
+                    "SELECT {VERSION_COLS} FROM versions v
+                     WHERE v.addon_id = ?1 AND v.status = 'approved' ORDER BY v.id DESC LIMIT 1"
+                ),
+                [addon_id],
+                |r| version_row(r, 0),
+            )
+            .optional()?;
+        row.map(finish_version).transpose()
+    }
+
+    fn versions(
+        &self,
+        addon_id: i64,
+        with_deleted: bool,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(i64, Vec<VersionRow>), StorageError> {
+        let conn = self.conn();
+        let filter = if with_deleted {
+            ""
+        } else {
+            "AND v.status != 'deleted'"
+        };
+        let count: i64 = conn.query_row(
+            &format!("SELECT COUNT(*) FROM versions v WHERE v.addon_id = ?1 {filter}"),
+            [addon_id],
+            |r| r.get(0),
+        )?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {VERSION_COLS} FROM versions v WHERE v.addon_id = ?1 {filter}
+             ORDER BY v.id DESC LIMIT ?2 OFFSET ?3"
+        ))?;
+        let rows = stmt
+            .query_map(params![addon_id, limit, offset], |r| version_row(r, 0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let rows = rows
+            .into_iter()
+            .map(finish_version)
+            .collect::<Result<_, _>>()?;
+        Ok((count, rows))
+    }
+
+    fn file(&self, file_id: i64) -> Result<Option<(VersionRow, Vec<u8>)>, StorageError> {
+        let row = self
+            .conn()
+            .query_row(
+                &format!("SELECT {VERSION_COLS}, v.data FROM versions v WHERE v.id = ?1"),
+                [file_id],
+                |r| Ok((version_row(r, 0)?, r.get::<_, Vec<u8>>(9)?)),
+            )
+            .optional()?;
+        match row {
+            None => Ok(None),
+            Some((v, data)) => Ok(Some((finish_version(v)?, data))),
+        }
+    }
+
+    fn queues(&self) -> Result<Vec<QueueSummary>, StorageError> {
+        let conn = self.conn();
+        let mut out = Vec::new();
+        for name in QUEUES {
+            let (count, cursor): (i64, i64) = conn.query_row(
+                "SELECT COALESCE(SUM(removed = 0), 0), COALESCE(MAX(seq), 0)
+                 FROM queue_entries WHERE queue = ?1",
+                [name],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            out.push(QueueSummary {
+                name: (*name).to_owned(),
+                count,
+                cursor: cursor.to_string(),
+            });
+        }
+        Ok(out)
+    }
+
+    fn queue_entries(
+        &self,
+        queue: &str,
+        since: i64,
+        limit: i64,
+    ) -> Result<Option<Vec<EntryRow>>, StorageError> {
+        if !QUEUES.contains(&queue) {
+            return Ok(None);
+        }
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT q.id, q.queue, q.due_date, q.reasons, q.flags, q.weight, q.seq, q.removed,
+                    a.id, a.guid, a.slug, a.name, a.summary, {VERSION_COLS}
+             FROM queue_entries q JOIN addons a ON a.id = q.addon_id
+             JOIN versions v ON v.id = q.version_id
+             WHERE q.queue = ?1 AND q.seq > ?2 ORDER BY q.seq LIMIT ?3"
+        ))?;
+        let rows = stmt
+            .query_map(params![queue, since, limit], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, i64>(7)?,
+                    AddonRow {
+                        id: r.get(8)?,
+                        guid: r.get(9)?,
+                        slug: r.get(10)?,
+                        name: r.get(11)?,
+                        summary: r.get(12)?,
+                    },
+                    version_row(r, 13)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, queue, due_date, reasons, flags, weight, seq, removed, addon, version) in rows {
+            out.push(EntryRow {
+                id,
+                queue,
+                addon,
+                version: finish_version(version)?,
+                due_date,
+                reasons: parse_list(&reasons, "queue_entries.reasons")?,
+                flags: parse_list(&flags, "queue_entries.flags")?,
+                weight,
+                seq,
+                removed: removed != 0,
+            });
+        }
+        Ok(Some(out))
+    }
+
+    fn signals(&self, addon_id: i64) -> Result<Option<Value>, StorageError> {
+        let text: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT body FROM signals WHERE addon_id = ?1",
+                [addon_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        text.map(|t| {
+            serde_json::from_str(&t).map_err(|error| StorageError::Json {
+                what: "signals.body",
+                error,
+            })
+        })
+        .transpose()
+    }
+
+    fn put_key(
+        &self,
+        user_id: i64,
+        kid: &str,
+        public_key: &str,
+    ) -> Result<Option<bool>, StorageError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let owner: Option<i64> = tx
+            .query_row(
+                "SELECT user_id FROM reviewer_keys WHERE kid = ?1",
+                [kid],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let created = match owner {
+            Some(other) if other != user_id => return Ok(None),
+            Some(_) => {
+                tx.execute(
+                    "UPDATE reviewer_keys SET public_key = ?2 WHERE kid = ?1",
+                    params![kid, public_key],
+                )?;
+                false
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO reviewer_keys (kid, user_id, public_key) VALUES (?1, ?2, ?3)",
+                    params![kid, user_id, public_key],
+                )?;
+                true
+            }
+        };
+        tx.commit()?;
+        Ok(Some(created))
+    }
+
+    fn key_by_kid(&self, kid: &str) -> Result<Option<(i64, String)>, StorageError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT user_id, public_key FROM reviewer_keys WHERE kid = ?1",
+                [kid],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    fn record_decision(&self, d: &NewDecision) -> Result<DecisionOutcome, StorageError> {
+        let id = &d.decision.id;
+        let version_id = d.decision.version.id;
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let existing: Option<(Vec<u8>, String)> = tx
+            .query_row(
+                "SELECT body, result FROM decisions WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((body, result)) = existing {
+            if body != d.body {
+                return Ok(DecisionOutcome::IdConflict);
+            }
+            let result = serde_json::from_str(&result).map_err(|error| StorageError::Json {
+                what: "decisions.result",
+                error,
+            })?;
+            return Ok(DecisionOutcome::Repeated(result));
+        }
+        // What the add-on has under review: the live entry for this version if there is one,
+        // else the add-on's latest live entry. Checked in the same transaction as the insert.
+        let under_review: Option<UnderReview> = tx
+            .query_row(
+                "SELECT v.id, v.version, v.sha256 FROM queue_entries q
+                 JOIN versions v ON v.id = q.version_id
+                 WHERE q.removed = 0 AND q.addon_id = ?2
+                 ORDER BY q.version_id = ?1 DESC, q.seq DESC LIMIT 1",
+                params![version_id, d.decision.addon.id],
+                |r| {
+                    Ok(UnderReview {
+                        version_id: r.get(0)?,
+                        version: r.get(1)?,
+                        file_sha256: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?;
+        match check_review_state(&d.decision, under_review.as_ref()) {
+            Ok(()) => {}
+            Err(VerifyError::HashMismatch { .. }) => {
+                return Ok(DecisionOutcome::HashMismatch(entry_state(&tx, version_id)?));
+            }
+            Err(_) => {
+                return Ok(DecisionOutcome::NotUnderReview(entry_state(
+                    &tx, version_id,
+                )?));
+            }
+        }
+        let seq: i64 =
+            tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM decisions", [], |r| {
+                r.get(0)
+            })?;
+        let recorded_at = now_rfc3339();
+        let result = json!({
+            "id": id, "status": "recorded", "seq": seq, "recorded_at": recorded_at,
+        });
+        tx.execute(
+            "INSERT INTO decisions (seq, id, user_id, body, result, recorded_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![seq, id, d.user_id, d.body, result.to_string(), recorded_at],
+        )?;
+        tx.commit()?;
+        Ok(DecisionOutcome::Created(result))
+    }
+
+    fn decisions(&self, since: i64, limit: i64) -> Result<Vec<Value>, StorageError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT seq, id, user_id, body, recorded_at FROM decisions WHERE seq > ?1
+             ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = stmt
+            .query_map(params![since, limit], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, Vec<u8>>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows
+            .into_iter()
+            .map(|(seq, id, user_id, body, recorded_at)| {
+                // The body is returned exactly as signed, so a client can verify it later.
+                json!({
+                    "seq": seq, "id": id, "user_id": user_id, "recorded_at": recorded_at,
+                    "decision": String::from_utf8_lossy(&body),
+                })
+            })
+            .collect())
+    }
+
+    fn add_version(&self, nv: &NewVersion) -> Result<VersionRow, StorageError> {
+        if !QUEUES.contains(&nv.queue.as_str()) {
+            return Err(StorageError::Invalid(format!(
+                "unknown queue {:?} (one of {})",
+                nv.queue,
+                QUEUES.join(", ")
+            )));
+        }
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let exists: Option<i64> = tx
+            .query_row("SELECT id FROM addons WHERE id = ?1", [nv.addon_id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if exists.is_none() {
+            return Err(StorageError::Invalid(format!(
+                "no add-on with id {}",
+                nv.addon_id
+            )));
+        }
+        let id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM versions", [], |r| {
+            r.get(0)
+        })?;
+        let sha = hex::encode(Sha256::digest(&nv.xpi));
+        let created = now_rfc3339();
+        tx.execute(
+            "INSERT INTO versions (id, addon_id, version, status, created, sha256, size,
+                permissions, host_permissions, data)
+             VALUES (?1, ?2, ?3, 'unreviewed', ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                id,
+                nv.addon_id,
+                nv.version,
+                created,
+                sha,
+                nv.xpi.len() as i64,
+                json_text(&nv.permissions),
+                json_text(&nv.host_permissions),
+                nv.xpi
+            ],
+        )
+        .map_err(|e| match e {
+            rusqlite::Error::SqliteFailure(f, _)
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                StorageError::Invalid(format!(
+                    "add-on {} already has a version {:?}",
+                    nv.addon_id, nv.version
+                ))
+            }
+            other => other.into(),
+        })?;
+        let seq = next_seq(&tx)?;
+        let moved = tx.execute(
+            "UPDATE queue_entries SET version_id = ?1, seq = ?2
+             WHERE id = (SELECT id FROM queue_entries WHERE addon_id = ?3 AND removed = 0
+                         ORDER BY seq DESC LIMIT 1)",
+            params![id, seq, nv.addon_id],
+        )?;
+        if moved == 0 {
+            let entry_id: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(id), 0) + 1 FROM queue_entries",
+                [],
+                |r| r.get(0),
+            )?;
+            tx.execute(
+                "INSERT INTO queue_entries (id, queue, addon_id, version_id, due_date, reasons,
+                    flags, weight, seq) VALUES (?1, ?2, ?3, ?4, ?5, '[\"unknown\"]', '[]', 0, ?6)",
+                params![entry_id, nv.queue, nv.addon_id, id, created, seq],
+            )?;
+        }
+        tx.commit()?;
+        drop(conn);
+        self.file(id)?
+            .map(|(v, _)| v)
+            .ok_or_else(|| StorageError::Invalid(format!("version {id} vanished")))
+    }
+
+    fn change_entry(&self, entry_id: i64, c: &EntryChange) -> Result<(), StorageError> {
+        if let Some(q) = &c.queue
+            && !QUEUES.contains(&q.as_str())
+        {
+            return Err(StorageError::Invalid(format!("unknown queue {q:?}")));
+        }
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let seq = next_seq(&tx)?;
+        let n = tx.execute(
+            "UPDATE queue_entries SET queue = COALESCE(?2, queue),
+                due_date = COALESCE(?3, due_date), weight = COALESCE(?4, weight),
+                flags = COALESCE(?5, flags), reasons = COALESCE(?6, reasons),
+                removed = MAX(removed, ?7), seq = ?8 WHERE id = ?1",
+            params![
+                entry_id,
+                c.queue,
+                c.due_date,
+                c.weight,
+                c.flags.as_deref().map(json_text),
+                c.reasons.as_deref().map(json_text),
+                i64::from(c.remove),
+                seq
+            ],
+        )?;
+        if n == 0 {
+            return Err(StorageError::Invalid(format!(
+                "no queue entry with id {entry_id}"
+            )));
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,271 @@
+//! Tauri commands of the audit tools: search across the cache, linked add-ons, line notes, the
+//! audit report, landing the review on one line, and the reviewer's local YARA rules.
+//!
+//! Search and links keep their indexes in step with the cache on every call (a write), and a
+//! search may run for seconds, so both use their own connection: the shared one stays free for
+//! the review the reviewer is scrolling meanwhile.
+
+use std::fmt::Display;
+use std::io::Read;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use tauri::AppHandle;
+use ts_rs::TS;
+use vetter_core::links::{LinkReport, links_for};
+use vetter_core::notes::{PlacedNote, add_note, delete_note, notes_for};
+use vetter_core::report::{LocalSignal, build_report, write_report};
+use vetter_core::review::{LineTarget, ViewOptions};
+use vetter_core::rules::{self, RuleFileInfo, RuleScan, ScanLimits};
+use vetter_core::search::{SearchLimits, SearchQuery, SearchResults, search};
+use vetter_core::store::Store;
+
+use super::blocking;
+use crate::error::UiError;
+
+/// An error of one of the audit tools, keeping the core's message (which names the item).
+fn failed(code: &str, err: impl Display) -> UiError {
+    UiError {
+        code: code.to_owned(),
+        message: err.to_string(),
+    }
+}
+
+/// Where an exported report was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct WrittenReport {
+    /// The self-contained HTML file.
+    pub html: String,
+    /// The Markdown file.
+    pub markdown: String,
+}
+
+/// Searches one cached version (`version_id`) or all of them for a regex or literal.
+#[tauri::command]
+#[allow(clippy::too_many_arguments)]
+pub async fn search_cache(
+    app: AppHandle,
+    pattern: String,
+    fixed_strings: bool,
+    ignore_case: bool,
+    version_id: Option<i64>,
+    globs: Vec<String>,
+    context: u32,
+) -> Result<SearchResults, UiError> {
+    blocking(app, move |s| {
+        let mut store = Store::open(&s.data_dir)?;
+        let query = SearchQuery {
+            pattern,
+            fixed_strings,
+            ignore_case,
+            version_id,
+            globs: globs.into_iter().filter(|g| !g.trim().is_empty()).collect(),
+            context: context.min(10),
+        };
+        search(&mut store, &query, &SearchLimits::default()).map_err(|e| failed("search", e))
+    })
+    .await
+}
+
+/// Other cached add-ons sharing files or near-identical code with `addon` (a gecko id or the
+/// id of one of its versions), strongest links first.
+#[tauri::command]
+pub async fn addon_links(app: AppHandle, addon: String) -> Result<LinkReport, UiError> {
+    blocking(app, move |s| {
+        let mut store = Store::open(&s.data_dir)?;
+        links_for(&mut store, &addon).map_err(|e| failed("links", e))
+    })
+    .await
+}
+
+/// The notes visible from `version_id` (its own and carried-forward ones), optionally of one file.
+#[tauri::command]
+pub async fn version_notes(
+    app: AppHandle,
+    version_id: i64,
+    path: Option<String>,
+) -> Result<Vec<PlacedNote>, UiError> {
+    blocking(app, move |s| {
+        s.with_store(|store| {
+            notes_for(store, version_id, path.as_deref()).map_err(|e| failed("notes", e))
+        })
+    })
+    .await
+}
+
+/// Adds a note on 1-based `line` of `path` in `version_id`; returns its id.
+#[tauri::command]
+pub async fn add_line_note(
+    app: AppHandle,
+    version_id: i64,
+    path: String,
+    line: u32,
+    body: String,
+) -> Result<i64, UiError> {
+    blocking(app, move |s| {
+        s.with_store(|store| {
+            add_note(store, version_id, &path, line, &body).map_err(|e| failed("notes", e))
+        })
+    })
+    .await
+}
+
+/// Deletes a note.
+#[tauri::command]
+pub async fn delete_line_note(app: AppHandle, id: i64) -> Result<(), UiError> {
+    blocking(app, move |s| {
+        s.with_store(|store| delete_note(store, id).map_err(|e| failed("notes", e)))
+    })
+    .await
+}
+
+/// The folder a report of `old` → `new` is written to unless the reviewer picks another: the
+/// data folder's `reports/`, one subfolder per pair.
+#[tauri::command]
+pub async fn default_report_dir(app: AppHandle, old: i64, new: i64) -> Result<String, UiError> {
+    blocking(app, move |s| {
+        Ok(s.data_dir
+            .join("reports")
+            .join(format!("versions-{old}-to-{new}"))
+            .display()
+            .to_string())
+    })
+    .await
+}
+
+/// Writes `report.html` and `report.md` for `old` → `new` into `dir` (created if needed).
+#[tauri::command]
+pub async fn export_report(
+    app: AppHandle,
+    old: i64,
+    new: i64,
+    dir: String,
+) -> Result<WrittenReport, UiError> {
+    blocking(app, move |s| {
+        if dir.trim().is_empty() {
+            return Err(UiError::app("type the folder to write the report into"));
+        }
+        let report = s.with_store(|store| {
+            // The reviewer's own rules over the newer version (a stored scan when they already ran).
+            let local = rules::signals_for_version(store, new)
+                .map_err(|e| failed("rules", e))?
+                .into_iter()
+                .map(|g| LocalSignal {
+                    rule: format!("{}/{}", g.namespace, g.rule),
+                    path: g.path,
+                    offset: g.offset,
+                    line: g.line,
+                })
+                .collect();
+            build_report(store, old, new, local).map_err(|e| failed("report", e))
+        })?;
+        let (html, markdown) =
+            write_report(&report, &PathBuf::from(dir)).map_err(|e| failed("report", e))?;
+        Ok(WrittenReport {
+            html: html.display().to_string(),
+            markdown: markdown.display().to_string(),
+        })
+    })
+    .await
+}
+
+/// Opens `path` of the open review's newer version at 1-based `line`, expanding hidden context
+/// (and listing the file as unchanged when it did not change in the pair).
+#[tauri::command]
+pub async fn reveal_line(
+    app: AppHandle,
+    path: String,
+    line: u32,
+    options: ViewOptions,
+) -> Result<LineTarget, UiError> {
+    blocking(app, move |s| {
+        s.with_review(|r, store| Ok(r.reveal_line(store, &path, line, options)?))
+    })
+    .await
+}
+
+/// Largest rule file read from disk; rules are text, and the core refuses bigger sources anyway.
+const MAX_RULE_READ: u64 = 4 * 1024 * 1024;
+
+/// Every local rule file, by name.
+#[tauri::command]
+pub async fn rule_files(app: AppHandle) -> Result<Vec<RuleFileInfo>, UiError> {
+    blocking(app, |s| {
+        s.with_store(|store| rules::rule_files(store).map_err(|e| failed("rules", e)))
+    })
+    .await
+}
+
+/// Compiles pasted rule text and stores it as rule file `name`.
+#[tauri::command]
+pub async fn add_rule_text(
+    app: AppHandle,
+    name: String,
+    source: String,
+) -> Result<RuleFileInfo, UiError> {
+    blocking(app, move |s| {
+        s.with_store(|store| {
+            rules::add_rule_file(store, &name, source.as_bytes()).map_err(|e| failed("rules", e))
+        })
+    })
+    .await
+}
+
+/// Reads a rule file from disk (at most [`MAX_RULE_READ`] bytes), compiles it and stores it as
+/// rule file `name`.
+#[tauri::command]
+pub async fn add_rule_path(
+    app: AppHandle,
+    name: String,
+    path: String,
+) -> Result<RuleFileInfo, UiError> {
+    blocking(app, move |s| {
+        let mut source = Vec::new();
+        std::fs::File::open(&path)
+            .and_then(|f| f.take(MAX_RULE_READ + 1).read_to_end(&mut source))
+            .map_err(|e| failed("rules", format!("cannot read {path}: {e}")))?;
+        if source.len() as u64 > MAX_RULE_READ {
+            return Err(failed(
+                "rules",
+                format!("{path} is over the {MAX_RULE_READ}-byte limit for a rule file"),
+            ));
+        }
+        s.with_store(|store| {
+            rules::add_rule_file(store, &name, &source).map_err(|e| failed("rules", e))
+        })
+    })
+    .await
+}
+
+/// Deletes rule file `name`.
+#[tauri::command]
+pub async fn remove_rule(app: AppHandle, name: String) -> Result<(), UiError> {
+    blocking(app, move |s| {
+        s.with_store(|store| rules::remove_rule_file(store, &name).map_err(|e| failed("rules", e)))
+    })
+    .await
+}
+
+/// Turns rule file `name` on or off for scans.
+#[tauri::command]
+pub async fn set_rule_enabled(app: AppHandle, name: String, enabled: bool) -> Result<(), UiError> {
+    blocking(app, move |s| {
+        s.with_store(|store| {
+            rules::set_rule_file_enabled(store, &name, enabled).map_err(|e| failed("rules", e))
+        })
+    })
+    .await
+}
+
+/// Runs the enabled rule files over the open review's newer version.
+#[tauri::command]
+pub async fn scan_open_review(app: AppHandle) -> Result<RuleScan, UiError> {
+    blocking(app, |s| {
+        s.with_review(|r, store| {
+            rules::scan_version(store, r.summary().new.id, &ScanLimits::default())
+                .map_err(|e| failed("rules", e))
+        })
+    })
+    .await
+}

@@ -1,0 +1,205 @@
+//! The reviewer's flow with the server: account, queues, sync, decisions and the outbox.
+//!
+//! Each command is an adapter over `vetter_core::{flow, sync, outbox, credentials}`, the same
+//! engines the `vetter` CLI runs, with the OS keyring as the only place secrets live. Network
+//! work runs on the blocking pool with its own small runtime, so the window never waits on it
+//! and no cache connection is held across the event loop.
+
+use std::future::Future;
+
+use tauri::AppHandle;
+use tauri::ipc::Channel;
+use vetter_core::credentials::{self, KeyringStore, LoginOutcome, SecretText};
+use vetter_core::decision::{Action, DecisionInput};
+use vetter_core::flow::{self, DecideReport, FlowError, ServerStatus, SyncReport};
+use vetter_core::outbox::{DecisionTarget, Outbox, OutboxEntry, OutboxError, PushSummary};
+use vetter_core::sync::{self, LocalEntry, LocalQueue, SyncError, SyncProgress};
+
+use super::blocking;
+use crate::error::UiError;
+
+fn ui(code: &str, err: impl std::fmt::Display) -> UiError {
+    UiError {
+        code: code.into(),
+        message: err.to_string(),
+    }
+}
+
+fn flow_error(err: FlowError) -> UiError {
+    match &err {
+        // The field goes in the code, so the form can show the message next to that input.
+        FlowError::Invalid(problem) => ui(&format!("invalid:{}", problem.field), &err),
+        FlowError::NoServer => ui("no_server", &err),
+        FlowError::Credentials(_) => ui("credentials", &err),
+        _ => ui("flow", &err),
+    }
+}
+
+/// Runs an async core call to completion on the blocking pool.
+async fn run<T: Send + 'static, F: Future<Output = Result<T, UiError>>>(
+    app: AppHandle,
+    f: impl FnOnce(std::path::PathBuf) -> F + Send + 'static,
+) -> Result<T, UiError> {
+    blocking(app, move |s| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| UiError::app(format!("cannot start the network runtime: {e}")))?;
+        runtime.block_on(f(s.data_dir.clone()))
+    })
+    .await
+}
+
+/// The remembered server, the account stored for it and the last sync time.
+#[tauri::command]
+pub async fn server_status(app: AppHandle) -> Result<ServerStatus, UiError> {
+    blocking(app, |s| {
+        flow::server_status(&KeyringStore, &s.data_dir).map_err(flow_error)
+    })
+    .await
+}
+
+/// Logs in to `server` with an API key and secret: the server checks them, the keyring keeps
+/// them, and the signing key is made (first time) and registered. The secret is dropped (and
+/// zeroed) when the call ends.
+#[tauri::command]
+pub async fn login(
+    app: AppHandle,
+    server: String,
+    api_key: String,
+    api_secret: String,
+) -> Result<LoginOutcome, UiError> {
+    let secret = SecretText::new(api_secret);
+    let server = server.trim().trim_end_matches('/').to_owned();
+    run(app, move |data_dir| async move {
+        let outcome = credentials::login(&KeyringStore, &server, api_key.trim(), secret.as_str())
+            .await
+            .map_err(|e| ui("credentials", e))?;
+        sync::remember_server(&data_dir, &server).map_err(|e| ui("sync", e))?;
+        Ok(outcome)
+    })
+    .await
+}
+
+/// Removes every secret of the remembered server from the keyring; returns how many.
+#[tauri::command]
+pub async fn logout(app: AppHandle) -> Result<usize, UiError> {
+    blocking(app, |s| {
+        let server = flow::server(&s.data_dir).map_err(flow_error)?;
+        credentials::logout(&KeyringStore, &server).map_err(|e| ui("credentials", e))
+    })
+    .await
+}
+
+/// The cached queues with their entry counts (works offline).
+#[tauri::command]
+pub async fn local_queues(app: AppHandle) -> Result<Vec<LocalQueue>, UiError> {
+    blocking(app, |s| {
+        sync::local_queues(&s.data_dir).map_err(|e: SyncError| ui("sync", e))
+    })
+    .await
+}
+
+/// The cached entries of `queue` (every queue when absent), soonest due first.
+#[tauri::command]
+pub async fn queue_entries(
+    app: AppHandle,
+    queue: Option<String>,
+) -> Result<Vec<LocalEntry>, UiError> {
+    blocking(app, move |s| {
+        sync::local_entries(&s.data_dir, queue.as_deref()).map_err(|e| ui("sync", e))
+    })
+    .await
+}
+
+/// Pushes the outbox, then pulls from the server, reporting the pull on `on_progress`.
+#[tauri::command]
+pub async fn sync_now(
+    app: AppHandle,
+    on_progress: Channel<SyncProgress>,
+) -> Result<SyncReport, UiError> {
+    run(app, move |data_dir| async move {
+        let report = |p: SyncProgress| {
+            // A closed window cannot take the progress; the sync goes on regardless.
+            let _ = on_progress.send(p);
+        };
+        flow::sync_round(&KeyringStore, &data_dir, &report)
+            .await
+            .map_err(flow_error)
+    })
+    .await
+}
+
+/// What a decision on the review's new version (`cached_version_id`) would be about, and the
+/// actions offered for it.
+#[tauri::command]
+pub async fn decision_target(
+    app: AppHandle,
+    cached_version_id: i64,
+) -> Result<DecisionTarget, UiError> {
+    blocking(app, move |s| {
+        Outbox::open(&s.data_dir)
+            .and_then(|o| o.target_of_cached(cached_version_id))
+            .map_err(|e: OutboxError| ui("outbox", e))
+    })
+    .await
+}
+
+/// Validates, signs and records a decision in the outbox, then, if `send`, pushes it when the
+/// server answers.
+#[tauri::command]
+// One IPC argument per input of the decision form, named as the form names them.
+#[allow(clippy::too_many_arguments)]
+pub async fn decide(
+    app: AppHandle,
+    cached_version_id: i64,
+    action: Action,
+    reasons: Vec<String>,
+    comments: String,
+    versions: Vec<i64>,
+    delayed_rejection_days: Option<u32>,
+    send: bool,
+) -> Result<DecideReport, UiError> {
+    let input = DecisionInput {
+        versions,
+        reasons,
+        comments,
+        line_comments: Vec::new(),
+        delayed_rejection_days,
+    };
+    run(app, move |data_dir| async move {
+        flow::decide(
+            &KeyringStore,
+            &data_dir,
+            cached_version_id,
+            action,
+            input,
+            send,
+        )
+        .await
+        .map_err(flow_error)
+    })
+    .await
+}
+
+/// Every decision in the outbox, newest first.
+#[tauri::command]
+pub async fn outbox_entries(app: AppHandle) -> Result<Vec<OutboxEntry>, UiError> {
+    blocking(app, |s| {
+        Outbox::open(&s.data_dir)
+            .and_then(|o| o.entries(None))
+            .map_err(|e| ui("outbox", e))
+    })
+    .await
+}
+
+/// Sends the waiting decisions now.
+#[tauri::command]
+pub async fn push_outbox(app: AppHandle) -> Result<PushSummary, UiError> {
+    run(app, move |data_dir| async move {
+        flow::push_outbox(&KeyringStore, &data_dir)
+            .await
+            .map_err(flow_error)
+    })
+    .await
+}

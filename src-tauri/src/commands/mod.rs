@@ -1,0 +1,203 @@
+//! Tauri commands: short adapters from IPC calls to `vetter-core`.
+//!
+//! Anything that reads files or diffs runs on the blocking pool, so the window's event loop
+//! never waits on the cache.
+
+pub mod audit;
+pub mod flow;
+
+use std::path::PathBuf;
+
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager, State};
+use vetter_core::AppInfo;
+use vetter_core::archive::Limits;
+use vetter_core::diff::Whitespace;
+use vetter_core::review::{
+    AddonVersions, FileCounts, FileLayout, LineCounter, ReviewSession, ReviewSummary, Side,
+    ViewOptions, ViewRow, cached_addons as list_addons,
+};
+use vetter_core::store::{ImportProgress, ImportSummary, Store};
+
+use crate::AppState;
+use crate::error::UiError;
+
+/// Runs `f` with the app state on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    app: AppHandle,
+    f: impl FnOnce(&AppState) -> Result<T, UiError> + Send + 'static,
+) -> Result<T, UiError> {
+    tauri::async_runtime::spawn_blocking(move || f(&app.state::<AppState>()))
+        .await
+        .map_err(|e| UiError::app(format!("background task failed: {e}")))?
+}
+
+/// Reports the app version, the data folder and the cache's schema version.
+#[tauri::command]
+pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, UiError> {
+    Ok(AppInfo::gather(&state.data_dir)?)
+}
+
+/// Every cached add-on with its versions.
+#[tauri::command]
+pub async fn cached_addons(app: AppHandle) -> Result<Vec<AddonVersions>, UiError> {
+    blocking(app, |s| s.with_store(|store| Ok(list_addons(store)?))).await
+}
+
+/// Imports an XPI from disk into the cache, reporting progress on `on_progress`.
+#[tauri::command]
+pub async fn import_xpi(
+    app: AppHandle,
+    path: String,
+    on_progress: Channel<ImportProgress>,
+) -> Result<ImportSummary, UiError> {
+    blocking(app, move |s| {
+        // Its own connection: the import holds the write lock for a while, and reads of the
+        // open review go on meanwhile through WAL.
+        let mut store = Store::open(&s.data_dir)?;
+        let mut report = |p: ImportProgress| {
+            // A closed window cannot take the progress; the import goes on regardless.
+            let _ = on_progress.send(p);
+        };
+        Ok(store.import_file(&PathBuf::from(path), &Limits::default(), &mut report)?)
+    })
+    .await
+}
+
+/// How often the background counter sends what it has counted: often enough that the file
+/// tree fills in visibly, rarely enough that the window does not re-render per file.
+const COUNT_BATCH: std::time::Duration = std::time::Duration::from_millis(150);
+
+/// Opens the review of versions `old` → `new`, replacing the open one. The reply carries the
+/// file list from the two listings; line counts follow on `on_counts`, in batches, from a
+/// thread with its own cache connection, so the first diff never waits for the whole update.
+#[tauri::command]
+pub async fn open_review(
+    app: AppHandle,
+    old: i64,
+    new: i64,
+    whitespace: Whitespace,
+    on_counts: Channel<Vec<FileCounts>>,
+) -> Result<ReviewSummary, UiError> {
+    let bg = app.clone();
+    let (summary, counter) = blocking(app, move |s| {
+        let session =
+            s.with_store(|store| Ok(ReviewSession::open(store, old, new, whitespace)?))?;
+        let summary = session.summary().clone();
+        let counter = session.line_counter();
+        s.set_review(session);
+        Ok((summary, counter))
+    })
+    .await?;
+    if !counter.is_empty() {
+        std::thread::spawn(move || count_in_background(&bg, counter, &on_counts));
+    }
+    Ok(summary)
+}
+
+/// Runs a review's line counter, applying each file's counts to the open session and sending
+/// them to the window in batches. Stops when the session is replaced.
+fn count_in_background(app: &AppHandle, counter: LineCounter, out: &Channel<Vec<FileCounts>>) {
+    let state = app.state::<AppState>();
+    let store = match Store::open(&state.data_dir) {
+        Ok(store) => store,
+        Err(e) => {
+            tracing::warn!(error = %e, "line counting could not open the cache");
+            return;
+        }
+    };
+    let mut batch = Vec::new();
+    let mut last = std::time::Instant::now();
+    let result = counter.run(&store, |counted| {
+        let counts = counted.counts.clone();
+        let applied = state
+            .with_review(|r, _| Ok(r.apply_counts(counted)))
+            .unwrap_or(false);
+        if applied {
+            batch.push(counts);
+        }
+        if !batch.is_empty() && last.elapsed() >= COUNT_BATCH {
+            // A closed window cannot take the counts; the session has them regardless.
+            let _ = out.send(std::mem::take(&mut batch));
+            last = std::time::Instant::now();
+        }
+    });
+    if !batch.is_empty() {
+        let _ = out.send(batch);
+    }
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "line counting stopped");
+    }
+}
+
+/// Opens file `index` of the review with the given layout and returns its shape.
+#[tauri::command]
+pub async fn view_file(
+    app: AppHandle,
+    index: u32,
+    options: ViewOptions,
+) -> Result<FileLayout, UiError> {
+    blocking(app, move |s| {
+        s.with_review(|r, store| Ok(r.view_file(store, index as usize, options)?))
+    })
+    .await
+}
+
+/// A window of display rows of file `index`, clipped to the visible columns.
+#[tauri::command]
+pub async fn file_rows(
+    app: AppHandle,
+    index: u32,
+    start: u32,
+    count: u32,
+    col_start: u32,
+    col_count: u32,
+) -> Result<Vec<ViewRow>, UiError> {
+    blocking(app, move |s| {
+        s.with_review(|r, store| {
+            Ok(r.rows(store, index as usize, start, count, col_start, col_count)?)
+        })
+    })
+    .await
+}
+
+/// Shows up to `lines` hidden lines of gap `gap` of file `index`.
+#[tauri::command]
+pub async fn expand_gap(
+    app: AppHandle,
+    index: u32,
+    gap: u32,
+    lines: u32,
+) -> Result<FileLayout, UiError> {
+    blocking(app, move |s| {
+        s.with_review(|r, store| Ok(r.expand(store, index as usize, gap, lines)?))
+    })
+    .await
+}
+
+/// Display rows of file `index` whose line contains `needle`.
+#[tauri::command]
+pub async fn find_in_file(app: AppHandle, index: u32, needle: String) -> Result<Vec<u32>, UiError> {
+    blocking(app, move |s| {
+        s.with_review(|r, store| Ok(r.find(store, index as usize, &needle)?))
+    })
+    .await
+}
+
+/// Marks file `index` viewed or not; returns how many files are viewed.
+#[tauri::command]
+pub async fn set_viewed(app: AppHandle, index: u32, viewed: bool) -> Result<u32, UiError> {
+    blocking(app, move |s| {
+        s.with_review(|r, store| Ok(r.set_viewed(store, index as usize, viewed)?))
+    })
+    .await
+}
+
+/// One side of an image file as a `data:` URL.
+#[tauri::command]
+pub async fn image_data_url(app: AppHandle, index: u32, side: Side) -> Result<String, UiError> {
+    blocking(app, move |s| {
+        s.with_review(|r, store| Ok(r.image_data_url(store, index as usize, side)?))
+    })
+    .await
+}

@@ -1,0 +1,209 @@
+//! The audit tools through the real app: search the cache for a literal, open the hit in the
+//! review at its line, write a note on that line, and export the audit report.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use serde_json::{Value, json};
+use vetter_fixtures::addons::{mv2_addon, next_version};
+
+use crate::harness::{self, Session};
+
+/// A literal on line 12 of the fixture's content/content.js, a file both versions share.
+const NEEDLE: &str = "banner.remove()";
+const NEEDLE_FILE: &str = "content/content.js";
+const NEEDLE_LINE: u32 = 12;
+
+/// Polls `js` until it returns something other than null/false, up to 20 s; returns it.
+async fn until(s: &Session, what: &str, js: &str) -> Result<Value> {
+    let start = Instant::now();
+    loop {
+        let got = s.script(js).await?;
+        if !got.is_null() && got != json!(false) {
+            return Ok(got);
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            bail!("{what}: still {got}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Sets a React-controlled input's value the way typing does.
+async fn fill(s: &Session, testid: &str, value: &str) -> Result<()> {
+    s.wait_for(&format!("[data-testid={testid}]")).await?;
+    let js = format!(
+        "const el = document.querySelector('[data-testid={testid}]');
+         Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, {v});
+         el.dispatchEvent(new Event('input', {{ bubbles: true }})); return null",
+        v = serde_json::to_string(value)?
+    );
+    s.script(&js).await?;
+    Ok(())
+}
+
+/// Imports one XPI through the review view's import form and waits until it is done.
+async fn import(s: &Session, path: &Path) -> Result<()> {
+    fill(s, "import-path", &path.display().to_string()).await?;
+    s.click("[data-testid=import-button]").await?;
+    until(
+        s,
+        "import result",
+        "const r = document.querySelector('[data-testid=import-result]');
+         const e = document.querySelector('[data-testid=import-error]');
+         if (e) return 'error: ' + e.textContent;
+         return r && !document.querySelector('[data-testid=import-progress]') ? r.textContent : null",
+    )
+    .await
+    .and_then(|v| {
+        let text = v.as_str().unwrap_or_default();
+        ensure!(!text.starts_with("error"), "import of {}: {text}", path.display());
+        Ok(())
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_hit_opens_the_review_at_its_line_then_a_note_and_the_report() -> Result<()> {
+    harness::bounded(async {
+        let s = harness::start().await?;
+        let xpis = tempfile::tempdir()?;
+        let v1 = mv2_addon();
+        let v2 = next_version(&v1);
+        let (p1, p2) = (xpis.path().join("v1.xpi"), xpis.path().join("v2.xpi"));
+        std::fs::write(&p1, v1.to_xpi())?;
+        std::fs::write(&p2, v2.to_xpi())?;
+        s.script("localStorage.removeItem('vetter.prefs'); return null")
+            .await?;
+        s.click("[data-testid=nav-review]").await?;
+        s.wait_for("[data-testid=view-review]").await?;
+        s.script("document.querySelector('.import-details').open = true; return null")
+            .await?;
+        import(&s, &p1).await?;
+        import(&s, &p2).await?;
+
+        // Search every cached version for the literal: one hit in each version.
+        s.click("[data-testid=nav-search]").await?;
+        s.wait_for("[data-testid=view-search]").await?;
+        fill(&s, "search-pattern", NEEDLE).await?;
+        s.click("[data-testid=search-run]").await?;
+        let summary = until(
+            &s,
+            "search summary",
+            "const e = document.querySelector('[data-testid=search-summary]'); return e && e.textContent",
+        )
+        .await?;
+        ensure!(
+            summary.as_str().unwrap_or_default().starts_with("2 matches"),
+            "search summary is {summary}"
+        );
+        let hits = s
+            .script(
+                "return [...document.querySelectorAll('[data-testid=search-hit]')]
+                   .map(b => [b.getAttribute('aria-label'), b.querySelector('mark').textContent])",
+            )
+            .await?;
+        let want = format!("{NEEDLE_FILE}:{NEEDLE_LINE}");
+        ensure!(
+            hits == json!([[want, NEEDLE], [want, NEEDLE]]),
+            "hits are {hits}"
+        );
+        s.screenshot("search").await?;
+
+        // The newer version's hit opens v1 → v2 at the file (unchanged in the pair) and line.
+        s.script(
+            "const b = document.querySelectorAll('[data-testid=search-hit]'); b[b.length - 1].click(); return null",
+        )
+        .await?;
+        s.wait_for("[data-testid=review]").await?;
+        let path = until(
+            &s,
+            "diff path",
+            &format!(
+                "const e = document.querySelector('[data-testid=diff-path]');
+                 return e && e.textContent === '{NEEDLE_FILE}' ? e.textContent : null"
+            ),
+        )
+        .await?;
+        ensure!(path == json!(NEEDLE_FILE));
+        let visible = until(
+            &s,
+            "line on screen",
+            &format!(
+                "const sc = document.querySelector('[data-testid=diff-scroller]');
+                 if (!sc) return null;
+                 const box = sc.getBoundingClientRect();
+                 const row = [...sc.querySelectorAll('.drow')].find(r =>
+                   [...r.querySelectorAll('.dnum')].some(n => n.textContent.trim() === '{NEEDLE_LINE}'));
+                 if (!row) return null;
+                 const rb = row.getBoundingClientRect();
+                 return rb.top >= box.top && rb.bottom <= box.bottom && row.textContent.includes({n})
+                   ? row.textContent : null",
+                n = serde_json::to_string(NEEDLE)?
+            ),
+        )
+        .await?;
+        ensure!(visible.as_str().unwrap_or_default().contains(NEEDLE));
+
+        // A note on the landed line (prefilled) is listed.
+        s.click("[data-testid=audit-toggle]").await?;
+        let line = until(
+            &s,
+            "notes panel",
+            "const e = document.querySelector('[data-testid=note-line]'); return e && e.value",
+        )
+        .await?;
+        ensure!(line == json!(NEEDLE_LINE.to_string()), "note line is {line}");
+        fill(&s, "note-body", "removes the banner on click, fine").await?;
+        s.click("[data-testid=note-add]").await?;
+        let note = until(
+            &s,
+            "note listed",
+            "const n = document.querySelector('[data-testid=note]'); return n && n.textContent",
+        )
+        .await?;
+        let note = note.as_str().unwrap_or_default();
+        ensure!(
+            note.contains("line 12") && note.contains("removes the banner on click, fine"),
+            "note is {note:?}"
+        );
+
+        // The report goes to the default folder under the data folder; both files exist and
+        // the HTML carries no script.
+        until(
+            &s,
+            "default report folder",
+            "const e = document.querySelector('[data-testid=report-dir]'); return e && e.value",
+        )
+        .await?;
+        s.click("[data-testid=report-export]").await?;
+        let html = until(
+            &s,
+            "report written",
+            "const e = document.querySelector('[data-testid=report-html]');
+             const err = document.querySelector('[data-testid=report-error]');
+             return err ? 'error: ' + err.textContent : e && e.textContent",
+        )
+        .await?;
+        let html = html.as_str().unwrap_or_default().to_owned();
+        ensure!(!html.starts_with("error"), "export failed: {html}");
+        let md = s.text_of("[data-testid=report-md]").await?;
+        ensure!(
+            Path::new(&html).starts_with(s.data_dir.path().join("reports")),
+            "report written to {html}, outside the data folder's reports/"
+        );
+        let text = std::fs::read_to_string(&html).with_context(|| format!("reading {html}"))?;
+        ensure!(Path::new(&md).is_file(), "{md} was not written");
+        ensure!(
+            !text.to_lowercase().contains("<script"),
+            "the HTML report holds a script"
+        );
+        ensure!(
+            text.contains("removes the banner on click, fine"),
+            "the report lacks the note"
+        );
+        s.screenshot("review-audit").await?;
+        s.close().await
+    })
+    .await
+}

@@ -1,0 +1,417 @@
+//! The reviewer's flow through the real app against the real reference server and a real GNOME
+//! Keyring: log in from Settings, sync, open an add-on from its queue, review, decide in the
+//! decision panel, and follow the decision through the outbox into the server's signed audit
+//! log — online, and with the server stopped and restarted.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
+use serde_json::Value;
+use vetter_core::decision::{Action, Decision};
+use vetter_core::signing::SignedDecision;
+use vetter_server::storage::Storage;
+
+use crate::harness::{self, Session};
+
+/// The demo seed's first reviewer (public demo credentials from fixtures/demo/seed.json).
+const REVIEWER_KEY: &str = "user:4242:1";
+const REVIEWER_SECRET: &str = "demo-secret-4242-not-for-production";
+
+/// The reference server on its own thread and runtime, so a test can stop and restart it.
+struct TestServer {
+    url: String,
+    port: u16,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Starts the server on `data_dir` (seeded with the demo seed when empty) on `port` (0 = a
+    /// free one) and waits until it accepts connections.
+    fn start(data_dir: &Path, port: u16) -> Result<TestServer> {
+        let port = if port == 0 {
+            TcpListener::bind("127.0.0.1:0")?.local_addr()?.port()
+        } else {
+            port
+        };
+        let config = vetter_server::Config {
+            data_dir: data_dir.to_owned(),
+            listen: SocketAddr::from(([127, 0, 0, 1], port)),
+            seed: Some(harness::workspace_root().join("fixtures/demo")),
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("server runtime");
+            runtime.block_on(async {
+                tokio::select! {
+                    result = vetter_server::serve(config) => {
+                        if let Err(e) = result {
+                            eprintln!("the review server stopped: {e:#}");
+                        }
+                    }
+                    _ = stopped => {}
+                }
+            });
+            runtime.shutdown_timeout(Duration::from_secs(5));
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            ensure!(
+                !thread.is_finished(),
+                "the review server exited while starting"
+            );
+            ensure!(
+                Instant::now() < deadline,
+                "the review server did not start within 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(TestServer {
+            url: format!("http://127.0.0.1:{port}"),
+            port,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// Stops it and waits until connections are refused.
+    fn stop(mut self) -> Result<()> {
+        self.shutdown();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            ensure!(Instant::now() < deadline, "the review server did not stop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Presses one key, with Shift held when `shift` is set.
+async fn press(s: &Session, key: char, shift: bool) -> Result<()> {
+    let mut actions = KeyActions::new("keyboard".into());
+    if shift {
+        actions = actions.then(KeyAction::Down {
+            value: Key::Shift.into(),
+        });
+    }
+    actions = actions
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key });
+    if shift {
+        actions = actions.then(KeyAction::Up {
+            value: Key::Shift.into(),
+        });
+    }
+    s.client.perform_actions(actions).await?;
+    s.client.release_actions().await?;
+    Ok(())
+}
+
+/// Polls `js` until it returns `want`, up to `secs` seconds.
+async fn eventually(s: &Session, what: &str, js: &str, want: Value, secs: u64) -> Result<()> {
+    let start = Instant::now();
+    loop {
+        let got = s.script(js).await?;
+        if got == want {
+            return Ok(());
+        }
+        if start.elapsed() > Duration::from_secs(secs) {
+            bail!("{what}: expected {want}, still {got}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The text of the first element matching `css`, or null.
+fn text_js(css: &str) -> String {
+    format!("const e = document.querySelector('{css}'); return e ? e.textContent : null")
+}
+
+/// Types `text` into the field matching `css`.
+async fn type_into(s: &Session, css: &str, text: &str) -> Result<()> {
+    let field = s.wait_for(css).await?;
+    field.click().await?;
+    field.send_keys(text).await?;
+    Ok(())
+}
+
+/// Logs in from Settings with the demo reviewer; returns the signing key id Settings shows.
+async fn login(s: &Session, server: &str) -> Result<String> {
+    s.click("[data-testid=nav-settings]").await?;
+    type_into(s, "[data-testid=login-server]", server).await?;
+    type_into(s, "[data-testid=login-key]", REVIEWER_KEY).await?;
+    type_into(s, "[data-testid=login-secret]", REVIEWER_SECRET).await?;
+    s.click("[data-testid=login-button]").await?;
+    let logged_in = eventually(
+        s,
+        "login",
+        "const e = document.querySelector('[data-testid=login-message]'); return !!e && e.textContent.startsWith('Logged in')",
+        Value::Bool(true),
+        30,
+    )
+    .await;
+    if logged_in.is_err() {
+        let message = s.script(&text_js("[data-testid=login-message]")).await?;
+        bail!("login did not succeed: {message}");
+    }
+    // The secret field is emptied and the secret is nowhere in the page.
+    let page = s
+        .script("return document.documentElement.outerHTML + JSON.stringify(localStorage)")
+        .await?;
+    ensure!(
+        !page.to_string().contains(REVIEWER_SECRET),
+        "the API secret is still in the page"
+    );
+    let kid = s.text_of("[data-testid=account-kid]").await?;
+    ensure!(kid.len() == 43, "no signing key id shown: {kid:?}");
+    Ok(kid)
+}
+
+/// Clicks Sync on the current view and waits for its result line.
+async fn sync(s: &Session, want: &str) -> Result<()> {
+    let before: u64 = s
+        .wait_for("[data-testid=sync-bar]")
+        .await?
+        .attr("data-syncs-ended")
+        .await?
+        .context("sync bar without a count")?
+        .parse()?;
+    s.click("[data-testid=sync-button]").await?;
+    // This sync's own result: the count of ended syncs moves on first.
+    let js = format!(
+        "const bar = document.querySelector('[data-testid=sync-bar]');
+         if (Number(bar.dataset.syncsEnded) <= {before}) return false;
+         const err = document.querySelector('[data-testid=sync-error]');
+         if (err) return 'error: ' + err.textContent;
+         const r = document.querySelector('[data-testid=sync-result]');
+         return !!r && r.textContent.startsWith('{want}')"
+    );
+    eventually(s, "sync", &js, Value::Bool(true), 60).await
+}
+
+/// Opens the queue entry of add-on `slug` and waits for its review.
+async fn open_entry(s: &Session, slug: &str) -> Result<()> {
+    s.click("[data-testid=nav-queues]").await?;
+    s.click(&format!(
+        "[data-testid=queue-entry][data-addon='{slug}'] [data-testid=open-entry]"
+    ))
+    .await?;
+    let title = s.text_of("[data-testid=review-title]").await?;
+    ensure!(title.contains("1.0.0 → 1.1.0"), "review title {title:?}");
+    Ok(())
+}
+
+/// Chooses `action` in the open decision panel's action list.
+async fn choose_action(s: &Session, action: &str) -> Result<()> {
+    s.wait_for("[data-testid=decision-action]").await?;
+    s.script(&format!(
+        "const el = document.querySelector('[data-testid=decision-action]');
+         Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set.call(el, '{action}');
+         el.dispatchEvent(new Event('change', {{ bubbles: true }})); return null"
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Waits until the outbox lists exactly one decision, in `state`; returns its id.
+async fn outbox_state(s: &Session, state: &str, secs: u64) -> Result<String> {
+    s.click("[data-testid=nav-outbox]").await?;
+    eventually(
+        s,
+        "outbox state",
+        "return [...document.querySelectorAll('[data-testid=outbox-entry]')].map(e => e.dataset.state).join(',')",
+        Value::String(state.to_owned()),
+        secs,
+    )
+    .await?;
+    let id = s
+        .wait_for("[data-testid=outbox-entry]")
+        .await?
+        .attr("data-decision")
+        .await?
+        .context("outbox entry without a decision id")?;
+    Ok(id)
+}
+
+/// The decisions in the server's audit log, as the JWS the server stored, parsed.
+fn audit_log(server_dir: &Path) -> Result<Vec<(SignedDecision, Decision)>> {
+    let storage = vetter_server::open_storage(server_dir, None)?;
+    let mut out = Vec::new();
+    for row in storage.decisions(0, 100)? {
+        let jws = row["decision"]
+            .as_str()
+            .context("audit row without its JWS")?;
+        let signed = SignedDecision::parse(jws).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let decision: Decision = serde_json::from_slice(signed.unverified_payload())?;
+        out.push((signed, decision));
+    }
+    Ok(out)
+}
+
+fn temp(prefix: &str) -> Result<tempfile::TempDir> {
+    Ok(tempfile::Builder::new().prefix(prefix).tempdir()?)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reviewer_logs_in_syncs_reviews_and_rejects_into_the_signed_audit_log() -> Result<()> {
+    harness::bounded(async {
+        let keyring = harness::start_keyring()?;
+        let server_dir = temp("vetter-e2e-server-")?;
+        let server = TestServer::start(server_dir.path(), 0)?;
+        let s = harness::start_with_env(&keyring.env).await?;
+
+        let kid = login(&s, &server.url).await?;
+        s.click("[data-testid=nav-queues]").await?;
+        sync(&s, "Synced").await?;
+        let status = s.text_of("[data-testid=status-online]").await?;
+        ensure!(status.contains("Online"), "status bar says {status:?}");
+        let cached = s
+            .text_of("[data-testid=queue-entry][data-addon='tab-tidy'] [data-testid=entry-cached]")
+            .await?;
+        ensure!(cached == "Ready offline", "tab-tidy is {cached:?}");
+
+        open_entry(&s, "tab-tidy").await?;
+        let first = s.text_of("[data-testid=diff-path]").await?;
+        press(&s, 'j', false).await?;
+        let moved = format!(
+            "return document.querySelector('[data-testid=diff-path]').textContent !== {}",
+            serde_json::to_string(&first)?
+        );
+        eventually(&s, "j moves to the next file", &moved, Value::Bool(true), 10).await?;
+        let second = s.text_of("[data-testid=diff-path]").await?;
+        ensure!(second != first, "j stayed on {first:?}");
+        press(&s, 'k', false).await?;
+        eventually(
+            &s,
+            "k moves back",
+            &text_js("[data-testid=diff-path]"),
+            Value::String(first.clone()),
+            10,
+        )
+        .await?;
+        press(&s, 'v', false).await?;
+        eventually(
+            &s,
+            "viewed mark",
+            "return document.querySelector('[data-testid=viewed-progress]').textContent.trim().startsWith('1 of')",
+            Value::Bool(true),
+            10,
+        )
+        .await?;
+
+        press(&s, 'd', false).await?;
+        s.wait_for("[data-testid=decision-panel]").await?;
+        choose_action(&s, "reject").await?;
+        // Refused without a reason, at the reasons field, before anything is signed.
+        s.click("[data-testid=decision-submit]").await?;
+        let refusal = s.text_of("[data-testid=decision-error-reasons]").await?;
+        ensure!(refusal.contains("reasons"), "refusal {refusal:?}");
+        type_into(&s, "[data-testid=decision-reasons]", "policy-remote-code").await?;
+        type_into(&s, "[data-testid=decision-comments]", "Please remove the remote script.").await?;
+        // Queue it only; the sync sends it.
+        s.click("[data-testid=decision-send]").await?;
+        s.click("[data-testid=decision-submit]").await?;
+        let state = s.text_of("[data-testid=decision-state]").await?;
+        ensure!(state == "pending", "decided into {state:?}");
+        s.click("[data-testid=decision-done] button").await?;
+
+        let id = outbox_state(&s, "pending", 15).await?;
+        ensure!(audit_log(server_dir.path())?.is_empty(), "sent before the sync");
+        sync(&s, "Synced").await?;
+        ensure!(outbox_state(&s, "accepted", 30).await? == id);
+
+        let log = audit_log(server_dir.path())?;
+        ensure!(log.len() == 1, "audit log holds {} decisions", log.len());
+        let (signed, decision) = &log[0];
+        ensure!(decision.id == id, "audit log holds {} not {id}", decision.id);
+        ensure!(signed.kid() == kid, "signed by {} not {kid}", signed.kid());
+        ensure!(decision.action == Action::Reject);
+        ensure!(decision.reasons == ["policy-remote-code"]);
+        // Queuing without sending said nothing about the server: the app stayed online.
+        let status = s.text_of("[data-testid=status-online]").await?;
+        ensure!(status.contains("Online"), "status bar says {status:?}");
+        ensure!(decision.comments == "Please remove the remote script.");
+        ensure!((decision.addon.id, decision.version.id) == (101, 10102));
+        s.screenshot("flow-outbox-accepted").await?;
+        s.close().await?;
+        server.stop()
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decision_made_offline_waits_in_the_outbox_until_the_server_returns() -> Result<()> {
+    harness::bounded(async {
+        let keyring = harness::start_keyring()?;
+        let server_dir = temp("vetter-e2e-server-")?;
+        let server = TestServer::start(server_dir.path(), 0)?;
+        let port = server.port;
+        let s = harness::start_with_env(&keyring.env).await?;
+        login(&s, &server.url).await?;
+        s.click("[data-testid=nav-queues]").await?;
+        sync(&s, "Synced").await?;
+
+        server.stop()?;
+        open_entry(&s, "tab-tidy").await?;
+        // Shift+R: reject chosen, confirmed in the panel.
+        press(&s, 'R', true).await?;
+        s.wait_for("[data-testid=decision-panel]").await?;
+        eventually(
+            &s,
+            "reject preselected",
+            "return document.querySelector('[data-testid=decision-action]').value",
+            Value::String("reject".into()),
+            10,
+        )
+        .await?;
+        type_into(&s, "[data-testid=decision-reasons]", "policy-offline").await?;
+        s.click("[data-testid=decision-submit]").await?;
+        let state = s.text_of("[data-testid=decision-state]").await?;
+        ensure!(state == "pending", "decided into {state:?}");
+        s.click("[data-testid=decision-done] button").await?;
+        let status = s.text_of("[data-testid=status-online]").await?;
+        ensure!(status.contains("Offline"), "status bar says {status:?}");
+
+        let id = outbox_state(&s, "pending", 15).await?;
+        s.click("[data-testid=nav-queues]").await?;
+        sync(&s, "The server did not answer").await?;
+        s.wait_for("[data-testid=offline-badge]").await?;
+
+        let server = TestServer::start(server_dir.path(), port)?;
+        sync(&s, "Synced").await?;
+        ensure!(outbox_state(&s, "accepted", 30).await? == id);
+        let status = s.text_of("[data-testid=status-online]").await?;
+        ensure!(status.contains("Online"), "status bar says {status:?}");
+        let log = audit_log(server_dir.path())?;
+        ensure!(
+            log.iter().filter(|(_, d)| d.id == id).count() == 1,
+            "the audit log does not hold {id} exactly once"
+        );
+        s.close().await?;
+        server.stop()
+    })
+    .await
+}

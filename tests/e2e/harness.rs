@@ -1,0 +1,344 @@
+//! Starts Xvfb, tauri-driver and the app, and hands a WebDriver session to a test.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// One end-to-end session at a time; see the crate docs for why.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A child process, leading its own process group, that is killed with its whole group when the
+/// test ends, however it ends (tauri-driver's WebKitWebDriver and the app must not outlive it).
+struct Guarded(Child);
+
+impl Guarded {
+    fn spawn(command: &mut Command) -> std::io::Result<Guarded> {
+        command.process_group(0).spawn().map(Guarded)
+    }
+}
+
+impl Drop for Guarded {
+    fn drop(&mut self) {
+        // SAFETY: kill(2) with a negative pid signals the group this child leads; no memory is
+        // touched.
+        unsafe {
+            libc::kill(-(self.0.id() as i32), libc::SIGKILL);
+        }
+        let _ = self.0.wait();
+    }
+}
+
+/// A running app under test and the WebDriver session that drives it.
+pub struct Session {
+    /// The WebDriver client bound to the app's window.
+    pub client: Client,
+    /// The data folder the app was started with (fresh and empty at start).
+    pub data_dir: tempfile::TempDir,
+    // Dropped after the client: driver before display.
+    _driver: Guarded,
+    _display: Guarded,
+    _serial: tokio::sync::MutexGuard<'static, ()>,
+}
+
+/// The workspace root (where `target/` lives).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Where screenshots of each view are written for people to look at.
+pub fn screenshot_dir() -> PathBuf {
+    workspace_root().join("target").join("e2e-screenshots")
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn need(program: &str) -> Result<PathBuf> {
+    which(program).with_context(|| {
+        format!("`{program}` is not installed; run `bash scripts/setup` (end-to-end tests need it)")
+    })
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    let mut dirs: Vec<PathBuf> = std::env::split_paths(&path).collect();
+    // cargo-installed tools (tauri-driver) live here even when PATH lacks it.
+    if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(Path::new(&home).join(".cargo/bin"));
+    }
+    dirs.into_iter()
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+}
+
+fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) -> Result<()> {
+    let start = Instant::now();
+    while !ready() {
+        if start.elapsed() > timeout {
+            bail!("{what} did not come up within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
+/// Starts Xvfb on a free display number and returns it with its guard.
+fn start_display() -> Result<(String, Guarded)> {
+    let xvfb = need("Xvfb")?;
+    for n in (100 + std::process::id() % 400)..1000 {
+        if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+            continue;
+        }
+        let mut guard = Guarded::spawn(
+            Command::new(&xvfb)
+                .args([
+                    format!(":{n}"),
+                    "-screen".into(),
+                    "0".into(),
+                    "1280x800x24".into(),
+                    "-nolisten".into(),
+                    "tcp".into(),
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        )
+        .context("starting Xvfb")?;
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+        let up = wait_until("Xvfb", Duration::from_secs(10), || {
+            socket.exists() || matches!(guard.0.try_wait(), Ok(Some(_)))
+        });
+        if up.is_ok() && socket.exists() && guard.0.try_wait()?.is_none() {
+            return Ok((format!(":{n}"), guard));
+        }
+        drop(guard);
+    }
+    bail!("no free X display number for Xvfb")
+}
+
+/// Builds nothing: the app binary comes from cargo (`CARGO_BIN_EXE_vetter-app`), which embeds
+/// `ui/dist`, so `npm run build` in ui/ must have run first (scripts/test does).
+fn app_binary() -> Result<PathBuf> {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_vetter-app"));
+    let dist = workspace_root().join("ui/dist/index.html");
+    if !dist.exists() {
+        bail!("ui/dist is missing: run `npm run build` in ui/ before the end-to-end tests");
+    }
+    Ok(bin)
+}
+
+/// Starts display, driver and app, and waits for the app's frame to render.
+pub async fn start() -> Result<Session> {
+    start_with_env(&[]).await
+}
+
+/// A private D-Bus session with an unlocked GNOME Keyring (`scripts/with-keyring`), alive until
+/// dropped. An app started with [`Keyring::env`] stores its secrets there, never in the
+/// keyring of the person running the tests.
+pub struct Keyring {
+    /// `DBUS_SESSION_BUS_ADDRESS` and the XDG folders of the session.
+    pub env: Vec<(String, String)>,
+    scratch: Option<PathBuf>,
+    _session: Guarded,
+}
+
+impl Drop for Keyring {
+    fn drop(&mut self) {
+        // The session is killed, so its script cannot clean up after itself.
+        if let Some(dir) = &self.scratch {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// Starts a keyring session and waits (up to 30 s) until its Secret Service answers.
+pub fn start_keyring() -> Result<Keyring> {
+    use std::io::BufRead;
+    let script = workspace_root().join("scripts/with-keyring");
+    let mut session = Guarded::spawn(
+        Command::new(script)
+            .args([
+                "bash",
+                "-c",
+                "env | grep -E '^(DBUS_SESSION_BUS_ADDRESS|XDG_DATA_HOME|XDG_RUNTIME_DIR|XDG_CONFIG_HOME)='; \
+                 echo KEYRING-READY; exec sleep 600",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit()),
+    )
+    .context("starting scripts/with-keyring")?;
+    let stdout = session
+        .0
+        .stdout
+        .take()
+        .context("no stdout from with-keyring")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut env = Vec::new();
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line == "KEYRING-READY" {
+                let _ = tx.send(env);
+                return;
+            }
+            if let Some((k, v)) = line.split_once('=') {
+                env.push((k.to_owned(), v.to_owned()));
+            }
+        }
+    });
+    let env = rx
+        .recv_timeout(Duration::from_secs(30))
+        .context("the keyring session did not come up within 30 s (see its stderr)")?;
+    anyhow::ensure!(
+        env.iter().any(|(k, _)| k == "DBUS_SESSION_BUS_ADDRESS"),
+        "the keyring session has no D-Bus address"
+    );
+    let scratch = env
+        .iter()
+        .find(|(k, _)| k == "XDG_DATA_HOME")
+        .and_then(|(_, v)| Path::new(v).parent().map(Path::to_owned));
+    Ok(Keyring {
+        env,
+        scratch,
+        _session: session,
+    })
+}
+
+/// Like [`start`], with extra environment for the driver and so for the app it starts (a
+/// keyring session's D-Bus address).
+pub async fn start_with_env(env: &[(String, String)]) -> Result<Session> {
+    let serial = ONE_AT_A_TIME.lock().await;
+    let app = app_binary()?;
+    let driver_bin = need("tauri-driver")?;
+    let native = need("WebKitWebDriver")?;
+    let data_dir = tempfile::Builder::new().prefix("vetter-e2e-").tempdir()?;
+    let (display, display_guard) = start_display()?;
+
+    let port = free_port()?;
+    let native_port = free_port()?;
+    let driver = Guarded::spawn(
+        Command::new(driver_bin)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .arg("--native-driver")
+            .arg(native)
+            .env("DISPLAY", &display)
+            .env("VETTER_DATA_DIR", data_dir.path())
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit()),
+    )
+    .context("starting tauri-driver")?;
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    wait_until("tauri-driver", Duration::from_secs(20), || {
+        TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
+    })?;
+
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "tauri:options".into(),
+        serde_json::json!({ "application": app, "args": [] }),
+    );
+    // tauri-driver accepts connections a moment before it can serve them, and under load the
+    // first request is sometimes dropped; a few retries tell that apart from a real failure.
+    let mut attempt = 0;
+    let client = loop {
+        attempt += 1;
+        let result = ClientBuilder::rustls()
+            .context("TLS setup for the WebDriver client")?
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await;
+        match result {
+            Ok(client) => break client,
+            Err(
+                fantoccini::error::NewSessionError::FailedC(_)
+                | fantoccini::error::NewSessionError::Failed(_)
+                | fantoccini::error::NewSessionError::Lost(_),
+            ) if attempt < 4 => {
+                tokio::time::sleep(Duration::from_millis(500 * attempt)).await;
+            }
+            Err(e) => return Err(e).context("opening a WebDriver session on the app"),
+        }
+    };
+    let session = Session {
+        client,
+        data_dir,
+        _driver: driver,
+        _display: display_guard,
+        _serial: serial,
+    };
+    session
+        .wait_for("[data-testid=view-queues]")
+        .await
+        .context("the app's first view never rendered")?;
+    Ok(session)
+}
+
+impl Session {
+    /// Waits (up to 15 s) for an element matching `css` and returns it.
+    pub async fn wait_for(&self, css: &str) -> Result<Element> {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("no element matches {css:?}"))
+    }
+
+    /// The text of the element matching `css`, once it exists.
+    pub async fn text_of(&self, css: &str) -> Result<String> {
+        Ok(self.wait_for(css).await?.text().await?)
+    }
+
+    /// Clicks the element matching `css`.
+    pub async fn click(&self, css: &str) -> Result<()> {
+        self.wait_for(css).await?.click().await?;
+        Ok(())
+    }
+
+    /// Saves a PNG of the window as `target/e2e-screenshots/{name}.png` and returns its path.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let png = self.client.screenshot().await?;
+        if !png.starts_with(b"\x89PNG") {
+            bail!("the driver's screenshot of {name} is not a PNG");
+        }
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png)?;
+        Ok(path)
+    }
+
+    /// Runs a script in the page and returns its JSON result.
+    pub async fn script(&self, js: &str) -> Result<serde_json::Value> {
+        Ok(self.client.execute(js, vec![]).await?)
+    }
+
+    /// Ends the WebDriver session (closing the app) before the processes are torn down.
+    pub async fn close(self) -> Result<()> {
+        let Session { client, .. } = self;
+        client.close().await?;
+        Ok(())
+    }
+}
+
+/// Runs one test body with an overall time limit, so a hung driver fails the test instead of
+/// hanging CI.
+pub async fn bounded<F: std::future::Future<Output = Result<()>>>(body: F) -> Result<()> {
+    tokio::time::timeout(Duration::from_secs(120), body)
+        .await
+        .context("end-to-end test ran past its 120 s limit")?
+}

@@ -1,0 +1,399 @@
+//! The review flow through the real app: import two versions from disk, open the review, move
+//! through files and changes with the keys, mark files viewed, and show hostile add-on text as
+//! text without running any of it.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, ensure};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
+use serde_json::{Value, json};
+use vetter_fixtures::addons::{Addon, AddonFile, mv2_addon, next_version};
+
+use crate::harness::{self, Session};
+
+/// Presses and releases one key on whatever has focus.
+async fn press(s: &Session, key: char) -> Result<()> {
+    let actions = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key });
+    s.client.perform_actions(actions).await?;
+    s.client.release_actions().await?;
+    Ok(())
+}
+
+/// Polls `js` (a script returning a value) until it returns `want`, up to 15 s.
+async fn eventually(s: &Session, what: &str, js: &str, want: Value) -> Result<()> {
+    let start = std::time::Instant::now();
+    loop {
+        let got = s.script(js).await?;
+        if got == want {
+            return Ok(());
+        }
+        if start.elapsed() > std::time::Duration::from_secs(15) {
+            anyhow::bail!("{what}: expected {want}, still {got}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Writes an add-on's XPI into `dir` and returns its path.
+fn write_xpi(dir: &Path, name: &str, addon: &Addon) -> Result<PathBuf> {
+    let path = dir.join(name);
+    std::fs::write(&path, addon.to_xpi()).with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
+/// Imports an XPI through the app's import form and waits for its result.
+async fn import(s: &Session, path: &Path) -> Result<()> {
+    let input = s.wait_for("[data-testid=import-path]").await?;
+    // Empty the field the way React sees it (WebKitWebDriver's clear does not fire `input`),
+    // then type the path as a reviewer would.
+    s.script(
+        "const el = document.querySelector('[data-testid=import-path]');
+         Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, '');
+         el.dispatchEvent(new Event('input', { bubbles: true })); return null",
+    )
+    .await?;
+    input.click().await?;
+    input.send_keys(&path.display().to_string()).await?;
+    s.click("[data-testid=import-button]").await?;
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let start = std::time::Instant::now();
+    loop {
+        let result = s
+            .script("const e = document.querySelector('[data-testid=import-result]'); return e ? e.textContent : null")
+            .await?;
+        let error = s
+            .script("const e = document.querySelector('[data-testid=import-error]'); return e ? e.textContent : null")
+            .await?;
+        ensure!(error.is_null(), "importing {name} failed: {error}");
+        if let Some(text) = result.as_str()
+            && text.contains("files")
+            && !text.is_empty()
+            && s.script("return !document.querySelector('[data-testid=import-progress]')")
+                .await?
+                == json!(true)
+        {
+            return Ok(());
+        }
+        ensure!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "import of {name} did not finish"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Opens the review view's import form, with the display preferences at their defaults (the
+/// webview's local storage outlives one test's data folder).
+async fn open_import(s: &Session) -> Result<()> {
+    s.script(
+        "localStorage.removeItem('vetter.prefs'); delete document.documentElement.dataset.theme;
+         window.dispatchEvent(new Event('vetter-prefs')); return null",
+    )
+    .await?;
+    s.click("[data-testid=nav-review]").await?;
+    s.wait_for("[data-testid=view-review]").await?;
+    s.script("document.querySelector('.import-details').open = true; return null")
+        .await?;
+    Ok(())
+}
+
+const PATH_JS: &str = "return document.querySelector('[data-testid=diff-path]').textContent";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_move_through_files_and_changes_and_viewed_marks_persist() -> Result<()> {
+    harness::bounded(async {
+        let s = harness::start().await?;
+        let xpis = tempfile::tempdir()?;
+        let v1 = mv2_addon();
+        let v2 = next_version(&v1);
+        let p1 = write_xpi(xpis.path(), "v1.xpi", &v1)?;
+        let p2 = write_xpi(xpis.path(), "v2.xpi", &v2)?;
+        open_import(&s).await?;
+        import(&s, &p1).await?;
+        import(&s, &p2).await?;
+        s.click("[data-testid=open-review]").await?;
+        s.wait_for("[data-testid=review]").await?;
+        // next_version adds the notifications permission: it is the first thing shown.
+        let perms = s.text_of("[data-testid=permission-summary]").await?;
+        ensure!(perms.contains("notifications"), "permission summary is {perms:?}");
+        let progress = s.text_of("[data-testid=viewed-progress]").await?;
+        ensure!(progress == "0 of 4 viewed", "progress starts as {progress:?}");
+        s.screenshot("review").await?;
+
+        // Files in tree order: lib/telemetry.js, popup/popup.css, background.js, manifest.json.
+        eventually(&s, "first file", PATH_JS, json!("lib/telemetry.js")).await?;
+        s.click("[data-testid=diff-scroller]").await?;
+        press(&s, 'j').await?;
+        eventually(&s, "j", PATH_JS, json!("popup/popup.css")).await?;
+        press(&s, 'j').await?;
+        eventually(&s, "j again", PATH_JS, json!("background.js")).await?;
+        press(&s, 'k').await?;
+        eventually(&s, "k", PATH_JS, json!("popup/popup.css")).await?;
+        press(&s, 'j').await?;
+        eventually(&s, "back to background.js", PATH_JS, json!("background.js")).await?;
+
+        // background.js has two changes (a removed comment, an appended function).
+        s.wait_for("[data-testid=change-position]").await?;
+        press(&s, 'n').await?;
+        eventually(
+            &s,
+            "n",
+            "return document.querySelector('[data-testid=change-position]').textContent.split(' ·')[0]",
+            json!("change 1 of 2"),
+        )
+        .await?;
+        press(&s, 'n').await?;
+        eventually(
+            &s,
+            "n again",
+            "return document.querySelector('[data-testid=change-position]').textContent.split(' ·')[0]",
+            json!("change 2 of 2"),
+        )
+        .await?;
+        eventually(
+            &s,
+            "the current change is on screen",
+            "return !!document.querySelector('.drow.current')",
+            json!(true),
+        )
+        .await?;
+        let added = s
+            .script("return Array.from(document.querySelectorAll('.drow.added')).map(r => r.textContent).join('\\n')")
+            .await?;
+        ensure!(
+            added.as_str().unwrap_or_default().contains("function notifyUser"),
+            "the added function is not shown: {added}"
+        );
+        s.screenshot("review-diff").await?;
+
+        press(&s, 'v').await?;
+        eventually(
+            &s,
+            "v",
+            "return document.querySelector('[data-testid=viewed-progress]').textContent",
+            json!("1 of 4 viewed"),
+        )
+        .await?;
+
+        // The keys list.
+        press(&s, '?').await?;
+        s.wait_for("[data-testid=key-help]").await?;
+        s.screenshot("review-keys").await?;
+        s.client
+            .perform_actions(
+                KeyActions::new("keyboard".into())
+                    .then(KeyAction::Down {
+                        value: Key::Escape.into(),
+                    })
+                    .then(KeyAction::Up {
+                        value: Key::Escape.into(),
+                    }),
+            )
+            .await?;
+        s.client.release_actions().await?;
+        eventually(
+            &s,
+            "Escape closes the keys",
+            "return !document.querySelector('[data-testid=key-help]')",
+            json!(true),
+        )
+        .await?;
+
+        // Side by side.
+        s.script("const e = document.querySelector('[data-testid=layout-select]'); e.focus(); return null")
+            .await?;
+        s.click("[data-testid=diff-scroller]").await?;
+        press(&s, 's').await?;
+        s.wait_for(".dpane").await?;
+        s.screenshot("review-split").await?;
+
+        // Reopening the same pair keeps the viewed mark: it lives in the cache by sha256.
+        s.click("[data-testid=open-review]").await?;
+        eventually(
+            &s,
+            "viewed mark after reopening",
+            "return document.querySelector('[data-testid=viewed-progress]').textContent",
+            json!("1 of 4 viewed"),
+        )
+        .await?;
+        s.close().await
+    })
+    .await
+}
+
+/// Script payloads of every kind the issue names.
+const PAYLOADS: [&str; 5] = [
+    "<script>window.__pwned='script';document.title='pwned'</script>",
+    "<img src=x onerror=\"window.__pwned='img';document.title='pwned'\">",
+    "<a href=\"javascript:window.__pwned='link'\">click</a>",
+    "</style><script>window.__pwned='style'</script>",
+    "<svg><script>window.__pwned='svg'</script></svg>",
+];
+
+/// An add-on whose file contents, file names, manifest name and description carry the payloads.
+fn hostile(base: &Addon, version: &str) -> Addon {
+    let mut addon = base.clone();
+    let mut manifest = addon.manifest();
+    // Every hostile line names the version, so each one is a changed line the diff shows.
+    manifest["name"] = json!(format!("Evil {version} {}", PAYLOADS[1]));
+    manifest["description"] = json!(format!("{version} {}", PAYLOADS.join(" ")));
+    manifest["version"] = json!(version);
+    for f in &mut addon.files {
+        if f.path == "manifest.json" {
+            f.data = serde_json::to_vec_pretty(&manifest).expect("a JSON value serialises");
+        }
+    }
+    let body: String = PAYLOADS
+        .iter()
+        .map(|p| format!("const s = \"{p}\"; // {version} {p}\n"))
+        .collect();
+    addon.files.push(AddonFile {
+        path: "content/<img src=x onerror=\"document.title='pwned'\">.js".into(),
+        data: format!("{body}// {version}\n").into_bytes(),
+    });
+    addon.files.push(AddonFile {
+        path: "content/page.html".into(),
+        data: PAYLOADS
+            .iter()
+            .map(|p| format!("<!-- {version} --><style>{p}</style>{p}\n"))
+            .collect::<String>()
+            .into_bytes(),
+    });
+    addon
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn script_payloads_in_an_addon_are_shown_as_text_and_never_run() -> Result<()> {
+    harness::bounded(async {
+        let s = harness::start().await?;
+        let xpis = tempfile::tempdir()?;
+        let base = mv2_addon();
+        let p1 = write_xpi(xpis.path(), "evil-1.xpi", &hostile(&base, "1.0.0"))?;
+        let p2 = write_xpi(xpis.path(), "evil-2.xpi", &hostile(&next_version(&base), "1.0.1"))?;
+        open_import(&s).await?;
+        import(&s, &p1).await?;
+        import(&s, &p2).await?;
+        s.click("[data-testid=open-review]").await?;
+        s.wait_for("[data-testid=review]").await?;
+
+        // The manifest name is displayed verbatim.
+        let title = s.text_of("[data-testid=review-title]").await?;
+        ensure!(title.contains(PAYLOADS[1]), "review title is {title:?}");
+        let tree = s
+            .script("return document.querySelector('[data-testid=file-tree]').textContent")
+            .await?;
+        let tree = tree.as_str().unwrap_or_default();
+        ensure!(
+            tree.contains("<img src=x onerror=\"document.title='pwned'\">.js"),
+            "the hostile file name is not shown as text: {tree:?}"
+        );
+
+        // Open each hostile file: its payloads are displayed as text.
+        for (path, payload) in [
+            (
+                "content/<img src=x onerror=\"document.title='pwned'\">.js",
+                PAYLOADS[0],
+            ),
+            ("content/page.html", PAYLOADS[3]),
+            ("manifest.json", PAYLOADS[4]),
+        ] {
+            let js = format!(
+                "const b = Array.from(document.querySelectorAll('[data-testid=tree-file]')).find(e => e.dataset.path === {path:?}); if (b) b.click(); return !!b"
+            );
+            ensure!(s.script(&js).await? == json!(true), "{path} is not in the tree");
+            eventually(&s, "file opens", PATH_JS, json!(path)).await?;
+            let shows = format!(
+                "const el = document.querySelector('[data-testid=diff-scroller]'); return !!el && el.textContent.includes({payload:?})"
+            );
+            eventually(&s, &format!("{path} shows its payload as text"), &shows, json!(true))
+                .await?;
+        }
+        s.screenshot("review-xss").await?;
+
+        // Nothing ran: no global was set, the title is the app's, and the payload markup built
+        // no elements.
+        let state = s
+            .script(
+                "return { pwned: typeof window.__pwned, title: document.title,
+                   scripts: document.querySelectorAll('main script, main img:not(.bin-image), main svg, main a[href^=javascript]').length }",
+            )
+            .await?;
+        ensure!(
+            state == json!({ "pwned": "undefined", "title": "Vetter", "scripts": 0 }),
+            "a payload ran or became markup: {state}"
+        );
+        s.close().await
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_view_renders_in_the_light_and_the_dark_theme() -> Result<()> {
+    harness::bounded(async {
+        let s = harness::start().await?;
+        let xpis = tempfile::tempdir()?;
+        let v1 = mv2_addon();
+        let p1 = write_xpi(xpis.path(), "v1.xpi", &v1)?;
+        let p2 = write_xpi(xpis.path(), "v2.xpi", &next_version(&v1))?;
+        open_import(&s).await?;
+        import(&s, &p1).await?;
+        import(&s, &p2).await?;
+        s.click("[data-testid=open-review]").await?;
+        s.wait_for("[data-testid=review]").await?;
+        let bg = "const b = Array.from(document.querySelectorAll('[data-testid=tree-file]')).find(e => e.dataset.path === 'background.js'); b.click(); return null";
+        s.script(bg).await?;
+        eventually(&s, "background.js opens", PATH_JS, json!("background.js")).await?;
+        for theme in ["light", "dark"] {
+            s.click("[data-testid=nav-settings]").await?;
+            s.wait_for("[data-testid=pref-theme]")
+                .await?
+                .select_by_value(theme)
+                .await?;
+            eventually(
+                &s,
+                "theme applies",
+                "return document.documentElement.dataset.theme || 'system'",
+                json!(theme),
+            )
+            .await?;
+            let background = s
+                .script("return getComputedStyle(document.body).backgroundColor")
+                .await?;
+            let dark = background.as_str() == Some("rgb(21, 24, 30)");
+            ensure!(
+                dark == (theme == "dark"),
+                "theme {theme} paints the body {background}"
+            );
+            for view in ["queues", "review", "outbox", "search", "settings"] {
+                s.click(&format!("[data-testid=nav-{view}]")).await?;
+                s.wait_for(&format!("[data-testid=view-{view}]")).await?;
+                eventually(
+                    &s,
+                    "the sidebar marks the view",
+                    &format!(
+                        "return document.querySelector('[data-testid=nav-{view}]').getAttribute('aria-current')"
+                    ),
+                    json!("page"),
+                )
+                .await?;
+                if view == "review" {
+                    eventually(
+                        &s,
+                        "diff rows",
+                        "return document.querySelectorAll('.drow').length > 0",
+                        json!(true),
+                    )
+                    .await?;
+                }
+                // Let WebKit paint the new view before the capture.
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                s.screenshot(&format!("{view}-{theme}")).await?;
+            }
+        }
+        s.close().await
+    })
+    .await
+}

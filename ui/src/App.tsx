@@ -1,0 +1,92 @@
+import { useEffect, useState, type ReactNode } from "react";
+import { ErrorBoundary } from "./components/ErrorBoundary";
+import { Sidebar } from "./components/Sidebar";
+import { StatusBar, type Connection } from "./components/StatusBar";
+import { useRoute, VIEWS, type ViewId } from "./hooks/useRoute";
+import { refreshServerStatus, useServer } from "./hooks/useServer";
+import { OutboxView } from "./views/OutboxView";
+import { QueuesView } from "./views/QueuesView";
+import { ReviewView } from "./views/ReviewView";
+import { SearchView } from "./views/SearchView";
+import { SettingsView } from "./views/SettingsView";
+
+// The review view is absent here: it stays mounted (see App) so that an open review, its
+// scroll position and its search survive a trip to another view.
+const RENDER: Record<Exclude<ViewId, "review">, () => ReactNode> = {
+  queues: () => <QueuesView />,
+  outbox: () => <OutboxView />,
+  search: () => <SearchView />,
+  settings: () => <SettingsView />,
+};
+
+/** Whether the OS reports a network; the server check joins this once sync exists. */
+function useNetworkOnline(): boolean {
+  const [online, setOnline] = useState(() => navigator.onLine);
+  useEffect(() => {
+    const up = () => setOnline(true);
+    const down = () => setOnline(false);
+    window.addEventListener("online", up);
+    window.addEventListener("offline", down);
+    return () => {
+      window.removeEventListener("online", up);
+      window.removeEventListener("offline", down);
+    };
+  }, []);
+  return online;
+}
+
+/** Offline when the OS has no network or the server did not answer the last time it was asked. */
+function connectionState(server: string | null, networkOnline: boolean, reachable: boolean | null): Connection {
+  if (server === null) return "no-server";
+  return networkOnline && reachable !== false ? "online" : "offline";
+}
+
+/** The app frame: sidebar, the current view, and the status bar. */
+export function App() {
+  const [view, go] = useRoute();
+  const networkOnline = useNetworkOnline();
+  const { status, reachable } = useServer();
+  const server = status?.server ?? null;
+  useEffect(() => {
+    void refreshServerStatus();
+  }, []);
+
+  // Alt+1…5 switch views from anywhere, the way tabs do in most desktop apps.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey) return;
+      const target = VIEWS[Number(e.key) - 1];
+      if (target) {
+        e.preventDefault();
+        go(target);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [go]);
+
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main" onClick={(e) => {
+        e.preventDefault();
+        document.getElementById("main")?.focus();
+      }}>
+        Skip to content
+      </a>
+      <Sidebar current={view} onSelect={go} />
+      <main id="main" tabIndex={-1}>
+        {view !== "review" && <ErrorBoundary view={view}>{RENDER[view]()}</ErrorBoundary>}
+        <div className="view-slot" hidden={view !== "review"}>
+          <ErrorBoundary view="review">
+            <ReviewView active={view === "review"} />
+          </ErrorBoundary>
+        </div>
+      </main>
+      <StatusBar
+        server={server}
+        connection={connectionState(server, networkOnline, reachable)}
+        lastSync={status?.last_sync ?? null}
+      />
+    </div>
+  );
+}

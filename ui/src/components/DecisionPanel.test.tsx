@@ -1,0 +1,88 @@
+import { fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { describe, expect, it } from "vitest";
+import type { DecisionTarget } from "../bindings/DecisionTarget";
+import { DecisionPanel, parseReasons } from "./DecisionPanel";
+
+const TARGET: DecisionTarget = {
+  addon: { id: 101, guid: "tab-tidy@vetter.example" },
+  addon_name: "Tab Tidy <b>bold</b>",
+  version: { id: 10102, version: "1.1.0", file_sha256: "a".repeat(64) },
+  queue: "extension",
+  actions: [
+    { action: "public", reasons: "optional", comments: "optional", versions: "forbidden", delayed_rejection_days: "forbidden" },
+    { action: "reject", reasons: "required", comments: "optional", versions: "forbidden", delayed_rejection_days: "forbidden" },
+    { action: "reply", reasons: "forbidden", comments: "required", versions: "forbidden", delayed_rejection_days: "forbidden" },
+  ],
+  versions: [
+    { id: 10102, version: "1.1.0", status: "nominated" },
+    { id: 10101, version: "1.0.0", status: "public" },
+  ],
+};
+
+function mock(decide: (args: Record<string, unknown>) => unknown) {
+  const calls: Array<Record<string, unknown>> = [];
+  mockIPC((cmd, args) => {
+    if (cmd === "decision_target") return TARGET;
+    if (cmd === "decide") {
+      calls.push(args as Record<string, unknown>);
+      return decide(args as Record<string, unknown>);
+    }
+    throw new Error(`unexpected ${cmd}`);
+  });
+  return calls;
+}
+
+describe("DecisionPanel", () => {
+  it("offers only the queue's actions and shows add-on text as text", async () => {
+    mock(() => null);
+    render(<DecisionPanel cachedVersionId={2} onClose={() => {}} />);
+    const select = (await screen.findByTestId("decision-action")) as HTMLSelectElement;
+    expect([...select.options].map((o) => o.value)).toEqual(["public", "reject", "reply"]);
+    expect(screen.getByTestId("decision-target").textContent).toContain("Tab Tidy <b>bold</b>");
+    expect(screen.getByTestId("decision-target").querySelector("b")).toBeNull();
+  });
+
+  it("shows the core's refusal next to the field it names", async () => {
+    const calls = mock(() => {
+      throw { code: "invalid:reasons", message: "reject needs `reasons`: cite at least one policy reason" };
+    });
+    render(<DecisionPanel cachedVersionId={2} preferred={["reject"]} onClose={() => {}} />);
+    await waitFor(() => expect((screen.getByTestId("decision-action") as HTMLSelectElement).value).toBe("reject"));
+    // Versions are not part of a plain rejection.
+    expect(screen.queryByTestId("decision-versions")).toBeNull();
+    fireEvent.click(screen.getByTestId("decision-submit"));
+    const error = await screen.findByTestId("decision-error-reasons");
+    expect(error.textContent).toContain("cite at least one policy reason");
+    expect(calls[0]).toMatchObject({ cachedVersionId: 2, action: "reject", reasons: [] });
+  });
+
+  it("signs a rejection with its reasons and comment and reports it pending when offline", async () => {
+    const calls = mock((args) => ({
+      online: false,
+      entry: {
+        state: "pending",
+        decision: { action: args.action, reasons: args.reasons },
+      },
+    }));
+    render(<DecisionPanel cachedVersionId={2} preferred={["reject"]} onClose={() => {}} />);
+    await waitFor(() => expect((screen.getByTestId("decision-action") as HTMLSelectElement).value).toBe("reject"));
+    fireEvent.change(screen.getByTestId("decision-reasons"), { target: { value: "policy-a\n policy-b \n" } });
+    fireEvent.change(screen.getByTestId("decision-comments"), { target: { value: "Please remove the tracker." } });
+    fireEvent.click(screen.getByTestId("decision-submit"));
+    expect((await screen.findByTestId("decision-state")).textContent).toBe("pending");
+    expect(screen.getByTestId("decision-done").textContent).toContain("next sync");
+    expect(calls[0]).toMatchObject({
+      action: "reject",
+      reasons: ["policy-a", "policy-b"],
+      comments: "Please remove the tracker.",
+      versions: [],
+      delayedRejectionDays: null,
+      send: true,
+    });
+  });
+
+  it("splits reasons on lines and commas and drops blanks", () => {
+    expect(parseReasons("a, b\n\n c ,")).toEqual(["a", "b", "c"]);
+  });
+});

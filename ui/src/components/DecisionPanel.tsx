@@ -1,0 +1,287 @@
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import type { Action } from "../bindings/Action";
+import type { ActionForm } from "../bindings/ActionForm";
+import type { DecideReport } from "../bindings/DecideReport";
+import type { DecisionTarget } from "../bindings/DecisionTarget";
+import { setReachable } from "../hooks/useServer";
+import { flowCommands, toUiError } from "../ipc";
+import "./flow.css";
+
+/** Reviewer-facing names of AMO's actions. */
+export const ACTION_LABEL: Record<Action, string> = {
+  public: "Approve",
+  reject: "Reject",
+  reject_multiple_versions: "Reject several versions",
+  approve_content: "Approve content",
+  confirm_auto_approved: "Confirm auto-approval",
+  reply: "Reply to the developer",
+  comment: "Private comment",
+  request_admin_review: "Request admin review",
+  disable_addon: "Disable the add-on",
+  enable_addon: "Enable the add-on",
+  clear_needs_human_review: "Clear needs-human-review",
+  set_needs_human_review: "Set needs-human-review",
+};
+
+/** The actions the one-key shortcuts (shift+A, shift+R, shift+E) pick, first offered wins. */
+export const QUICK_ACTIONS: Record<string, Action[]> = {
+  A: ["public", "approve_content", "confirm_auto_approved"],
+  R: ["reject", "reject_multiple_versions"],
+  E: ["request_admin_review"],
+};
+
+/** The field a command error is about (`invalid:reasons` → `reasons`), if it names one. */
+export function problemField(code: string): string | null {
+  return code.startsWith("invalid:") ? code.slice("invalid:".length) : null;
+}
+
+/** Reasons typed one per line (or comma-separated), trimmed, blanks dropped. */
+export function parseReasons(text: string): string[] {
+  return text
+    .split(/[\n,]/)
+    .map((r) => r.trim())
+    .filter((r) => r !== "");
+}
+
+type Props = {
+  /** The cache's id of the version under review (the review's new side). */
+  cachedVersionId: number;
+  /** Actions to preselect (a one-key shortcut), the first one offered wins; the panel still
+   * asks to confirm. */
+  preferred?: Action[] | null;
+  onClose: () => void;
+  onDecided?: (report: DecideReport) => void;
+};
+
+/**
+ * The decision form: only the actions offered for the add-on's queue, only the inputs the chosen
+ * action takes. The core validates; its refusal is shown at the field it names. "Sign and queue"
+ * signs and records into the outbox (offline too), then sends it if the server answers.
+ */
+export function DecisionPanel({ cachedVersionId, preferred = null, onClose, onDecided }: Props) {
+  const [target, setTarget] = useState<DecisionTarget | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [action, setAction] = useState<Action | null>(null);
+  const [reasons, setReasons] = useState("");
+  const [comments, setComments] = useState("");
+  const [versions, setVersions] = useState<number[]>([]);
+  const [days, setDays] = useState("");
+  const [send, setSend] = useState(true);
+  const [problem, setProblem] = useState<{ field: string; message: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState<DecideReport | null>(null);
+  const submitRef = useRef<HTMLButtonElement>(null);
+  const firstRef = useRef<HTMLSelectElement>(null);
+
+  useEffect(() => {
+    let live = true;
+    flowCommands.decisionTarget(cachedVersionId).then(
+      (t) => {
+        if (!live) return;
+        setTarget(t);
+        const offered = t.actions.map((a) => a.action);
+        const quick = preferred?.find((a) => offered.includes(a));
+        setAction(quick ?? offered[0] ?? null);
+      },
+      (err: unknown) => live && setLoadError(toUiError(err).message),
+    );
+    return () => {
+      live = false;
+    };
+  }, [cachedVersionId, preferred]);
+
+  // Focus where the reviewer continues: the confirm button for a preselected action, else the list.
+  useEffect(() => {
+    if (!target) return;
+    if (preferred) submitRef.current?.focus();
+    else firstRef.current?.focus();
+  }, [target, preferred]);
+
+  const form: ActionForm | undefined = target?.actions.find((a) => a.action === action);
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!action || !target || busy) return;
+    setBusy(true);
+    setProblem(null);
+    const trimmedDays = days.trim();
+    flowCommands
+      .decide({
+        cachedVersionId,
+        action,
+        reasons: form?.reasons === "forbidden" ? [] : parseReasons(reasons),
+        comments: form?.comments === "forbidden" ? "" : comments,
+        versions: form?.versions === "forbidden" ? [] : versions,
+        delayedRejectionDays:
+          form?.delayed_rejection_days === "forbidden" || trimmedDays === "" ? null : Number(trimmedDays),
+        send,
+      })
+      .then(
+        (report) => {
+          setBusy(false);
+          setDone(report);
+          // Only a decision that was meant to be sent says anything about the server.
+          if (send) setReachable(report.online);
+          onDecided?.(report);
+        },
+        (err: unknown) => {
+          setBusy(false);
+          const ui = toUiError(err);
+          setProblem({ field: problemField(ui.code) ?? "decision", message: ui.message });
+        },
+      );
+  };
+
+  const fieldError = (field: string) =>
+    problem?.field === field ? (
+      <span className="field-error" role="alert" data-testid={`decision-error-${field}`}>
+        {problem.message}
+      </span>
+    ) : null;
+  const shows = (need: string | undefined) => need !== undefined && need !== "forbidden";
+
+  return (
+    <div className="modal-backdrop">
+      <div
+        className="modal decision-panel"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="decision-title"
+        data-testid="decision-panel"
+        onKeyDown={(e) => {
+          // The review's keys must not act behind the dialog.
+          e.stopPropagation();
+          if (e.key === "Escape") {
+            e.preventDefault();
+            onClose();
+          }
+        }}
+      >
+        <h2 id="decision-title">Decision</h2>
+        {loadError && (
+          <p role="alert" className="error" data-testid="decision-load-error">
+            {loadError}
+          </p>
+        )}
+        {target && done === null && (
+          <form onSubmit={submit} noValidate>
+            <p data-testid="decision-target">
+              {target.addon_name} {target.version.version} <span className="muted">in {target.queue}</span>
+            </p>
+            <fieldset>
+              <label htmlFor="decision-action">Action</label>{" "}
+              <select
+                id="decision-action"
+                ref={firstRef}
+                data-testid="decision-action"
+                value={action ?? ""}
+                onChange={(e) => {
+                  setAction(e.target.value as Action);
+                  setProblem(null);
+                }}
+              >
+                {target.actions.map((a) => (
+                  <option key={a.action} value={a.action}>
+                    {ACTION_LABEL[a.action]}
+                  </option>
+                ))}
+              </select>
+            </fieldset>
+            {shows(form?.reasons) && (
+              <fieldset>
+                <label htmlFor="decision-reasons">
+                  Reasons{form?.reasons === "required" ? " (required)" : ""}, one per line
+                </label>
+                <textarea
+                  id="decision-reasons"
+                  data-testid="decision-reasons"
+                  value={reasons}
+                  onChange={(e) => setReasons(e.target.value)}
+                />
+                {fieldError("reasons")}
+              </fieldset>
+            )}
+            {shows(form?.comments) && (
+              <fieldset>
+                <label htmlFor="decision-comments">
+                  {action === "comment" ? "Private comment" : "Message to the developer"}
+                  {form?.comments === "required" ? " (required)" : ""}
+                </label>
+                <textarea
+                  id="decision-comments"
+                  data-testid="decision-comments"
+                  value={comments}
+                  onChange={(e) => setComments(e.target.value)}
+                />
+                {fieldError("comments")}
+              </fieldset>
+            )}
+            {shows(form?.versions) && (
+              <fieldset data-testid="decision-versions">
+                <legend>Versions{form?.versions === "required" ? " (required)" : ""}</legend>
+                {target.versions.map((v) => (
+                  <label key={v.id} className="check">
+                    <input
+                      type="checkbox"
+                      checked={versions.includes(v.id)}
+                      onChange={(e) =>
+                        setVersions((vs) => (e.target.checked ? [...vs, v.id] : vs.filter((x) => x !== v.id)))
+                      }
+                    />{" "}
+                    {v.version} <span className="muted">({v.status})</span>
+                  </label>
+                ))}
+                {fieldError("versions")}
+              </fieldset>
+            )}
+            {shows(form?.delayed_rejection_days) && (
+              <fieldset>
+                <label htmlFor="decision-days">Delay the rejection by (days, optional)</label>{" "}
+                <input
+                  id="decision-days"
+                  data-testid="decision-days"
+                  type="number"
+                  min={1}
+                  value={days}
+                  onChange={(e) => setDays(e.target.value)}
+                />
+                {fieldError("delayed_rejection_days")}
+              </fieldset>
+            )}
+            <label className="check">
+              <input
+                type="checkbox"
+                data-testid="decision-send"
+                checked={send}
+                onChange={(e) => setSend(e.target.checked)}
+              />{" "}
+              Send now if the server answers (otherwise it waits in the outbox for the next sync)
+            </label>
+            {fieldError("decision")}
+            {fieldError("line_comments")}
+            <div className="button-row">
+              <button type="submit" ref={submitRef} data-testid="decision-submit" disabled={busy || !action}>
+                {busy ? "Signing…" : `Sign and queue: ${action ? ACTION_LABEL[action] : ""}`}
+              </button>{" "}
+              <button type="button" onClick={onClose}>
+                Cancel
+              </button>
+            </div>
+          </form>
+        )}
+        {done && (
+          <div data-testid="decision-done">
+            <p role="status">
+              {ACTION_LABEL[done.entry.decision.action]} signed and recorded:{" "}
+              <span data-testid="decision-state">{done.entry.state}</span>
+              {done.online ? "" : " (not sent yet: it goes out with the next sync)"}
+            </p>
+            <button type="button" onClick={onClose} autoFocus>
+              Close
+            </button>
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,88 @@
+import { useState } from "react";
+import type { LinkReport } from "../bindings/LinkReport";
+import { commands, toUiError } from "../ipc";
+
+/**
+ * Other cached add-ons that share files (same sha256) or near-identical code with the one under
+ * review, in the core's order: rare evidence first, add-ons linked only by popular libraries last.
+ * Looked up on request, since the first lookup after an import sketches the new files.
+ */
+export function LinksPanel({ guid }: { guid: string }) {
+  const [report, setReport] = useState<LinkReport | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [forGuid, setForGuid] = useState<string | null>(null);
+
+  const look = () => {
+    setBusy(true);
+    setError(null);
+    commands.addonLinks(guid).then(
+      (r) => {
+        setReport(r);
+        setForGuid(guid);
+        setBusy(false);
+      },
+      (err: unknown) => {
+        setError(toUiError(err).message);
+        setBusy(false);
+      },
+    );
+  };
+  const shown = report && forGuid === guid ? report : null;
+
+  return (
+    <section className="audit-panel" aria-label="Linked add-ons" data-testid="links-panel">
+      <h3>Linked add-ons</h3>
+      <button type="button" data-testid="links-run" onClick={look} disabled={busy}>
+        {busy ? "Looking…" : shown ? "Look again" : "Find linked add-ons"}
+      </button>
+      {error && (
+        <p role="alert" className="error" data-testid="links-error">
+          {error}
+        </p>
+      )}
+      {shown && shown.links.length === 0 && (
+        <p className="muted" data-testid="links-none">
+          No other cached add-on ({shown.addons_in_cache - 1} others) shares files or code with this one.
+        </p>
+      )}
+      {shown && shown.links.length > 0 && (
+        <ol className="links-list" data-testid="links-list">
+          {shown.links.map((l) => (
+            <li key={l.guid} data-testid="link" className={l.linked ? "linked" : "library-only"}>
+              <strong>{l.name}</strong> <span className="muted">{l.guid}</span>{" "}
+              <span className={l.linked ? "error" : "muted"}>
+                {l.linked ? "linked" : "shared libraries only"} · score {l.score.toFixed(2)}
+              </span>
+              <ul>
+                {l.shared_files.map((f) => (
+                  <li key={`${f.path}\u0000${f.other_path}`}>
+                    same bytes: {f.path}
+                    {f.other_path !== f.path ? ` = ${f.other_path}` : ""} ({f.size} bytes)
+                    {f.library && (
+                      <span className="muted">
+                        {" "}
+                        · library, in {f.addons_with_it} add-ons
+                      </span>
+                    )}
+                  </li>
+                ))}
+                {l.near_duplicates.map((d) => (
+                  <li key={`${d.path}\u0000${d.other_path}`}>
+                    near-identical code ({Math.round(d.similarity * 100)}%): {d.path} ~ {d.other_path}
+                  </li>
+                ))}
+              </ul>
+            </li>
+          ))}
+        </ol>
+      )}
+      {shown && (
+        <p className="muted">
+          A file held by {shown.library_threshold} or more of the {shown.addons_in_cache} cached add-ons counts as a
+          library.
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,186 @@
+import { useCallback, useEffect, useState } from "react";
+import type { RuleFileInfo } from "../bindings/RuleFileInfo";
+import type { RuleScan } from "../bindings/RuleScan";
+import { commands, toUiError } from "../ipc";
+
+/**
+ * The reviewer's local YARA rule files: add one from a path or pasted text (refused with
+ * yara-x's own message when it does not compile), list, enable or disable, remove, and run the
+ * enabled rules over the open review's newer version.
+ */
+export function RulesSettings() {
+  const [files, setFiles] = useState<RuleFileInfo[]>([]);
+  const [listError, setListError] = useState<string | null>(null);
+  const [name, setName] = useState("");
+  const [from, setFrom] = useState<"text" | "path">("text");
+  const [source, setSource] = useState("");
+  const [path, setPath] = useState("");
+  const [addError, setAddError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [scan, setScan] = useState<RuleScan | null>(null);
+  const [scanError, setScanError] = useState<string | null>(null);
+  const [scanning, setScanning] = useState(false);
+
+  const load = useCallback(() => {
+    commands.ruleFiles().then(
+      (f) => {
+        setFiles(f);
+        setListError(null);
+      },
+      (err: unknown) => setListError(toUiError(err).message),
+    );
+  }, []);
+  useEffect(load, [load]);
+
+  const add = () => {
+    setBusy(true);
+    setAddError(null);
+    const added = from === "text" ? commands.addRuleText(name, source) : commands.addRulePath(name, path);
+    added.then(
+      () => {
+        setBusy(false);
+        setName("");
+        setSource("");
+        setPath("");
+        load();
+      },
+      (err: unknown) => {
+        setBusy(false);
+        setAddError(toUiError(err).message);
+      },
+    );
+  };
+  const act = (p: Promise<unknown>) => p.then(load, (err: unknown) => setListError(toUiError(err).message));
+  const runScan = () => {
+    setScanning(true);
+    setScanError(null);
+    commands.scanOpenReview().then(
+      (s) => {
+        setScan(s);
+        setScanning(false);
+      },
+      (err: unknown) => {
+        setScanError(toUiError(err).message);
+        setScanning(false);
+      },
+    );
+  };
+  const ready = name.trim() !== "" && (from === "text" ? source.trim() !== "" : path.trim() !== "");
+
+  return (
+    <section aria-labelledby="rules-title" data-testid="rules-settings">
+      <h2 id="rules-title">Local YARA rules</h2>
+      {listError && (
+        <p role="alert" className="error" data-testid="rules-error">
+          {listError}
+        </p>
+      )}
+      {files.length === 0 && !listError && <p className="muted">No rule files yet.</p>}
+      <ul className="rules-list" data-testid="rules-list">
+        {files.map((f) => (
+          <li key={f.name} data-testid="rule-file">
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={f.enabled}
+                aria-label={`Use ${f.name} in scans`}
+                onChange={(e) => void act(commands.setRuleEnabled(f.name, e.target.checked))}
+              />
+              <strong>{f.name}</strong>
+            </label>{" "}
+            <span className="muted">
+              {f.rules} {f.rules === 1 ? "rule" : "rules"} · {f.size} bytes · added {f.added_at}
+            </span>{" "}
+            <button type="button" aria-label={`Remove ${f.name}`} onClick={() => void act(commands.removeRule(f.name))}>
+              Remove
+            </button>
+          </li>
+        ))}
+      </ul>
+      <form
+        className="rules-add"
+        aria-label="Add a rule file"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (ready) add();
+        }}
+      >
+        <label>
+          Name{" "}
+          <input data-testid="rule-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="family-x.yar" />
+        </label>
+        <fieldset>
+          <legend>Rules from</legend>
+          <label className="check">
+            <input type="radio" name="rule-from" checked={from === "text"} onChange={() => setFrom("text")} />
+            Pasted text
+          </label>
+          <label className="check">
+            <input type="radio" name="rule-from" checked={from === "path"} onChange={() => setFrom("path")} />
+            A file on disk
+          </label>
+        </fieldset>
+        {from === "text" ? (
+          <textarea
+            data-testid="rule-source"
+            aria-label="Rule source"
+            rows={8}
+            cols={70}
+            value={source}
+            onChange={(e) => setSource(e.target.value)}
+            aria-invalid={addError !== null}
+            aria-describedby={addError ? "rule-add-error" : undefined}
+          />
+        ) : (
+          <input
+            data-testid="rule-path"
+            aria-label="Rule file path"
+            size={60}
+            value={path}
+            onChange={(e) => setPath(e.target.value)}
+            aria-invalid={addError !== null}
+            aria-describedby={addError ? "rule-add-error" : undefined}
+          />
+        )}
+        <button type="submit" data-testid="rule-add" disabled={busy || !ready}>
+          {busy ? "Compiling…" : "Add rule file"}
+        </button>
+        {addError && (
+          <pre role="alert" id="rule-add-error" className="error" data-testid="rule-add-error">
+            {addError}
+          </pre>
+        )}
+      </form>
+      <p>
+        <button type="button" data-testid="rule-scan" onClick={runScan} disabled={scanning}>
+          {scanning ? "Scanning…" : "Scan open review"}
+        </button>
+      </p>
+      {scanError && (
+        <p role="alert" className="error" data-testid="rule-scan-error">
+          {scanError}
+        </p>
+      )}
+      {scan && (
+        <div data-testid="rule-scan-result" aria-live="polite">
+          <p>
+            {scan.signals.length} {scan.signals.length === 1 ? "match" : "matches"} from {scan.rule_files} rule{" "}
+            {scan.rule_files === 1 ? "file" : "files"} over {scan.files_scanned} files
+            {scan.cached ? " (stored result)" : ""}
+            {scan.truncated ? "; list cut short" : ""}
+            {scan.skipped.length > 0 ? `; ${scan.skipped.length} files skipped` : ""}
+          </p>
+          <ul>
+            {scan.signals.map((s) => (
+              <li key={`${s.path}:${s.offset}:${s.namespace}:${s.rule}:${s.pattern ?? ""}`} data-testid="rule-signal">
+                {s.path}:{s.line}:{s.column} {s.namespace}/{s.rule}
+                {s.pattern ? ` ${s.pattern}` : ""}
+                {s.description ? ` — ${s.description}` : ""}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </section>
+  );
+}

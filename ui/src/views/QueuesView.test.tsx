@@ -1,0 +1,97 @@
+import { fireEvent, render, screen, within } from "@testing-library/react";
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { afterEach, describe, expect, it } from "vitest";
+import type { LocalEntry } from "../bindings/LocalEntry";
+import { resetServerState } from "../hooks/useServer";
+import { QueuesView, isOverdue, sortEntries } from "./QueuesView";
+
+function entry(id: number, name: string, due: string, weight: number, extra: Partial<LocalEntry> = {}): LocalEntry {
+  return {
+    id,
+    queue: "extension",
+    addon_id: id,
+    addon_name: name,
+    slug: name.toLowerCase(),
+    version_id: id * 10,
+    version: "1.1.0",
+    due_date: due,
+    reasons: ["new_version"],
+    flags: [],
+    weight,
+    file: { state: "cached", version_id: id * 100 },
+    last_approved_version_id: id * 10 - 1,
+    base_cached_version_id: id * 100 - 1,
+    offline_ready: true,
+    ...extra,
+  };
+}
+
+const ENTRIES = [
+  entry(1, "Zeta", "2000-01-01T00:00:00Z", 10, { reasons: ["abuse_reports"], flags: ["promoted"] }),
+  entry(2, "Alpha", "2999-01-01T00:00:00Z", 90),
+  entry(3, "Mid", "2998-01-01T00:00:00Z", 50, { file: { state: "pending" }, offline_ready: false }),
+];
+
+function mock() {
+  mockIPC((cmd) => {
+    if (cmd === "local_queues") return [{ name: "extension", count: 3 }];
+    if (cmd === "queue_entries") return ENTRIES;
+    if (cmd === "server_status") return { server: null, api_key: null, kid: null, last_sync: null };
+    throw new Error(`unexpected ${cmd}`);
+  });
+}
+
+const names = () => screen.getAllByTestId("open-entry").map((b) => b.textContent);
+
+describe("QueuesView", () => {
+  afterEach(resetServerState);
+
+  it("sorts by due date, weight and name", async () => {
+    mock();
+    render(<QueuesView />);
+    await screen.findByTestId("queue-table");
+    expect(names()).toEqual(["Zeta 1.1.0", "Mid 1.1.0", "Alpha 1.1.0"]);
+    fireEvent.change(screen.getByTestId("queue-sort"), { target: { value: "weight" } });
+    expect(names()).toEqual(["Alpha 1.1.0", "Mid 1.1.0", "Zeta 1.1.0"]);
+    fireEvent.change(screen.getByTestId("queue-sort"), { target: { value: "name" } });
+    expect(names()).toEqual(["Alpha 1.1.0", "Mid 1.1.0", "Zeta 1.1.0"]);
+  });
+
+  it("marks overdue entries, filters by reason and flag, and says what is cached", async () => {
+    mock();
+    render(<QueuesView />);
+    await screen.findByTestId("queue-table");
+    const [first, second] = screen.getAllByTestId("queue-entry");
+    if (!first || !second) throw new Error("expected two rows");
+    expect(within(first).getByTestId("entry-due").className).toBe("overdue");
+    expect(within(second).getByTestId("entry-due").className).toBe("");
+    expect(within(second).getByTestId("entry-cached").textContent).toBe("Not downloaded");
+    fireEvent.change(screen.getByTestId("filter-reason"), { target: { value: "abuse_reports" } });
+    expect(names()).toEqual(["Zeta 1.1.0"]);
+    fireEvent.change(screen.getByTestId("filter-reason"), { target: { value: "" } });
+    fireEvent.change(screen.getByTestId("filter-flag"), { target: { value: "promoted" } });
+    expect(names()).toEqual(["Zeta 1.1.0"]);
+  });
+
+  it("opens an entry as the review of its cached pair, and not before it is downloaded", async () => {
+    mock();
+    const asked: Array<{ old: number; next: number }> = [];
+    const listen = (e: Event) => asked.push((e as CustomEvent<{ old: number; next: number }>).detail);
+    window.addEventListener("vetter:open-review", listen);
+    render(<QueuesView />);
+    await screen.findByTestId("queue-table");
+    const [ready, pending] = screen.getAllByTestId("open-entry") as HTMLButtonElement[];
+    if (!ready || !pending) throw new Error("expected two entries");
+    expect(pending.disabled).toBe(true);
+    fireEvent.click(ready);
+    window.removeEventListener("vetter:open-review", listen);
+    expect(asked).toEqual([{ old: 99, next: 100 }]);
+    expect(window.location.hash).toBe("#/review");
+  });
+
+  it("keeps unparseable due dates out of the overdue colour and sorts ties by id", () => {
+    expect(isOverdue("soon", Date.now())).toBe(false);
+    const same = [entry(5, "B", "x", 1), entry(4, "A", "x", 1)];
+    expect(sortEntries(same, "due").map((e) => e.id)).toEqual([4, 5]);
+  });
+});

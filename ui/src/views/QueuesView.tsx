@@ -1,0 +1,208 @@
+import { useCallback, useEffect, useMemo, useState } from "react";
+import type { LocalEntry } from "../bindings/LocalEntry";
+import type { LocalQueue } from "../bindings/LocalQueue";
+import { EmptyState } from "../components/EmptyState";
+import { SyncButton } from "../components/SyncButton";
+import { ViewFrame } from "../components/ViewFrame";
+import { requestReview } from "../hooks/useReviewRequest";
+import { useServer } from "../hooks/useServer";
+import { flowCommands, toUiError } from "../ipc";
+import "../components/flow.css";
+
+/** How the entries are ordered. */
+export type SortKey = "due" | "weight" | "name";
+
+/** Orders entries: soonest due first, heaviest first, or by name; ties by entry id. */
+export function sortEntries(entries: LocalEntry[], key: SortKey): LocalEntry[] {
+  const by: Record<SortKey, (a: LocalEntry, b: LocalEntry) => number> = {
+    due: (a, b) => a.due_date.localeCompare(b.due_date),
+    weight: (a, b) => b.weight - a.weight,
+    name: (a, b) => a.addon_name.localeCompare(b.addon_name),
+  };
+  return [...entries].sort((a, b) => by[key](a, b) || a.id - b.id);
+}
+
+/** Whether the due date has passed (unparseable dates count as not overdue). */
+export function isOverdue(due: string, now: number): boolean {
+  const t = Date.parse(due);
+  return Number.isFinite(t) && t < now;
+}
+
+/** The cached pair to review: last approved → under review, when both are cached. */
+export function reviewPair(entry: LocalEntry): { old: number; next: number } | null {
+  if (entry.file.state !== "cached" || entry.base_cached_version_id === null) return null;
+  return { old: entry.base_cached_version_id, next: entry.file.version_id };
+}
+
+function fileLabel(entry: LocalEntry): string {
+  if (entry.file.state === "quarantined") return `Quarantined: ${entry.file.reason}`;
+  if (entry.file.state === "pending") return "Not downloaded";
+  return entry.offline_ready ? "Ready offline" : "Earlier version not downloaded";
+}
+
+/** Review queues from the local cache: counts, sorting, filters, sync, and opening a review. */
+export function QueuesView() {
+  const { lastReport, reachable, status } = useServer();
+  const [queues, setQueues] = useState<LocalQueue[] | null>(null);
+  const [entries, setEntries] = useState<LocalEntry[]>([]);
+  const [queue, setQueue] = useState<string | null>(null);
+  const [sort, setSort] = useState<SortKey>("due");
+  const [reason, setReason] = useState("");
+  const [flag, setFlag] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  // "Overdue" is judged against the time the entries were read, so a render stays pure.
+  const [now, setNow] = useState(0);
+
+  const load = useCallback(() => {
+    Promise.all([flowCommands.localQueues(), flowCommands.queueEntries(null)]).then(
+      ([q, e]) => {
+        setQueues(q);
+        setEntries(e);
+        setNow(Date.now());
+        setError(null);
+      },
+      (err: unknown) => setError(toUiError(err).message),
+    );
+  }, []);
+  // Read the cache again whenever a sync finishes.
+  useEffect(load, [load, lastReport]);
+
+  const reasons = useMemo(() => [...new Set(entries.flatMap((e) => e.reasons))].sort(), [entries]);
+  const flags = useMemo(() => [...new Set(entries.flatMap((e) => e.flags))].sort(), [entries]);
+  const shown = useMemo(
+    () =>
+      sortEntries(
+        entries.filter(
+          (e) =>
+            (queue === null || e.queue === queue) &&
+            (reason === "" || e.reasons.includes(reason)) &&
+            (flag === "" || e.flags.includes(flag)),
+        ),
+        sort,
+      ),
+    [entries, queue, reason, flag, sort],
+  );
+
+  return (
+    <ViewFrame id="queues" title="Queues">
+      <div className="queue-toolbar">
+        <SyncButton />
+        {status?.server && reachable === false && (
+          <span className="offline-badge" data-testid="offline-badge">
+            Offline: showing the cached queues
+          </span>
+        )}
+      </div>
+      {error && (
+        <p role="alert" className="error" data-testid="queues-error">
+          {error}
+        </p>
+      )}
+      {(queues === null || queues.length === 0) && (
+        <EmptyState title="Nothing synced yet">
+          Log in to a review server in Settings and sync to see your queues here, sorted by due date
+          with reasons and risk weight. They stay available offline.
+        </EmptyState>
+      )}
+      {queues !== null && queues.length > 0 && (
+        <>
+          <div className="queue-tabs" role="group" aria-label="Queues">
+            <button type="button" aria-pressed={queue === null} onClick={() => setQueue(null)} data-testid="queue-all">
+              All ({entries.length})
+            </button>
+            {queues.map((q) => (
+              <button
+                type="button"
+                key={q.name}
+                aria-pressed={queue === q.name}
+                onClick={() => setQueue(q.name)}
+                data-testid="queue-tab"
+                data-queue={q.name}
+              >
+                {q.name} ({q.count})
+              </button>
+            ))}
+          </div>
+          <div className="queue-filters">
+            <label>
+              Sort by{" "}
+              <select value={sort} onChange={(e) => setSort(e.target.value as SortKey)} data-testid="queue-sort">
+                <option value="due">Due date</option>
+                <option value="weight">Weight</option>
+                <option value="name">Name</option>
+              </select>
+            </label>
+            <label>
+              Reason{" "}
+              <select value={reason} onChange={(e) => setReason(e.target.value)} data-testid="filter-reason">
+                <option value="">Any</option>
+                {reasons.map((r) => (
+                  <option key={r} value={r}>
+                    {r}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Flag{" "}
+              <select value={flag} onChange={(e) => setFlag(e.target.value)} data-testid="filter-flag">
+                <option value="">Any</option>
+                {flags.map((f) => (
+                  <option key={f} value={f}>
+                    {f}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+          <table className="queue-table" data-testid="queue-table">
+            <thead>
+              <tr>
+                <th scope="col">Add-on</th>
+                <th scope="col">Queue</th>
+                <th scope="col">Due</th>
+                <th scope="col">Needs human review</th>
+                <th scope="col">Flags</th>
+                <th scope="col">Weight</th>
+                <th scope="col">Offline</th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((e) => {
+                const pair = reviewPair(e);
+                const overdue = isOverdue(e.due_date, now);
+                return (
+                  <tr key={e.id} data-testid="queue-entry" data-addon={e.slug}>
+                    <td>
+                      <button
+                        type="button"
+                        className="link"
+                        data-testid="open-entry"
+                        disabled={pair === null}
+                        title={pair === null ? "Sync to download both versions first" : "Review last approved → this version"}
+                        onClick={() => pair && requestReview(pair)}
+                      >
+                        {e.addon_name} {e.version}
+                      </button>
+                    </td>
+                    <td>{e.queue}</td>
+                    <td className={overdue ? "overdue" : ""} data-testid="entry-due">
+                      {e.due_date}
+                      {overdue && " (overdue)"}
+                    </td>
+                    <td>{e.reasons.join(", ")}</td>
+                    <td>{e.flags.join(", ")}</td>
+                    <td className="num">{e.weight}</td>
+                    <td data-testid="entry-cached" className={e.offline_ready ? "" : "muted"}>
+                      {fileLabel(e)}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </>
+      )}
+    </ViewFrame>
+  );
+}

@@ -1,0 +1,221 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { describe, expect, it } from "vitest";
+import type { AddonVersions } from "../bindings/AddonVersions";
+import type { FileLayout } from "../bindings/FileLayout";
+import type { ReviewFile } from "../bindings/ReviewFile";
+import type { ReviewSummary } from "../bindings/ReviewSummary";
+import type { VersionInfo } from "../bindings/VersionInfo";
+import type { ViewRow } from "../bindings/ViewRow";
+import { ReviewView } from "./ReviewView";
+
+const PAYLOAD = '<img src=x onerror="document.title=\'pwned\'">';
+
+function version(id: number, v: string): VersionInfo {
+  return {
+    id,
+    guid: "x@example.com",
+    has_gecko_id: true,
+    name: `Addon ${PAYLOAD}`,
+    version: v,
+    source_name: `${v}.xpi`,
+    xpi_sha256: "0".repeat(64),
+    xpi_size: 100,
+    imported_at: "2026-01-01T00:00:00Z",
+    manifest_version: 2,
+    files: 3,
+    total_size: 300,
+  };
+}
+
+function changed(path: string, status: ReviewFile["change"]["status"], viewed = false): ReviewFile {
+  return {
+    viewed,
+    change: {
+      path,
+      old_path: null,
+      status,
+      kind: "text",
+      old_size: 10,
+      new_size: 12,
+      old_sha256: "a".repeat(64),
+      new_sha256: "b".repeat(64),
+      added: 1,
+      removed: 1,
+      similarity: null,
+      old_encoding: "utf8",
+      new_encoding: "utf8",
+      deadline_hit: false,
+    },
+  };
+}
+
+const ADDONS: AddonVersions[] = [{ guid: "x@example.com", name: "Addon", versions: [version(1, "1.0"), version(2, "1.1")] }];
+
+const list = { added: [], removed: [] };
+const SUMMARY: ReviewSummary = {
+  old: version(1, "1.0"),
+  new: version(2, "1.1"),
+  permissions: {
+    permissions: { added: ["notifications"], removed: [] },
+    host_permissions: { added: ["<all_urls>"], removed: [] },
+    optional_permissions: list,
+    optional_host_permissions: list,
+    content_script_matches: list,
+    content_security_policy: null,
+    externally_connectable_matches: list,
+    externally_connectable_ids: list,
+    web_accessible_resources: list,
+    risks: [],
+  },
+  files: [changed("background.js", "modified"), changed(`lib/${PAYLOAD}.js`, "added")],
+  totals: { added: 1, deleted: 0, modified: 1, renamed: 0, unchanged: 5, lines_added: 2, lines_removed: 1 },
+  viewed: 0,
+  whitespace: "all",
+  pending: 0,
+  signals: [],
+};
+
+function layout(index: number): FileLayout {
+  return {
+    index,
+    rows: 3,
+    max_cols: 40,
+    changes: [1],
+    syntax: "JavaScript",
+    deadline_hit: false,
+    options: { layout: "unified", wrap: null, pretty: false },
+    pretty: false,
+    signals: [],
+  };
+}
+
+const ROWS: ViewRow[] = [
+  { type: "gap", row: 0, gap: 0, hidden: 10 },
+  {
+    type: "line",
+    row: 1,
+    segment: 0,
+    old: { line: 11, kind: "removed", more: false, spans: [{ text: "let a = 1;", class: "plain", changed: false }] },
+    new: null,
+  },
+  {
+    type: "line",
+    row: 2,
+    segment: 0,
+    old: null,
+    new: { line: 11, kind: "added", more: false, spans: [{ text: PAYLOAD, class: "string", changed: true }] },
+  },
+];
+
+function mockReview() {
+  const calls: Array<{ cmd: string; args: unknown }> = [];
+  let viewed = 0;
+  mockIPC((cmd, args) => {
+    calls.push({ cmd, args });
+    switch (cmd) {
+      case "cached_addons":
+        return ADDONS;
+      case "open_review":
+        return SUMMARY;
+      case "view_file":
+        return layout((args as { index: number }).index);
+      case "file_rows":
+        return ROWS;
+      case "set_viewed":
+        viewed += (args as { viewed: boolean }).viewed ? 1 : -1;
+        return viewed;
+      case "find_in_file":
+        return [2];
+      default:
+        throw new Error(`unexpected command ${cmd}`);
+    }
+  });
+  return calls;
+}
+
+async function openReview() {
+  const user = userEvent.setup();
+  render(<ReviewView />);
+  await user.click(await screen.findByTestId("open-review"));
+  await screen.findByTestId("review");
+  return user;
+}
+
+describe("Review view", () => {
+  it("compares the version before the latest with the latest by default", async () => {
+    const calls = mockReview();
+    await openReview();
+    const open = calls.find((c) => c.cmd === "open_review");
+    expect(open?.args).toMatchObject({ old: 1, new: 2, whitespace: "all" });
+    expect(screen.getByTestId("permission-summary").textContent).toContain("notifications");
+    expect(screen.getByTestId("permission-summary").textContent).toContain("<all_urls>");
+  });
+
+  it("shows add-on text as text, never as markup", async () => {
+    mockReview();
+    const before = document.title;
+    await openReview();
+    const scroller = await screen.findByTestId("diff-scroller");
+    await waitFor(() => expect(scroller.textContent).toContain(PAYLOAD));
+    expect(document.querySelector("img")).toBeNull();
+    expect(screen.getByTestId("review-title").textContent).toContain(PAYLOAD);
+    expect(screen.getByTestId("file-tree").textContent).toContain(PAYLOAD);
+    expect(document.title).toBe(before);
+  });
+
+  it("moves between files with j and k", async () => {
+    mockReview();
+    const user = await openReview();
+    // Tree order: folders first, so lib/… comes before background.js.
+    expect(screen.getByTestId("diff-path").textContent).toBe(`lib/${PAYLOAD}.js`);
+    await user.keyboard("j");
+    expect(screen.getByTestId("diff-path").textContent).toBe("background.js");
+    await user.keyboard("j");
+    expect(screen.getByTestId("diff-path").textContent).toBe("background.js");
+    await user.keyboard("k");
+    expect(screen.getByTestId("diff-path").textContent).toBe(`lib/${PAYLOAD}.js`);
+  });
+
+  it("marks the file viewed with v and counts progress", async () => {
+    const calls = mockReview();
+    const user = await openReview();
+    expect(screen.getByTestId("viewed-progress").textContent).toBe("0 of 2 viewed");
+    await user.keyboard("v");
+    await waitFor(() => expect(screen.getByTestId("viewed-progress").textContent).toBe("1 of 2 viewed"));
+    expect(calls.find((c) => c.cmd === "set_viewed")?.args).toMatchObject({ index: 1, viewed: true });
+    const current = within(screen.getByTestId("file-tree")).getAllByTestId("tree-file")[0];
+    expect(current?.getAttribute("aria-label")).toContain("viewed");
+  });
+
+  it("jumps to the next change with n and reports it", async () => {
+    mockReview();
+    const user = await openReview();
+    await screen.findByTestId("change-position");
+    await user.keyboard("n");
+    expect(screen.getByTestId("change-position").textContent).toContain("change 1 of 1");
+    await waitFor(() => expect(document.querySelector(".drow.current")?.getAttribute("data-row")).toBe("1"));
+  });
+
+  it("focuses the search box with / and finds in the file", async () => {
+    const calls = mockReview();
+    const user = await openReview();
+    await screen.findByTestId("change-position");
+    await user.keyboard("/");
+    expect(document.activeElement).toBe(screen.getByTestId("find-input"));
+    await user.keyboard("onerror{Enter}");
+    await waitFor(() => expect(screen.getByTestId("find-count").textContent).toBe("1 of 1"));
+    expect(calls.find((c) => c.cmd === "find_in_file")?.args).toMatchObject({ index: 1, needle: "onerror" });
+  });
+
+  it("lists every key with ? and closes with Escape", async () => {
+    mockReview();
+    const user = await openReview();
+    await user.keyboard("?");
+    const help = screen.getByTestId("key-help");
+    expect(help.textContent).toContain("Next / previous change");
+    await user.keyboard("{Escape}");
+    expect(screen.queryByTestId("key-help")).toBeNull();
+  });
+});
