@@ -66,14 +66,6 @@ pub fn reviewer() -> Credentials {
     Credentials::new(REVIEWER_KEY, REVIEWER_SECRET)
 }
 
-/// A free loopback port (bound then released).
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(0)
-}
-
 /// The reference server on its own tokio runtime in this process; dropping it stops it.
 pub struct Server {
     runtime: Option<tokio::runtime::Runtime>,
@@ -87,7 +79,12 @@ impl Server {
     /// Starts a server on `data_dir` (seeded with the demo seed when empty) on a free port and
     /// waits (at most 60 s) until it accepts connections.
     pub fn start(data_dir: &Path) -> Result<Server, SupportError> {
-        let port = free_port();
+        // Bound here and handed over, so no parallel test can take the port in between.
+        let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| SupportError::ServerStart {
+            port: 0,
+            detail: e.to_string(),
+        })?;
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         let fail = |detail: String| SupportError::ServerStart { port, detail };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -99,7 +96,7 @@ impl Server {
             listen: SocketAddr::from(([127, 0, 0, 1], port)),
             seed: Some(demo_seed()),
         };
-        let task = runtime.spawn(vetter_server::serve(config));
+        let task = runtime.spawn(vetter_server::serve_on(config, listener));
         let deadline = Instant::now() + Duration::from_secs(60);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             if task.is_finished() {

@@ -44,12 +44,31 @@ pub fn open_storage(data_dir: &Path, seed: Option<&Path>) -> Result<SqliteStorag
 /// Binds, prints `listening on http://ADDR` (one line, flushed, so a parent process can read the
 /// chosen port) and serves until the process ends.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
-    let storage = {
-        let (dir, seed) = (config.data_dir.clone(), config.seed.clone());
-        tokio::task::spawn_blocking(move || open_storage(&dir, seed.as_deref())).await??
-    };
-    let faults = storage.faults()?;
+    let storage = open_for(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    serve_with(storage, listener).await
+}
+
+/// Like [`serve`] on a listener the caller bound already (`config.listen` is ignored). Tests in
+/// one process use it so a port is held from the start: binding port 0, releasing it and binding
+/// again lets a parallel test take the same port in between.
+pub async fn serve_on(config: Config, listener: std::net::TcpListener) -> anyhow::Result<()> {
+    listener.set_nonblocking(true)?;
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    let storage = open_for(&config).await?;
+    serve_with(storage, listener).await
+}
+
+async fn open_for(config: &Config) -> anyhow::Result<SqliteStorage> {
+    let (dir, seed) = (config.data_dir.clone(), config.seed.clone());
+    Ok(tokio::task::spawn_blocking(move || open_storage(&dir, seed.as_deref())).await??)
+}
+
+async fn serve_with(
+    storage: SqliteStorage,
+    listener: tokio::net::TcpListener,
+) -> anyhow::Result<()> {
+    let faults = storage.faults()?;
     let addr = listener.local_addr()?;
     let state = Arc::new(AppState {
         storage: Arc::new(storage),

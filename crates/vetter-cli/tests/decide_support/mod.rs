@@ -33,15 +33,6 @@ pub fn other_reviewer() -> Credentials {
     Credentials::new(OTHER_KEY, OTHER_SECRET)
 }
 
-/// A free loopback port (bound then released).
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// The reference server, running on its own tokio runtime in this process.
 pub struct Server {
     runtime: Option<tokio::runtime::Runtime>,
@@ -56,7 +47,9 @@ impl Server {
     /// Starts a server on `data_dir` (seeded with the demo seed when empty) on `port`
     /// (0 = a free one), and waits until it accepts connections.
     pub fn start(data_dir: &Path, port: u16) -> Server {
-        let port = if port == 0 { free_port() } else { port };
+        // Bound here and handed over, so no parallel test can take the port in between.
+        let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
+        let port = listener.local_addr().unwrap().port();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -67,7 +60,7 @@ impl Server {
             listen: SocketAddr::from(([127, 0, 0, 1], port)),
             seed: Some(demo_seed()),
         };
-        let task = runtime.spawn(vetter_server::serve(config));
+        let task = runtime.spawn(vetter_server::serve_on(config, listener));
         let deadline = Instant::now() + Duration::from_secs(60);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(!task.is_finished(), "the server exited while starting");
