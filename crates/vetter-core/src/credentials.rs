@@ -428,13 +428,13 @@ async fn read_json(
         url: url.to_owned(),
         detail,
     };
-    let mut response = response.map_err(|e| unreachable(e.without_url().to_string()))?;
+    let mut response = response.map_err(|e| unreachable(crate::net::describe(e)))?;
     let status = response.status();
     let mut body = Vec::new();
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| unreachable(e.without_url().to_string()))?
+        .map_err(|e| unreachable(crate::net::describe(e)))?
     {
         if body.len() + chunk.len() > MAX_RESPONSE {
             return Err(unreachable(format!(

@@ -13,6 +13,7 @@ pub mod highlight;
 pub mod info;
 pub mod links;
 pub mod manifest;
+mod net;
 pub mod notes;
 pub mod outbox;
 pub mod pretty;

@@ -625,7 +625,7 @@ async fn send(
         Err(e) => {
             return Answer::Retry {
                 code: "unreachable".to_owned(),
-                detail: format!("cannot reach {url}: {}", e.without_url()),
+                detail: format!("cannot reach {url}: {}", crate::net::describe(e)),
             };
         }
     };
@@ -646,7 +646,10 @@ async fn send(
             Err(e) => {
                 return Answer::Retry {
                     code: "unreachable".to_owned(),
-                    detail: format!("the answer from {url} was cut off: {}", e.without_url()),
+                    detail: format!(
+                        "the answer from {url} was cut off: {}",
+                        crate::net::describe(e)
+                    ),
                 };
             }
         }

@@ -161,7 +161,7 @@ impl Client {
             Ok(r) => r,
             Err(e) => {
                 return Err(Failure::Transient {
-                    reason: e.to_string(),
+                    reason: crate::net::describe(e),
                     wait: None,
                 });
             }
@@ -283,7 +283,7 @@ async fn read_capped(
     let mut out = Vec::new();
     let mut stream = response.bytes_stream();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| ReadError::Transport(e.to_string()))?;
+        let chunk = chunk.map_err(|e| ReadError::Transport(crate::net::describe(e)))?;
         client
             .counters
             .bytes
