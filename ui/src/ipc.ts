@@ -18,6 +18,7 @@ import type { FileCounts } from "./bindings/FileCounts";
 import type { FileLayout } from "./bindings/FileLayout";
 import type { ImportProgress } from "./bindings/ImportProgress";
 import type { ImportSummary } from "./bindings/ImportSummary";
+import type { ReviewSignal } from "./bindings/ReviewSignal";
 import type { ReviewSummary } from "./bindings/ReviewSummary";
 import type { Side } from "./bindings/Side";
 import type { UiError } from "./bindings/UiError";
@@ -53,17 +54,31 @@ export const commands = {
     channel.onmessage = onProgress;
     return invoke<ImportSummary>("import_xpi", { path, onProgress: channel });
   },
-  /** Opens the review of two versions of one add-on; line counts follow on `onCounts`. */
+  /**
+   * Opens the review of two versions of one add-on; line counts follow on `onCounts`, and the
+   * signals with the local rules' matches on `onSignals` (only when rule files are enabled).
+   */
   openReview: (
     old: number,
     next: number,
     whitespace: Whitespace,
     onCounts: (batch: FileCounts[]) => void = () => {},
+    onSignals: (signals: ReviewSignal[]) => void = () => {},
   ): Promise<ReviewSummary> => {
-    const channel = new Channel<FileCounts[]>();
-    channel.onmessage = onCounts;
-    return invoke<ReviewSummary>("open_review", { old, new: next, whitespace, onCounts: channel });
+    const counts = new Channel<FileCounts[]>();
+    counts.onmessage = onCounts;
+    const signals = new Channel<ReviewSignal[]>();
+    signals.onmessage = onSignals;
+    return invoke<ReviewSummary>("open_review", {
+      old,
+      new: next,
+      whitespace,
+      onCounts: counts,
+      onSignals: signals,
+    });
   },
+  /** The open review's signals now (a scan from Settings may have added local ones). */
+  reviewSignals: (): Promise<ReviewSignal[]> => invoke<ReviewSignal[]>("review_signals"),
   /** Opens one file of the open review with a layout. */
   viewFile: (index: number, options: ViewOptions): Promise<FileLayout> =>
     invoke<FileLayout>("view_file", { index, options }),

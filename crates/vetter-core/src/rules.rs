@@ -28,6 +28,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
+use crate::review::{ReviewSignal, SignalSource};
 use crate::store::{Store, StoreError};
 
 /// The rule tables, a migration step of the cache (see `store::schema`).
@@ -211,6 +212,25 @@ pub struct RuleSignal {
     pub tags: Vec<String>,
     /// The rule's `description` metadata, when it has a string one.
     pub description: Option<String>,
+}
+
+impl RuleSignal {
+    /// This match as one of the review's signals, at its line and column, with the rule file's
+    /// name as the scanner and the rule's description (or the pattern that hit) as the message.
+    pub fn to_review_signal(&self) -> ReviewSignal {
+        ReviewSignal {
+            source: SignalSource::Local,
+            scanner: self.namespace.clone(),
+            rule: self.rule.clone(),
+            message: self
+                .description
+                .clone()
+                .or_else(|| self.pattern.as_ref().map(|p| format!("pattern {p}"))),
+            path: self.path.clone(),
+            line: self.line,
+            column: Some(self.column),
+        }
+    }
 }
 
 /// Why a file of a version was not scanned.

@@ -263,8 +263,11 @@ pub async fn set_rule_enabled(app: AppHandle, name: String, enabled: bool) -> Re
 pub async fn scan_open_review(app: AppHandle) -> Result<RuleScan, UiError> {
     blocking(app, |s| {
         s.with_review(|r, store| {
-            rules::scan_version(store, r.summary().new.id, &ScanLimits::default())
-                .map_err(|e| failed("rules", e))
+            let scan = rules::scan_version(store, r.summary().new.id, &ScanLimits::default())
+                .map_err(|e| failed("rules", e))?;
+            // The review shows the matches next to the server's signals from now on.
+            r.set_local_signals(scan.signals.iter().map(|g| g.to_review_signal()));
+            Ok(scan)
         })
     })
     .await

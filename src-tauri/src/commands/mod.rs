@@ -14,9 +14,10 @@ use vetter_core::AppInfo;
 use vetter_core::archive::Limits;
 use vetter_core::diff::Whitespace;
 use vetter_core::review::{
-    AddonVersions, FileCounts, FileLayout, LineCounter, ReviewSession, ReviewSummary, Side,
-    ViewOptions, ViewRow, cached_addons as list_addons,
+    AddonVersions, FileCounts, FileLayout, LineCounter, ReviewSession, ReviewSignal, ReviewSummary,
+    Side, ViewOptions, ViewRow, cached_addons as list_addons,
 };
+use vetter_core::rules::{self, ScanLimits};
 use vetter_core::store::{ImportProgress, ImportSummary, Store};
 
 use crate::AppState;
@@ -78,21 +79,73 @@ pub async fn open_review(
     new: i64,
     whitespace: Whitespace,
     on_counts: Channel<Vec<FileCounts>>,
+    on_signals: Channel<Vec<ReviewSignal>>,
 ) -> Result<ReviewSummary, UiError> {
     let bg = app.clone();
-    let (summary, counter) = blocking(app, move |s| {
+    let (summary, counter, session_id) = blocking(app, move |s| {
         let session =
             s.with_store(|store| Ok(ReviewSession::open(store, old, new, whitespace)?))?;
         let summary = session.summary().clone();
         let counter = session.line_counter();
+        let id = session.id();
         s.set_review(session);
-        Ok((summary, counter))
+        Ok((summary, counter, id))
     })
     .await?;
+    let rules_bg = bg.clone();
+    std::thread::spawn(move || {
+        local_signals_in_background(&rules_bg, session_id, new, &on_signals)
+    });
     if !counter.is_empty() {
         std::thread::spawn(move || count_in_background(&bg, counter, &on_counts));
     }
     Ok(summary)
+}
+
+/// Runs the reviewer's enabled rule files over the newer version (a stored scan when these rules
+/// already scanned it) and, if the review is still the one opened, puts the matches among its
+/// signals and sends the whole list to the window. The first diff never waits for the rules.
+fn local_signals_in_background(
+    app: &AppHandle,
+    session: u64,
+    version: i64,
+    out: &Channel<Vec<ReviewSignal>>,
+) {
+    let state = app.state::<AppState>();
+    let scan = Store::open(&state.data_dir)
+        .map_err(|e| e.to_string())
+        .and_then(|store| {
+            rules::scan_version(&store, version, &ScanLimits::default()).map_err(|e| e.to_string())
+        });
+    let scan = match scan {
+        Ok(scan) if scan.rule_files > 0 => scan,
+        Ok(_) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, "local rules could not scan the version under review");
+            return;
+        }
+    };
+    let signals = state.with_review(|r, _| {
+        if r.id() != session {
+            return Ok(None);
+        }
+        r.set_local_signals(scan.signals.iter().map(|g| g.to_review_signal()));
+        Ok(Some(r.summary().signals.clone()))
+    });
+    if let Ok(Some(signals)) = signals {
+        // A closed window cannot take them; the session has them regardless.
+        let _ = out.send(signals);
+    }
+}
+
+/// The open review's signals as they are now: the server's and the local rules' matches (a scan
+/// started from Settings may have added some since the review was opened).
+#[tauri::command]
+pub async fn review_signals(app: AppHandle) -> Result<Vec<ReviewSignal>, UiError> {
+    blocking(app, |s| {
+        s.with_review(|r, _| Ok(r.summary().signals.clone()))
+    })
+    .await
 }
 
 /// Runs a review's line counter, applying each file's counts to the open session and sending

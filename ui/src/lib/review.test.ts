@@ -3,7 +3,15 @@ import type { FileCounts } from "../bindings/FileCounts";
 import type { ReviewFile } from "../bindings/ReviewFile";
 import type { ReviewSignal } from "../bindings/ReviewSignal";
 import type { ReviewSummary } from "../bindings/ReviewSummary";
-import { applyCounts, fileWithSignals, signalCounts, signalLabel, signalsByRow, stepSignal } from "./review";
+import {
+  applyCounts,
+  fileWithSignals,
+  sameSignals,
+  signalCounts,
+  signalLabel,
+  signalsByRow,
+  stepSignal,
+} from "./review";
 
 function file(path: string): ReviewFile {
   return {
@@ -119,5 +127,14 @@ describe("signals", () => {
   it("label local rules apart from server scanners", () => {
     expect(signalLabel(signal("a.js", 1, { message: "eval of remote code" }))).toBe("yara: r — eval of remote code");
     expect(signalLabel(signal("a.js", 1, { source: "local", scanner: "mine" }))).toBe("local rule mine: r");
+  });
+
+  it("compare signal lists finding by finding", () => {
+    const list = [signal("a.js", 1), signal("b.js", 2)];
+    expect(sameSignals(list, [signal("a.js", 1), signal("b.js", 2)])).toBe(true);
+    expect(sameSignals(list, [signal("a.js", 1)])).toBe(false);
+    expect(sameSignals(list, [signal("a.js", 1), signal("b.js", 2, { source: "local" })])).toBe(false);
+    expect(sameSignals(list, [signal("a.js", 1), signal("b.js", 2, { column: 7 })])).toBe(false);
+    expect(sameSignals([], [])).toBe(true);
   });
 });

@@ -101,3 +101,23 @@ export function signalLabel(s: ReviewSignal): string {
   const who = s.source === "local" ? `local rule ${s.scanner}` : s.scanner;
   return s.message ? `${who}: ${s.rule} — ${s.message}` : `${who}: ${s.rule}`;
 }
+
+/** Whether two signal lists hold the same findings in the same order. */
+export function sameSignals(a: readonly ReviewSignal[], b: readonly ReviewSignal[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((s, i) => {
+      const t = b[i];
+      return (
+        t !== undefined &&
+        s.source === t.source &&
+        s.scanner === t.scanner &&
+        s.rule === t.rule &&
+        s.message === t.message &&
+        s.path === t.path &&
+        s.line === t.line &&
+        s.column === t.column
+      );
+    })
+  );
+}

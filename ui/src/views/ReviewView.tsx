@@ -3,6 +3,7 @@ import type { AddonVersions } from "../bindings/AddonVersions";
 import type { FileCounts } from "../bindings/FileCounts";
 import type { FileLayout } from "../bindings/FileLayout";
 import type { LineTarget } from "../bindings/LineTarget";
+import type { ReviewSignal } from "../bindings/ReviewSignal";
 import type { ReviewSummary } from "../bindings/ReviewSummary";
 import type { UiError } from "../bindings/UiError";
 import type { Whitespace } from "../bindings/Whitespace";
@@ -22,7 +23,14 @@ import { usePrefs } from "../hooks/usePrefs";
 import { useReviewRequests } from "../hooks/useReviewRequest";
 import { commands, toUiError } from "../ipc";
 import { buildTree, fileOrder } from "../lib/fileTree";
-import { applyCounts, fileWithSignals, signalCounts, signalsByRow, stepSignal } from "../lib/review";
+import {
+  applyCounts,
+  fileWithSignals,
+  sameSignals,
+  signalCounts,
+  signalsByRow,
+  stepSignal,
+} from "../lib/review";
 import { clearJump, useJumpRequest } from "../lib/jump";
 
 /** Performance mark names: opening a review, and the first diff painted after it. */
@@ -122,6 +130,10 @@ export function ReviewView({ active = true }: { active?: boolean }) {
   const [addons, setAddons] = useState<AddonVersions[] | null>(null);
   const [listError, setListError] = useState<UiError | null>(null);
   const [summary, setSummary] = useState<ReviewSummary | null>(null);
+  const summaryRef = useRef(summary);
+  useEffect(() => {
+    summaryRef.current = summary;
+  }, [summary]);
   const [pair, setPair] = useState<[number, number] | null>(null);
   const [busy, setBusy] = useState(false);
   const [openError, setOpenError] = useState<string | null>(null);
@@ -150,6 +162,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
   const countsFor = useCallback(() => {
     const token = ++countsToken.current;
     const early: FileCounts[] = [];
+    let earlySignals: ReviewSignal[] | null = null;
     let ready = false;
     return {
       onCounts: (batch: FileCounts[]) => {
@@ -157,9 +170,20 @@ export function ReviewView({ active = true }: { active?: boolean }) {
         if (!ready) early.push(...batch);
         else setSummary((s) => (s ? applyCounts(s, batch) : s));
       },
+      // The local rules' matches arrive after the open; the file on screen is laid out again.
+      onSignals: (signals: ReviewSignal[]) => {
+        if (token !== countsToken.current) return;
+        if (!ready) {
+          earlySignals = signals;
+          return;
+        }
+        setSummary((s) => (s ? { ...s, signals } : s));
+        setSessionKey((k) => k + 1);
+      },
       ready: (s: ReviewSummary) => {
         ready = true;
-        return applyCounts(s, early);
+        const counted = applyCounts(s, early);
+        return earlySignals ? { ...counted, signals: earlySignals } : counted;
       },
     };
   }, []);
@@ -182,6 +206,22 @@ export function ReviewView({ active = true }: { active?: boolean }) {
   useEffect(() => {
     if (active) loadAddons();
   }, [active, loadAddons]);
+  // A rules scan run from Settings while away changes the open review's signals.
+  const hasReview = summary !== null;
+  useEffect(() => {
+    if (!active || !hasReview) return;
+    const token = countsToken.current;
+    commands.reviewSignals().then(
+      (signals) => {
+        const shown = summaryRef.current;
+        if (token !== countsToken.current || !shown || sameSignals(shown.signals, signals)) return;
+        setSummary((s) => (s ? { ...s, signals } : s));
+        setSessionKey((k) => k + 1);
+      },
+      // No review on the Rust side (a failed open): the view shows its own error already.
+      () => {},
+    );
+  }, [active, hasReview]);
 
   const tree = useMemo(() => (summary ? buildTree(summary.files) : []), [summary]);
   const order = useMemo(() => fileOrder(tree), [tree]);
@@ -203,7 +243,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
       setBusy(true);
       setOpenError(null);
       const counts = countsFor();
-      commands.openReview(oldId, newId, whitespace, counts.onCounts).then(
+      commands.openReview(oldId, newId, whitespace, counts.onCounts, counts.onSignals).then(
         (opened) => {
           const s = counts.ready(opened);
           setBusy(false);
@@ -255,7 +295,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
     clearJump();
     const jumpCounts = countsFor();
     commands
-      .openReview(jump.old, jump.version, prefs.whitespace, jumpCounts.onCounts)
+      .openReview(jump.old, jump.version, prefs.whitespace, jumpCounts.onCounts, jumpCounts.onSignals)
       .then((opened) => {
         const s = jumpCounts.ready(opened);
         setOpenError(null);
