@@ -1397,6 +1397,16 @@ fn list_changes(
 }
 
 /// Sums statuses and the line counts known so far.
+/// How many of the pair's changed files are marked viewed. A file opened from a search hit or a
+/// note while unchanged in the pair is listed too, but is not part of the review's progress.
+fn viewed_count(files: &[ReviewFile]) -> u32 {
+    let n = files
+        .iter()
+        .filter(|f| f.viewed && f.change.status != FileStatus::Unchanged)
+        .count();
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 fn totals_of(files: &[ReviewFile]) -> DiffTotals {
     let mut t = DiffTotals::default();
     for f in files {
@@ -1556,7 +1566,7 @@ impl ReviewSession {
                 }
             })
             .collect();
-        let viewed = u32::try_from(files.iter().filter(|f| f.viewed).count()).unwrap_or(u32::MAX);
+        let viewed = viewed_count(&files);
         let signals = server_signals(store, &old.guid)?;
         Ok(ReviewSession {
             id: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
@@ -1631,12 +1641,27 @@ impl ReviewSession {
         true
     }
 
-    /// Adds findings of the reviewer's own rules (see [`SignalSource::Local`]) to the review's
-    /// signals, up to [`MAX_SIGNALS`] in all; files already opened pick them up when reopened.
-    pub fn add_signals(&mut self, signals: impl IntoIterator<Item = ReviewSignal>) {
+    /// Replaces the findings of the reviewer's own rules ([`SignalSource::Local`]) with
+    /// `signals`, keeping the server's, up to [`MAX_SIGNALS`] in all. A rescan with other rules
+    /// thus never leaves stale matches behind; files already opened pick them up when reopened.
+    pub fn set_local_signals(&mut self, signals: impl IntoIterator<Item = ReviewSignal>) {
+        self.summary
+            .signals
+            .retain(|s| s.source != SignalSource::Local);
         let room = MAX_SIGNALS.saturating_sub(self.summary.signals.len());
-        self.summary.signals.extend(signals.into_iter().take(room));
+        self.summary.signals.extend(
+            signals
+                .into_iter()
+                .filter(|s| s.source == SignalSource::Local)
+                .take(room),
+        );
         self.files.clear();
+    }
+
+    /// This session's identity: a later session (another pair, or the same pair reopened) has
+    /// another, so background work for a replaced session can tell it is stale.
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     fn change(&self, index: usize) -> Result<&FileChange, ReviewError> {
@@ -1868,8 +1893,7 @@ impl ReviewSession {
         if let Some(f) = self.summary.files.get_mut(index) {
             f.viewed = viewed;
         }
-        self.summary.viewed = u32::try_from(self.summary.files.iter().filter(|f| f.viewed).count())
-            .unwrap_or(u32::MAX);
+        self.summary.viewed = viewed_count(&self.summary.files);
         Ok(self.summary.viewed)
     }
 
@@ -1991,15 +2015,16 @@ impl ReviewSession {
             Some(i) => i,
             None => self.add_unchanged(store, path)?,
         };
-        let view = self.file_view(store, index)?;
+        let view = self.file_view_with(store, index, options.pretty)?;
         if view.options != options || view.slots.is_empty() {
             view.options = options;
             view.relayout();
         }
         let lines = view.new.text.len();
-        let target = line
-            .checked_sub(1)
-            .filter(|l| (*l as usize) < lines)
+        // `line` is a line of the file as stored; pretty-printed, it is shown elsewhere.
+        let target = view
+            .new
+            .shown_line(line, None)
             .ok_or_else(|| ReviewError::NoSuchLine {
                 path: path.to_owned(),
                 line,

@@ -579,6 +579,59 @@ fn signals_land_on_their_rows_even_inside_collapsed_context() {
     }
 }
 
+fn local(rule: &str, line: u32) -> ReviewSignal {
+    ReviewSignal {
+        source: SignalSource::Local,
+        scanner: "mine".into(),
+        rule: rule.into(),
+        message: None,
+        path: "big.js".into(),
+        line,
+        column: Some(1),
+    }
+}
+
+#[test]
+fn local_signals_are_replaced_by_a_rescan_and_the_servers_are_kept() {
+    let old = "a\nb\nc\n";
+    let new = "a\nB\nc\nd\n";
+    let (store, _dir, session, _) = pair_with(old, new);
+    let (a, b) = (session.summary().old.id, session.summary().new.id);
+    drop(session);
+    store_signals(
+        &store,
+        b,
+        r#"{"scanners":[{"scanner":"yara","rule":"server_rule","files":[{"path":"big.js","lines":[2]}]}]}"#,
+    );
+    let mut session = ReviewSession::open(&store, a, b, Whitespace::All).unwrap();
+    let i = index_of(&session, "big.js");
+    assert_eq!(
+        session
+            .view_file(&store, i, ViewOptions::default())
+            .unwrap()
+            .signals
+            .len(),
+        1
+    );
+    session.set_local_signals([local("first", 2), local("second", 4)]);
+    let rules = |s: &ReviewSession| -> Vec<String> {
+        s.summary().signals.iter().map(|g| g.rule.clone()).collect()
+    };
+    assert_eq!(rules(&session), ["server_rule", "first", "second"]);
+    // The file opened before the scan is laid out again with the new signals.
+    let layout = session
+        .view_file(&store, i, ViewOptions::default())
+        .unwrap();
+    assert_eq!(layout.signals.len(), 3);
+    // A rescan replaces the local ones; a server-sourced signal cannot come in this way.
+    let mut forged = local("forged", 1);
+    forged.source = SignalSource::Server;
+    session.set_local_signals([local("third", 3), forged]);
+    assert_eq!(rules(&session), ["server_rule", "third"]);
+    session.set_local_signals([]);
+    assert_eq!(rules(&session), ["server_rule"]);
+}
+
 #[test]
 fn pretty_printing_diffs_the_printed_text_and_maps_signals_to_printed_lines() {
     let old = "function a(){var x=1;return x}function b(){return 2}\n";
@@ -594,7 +647,7 @@ fn pretty_printing_diffs_the_printed_text_and_maps_signals_to_printed_lines() {
         r#"{"scanners":[{"scanner":"yara","rule":"eval","files":[{"path":"big.js","lines":[1]}]}]}"#,
     );
     let mut session = ReviewSession::open(&store, a, b, Whitespace::All).unwrap();
-    session.add_signals([ReviewSignal {
+    session.set_local_signals([ReviewSignal {
         source: SignalSource::Local,
         scanner: "mine".into(),
         rule: "eval_call".into(),
@@ -639,4 +692,90 @@ fn pretty_printing_diffs_the_printed_text_and_maps_signals_to_printed_lines() {
     }
     let hits = session.find(&store, i, "eval(3)").unwrap();
     assert_eq!(hits, vec![local.row], "find searches the printed rows");
+}
+
+/// The text of a display row: the new side's, or the old side's on a unified context row.
+fn row_text(row: &ViewRow) -> String {
+    match row {
+        ViewRow::Line { old, new, .. } => {
+            let side = match (new, old) {
+                (Some(n), _) if !n.spans.is_empty() => n,
+                (_, Some(o)) => o,
+                (Some(n), None) => n,
+                (None, None) => return String::new(),
+            };
+            side.spans.iter().map(|s| s.text.as_str()).collect()
+        }
+        ViewRow::Gap { .. } => String::new(),
+    }
+}
+
+#[test]
+fn revealing_a_line_of_a_file_unchanged_in_the_pair_lists_it_apart_from_the_progress() {
+    let (store, _dir, mut session, _) = pair_with("a\n", "b\n");
+    let changed = session.summary().files.len();
+    let text = String::from_utf8(mv2_addon().file("content/content.js").unwrap().to_vec()).unwrap();
+    let line = 12;
+    let want = text.lines().nth(line - 1).unwrap().to_owned();
+    let target = session
+        .reveal_line(
+            &store,
+            "content/content.js",
+            line as u32,
+            ViewOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(target.file.change.status, FileStatus::Unchanged);
+    assert_eq!(
+        target.index as usize, changed,
+        "appended after the changed files"
+    );
+    let rows = session
+        .rows(&store, target.index as usize, target.row, 1, 0, 500)
+        .unwrap();
+    assert_eq!(row_text(&rows[0]), want);
+    // Marking it viewed is remembered, but the review's progress counts changed files only.
+    let viewed = session
+        .set_viewed(&store, target.index as usize, true)
+        .unwrap();
+    assert_eq!(viewed, 0);
+    assert!(session.summary().files[target.index as usize].viewed);
+    let i = index_of(&session, "big.js");
+    assert_eq!(session.set_viewed(&store, i, true).unwrap(), 1);
+    // Past the end is an error that names the file and its length.
+    let err = session
+        .reveal_line(&store, "content/content.js", 10_000, ViewOptions::default())
+        .unwrap_err();
+    assert!(err.to_string().contains("content/content.js"), "{err}");
+}
+
+#[test]
+fn revealing_a_stored_line_in_the_pretty_printed_view_lands_on_its_printed_line() {
+    let old = "function a(){var x=1;return x}\nvar keep = 1;\n";
+    let new = "function a(){var x=1;return x}function b(){return eval(3)}\nvar keep = 2;\n";
+    let (store, _dir, mut session, _) = pair_with(old, new);
+    let pretty = ViewOptions {
+        pretty: true,
+        ..ViewOptions::default()
+    };
+    // Line 2 as stored follows the minified line 1; printed, it is several lines further down.
+    let target = session.reveal_line(&store, "big.js", 2, pretty).unwrap();
+    assert!(target.layout.pretty, "the pretty layout is returned");
+    let rows = session
+        .rows(&store, target.index as usize, target.row, 1, 0, 500)
+        .unwrap();
+    let text = row_text(&rows[0]);
+    assert!(text.contains("var keep = 2"), "landed on {text:?}");
+    match &rows[0] {
+        ViewRow::Line { new: Some(c), .. } => assert!(c.line > 2, "printed line {}", c.line),
+        other => panic!("landed on {other:?}"),
+    }
+    // The same request without pretty-printing lands on the stored line.
+    let plain = session
+        .reveal_line(&store, "big.js", 2, ViewOptions::default())
+        .unwrap();
+    let rows = session
+        .rows(&store, plain.index as usize, plain.row, 1, 0, 500)
+        .unwrap();
+    assert_eq!(row_text(&rows[0]), "var keep = 2;");
 }
