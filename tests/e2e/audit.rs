@@ -207,3 +207,130 @@ async fn search_hit_opens_the_review_at_its_line_then_a_note_and_the_report() ->
     })
     .await
 }
+
+/// A rule matching the telemetry endpoint that the fixture's second version adds (line 4 of the
+/// new file lib/telemetry.js).
+const TELEMETRY_RULE: &str = r#"rule telemetry_endpoint {
+  meta:
+    description = "posts usage to a remote endpoint"
+  strings:
+    $host = "telemetry.example.net"
+  condition:
+    $host
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_added_in_settings_marks_its_match_inline_in_the_review() -> Result<()> {
+    harness::bounded(async {
+        let s = harness::start().await?;
+        let xpis = tempfile::tempdir()?;
+        let v1 = mv2_addon();
+        let v2 = next_version(&v1);
+        let (p1, p2) = (xpis.path().join("v1.xpi"), xpis.path().join("v2.xpi"));
+        std::fs::write(&p1, v1.to_xpi())?;
+        std::fs::write(&p2, v2.to_xpi())?;
+        s.script("localStorage.removeItem('vetter.prefs'); return null")
+            .await?;
+
+        // A rule that does not compile is refused with the compiler's message, and not stored.
+        s.click("[data-testid=nav-settings]").await?;
+        fill(&s, "rule-name", "broken.yar").await?;
+        fill_text_area(&s, "rule-source", "rule broken { condition: $nope }").await?;
+        s.click("[data-testid=rule-add]").await?;
+        let refusal = until(
+            &s,
+            "compile error",
+            "const e = document.querySelector('[data-testid=rule-add-error]'); return e && e.textContent",
+        )
+        .await?;
+        ensure!(
+            refusal.as_str().unwrap_or_default().contains("$nope"),
+            "refusal {refusal}"
+        );
+        fill(&s, "rule-name", "telemetry.yar").await?;
+        fill_text_area(&s, "rule-source", TELEMETRY_RULE).await?;
+        s.click("[data-testid=rule-add]").await?;
+        let files = until(
+            &s,
+            "rule file listed",
+            "const l = [...document.querySelectorAll('[data-testid=rule-file]')].map(e => e.textContent);
+             return l.length ? l : null",
+        )
+        .await?;
+        let files = files.as_array().cloned().unwrap_or_default();
+        ensure!(
+            files.len() == 1 && files[0].as_str().unwrap_or_default().contains("telemetry.yar"),
+            "rule files listed: {files:?}"
+        );
+
+        // Open the review: the rule runs in the background and its match joins the signals.
+        s.click("[data-testid=nav-review]").await?;
+        s.wait_for("[data-testid=view-review]").await?;
+        s.script("document.querySelector('.import-details').open = true; return null")
+            .await?;
+        import(&s, &p1).await?;
+        import(&s, &p2).await?;
+        s.click("[data-testid=open-review]").await?;
+        s.wait_for("[data-testid=review]").await?;
+        let total = until(
+            &s,
+            "signal total",
+            "const e = document.querySelector('[data-testid=signal-total]'); return e && e.textContent",
+        )
+        .await?;
+        ensure!(
+            total.as_str().unwrap_or_default().contains("1 signals"),
+            "signal total {total}"
+        );
+        // `a` goes to the flagged file and its signal, shown inline at the matching line.
+        s.press('a').await?;
+        let path = until(
+            &s,
+            "flagged file",
+            "const e = document.querySelector('[data-testid=diff-path]');
+             return e && e.textContent === 'lib/telemetry.js' ? e.textContent : null",
+        )
+        .await?;
+        ensure!(path == json!("lib/telemetry.js"));
+        let row = until(
+            &s,
+            "inline signal",
+            "const c = document.querySelector('[data-testid=signal-chip]');
+             const r = c && c.closest('.drow');
+             return r && document.querySelector('[data-testid=signal-position]') ? [c.textContent, r.textContent] : null",
+        )
+        .await?;
+        let (chip, line) = (
+            row[0].as_str().unwrap_or_default(),
+            row[1].as_str().unwrap_or_default(),
+        );
+        ensure!(
+            chip.contains("local rule telemetry.yar: telemetry_endpoint")
+                && chip.contains("posts usage to a remote endpoint"),
+            "chip {chip:?}"
+        );
+        ensure!(
+            line.contains("telemetry.example.net"),
+            "the signal sits on {line:?}"
+        );
+        let position = s.text_of("[data-testid=signal-position]").await?;
+        ensure!(position == "signal 1 of 1", "position {position:?}");
+        s.screenshot("review-local-rule").await?;
+        s.close().await
+    })
+    .await
+}
+
+/// Sets a React-controlled text area's value the way typing does.
+async fn fill_text_area(s: &Session, testid: &str, value: &str) -> Result<()> {
+    s.wait_for(&format!("[data-testid={testid}]")).await?;
+    let js = format!(
+        "const el = document.querySelector('[data-testid={testid}]');
+         Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call(el, {v});
+         el.dispatchEvent(new Event('input', {{ bubbles: true }})); return null",
+        v = serde_json::to_string(value)?
+    );
+    s.script(&js).await?;
+    Ok(())
+}

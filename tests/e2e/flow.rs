@@ -8,8 +8,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use fantoccini::actions::{InputSource, KeyAction, KeyActions};
-use fantoccini::key::Key;
 use serde_json::Value;
 use vetter_core::decision::{Action, Decision};
 use vetter_core::signing::SignedDecision;
@@ -33,11 +31,9 @@ impl TestServer {
     /// Starts the server on `data_dir` (seeded with the demo seed when empty) on `port` (0 = a
     /// free one) and waits until it accepts connections.
     fn start(data_dir: &Path, port: u16) -> Result<TestServer> {
-        let port = if port == 0 {
-            TcpListener::bind("127.0.0.1:0")?.local_addr()?.port()
-        } else {
-            port
-        };
+        // Bound here and handed over, so nothing else can take the port in between.
+        let listener = TcpListener::bind(("127.0.0.1", port))?;
+        let port = listener.local_addr()?.port();
         let config = vetter_server::Config {
             data_dir: data_dir.to_owned(),
             listen: SocketAddr::from(([127, 0, 0, 1], port)),
@@ -52,7 +48,7 @@ impl TestServer {
                 .expect("server runtime");
             runtime.block_on(async {
                 tokio::select! {
-                    result = vetter_server::serve(config) => {
+                    result = vetter_server::serve_on(config, listener) => {
                         if let Err(e) = result {
                             eprintln!("the review server stopped: {e:#}");
                         }
@@ -107,27 +103,6 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         self.shutdown();
     }
-}
-
-/// Presses one key, with Shift held when `shift` is set.
-async fn press(s: &Session, key: char, shift: bool) -> Result<()> {
-    let mut actions = KeyActions::new("keyboard".into());
-    if shift {
-        actions = actions.then(KeyAction::Down {
-            value: Key::Shift.into(),
-        });
-    }
-    actions = actions
-        .then(KeyAction::Down { value: key })
-        .then(KeyAction::Up { value: key });
-    if shift {
-        actions = actions.then(KeyAction::Up {
-            value: Key::Shift.into(),
-        });
-    }
-    s.client.perform_actions(actions).await?;
-    s.client.release_actions().await?;
-    Ok(())
 }
 
 /// Polls `js` until it returns `want`, up to `secs` seconds.
@@ -292,10 +267,11 @@ async fn reviewer_logs_in_syncs_reviews_and_rejects_into_the_signed_audit_log() 
             .text_of("[data-testid=queue-entry][data-addon='tab-tidy'] [data-testid=entry-cached]")
             .await?;
         ensure!(cached == "Ready offline", "tab-tidy is {cached:?}");
+        shot(&s, "synced-queues-light").await?;
 
         open_entry(&s, "tab-tidy").await?;
         let first = s.text_of("[data-testid=diff-path]").await?;
-        press(&s, 'j', false).await?;
+        s.press('j').await?;
         let moved = format!(
             "return document.querySelector('[data-testid=diff-path]').textContent !== {}",
             serde_json::to_string(&first)?
@@ -303,7 +279,7 @@ async fn reviewer_logs_in_syncs_reviews_and_rejects_into_the_signed_audit_log() 
         eventually(&s, "j moves to the next file", &moved, Value::Bool(true), 10).await?;
         let second = s.text_of("[data-testid=diff-path]").await?;
         ensure!(second != first, "j stayed on {first:?}");
-        press(&s, 'k', false).await?;
+        s.press('k').await?;
         eventually(
             &s,
             "k moves back",
@@ -312,7 +288,7 @@ async fn reviewer_logs_in_syncs_reviews_and_rejects_into_the_signed_audit_log() 
             10,
         )
         .await?;
-        press(&s, 'v', false).await?;
+        s.press('v').await?;
         eventually(
             &s,
             "viewed mark",
@@ -322,7 +298,7 @@ async fn reviewer_logs_in_syncs_reviews_and_rejects_into_the_signed_audit_log() 
         )
         .await?;
 
-        press(&s, 'd', false).await?;
+        s.press('d').await?;
         s.wait_for("[data-testid=decision-panel]").await?;
         choose_action(&s, "reject").await?;
         // Refused without a reason, at the reasons field, before anything is signed.
@@ -331,6 +307,7 @@ async fn reviewer_logs_in_syncs_reviews_and_rejects_into_the_signed_audit_log() 
         ensure!(refusal.contains("reasons"), "refusal {refusal:?}");
         type_into(&s, "[data-testid=decision-reasons]", "policy-remote-code").await?;
         type_into(&s, "[data-testid=decision-comments]", "Please remove the remote script.").await?;
+        shot(&s, "synced-decision-light").await?;
         // Queue it only; the sync sends it.
         s.click("[data-testid=decision-send]").await?;
         s.click("[data-testid=decision-submit]").await?;
@@ -339,6 +316,7 @@ async fn reviewer_logs_in_syncs_reviews_and_rejects_into_the_signed_audit_log() 
         s.click("[data-testid=decision-done] button").await?;
 
         let id = outbox_state(&s, "pending", 15).await?;
+        shot(&s, "synced-outbox-light").await?;
         ensure!(audit_log(server_dir.path())?.is_empty(), "sent before the sync");
         sync(&s, "Synced").await?;
         ensure!(outbox_state(&s, "accepted", 30).await? == id);
@@ -356,10 +334,43 @@ async fn reviewer_logs_in_syncs_reviews_and_rejects_into_the_signed_audit_log() 
         ensure!(decision.comments == "Please remove the remote script.");
         ensure!((decision.addon.id, decision.version.id) == (101, 10102));
         s.screenshot("flow-outbox-accepted").await?;
+        dark_pass(&s).await?;
         s.close().await?;
         server.stop()
     })
     .await
+}
+
+/// Lets WebKit paint, then saves a screenshot (the README's pictures of a synced app).
+async fn shot(s: &Session, name: &str) -> Result<()> {
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    s.screenshot(name).await?;
+    Ok(())
+}
+
+/// Settings, Queues and Outbox of the logged-in, synced app in both themes.
+async fn dark_pass(s: &Session) -> Result<()> {
+    s.click("[data-testid=nav-settings]").await?;
+    shot(s, "synced-settings-light").await?;
+    s.wait_for("[data-testid=pref-theme]")
+        .await?
+        .select_by_value("dark")
+        .await?;
+    eventually(
+        s,
+        "dark theme applies",
+        "return document.documentElement.dataset.theme || 'system'",
+        Value::String("dark".into()),
+        10,
+    )
+    .await?;
+    shot(s, "synced-settings-dark").await?;
+    for view in ["queues", "outbox"] {
+        s.click(&format!("[data-testid=nav-{view}]")).await?;
+        s.wait_for(&format!("[data-testid=view-{view}]")).await?;
+        shot(s, &format!("synced-{view}-dark")).await?;
+    }
+    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -377,7 +388,7 @@ async fn decision_made_offline_waits_in_the_outbox_until_the_server_returns() ->
         server.stop()?;
         open_entry(&s, "tab-tidy").await?;
         // Shift+R: reject chosen, confirmed in the panel.
-        press(&s, 'R', true).await?;
+        s.press_with_shift('R').await?;
         s.wait_for("[data-testid=decision-panel]").await?;
         eventually(
             &s,

@@ -309,6 +309,38 @@ impl Session {
         Ok(())
     }
 
+    /// Presses and releases one key on whatever has focus.
+    pub async fn press(&self, key: char) -> Result<()> {
+        self.keys(key, false).await
+    }
+
+    /// Presses one key with Shift held (`Shift+A` for "approve").
+    pub async fn press_with_shift(&self, key: char) -> Result<()> {
+        self.keys(key, true).await
+    }
+
+    async fn keys(&self, key: char, shift: bool) -> Result<()> {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        use fantoccini::key::Key;
+        let mut actions = KeyActions::new("keyboard".into());
+        if shift {
+            actions = actions.then(KeyAction::Down {
+                value: Key::Shift.into(),
+            });
+        }
+        actions = actions
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key });
+        if shift {
+            actions = actions.then(KeyAction::Up {
+                value: Key::Shift.into(),
+            });
+        }
+        self.client.perform_actions(actions).await?;
+        self.client.release_actions().await?;
+        Ok(())
+    }
+
     /// Saves a PNG of the window as `target/e2e-screenshots/{name}.png` and returns its path.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
         let png = self.client.screenshot().await?;

@@ -12,16 +12,6 @@ use vetter_fixtures::addons::{Addon, AddonFile, mv2_addon, next_version};
 
 use crate::harness::{self, Session};
 
-/// Presses and releases one key on whatever has focus.
-async fn press(s: &Session, key: char) -> Result<()> {
-    let actions = KeyActions::new("keyboard".into())
-        .then(KeyAction::Down { value: key })
-        .then(KeyAction::Up { value: key });
-    s.client.perform_actions(actions).await?;
-    s.client.release_actions().await?;
-    Ok(())
-}
-
 /// Polls `js` (a script returning a value) until it returns `want`, up to 15 s.
 async fn eventually(s: &Session, what: &str, js: &str, want: Value) -> Result<()> {
     let start = std::time::Instant::now();
@@ -126,18 +116,18 @@ async fn keys_move_through_files_and_changes_and_viewed_marks_persist() -> Resul
         // Files in tree order: lib/telemetry.js, popup/popup.css, background.js, manifest.json.
         eventually(&s, "first file", PATH_JS, json!("lib/telemetry.js")).await?;
         s.click("[data-testid=diff-scroller]").await?;
-        press(&s, 'j').await?;
+        s.press('j').await?;
         eventually(&s, "j", PATH_JS, json!("popup/popup.css")).await?;
-        press(&s, 'j').await?;
+        s.press('j').await?;
         eventually(&s, "j again", PATH_JS, json!("background.js")).await?;
-        press(&s, 'k').await?;
+        s.press('k').await?;
         eventually(&s, "k", PATH_JS, json!("popup/popup.css")).await?;
-        press(&s, 'j').await?;
+        s.press('j').await?;
         eventually(&s, "back to background.js", PATH_JS, json!("background.js")).await?;
 
         // background.js has two changes (a removed comment, an appended function).
         s.wait_for("[data-testid=change-position]").await?;
-        press(&s, 'n').await?;
+        s.press('n').await?;
         eventually(
             &s,
             "n",
@@ -145,7 +135,7 @@ async fn keys_move_through_files_and_changes_and_viewed_marks_persist() -> Resul
             json!("change 1 of 2"),
         )
         .await?;
-        press(&s, 'n').await?;
+        s.press('n').await?;
         eventually(
             &s,
             "n again",
@@ -169,7 +159,7 @@ async fn keys_move_through_files_and_changes_and_viewed_marks_persist() -> Resul
         );
         s.screenshot("review-diff").await?;
 
-        press(&s, 'v').await?;
+        s.press('v').await?;
         eventually(
             &s,
             "v",
@@ -179,7 +169,7 @@ async fn keys_move_through_files_and_changes_and_viewed_marks_persist() -> Resul
         .await?;
 
         // The keys list.
-        press(&s, '?').await?;
+        s.press('?').await?;
         s.wait_for("[data-testid=key-help]").await?;
         s.screenshot("review-keys").await?;
         s.client
@@ -206,7 +196,7 @@ async fn keys_move_through_files_and_changes_and_viewed_marks_persist() -> Resul
         s.script("const e = document.querySelector('[data-testid=layout-select]'); e.focus(); return null")
             .await?;
         s.click("[data-testid=diff-scroller]").await?;
-        press(&s, 's').await?;
+        s.press('s').await?;
         s.wait_for(".dpane").await?;
         s.screenshot("review-split").await?;
 
