@@ -38,12 +38,14 @@ export function AccountForm() {
     setMessage(null);
     flowCommands.login(url.trim(), apiKey.trim(), secret).then(
       (outcome) => {
-        setBusy(null);
-        setMessage({
-          ok: true,
-          text: `Logged in as ${outcome.api_key}; signing key ${outcome.key_created ? "created and " : ""}registered.`,
+        // Say "logged in" only once the account facts above show the new account and key.
+        void refreshServerStatus().then(() => {
+          setBusy(null);
+          setMessage({
+            ok: true,
+            text: `Logged in as ${outcome.api_key}; signing key ${outcome.key_created ? "created and " : ""}registered.`,
+          });
         });
-        void refreshServerStatus();
       },
       (err: unknown) => {
         setBusy(null);

@@ -55,6 +55,11 @@ describe("DecisionPanel", () => {
     const error = await screen.findByTestId("decision-error-reasons");
     expect(error.textContent).toContain("cite at least one policy reason");
     expect(calls[0]).toMatchObject({ cachedVersionId: 2, action: "reject", reasons: [] });
+    // Typing a reason takes the refusal away; typing elsewhere would not.
+    fireEvent.change(screen.getByTestId("decision-comments"), { target: { value: "note" } });
+    expect(screen.queryByTestId("decision-error-reasons")).not.toBeNull();
+    fireEvent.change(screen.getByTestId("decision-reasons"), { target: { value: "policy-x" } });
+    expect(screen.queryByTestId("decision-error-reasons")).toBeNull();
   });
 
   it("signs a rejection with its reasons and comment and reports it pending when offline", async () => {

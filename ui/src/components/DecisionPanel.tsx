@@ -132,6 +132,9 @@ export function DecisionPanel({ cachedVersionId, preferred = null, onClose, onDe
       );
   };
 
+  // A refusal names one field; changing that field takes the stale message away.
+  const edited = (field: string) => setProblem((p) => (p?.field === field ? null : p));
+
   const fieldError = (field: string) =>
     problem?.field === field ? (
       <span className="field-error" role="alert" data-testid={`decision-error-${field}`}>
@@ -196,7 +199,10 @@ export function DecisionPanel({ cachedVersionId, preferred = null, onClose, onDe
                   id="decision-reasons"
                   data-testid="decision-reasons"
                   value={reasons}
-                  onChange={(e) => setReasons(e.target.value)}
+                  onChange={(e) => {
+                    setReasons(e.target.value);
+                    edited("reasons");
+                  }}
                 />
                 {fieldError("reasons")}
               </fieldset>
@@ -211,7 +217,10 @@ export function DecisionPanel({ cachedVersionId, preferred = null, onClose, onDe
                   id="decision-comments"
                   data-testid="decision-comments"
                   value={comments}
-                  onChange={(e) => setComments(e.target.value)}
+                  onChange={(e) => {
+                    setComments(e.target.value);
+                    edited("comments");
+                  }}
                 />
                 {fieldError("comments")}
               </fieldset>
@@ -224,9 +233,11 @@ export function DecisionPanel({ cachedVersionId, preferred = null, onClose, onDe
                     <input
                       type="checkbox"
                       checked={versions.includes(v.id)}
-                      onChange={(e) =>
-                        setVersions((vs) => (e.target.checked ? [...vs, v.id] : vs.filter((x) => x !== v.id)))
-                      }
+                      onChange={(e) => {
+                        const checked = e.target.checked;
+                        setVersions((vs) => (checked ? [...vs, v.id] : vs.filter((x) => x !== v.id)));
+                        edited("versions");
+                      }}
                     />{" "}
                     {v.version} <span className="muted">({v.status})</span>
                   </label>
@@ -243,7 +254,10 @@ export function DecisionPanel({ cachedVersionId, preferred = null, onClose, onDe
                   type="number"
                   min={1}
                   value={days}
-                  onChange={(e) => setDays(e.target.value)}
+                  onChange={(e) => {
+                    setDays(e.target.value);
+                    edited("delayed_rejection_days");
+                  }}
                 />
                 {fieldError("delayed_rejection_days")}
               </fieldset>

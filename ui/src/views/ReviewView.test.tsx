@@ -8,6 +8,7 @@ import type { ReviewFile } from "../bindings/ReviewFile";
 import type { ReviewSummary } from "../bindings/ReviewSummary";
 import type { VersionInfo } from "../bindings/VersionInfo";
 import type { ViewRow } from "../bindings/ViewRow";
+import { requestReview } from "../hooks/useReviewRequest";
 import { ReviewView } from "./ReviewView";
 
 const PAYLOAD = '<img src=x onerror="document.title=\'pwned\'">';
@@ -128,6 +129,8 @@ function mockReview() {
         return viewed;
       case "find_in_file":
         return [2];
+      case "review_signals":
+        return SUMMARY.signals;
       default:
         throw new Error(`unexpected command ${cmd}`);
     }
@@ -144,6 +147,39 @@ async function openReview() {
 }
 
 describe("Review view", () => {
+  it("shows the pair a review was opened with from another view in its picker", async () => {
+    const other: AddonVersions = {
+      guid: "y@example.com",
+      name: "Other",
+      versions: [{ ...version(11, "2.0"), guid: "y@example.com" }, { ...version(12, "2.1"), guid: "y@example.com" }],
+    };
+    mockIPC((cmd) => {
+      switch (cmd) {
+        case "cached_addons":
+          return [...ADDONS, other];
+        case "open_review":
+          return SUMMARY;
+        case "view_file":
+          return layout(0);
+        case "file_rows":
+          return ROWS;
+        case "review_signals":
+          return [];
+        default:
+          throw new Error(`unexpected command ${cmd}`);
+      }
+    });
+    render(<ReviewView />);
+    const pick = (await screen.findByTestId("pick-addon")) as HTMLSelectElement;
+    expect(pick.value).toBe("x@example.com");
+    requestReview({ old: 11, next: 12 });
+    await screen.findByTestId("review");
+    await waitFor(() => expect(pick.value).toBe("y@example.com"));
+    expect((screen.getByTestId("pick-old") as HTMLSelectElement).value).toBe("11");
+    expect((screen.getByTestId("pick-new") as HTMLSelectElement).value).toBe("12");
+    expect(pick.textContent).toContain("Other (2 versions)");
+  });
+
   it("compares the version before the latest with the latest by default", async () => {
     const calls = mockReview();
     await openReview();

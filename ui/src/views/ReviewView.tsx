@@ -55,16 +55,32 @@ function VersionPicker({
   addons,
   onOpen,
   busy,
+  current,
 }: {
   addons: AddonVersions[];
   onOpen: (oldId: number, newId: number) => void;
   busy: boolean;
+  /** The pair under review, however it was opened (queue, search, this form). */
+  current: [number, number] | null;
 }) {
   const [guid, setGuid] = useState(addons[0]?.guid ?? "");
   const addon = addons.find((a) => a.guid === guid) ?? addons[0];
   const versions = addon?.versions ?? [];
   // The reviewer's picks for this add-on; until then, the one before the latest → the latest.
   const [picked, setPicked] = useState<{ guid: string; old: number | null; next: number | null } | null>(null);
+  // A review opened from elsewhere shows its own add-on and pair here (adjusted while
+  // rendering, as React advises for state that follows a prop).
+  const [shown, setShown] = useState<[number, number] | null>(null);
+  if (current !== shown) {
+    const owner = current && addons.find((a) => a.versions.some((v) => v.id === current[1]));
+    if (!current || owner) {
+      setShown(current);
+      if (current && owner) {
+        setGuid(owner.guid);
+        setPicked({ guid: owner.guid, old: current[0], next: current[1] });
+      }
+    }
+  }
   const n = versions.length;
   const mine = picked && picked.guid === addon?.guid ? picked : null;
   const oldId = mine ? mine.old : n >= 2 ? (versions[n - 2]?.id ?? null) : null;
@@ -86,7 +102,7 @@ function VersionPicker({
         <select data-testid="pick-addon" value={addon?.guid ?? ""} onChange={(e) => setGuid(e.target.value)}>
           {addons.map((a) => (
             <option key={a.guid} value={a.guid}>
-              {a.name} ({a.versions.length} versions)
+              {a.name} ({a.versions.length} {a.versions.length === 1 ? "version" : "versions"})
             </option>
           ))}
         </select>
@@ -523,7 +539,12 @@ export function ReviewView({ active = true }: { active?: boolean }) {
         </EmptyState>
       )}
       {addons !== null && addons.length > 0 && (
-        <VersionPicker addons={addons} busy={busy} onOpen={(a, b) => open(a, b, prefs.whitespace)} />
+        <VersionPicker
+          addons={addons}
+          busy={busy}
+          current={pair}
+          onOpen={(a, b) => open(a, b, prefs.whitespace)}
+        />
       )}
       {openError && (
         <p role="alert" className="error" data-testid="open-error">
