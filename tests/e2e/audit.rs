@@ -280,7 +280,7 @@ async fn a_rule_added_in_settings_marks_its_match_inline_in_the_review() -> Resu
         )
         .await?;
         ensure!(
-            total.as_str().unwrap_or_default().contains("1 signals"),
+            total.as_str().unwrap_or_default().contains("· 1 signal"),
             "signal total {total}"
         );
         // `a` goes to the flagged file and its signal, shown inline at the matching line.

@@ -504,3 +504,42 @@ fn reads_never_decode_more_than_the_frame_limit_across_many_releases() {
         assert_eq!(store.read_file(id, "legacy/x.js").unwrap(), legacy);
     }
 }
+
+#[test]
+fn a_localised_name_is_shown_from_the_default_locale_and_kept_raw_in_the_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    // The project's own fixture: name `__MSG_extensionName__`, default locale `en`.
+    let tab_notes = vetter_fixtures::addons::mv2_addon();
+    let summary = import(&mut store, "notes.xpi", &tab_notes.to_xpi()).unwrap();
+    assert_eq!(summary.name, "Tab Notes");
+    let info = store.version(summary.version_id).unwrap();
+    assert_eq!(info.name, "Tab Notes");
+    let manifest: String = db(dir.path())
+        .query_row(
+            "SELECT manifest FROM versions WHERE id = ?1",
+            [summary.version_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(manifest.contains("__MSG_extensionName__"), "{manifest}");
+
+    // Without the default locale's messages, or with a broken one, the name stays as written.
+    let mut files = BTreeMap::new();
+    files.insert(
+        "manifest.json".to_owned(),
+        br#"{"manifest_version":2,"name":"__MSG_n__","version":"1.0","default_locale":"en","browser_specific_settings":{"gecko":{"id":"loc@example.com"}}}"#.to_vec(),
+    );
+    let plain = import(&mut store, "1.xpi", &zip(&files)).unwrap();
+    assert_eq!(plain.name, "__MSG_n__");
+    files.insert(
+        "_locales/en/messages.json".to_owned(),
+        b"{not json".to_vec(),
+    );
+    files.insert(
+        "manifest.json".to_owned(),
+        br#"{"manifest_version":2,"name":"__MSG_n__","version":"1.1","default_locale":"en","browser_specific_settings":{"gecko":{"id":"loc@example.com"}}}"#.to_vec(),
+    );
+    let broken = import(&mut store, "2.xpi", &zip(&files)).unwrap();
+    assert_eq!(broken.name, "__MSG_n__");
+}

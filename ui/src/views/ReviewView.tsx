@@ -569,7 +569,12 @@ export function ReviewView({ active = true }: { active?: boolean }) {
                   (counting lines, {summary.pending} files to go)
                 </span>
               )}
-              {summary.signals.length > 0 && <span data-testid="signal-total"> · {summary.signals.length} signals</span>}{" "}
+              {summary.signals.length > 0 && (
+                <span data-testid="signal-total">
+                  {" "}
+                  · {summary.signals.length} {summary.signals.length === 1 ? "signal" : "signals"}
+                </span>
+              )}{" "}
               ·{" "}
               <span data-testid="viewed-progress">
                 {summary.viewed} of {summary.files.length} viewed

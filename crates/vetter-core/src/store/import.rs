@@ -18,7 +18,27 @@ use super::{
     VersionConflict, base_closure, blob_id, blob_meta, codec, read_blob_id, sha256_hex,
 };
 use crate::archive::{ArchiveEntry, Limits, read_archive};
-use crate::manifest::{Manifest, parse_manifest};
+use crate::manifest::{Manifest, parse_manifest, resolve_locale};
+
+/// The name reviewers see: the manifest's, with `__MSG_…__` placeholders filled from the default
+/// locale's messages when the archive ships them, as Firefox shows the add-on. The stored manifest
+/// keeps the raw text; a missing or unreadable messages file leaves the name as written.
+fn display_name(manifest: &Manifest, entries: &[ArchiveEntry]) -> String {
+    let Some(locale) = manifest.default_locale.as_deref() else {
+        return manifest.name.clone();
+    };
+    if !manifest.name.contains("__MSG_") {
+        return manifest.name.clone();
+    }
+    let path = format!("_locales/{locale}/messages.json");
+    let messages = entries
+        .iter()
+        .find(|e| e.path == path)
+        .or_else(|| entries.iter().find(|e| e.path.eq_ignore_ascii_case(&path)));
+    messages
+        .and_then(|m| resolve_locale(manifest, &m.data).ok())
+        .map_or_else(|| manifest.name.clone(), |resolved| resolved.name)
+}
 
 /// Where an import is, reported to a progress callback (and as events to the UI).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -144,6 +164,7 @@ impl Store {
                 reason: format!("manifest does not serialize: {e}"),
             })?;
         let (guid, has_gecko_id) = identity_for(&manifest);
+        let name = display_name(&manifest, &archive.entries);
         let raw_total: u64 = archive.entries.iter().map(|e| e.data.len() as u64).sum();
         progress(ImportProgress::Started {
             files: archive.entries.len() as u64,
@@ -156,7 +177,7 @@ impl Store {
         tx.execute(
             "INSERT INTO addons (guid, has_gecko_id, name) VALUES (?1, ?2, ?3)
              ON CONFLICT (guid) DO UPDATE SET name = excluded.name",
-            params![guid, has_gecko_id, manifest.name],
+            params![guid, has_gecko_id, name],
         )?;
         let addon_id: i64 =
             tx.query_row("SELECT id FROM addons WHERE guid = ?1", [&guid], |r| {
@@ -190,7 +211,7 @@ impl Store {
             params![
                 addon_id,
                 manifest.version,
-                manifest.name,
+                name,
                 source_name,
                 xpi_sha256,
                 xpi_bytes.len() as i64,
@@ -204,7 +225,7 @@ impl Store {
             source_name: source_name.to_owned(),
             version_id,
             guid,
-            name: manifest.name.clone(),
+            name: name.clone(),
             version: manifest.version.clone(),
             files: archive.entries.len() as u64,
             new_blobs: 0,
