@@ -37,6 +37,9 @@ import { clearJump, useJumpRequest } from "../lib/jump";
 export const MARK_OPEN = "vetter:review-open";
 export const MARK_PAINTED = "vetter:first-diff-painted";
 export const MEASURE_FIRST_DIFF = "vetter:open-to-first-diff";
+/** Marks between the two above, so a slow first diff shows which step took the time. */
+export const MARK_SUMMARY = "vetter:review-summary";
+export const MARK_LAYOUT = "vetter:first-file-layout";
 
 const WHITESPACE_LABELS: Record<Whitespace, string> = {
   all: "Show all whitespace changes",
@@ -261,6 +264,8 @@ export function ReviewView({ active = true }: { active?: boolean }) {
       const counts = countsFor();
       commands.openReview(oldId, newId, whitespace, counts.onCounts, counts.onSignals).then(
         (opened) => {
+          performance.clearMarks(MARK_SUMMARY);
+          performance.mark(MARK_SUMMARY);
           const s = counts.ready(opened);
           setBusy(false);
           setPair([oldId, newId]);
@@ -353,6 +358,10 @@ export function ReviewView({ active = true }: { active?: boolean }) {
     commands.viewFile(selected, { layout: prefs.layout, wrap, pretty }).then(
       (l) => {
         if (!live) return;
+        if (openMarked.current) {
+          performance.clearMarks(MARK_LAYOUT);
+          performance.mark(MARK_LAYOUT);
+        }
         setLayout(l);
         setFileError(null);
       },
