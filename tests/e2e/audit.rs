@@ -63,24 +63,30 @@ async fn import(s: &Session, path: &Path) -> Result<()> {
     })
 }
 
+/// With the default preferences, imports the fixture add-on and its next version through the
+/// review view's import form.
+async fn import_fixture_pair(s: &Session) -> Result<()> {
+    let xpis = tempfile::tempdir()?;
+    let v1 = mv2_addon();
+    let v2 = next_version(&v1);
+    let (p1, p2) = (xpis.path().join("v1.xpi"), xpis.path().join("v2.xpi"));
+    std::fs::write(&p1, v1.to_xpi())?;
+    std::fs::write(&p2, v2.to_xpi())?;
+    s.script("localStorage.removeItem('vetter.prefs'); return null")
+        .await?;
+    s.click("[data-testid=nav-review]").await?;
+    s.wait_for("[data-testid=view-review]").await?;
+    s.script("document.querySelector('.import-details').open = true; return null")
+        .await?;
+    import(s, &p1).await?;
+    import(s, &p2).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_hit_opens_the_review_at_its_line_then_a_note_and_the_report() -> Result<()> {
     harness::bounded(async {
         let s = harness::start().await?;
-        let xpis = tempfile::tempdir()?;
-        let v1 = mv2_addon();
-        let v2 = next_version(&v1);
-        let (p1, p2) = (xpis.path().join("v1.xpi"), xpis.path().join("v2.xpi"));
-        std::fs::write(&p1, v1.to_xpi())?;
-        std::fs::write(&p2, v2.to_xpi())?;
-        s.script("localStorage.removeItem('vetter.prefs'); return null")
-            .await?;
-        s.click("[data-testid=nav-review]").await?;
-        s.wait_for("[data-testid=view-review]").await?;
-        s.script("document.querySelector('.import-details').open = true; return null")
-            .await?;
-        import(&s, &p1).await?;
-        import(&s, &p2).await?;
+        import_fixture_pair(&s).await?;
 
         // Search every cached version for the literal: one hit in each version.
         s.click("[data-testid=nav-search]").await?;
@@ -224,14 +230,7 @@ const TELEMETRY_RULE: &str = r#"rule telemetry_endpoint {
 async fn a_rule_added_in_settings_marks_its_match_inline_in_the_review() -> Result<()> {
     harness::bounded(async {
         let s = harness::start().await?;
-        let xpis = tempfile::tempdir()?;
-        let v1 = mv2_addon();
-        let v2 = next_version(&v1);
-        let (p1, p2) = (xpis.path().join("v1.xpi"), xpis.path().join("v2.xpi"));
-        std::fs::write(&p1, v1.to_xpi())?;
-        std::fs::write(&p2, v2.to_xpi())?;
-        s.script("localStorage.removeItem('vetter.prefs'); return null")
-            .await?;
+        import_fixture_pair(&s).await?;
 
         // A rule that does not compile is refused with the compiler's message, and not stored.
         s.click("[data-testid=nav-settings]").await?;
@@ -266,11 +265,6 @@ async fn a_rule_added_in_settings_marks_its_match_inline_in_the_review() -> Resu
 
         // Open the review: the rule runs in the background and its match joins the signals.
         s.click("[data-testid=nav-review]").await?;
-        s.wait_for("[data-testid=view-review]").await?;
-        s.script("document.querySelector('.import-details').open = true; return null")
-            .await?;
-        import(&s, &p1).await?;
-        import(&s, &p2).await?;
         s.click("[data-testid=open-review]").await?;
         s.wait_for("[data-testid=review]").await?;
         let total = until(
