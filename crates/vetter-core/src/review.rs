@@ -1140,7 +1140,12 @@ pub struct LineCounter {
     whitespace: Whitespace,
     jobs: Vec<(usize, FileChange)>,
     cancel: Arc<AtomicBool>,
+    first_view: Arc<AtomicBool>,
 }
+
+/// How long the line counter lets the first opened file go first. Both read and diff large
+/// blobs; on a two-core machine counting alongside would slow the first diff the reviewer waits for.
+const FIRST_VIEW_GRACE: std::time::Duration = std::time::Duration::from_millis(300);
 
 impl LineCounter {
     /// How many files are left to count.
@@ -1156,6 +1161,13 @@ impl LineCounter {
     /// Counts every file, in the review's order, handing each result to `each`; stops early
     /// (without error) once the session it came from is dropped.
     pub fn run(self, store: &Store, mut each: impl FnMut(CountedFile)) -> Result<(), ReviewError> {
+        let start = std::time::Instant::now();
+        while !self.first_view.load(Ordering::Relaxed)
+            && !self.cancel.load(Ordering::Relaxed)
+            && start.elapsed() < FIRST_VIEW_GRACE
+        {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
         for (index, change) in &self.jobs {
             if self.cancel.load(Ordering::Relaxed) {
                 break;
@@ -1501,6 +1513,9 @@ pub struct ReviewSession {
     guid: String,
     /// Set when the session is dropped, so its [`LineCounter`] stops.
     cancel: Arc<AtomicBool>,
+    /// Set once rows of a file have been asked for (the first screen is being drawn), so its
+    /// [`LineCounter`] may start.
+    first_view: Arc<AtomicBool>,
     /// Which text files still wait for their line counts.
     uncounted: HashSet<usize>,
     /// Line diffs computed so far, by file index (whole-file, as stored, not pretty).
@@ -1583,6 +1598,7 @@ impl ReviewSession {
                 signals,
             },
             cancel: Arc::new(AtomicBool::new(false)),
+            first_view: Arc::new(AtomicBool::new(false)),
             uncounted,
             line_diffs,
             files: Vec::new(),
@@ -1610,6 +1626,7 @@ impl ReviewSession {
             whitespace: self.summary.whitespace,
             jobs,
             cancel: Arc::clone(&self.cancel),
+            first_view: Arc::clone(&self.first_view),
         }
     }
 
@@ -1825,7 +1842,9 @@ impl ReviewSession {
         let count = count.min(MAX_WINDOW_ROWS) as usize;
         let col_start = col_start as usize;
         let col_count = col_count.min(MAX_WINDOW_COLS) as usize;
-        Ok(view.window(start..start + count, col_start..col_start + col_count))
+        let rows = view.window(start..start + count, col_start..col_start + col_count);
+        self.first_view.store(true, Ordering::Relaxed);
+        Ok(rows)
     }
 
     /// Shows up to `lines` more hidden lines of gap `gap` of file `index` (the gap above hunk

@@ -14,6 +14,12 @@ const GUTTER = 56;
 const OVERSCAN_ROWS = 150;
 /** Columns fetched beyond the visible ones on each side. */
 const OVERSCAN_COLS = 400;
+/**
+ * The first window of a file carries little beyond the screen, so the first rows paint sooner;
+ * the full overscan follows once they are on screen.
+ */
+const FIRST_OVERSCAN_ROWS = 10;
+const FIRST_OVERSCAN_COLS = 40;
 /** Characters of context a gap's button reveals per press. */
 const EXPAND_STEP = 20;
 
@@ -44,7 +50,16 @@ type Props = {
   ref?: Ref<DiffHandle>;
 };
 
-type Window = { key: string; start: number; end: number; colStart: number; colEnd: number; rows: ViewRow[] };
+type Window = {
+  key: string;
+  start: number;
+  end: number;
+  colStart: number;
+  colEnd: number;
+  rows: ViewRow[];
+  /** Whether it was fetched with the full overscan (not a file's quick first window). */
+  full: boolean;
+};
 
 /** Measures the width of one character of the monospace font (8 px when layout is unavailable). */
 function useCharWidth(): [number, (el: HTMLSpanElement | null) => void] {
@@ -126,34 +141,54 @@ export function DiffView({
   const lastRow = Math.min(layout.rows, firstRow + rowCount);
   const firstCol = wrap ? 0 : Math.floor(viewport.left / charWidth);
 
-  // Fetch a window around the viewport whenever the viewport leaves the fetched one.
+  // Fetch a window around the viewport whenever the viewport leaves the fetched one (and, after
+  // a file's quick first window has been painted, its full overscan).
   useEffect(() => {
+    const same = win !== null && win.key === layoutKey;
     const covered =
-      win !== null &&
-      win.key === layoutKey &&
+      same &&
       win.start <= firstRow &&
       win.end >= lastRow &&
       (wrap || (win.colStart <= firstCol && win.colEnd >= firstCol + visibleCols));
-    if (covered) return;
-    const start = Math.max(0, firstRow - OVERSCAN_ROWS);
-    const end = Math.min(layout.rows, lastRow + OVERSCAN_ROWS);
-    const colStart = wrap ? 0 : Math.max(0, firstCol - OVERSCAN_COLS);
-    const colEnd = wrap ? (layout.options.wrap ?? 0) : firstCol + visibleCols + OVERSCAN_COLS;
+    if (covered && win.full) return;
+    const full = same;
+    const rowPad = full ? OVERSCAN_ROWS : FIRST_OVERSCAN_ROWS;
+    const colPad = full ? OVERSCAN_COLS : FIRST_OVERSCAN_COLS;
+    const start = Math.max(0, firstRow - rowPad);
+    const end = Math.min(layout.rows, lastRow + rowPad);
+    const colStart = wrap ? 0 : Math.max(0, firstCol - colPad);
+    const colEnd = wrap ? (layout.options.wrap ?? 0) : firstCol + visibleCols + colPad;
     const request = `${layoutKey}/${start}/${end}/${colStart}/${colEnd}`;
     if (pending.current === request) return;
     pending.current = request;
-    commands.fileRows(index, start, end - start, colStart, colEnd - colStart).then(
-      (rows) => {
-        if (pending.current !== request) return;
-        pending.current = null;
-        setError(null);
-        setWin({ key: layoutKey, start, end, colStart, colEnd, rows });
-      },
-      (err: unknown) => {
+    const fetchRows = () =>
+      commands.fileRows(index, start, end - start, colStart, colEnd - colStart).then(
+        (rows) => {
+          if (pending.current !== request) return;
+          pending.current = null;
+          setError(null);
+          setWin({ key: layoutKey, start, end, colStart, colEnd, rows, full });
+        },
+        (err: unknown) => {
+          if (pending.current === request) pending.current = null;
+          setError(toUiError(err).message);
+        },
+      );
+    if (!covered) {
+      void fetchRows();
+      return;
+    }
+    // The screen is already drawn: widen the window after the frame that shows it.
+    let frame = requestAnimationFrame(() => {
+      frame = 0;
+      void fetchRows();
+    });
+    return () => {
+      if (frame) {
+        cancelAnimationFrame(frame);
         if (pending.current === request) pending.current = null;
-        setError(toUiError(err).message);
-      },
-    );
+      }
+    };
   }, [index, layout, layoutKey, firstRow, lastRow, firstCol, visibleCols, wrap, win]);
 
   // Tell the parent once the first rows of this file are on screen.

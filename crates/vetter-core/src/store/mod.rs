@@ -290,6 +290,48 @@ pub struct Store {
     conn: Connection,
 }
 
+/// Brings the schema up to date. Two processes opening a new cache at once (the app and the CLI,
+/// or two windows) both read the old version; the second one's first step then fails on what the
+/// first one created, or finds the file busy. Read the version again and carry on from there; a
+/// failure that persists over [`MIGRATION_ATTEMPTS`] rounds with the version unchanged is a real
+/// one and is returned.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let version = |conn: &Connection| {
+        retry_busy(|| conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)))
+    };
+    let migrations = schema::migrations();
+    for _ in 1..MIGRATION_ATTEMPTS {
+        let before = version(conn)?;
+        if migrations.to_latest(conn).is_ok() {
+            return Ok(());
+        }
+        if version(conn)? == before {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    Ok(migrations.to_latest(conn)?)
+}
+
+/// Runs `f` again while SQLite answers "busy" without having waited (see [`Store::open`]), for at
+/// most [`BUSY_TIMEOUT`].
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let start = std::time::Instant::now();
+    loop {
+        match f() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && start.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Rounds of [`migrate`]: each lost round means another process applied at least one step.
+const MIGRATION_ATTEMPTS: usize = 32;
+
 impl Store {
     /// Opens the cache in `data_dir`, creating the folder and migrating the schema as needed.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
@@ -299,12 +341,14 @@ impl Store {
         })?;
         let mut conn = Connection::open(data_dir.join(DB_FILE))?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // Switching a new file to WAL answers "busy" at once, without the busy handler, while
+        // another connection is doing the same; it is done within milliseconds.
+        retry_busy(|| conn.pragma_update(None, "journal_mode", "WAL"))?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // NORMAL in WAL mode keeps every commit atomic and the file consistent after a crash;
         // only the last commits before a power loss may roll back, which a re-import repairs.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        schema::migrations().to_latest(&mut conn)?;
+        migrate(&mut conn)?;
         Ok(Store { conn })
     }
 
@@ -699,6 +743,30 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn many_openers_of_a_new_cache_all_succeed() {
+        // As when the app and a second process open a new data folder at the same moment.
+        let alone = tempfile::tempdir().unwrap();
+        let want = Store::open(alone.path()).unwrap().schema_version().unwrap();
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+            let openers: Vec<_> = (0..8)
+                .map(|_| {
+                    let (path, barrier) = (dir.path().to_owned(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        Store::open(&path).map(|s| s.schema_version())
+                    })
+                })
+                .collect();
+            for opener in openers {
+                let version = opener.join().unwrap().unwrap().unwrap();
+                assert_eq!(version, want);
+            }
+        }
+    }
 
     #[test]
     fn fresh_cache_is_at_the_latest_schema_version() {
