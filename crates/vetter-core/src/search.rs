@@ -430,7 +430,8 @@ pub fn search(
         stopped: None,
     };
     // Each distinct blob is decoded and scanned once, however many versions share it.
-    let mut found: HashMap<i64, (Vec<u8>, Vec<BlobLine>)> = HashMap::new();
+    let mut found: HashMap<i64, (std::rc::Rc<Vec<u8>>, Vec<BlobLine>)> = HashMap::new();
+    let mut blobs = crate::store::BlobCache::default();
     let mut by_file: BTreeMap<(i64, String), i64> = BTreeMap::new();
     for (version_id, path, blob_id) in rows {
         if let Some(g) = &globs
@@ -443,7 +444,7 @@ pub fn search(
                 results.stopped = Some(SearchStop::TimeBudget);
                 break;
             }
-            let data = crate::store::read_blob_id(conn, blob_id)?;
+            let data = blobs.read(conn, blob_id)?;
             if results.bytes_scanned + data.len() as u64 > limits.max_scan_bytes {
                 results.stopped = Some(SearchStop::ByteBudget);
                 break;

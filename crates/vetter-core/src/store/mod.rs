@@ -663,6 +663,28 @@ pub(crate) fn read_blob_id(conn: &Connection, id: i64) -> Result<Vec<u8>, StoreE
     Ok(Rc::try_unwrap(raw).unwrap_or_else(|shared| (*shared).clone()))
 }
 
+/// Reads many blobs in a row (a search over the cache), keeping what it decoded so that a base
+/// shared by many deltas (the previous release of a file, for every later one) is decoded and
+/// verified once. Bounded: past [`BlobCache::MAX_BYTES`] it starts afresh.
+#[derive(Default)]
+pub(crate) struct BlobCache {
+    decoded: HashMap<i64, Rc<Vec<u8>>>,
+}
+
+impl BlobCache {
+    /// Decoded bytes kept at most; a search keeps its candidates' text anyway.
+    const MAX_BYTES: usize = 256 * 1024 * 1024;
+
+    /// Blob `id`, decoded and checked against its sha256 like [`read_blob_id`].
+    pub(crate) fn read(&mut self, conn: &Connection, id: i64) -> Result<Rc<Vec<u8>>, StoreError> {
+        let held: usize = self.decoded.values().map(|b| b.len()).sum();
+        if held > Self::MAX_BYTES {
+            self.decoded.clear();
+        }
+        decode(conn, id, MAX_DELTA_DEPTH, &mut self.decoded)
+    }
+}
+
 /// Decodes one blob, reusing bases already decoded for this read (two bases often share their
 /// own base). The budget, not the rows' `depth` column, bounds the recursion, so a hostile row
 /// that points at itself or at a long chain stops after a few steps.
