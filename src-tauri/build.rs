@@ -37,7 +37,7 @@ const COMMANDS: &[&str] = &[
     "remove_rule",
     "set_rule_enabled",
     "scan_open_review",
-    "review_signals",
+    "review_summary",
 ];
 
 fn main() {

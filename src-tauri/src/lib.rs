@@ -135,7 +135,7 @@ pub fn run() {
             commands::audit::remove_rule,
             commands::audit::set_rule_enabled,
             commands::audit::scan_open_review,
-            commands::review_signals,
+            commands::review_summary,
         ])
         .run(tauri::generate_context!())
         .expect("the Tauri runtime failed to start");

@@ -426,3 +426,95 @@ async fn decision_made_offline_waits_in_the_outbox_until_the_server_returns() ->
     })
     .await
 }
+
+/// Where the review is: file on screen, signal position, and the text of the chips on screen.
+const SIGNAL_STATE_JS: &str = "const t = s => { const e = document.querySelector(s); return e ? e.textContent.trim() : null; };
+     return [t('[data-testid=diff-path]'), t('[data-testid=signal-position]'),
+             [...document.querySelectorAll('[data-testid=signal-chip]')].map(c => c.textContent).join(' | ')]";
+
+/// Waits until the file on screen is `path` at signal position `position` with a chip that
+/// contains `chip`.
+async fn on_signal(s: &Session, path: &str, position: &str, chip: &str) -> Result<()> {
+    let start = Instant::now();
+    loop {
+        let state = s.script(SIGNAL_STATE_JS).await?;
+        let ok = state[0] == path
+            && state[1] == position
+            && state[2].as_str().is_some_and(|c| c.contains(chip));
+        if ok {
+            return Ok(());
+        }
+        if start.elapsed() > Duration::from_secs(15) {
+            bail!("expected {path} at {position:?} with a {chip:?} chip; the review shows {state}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_signals_show_inline_and_a_and_z_reach_them_even_in_unchanged_files() -> Result<()> {
+    harness::bounded(async {
+        let keyring = harness::start_keyring()?;
+        let server_dir = temp("vetter-e2e-server-")?;
+        let server = TestServer::start(server_dir.path(), 0)?;
+        let s = harness::start_with_env(&keyring.env).await?;
+        login(&s, &server.url).await?;
+        s.click("[data-testid=nav-queues]").await?;
+        sync(&s, "Synced").await?;
+        // Privacy Badge 1.1.0 → 1.2.0 (demo seed): customs flags the new lib/collect.js:3, yara
+        // flags background.js:12 and :13, a file that did not change in this update.
+        s.click("[data-testid=queue-entry][data-addon='privacy-badge'] [data-testid=open-entry]")
+            .await?;
+        let title = s.text_of("[data-testid=review-title]").await?;
+        ensure!(title.contains("1.1.0 → 1.2.0"), "review title {title:?}");
+        // background.js is listed for its signals, not counted as a change.
+        let counts = s.text_of("[data-testid=review-counts]").await?;
+        ensure!(counts.starts_with("2 files changed"), "counts {counts:?}");
+        ensure!(counts.ends_with("0 of 2 viewed"), "counts {counts:?}");
+        eventually(
+            &s,
+            "three signals",
+            "const e = document.querySelector('[data-testid=signal-total]'); return !!e && e.textContent.includes('3 signals')",
+            Value::Bool(true),
+            15,
+        )
+        .await?;
+        // The review opens on the first file of the tree, the new lib/collect.js, with its chip.
+        on_signal(&s, "lib/collect.js", "1 signal", "customs: all_urls_webrequest").await?;
+        s.press('a').await?;
+        on_signal(&s, "lib/collect.js", "signal 1 of 1", "customs: all_urls_webrequest").await?;
+        s.press('a').await?;
+        on_signal(&s, "background.js", "signal 1 of 2", "yara: remote_code_eval").await?;
+        s.press('a').await?;
+        on_signal(&s, "background.js", "signal 2 of 2", "yara: remote_code_eval").await?;
+        s.press('z').await?;
+        on_signal(&s, "background.js", "signal 1 of 2", "yara: remote_code_eval").await?;
+        // The first yara signal sits on line 12 of background.js.
+        let numbers = s
+            .script(
+                "const c = document.querySelector('[data-testid=signal-chip]'); const r = c && c.closest('.drow');
+                 return r ? [...r.querySelectorAll('.dnum')].map(n => n.textContent.trim()) : null",
+            )
+            .await?;
+        ensure!(
+            numbers.as_array().is_some_and(|n| n.iter().any(|v| v == "12")),
+            "the first signal's row is numbered {numbers}"
+        );
+        // Pretty-printing keeps the signals on their (printed) lines.
+        s.press('f').await?;
+        eventually(
+            &s,
+            "pretty on",
+            "return document.querySelector('[data-testid=pretty-toggle]').getAttribute('aria-pressed')",
+            Value::String("true".into()),
+            10,
+        )
+        .await?;
+        s.press('a').await?;
+        on_signal(&s, "background.js", "signal 2 of 2", "yara: remote_code_eval").await?;
+        s.screenshot("review-server-signals").await?;
+        s.close().await?;
+        server.stop()
+    })
+    .await
+}

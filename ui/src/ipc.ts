@@ -18,7 +18,6 @@ import type { FileCounts } from "./bindings/FileCounts";
 import type { FileLayout } from "./bindings/FileLayout";
 import type { ImportProgress } from "./bindings/ImportProgress";
 import type { ImportSummary } from "./bindings/ImportSummary";
-import type { ReviewSignal } from "./bindings/ReviewSignal";
 import type { ReviewSummary } from "./bindings/ReviewSummary";
 import type { Side } from "./bindings/Side";
 import type { UiError } from "./bindings/UiError";
@@ -56,18 +55,18 @@ export const commands = {
   },
   /**
    * Opens the review of two versions of one add-on; line counts follow on `onCounts`, and the
-   * signals with the local rules' matches on `onSignals` (only when rule files are enabled).
+   * summary with the local rules' matches on `onSignals` (only when rule files are enabled).
    */
   openReview: (
     old: number,
     next: number,
     whitespace: Whitespace,
     onCounts: (batch: FileCounts[]) => void = () => {},
-    onSignals: (signals: ReviewSignal[]) => void = () => {},
+    onSignals: (summary: ReviewSummary) => void = () => {},
   ): Promise<ReviewSummary> => {
     const counts = new Channel<FileCounts[]>();
     counts.onmessage = onCounts;
-    const signals = new Channel<ReviewSignal[]>();
+    const signals = new Channel<ReviewSummary>();
     signals.onmessage = onSignals;
     return invoke<ReviewSummary>("open_review", {
       old,
@@ -77,8 +76,8 @@ export const commands = {
       onSignals: signals,
     });
   },
-  /** The open review's signals now (a scan from Settings may have added local ones). */
-  reviewSignals: (): Promise<ReviewSignal[]> => invoke<ReviewSignal[]>("review_signals"),
+  /** The open review's summary now (a scan from Settings may have added local signals). */
+  reviewSummary: (): Promise<ReviewSummary> => invoke<ReviewSummary>("review_summary"),
   /** Opens one file of the open review with a layout. */
   viewFile: (index: number, options: ViewOptions): Promise<FileLayout> =>
     invoke<FileLayout>("view_file", { index, options }),

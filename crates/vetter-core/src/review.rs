@@ -278,6 +278,10 @@ pub struct ReviewSignal {
     pub column: Option<u32>,
 }
 
+/// The most files a review lists only because signals point into them (each is read and hashed
+/// when the review opens).
+const MAX_FLAGGED_UNCHANGED: usize = 200;
+
 /// The most signals a review keeps; a hostile or runaway signals body is cut here.
 pub const MAX_SIGNALS: usize = 10_000;
 
@@ -1583,7 +1587,7 @@ impl ReviewSession {
             .collect();
         let viewed = viewed_count(&files);
         let signals = server_signals(store, &old.guid)?;
-        Ok(ReviewSession {
+        let mut session = ReviewSession {
             id: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
             guid: old.guid.clone(),
             summary: ReviewSummary {
@@ -1602,7 +1606,42 @@ impl ReviewSession {
             uncounted,
             line_diffs,
             files: Vec::new(),
-        })
+        };
+        session.list_flagged_files(store)?;
+        Ok(session)
+    }
+
+    /// Appends the files that carry signals but did not change in the pair, marked unchanged,
+    /// so that every finding can be reached from the file list and with `a`/`z` (a scanner hit
+    /// in code the reviewer approved before still deserves a look). A signal naming a file the
+    /// version does not hold stays counted but has nowhere to be shown.
+    fn list_flagged_files(&mut self, store: &Store) -> Result<(), ReviewError> {
+        let listed: HashSet<&str> = self
+            .summary
+            .files
+            .iter()
+            .filter(|f| f.change.new_sha256.is_some())
+            .map(|f| f.change.path.as_str())
+            .collect();
+        let mut wanted: Vec<String> = self
+            .summary
+            .signals
+            .iter()
+            .map(|s| s.path.as_str())
+            .filter(|p| !listed.contains(p))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .take(MAX_FLAGGED_UNCHANGED)
+            .map(str::to_owned)
+            .collect();
+        wanted.retain(|p| !p.is_empty());
+        for path in wanted {
+            match self.add_unchanged(store, &path) {
+                Ok(_) | Err(ReviewError::Store(StoreError::FileNotFound { .. })) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     /// The pair, permission changes, changed files and signals.
@@ -1661,7 +1700,11 @@ impl ReviewSession {
     /// Replaces the findings of the reviewer's own rules ([`SignalSource::Local`]) with
     /// `signals`, keeping the server's, up to [`MAX_SIGNALS`] in all. A rescan with other rules
     /// thus never leaves stale matches behind; files already opened pick them up when reopened.
-    pub fn set_local_signals(&mut self, signals: impl IntoIterator<Item = ReviewSignal>) {
+    pub fn set_local_signals(
+        &mut self,
+        store: &Store,
+        signals: impl IntoIterator<Item = ReviewSignal>,
+    ) -> Result<(), ReviewError> {
         self.summary
             .signals
             .retain(|s| s.source != SignalSource::Local);
@@ -1673,6 +1716,7 @@ impl ReviewSession {
                 .take(room),
         );
         self.files.clear();
+        self.list_flagged_files(store)
     }
 
     /// This session's identity: a later session (another pair, or the same pair reopened) has

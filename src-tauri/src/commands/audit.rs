@@ -266,7 +266,7 @@ pub async fn scan_open_review(app: AppHandle) -> Result<RuleScan, UiError> {
             let scan = rules::scan_version(store, r.summary().new.id, &ScanLimits::default())
                 .map_err(|e| failed("rules", e))?;
             // The review shows the matches next to the server's signals from now on.
-            r.set_local_signals(scan.signals.iter().map(|g| g.to_review_signal()));
+            r.set_local_signals(store, scan.signals.iter().map(|g| g.to_review_signal()))?;
             Ok(scan)
         })
     })

@@ -14,8 +14,8 @@ use vetter_core::AppInfo;
 use vetter_core::archive::Limits;
 use vetter_core::diff::Whitespace;
 use vetter_core::review::{
-    AddonVersions, FileCounts, FileLayout, LineCounter, ReviewSession, ReviewSignal, ReviewSummary,
-    Side, ViewOptions, ViewRow, cached_addons as list_addons,
+    AddonVersions, FileCounts, FileLayout, LineCounter, ReviewSession, ReviewSummary, Side,
+    ViewOptions, ViewRow, cached_addons as list_addons,
 };
 use vetter_core::rules::{self, ScanLimits};
 use vetter_core::store::{ImportProgress, ImportSummary, Store};
@@ -79,7 +79,7 @@ pub async fn open_review(
     new: i64,
     whitespace: Whitespace,
     on_counts: Channel<Vec<FileCounts>>,
-    on_signals: Channel<Vec<ReviewSignal>>,
+    on_signals: Channel<ReviewSummary>,
 ) -> Result<ReviewSummary, UiError> {
     let bg = app.clone();
     let (summary, counter, session_id) = blocking(app, move |s| {
@@ -104,12 +104,13 @@ pub async fn open_review(
 
 /// Runs the reviewer's enabled rule files over the newer version (a stored scan when these rules
 /// already scanned it) and, if the review is still the one opened, puts the matches among its
-/// signals and sends the whole list to the window. The first diff never waits for the rules.
+/// signals and sends the summary (signals, and files listed because they are flagged) to the
+/// window. The first diff never waits for the rules.
 fn local_signals_in_background(
     app: &AppHandle,
     session: u64,
     version: i64,
-    out: &Channel<Vec<ReviewSignal>>,
+    out: &Channel<ReviewSummary>,
 ) {
     let state = app.state::<AppState>();
     let scan = Store::open(&state.data_dir)
@@ -125,27 +126,26 @@ fn local_signals_in_background(
             return;
         }
     };
-    let signals = state.with_review(|r, _| {
+    let summary = state.with_review(|r, store| {
         if r.id() != session {
             return Ok(None);
         }
-        r.set_local_signals(scan.signals.iter().map(|g| g.to_review_signal()));
-        Ok(Some(r.summary().signals.clone()))
+        r.set_local_signals(store, scan.signals.iter().map(|g| g.to_review_signal()))?;
+        Ok(Some(r.summary().clone()))
     });
-    if let Ok(Some(signals)) = signals {
-        // A closed window cannot take them; the session has them regardless.
-        let _ = out.send(signals);
+    match summary {
+        // A closed window cannot take it; the session has the signals regardless.
+        Ok(Some(summary)) => drop(out.send(summary)),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e.message, "local rule matches could not be listed"),
     }
 }
 
-/// The open review's signals as they are now: the server's and the local rules' matches (a scan
-/// started from Settings may have added some since the review was opened).
+/// The open review's summary as it is now: a scan started from Settings may have added local
+/// rule matches (and files listed because they are flagged) since the review was opened.
 #[tauri::command]
-pub async fn review_signals(app: AppHandle) -> Result<Vec<ReviewSignal>, UiError> {
-    blocking(app, |s| {
-        s.with_review(|r, _| Ok(r.summary().signals.clone()))
-    })
-    .await
+pub async fn review_summary(app: AppHandle) -> Result<ReviewSummary, UiError> {
+    blocking(app, |s| s.with_review(|r, _| Ok(r.summary().clone()))).await
 }
 
 /// Runs a review's line counter, applying each file's counts to the open session and sending

@@ -11,6 +11,7 @@ import {
   signalLabel,
   signalsByRow,
   stepSignal,
+  withSignalsOf,
 } from "./review";
 
 function file(path: string): ReviewFile {
@@ -136,5 +137,17 @@ describe("signals", () => {
     expect(sameSignals(list, [signal("a.js", 1), signal("b.js", 2, { source: "local" })])).toBe(false);
     expect(sameSignals(list, [signal("a.js", 1), signal("b.js", 2, { column: 7 })])).toBe(false);
     expect(sameSignals([], [])).toBe(true);
+  });
+
+  it("take a newer summary's signals and added files but keep the counts already shown", () => {
+    const base = summary(["a.js", "b.js"]);
+    const shown = { ...base, files: base.files.map((f, i) => (i === 0 ? { ...f, change: { ...f.change, added: 5 } } : f)) };
+    const next = summary(["a.js", "b.js", "flagged.js"]);
+    next.signals = [signal("flagged.js", 2)];
+    const merged = withSignalsOf(shown, next);
+    expect(merged.files.map((f) => f.change.path)).toEqual(["a.js", "b.js", "flagged.js"]);
+    expect(merged.files[0]?.change.added).toBe(5);
+    expect(merged.signals).toEqual(next.signals);
+    expect(withSignalsOf(shown, summary(["a.js"])).files).toBe(shown.files);
   });
 });

@@ -121,3 +121,14 @@ export function sameSignals(a: readonly ReviewSignal[], b: readonly ReviewSignal
     })
   );
 }
+
+/**
+ * `shown` with the signals of `next`, a newer summary of the same review, and the files `next`
+ * lists beyond `shown`'s (files listed because a signal points into them). The files `shown`
+ * already has keep their line counts, which may be newer than `next`'s.
+ */
+export function withSignalsOf(shown: ReviewSummary, next: ReviewSummary): ReviewSummary {
+  const files =
+    next.files.length > shown.files.length ? [...shown.files, ...next.files.slice(shown.files.length)] : shown.files;
+  return { ...shown, signals: next.signals, files };
+}

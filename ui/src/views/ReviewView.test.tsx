@@ -129,8 +129,8 @@ function mockReview() {
         return viewed;
       case "find_in_file":
         return [2];
-      case "review_signals":
-        return SUMMARY.signals;
+      case "review_summary":
+        return SUMMARY;
       default:
         throw new Error(`unexpected command ${cmd}`);
     }
@@ -163,8 +163,8 @@ describe("Review view", () => {
           return layout(0);
         case "file_rows":
           return ROWS;
-        case "review_signals":
-          return [];
+        case "review_summary":
+          return SUMMARY;
         default:
           throw new Error(`unexpected command ${cmd}`);
       }

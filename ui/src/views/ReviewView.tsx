@@ -3,7 +3,6 @@ import type { AddonVersions } from "../bindings/AddonVersions";
 import type { FileCounts } from "../bindings/FileCounts";
 import type { FileLayout } from "../bindings/FileLayout";
 import type { LineTarget } from "../bindings/LineTarget";
-import type { ReviewSignal } from "../bindings/ReviewSignal";
 import type { ReviewSummary } from "../bindings/ReviewSummary";
 import type { UiError } from "../bindings/UiError";
 import type { Whitespace } from "../bindings/Whitespace";
@@ -28,6 +27,7 @@ import {
   fileWithSignals,
   sameSignals,
   signalCounts,
+  withSignalsOf,
   signalsByRow,
   stepSignal,
 } from "../lib/review";
@@ -181,7 +181,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
   const countsFor = useCallback(() => {
     const token = ++countsToken.current;
     const early: FileCounts[] = [];
-    let earlySignals: ReviewSignal[] | null = null;
+    let earlySignals: ReviewSummary | null = null;
     let ready = false;
     return {
       onCounts: (batch: FileCounts[]) => {
@@ -190,19 +190,19 @@ export function ReviewView({ active = true }: { active?: boolean }) {
         else setSummary((s) => (s ? applyCounts(s, batch) : s));
       },
       // The local rules' matches arrive after the open; the file on screen is laid out again.
-      onSignals: (signals: ReviewSignal[]) => {
+      onSignals: (next: ReviewSummary) => {
         if (token !== countsToken.current) return;
         if (!ready) {
-          earlySignals = signals;
+          earlySignals = next;
           return;
         }
-        setSummary((s) => (s ? { ...s, signals } : s));
+        setSummary((s) => (s ? withSignalsOf(s, next) : s));
         setSessionKey((k) => k + 1);
       },
       ready: (s: ReviewSummary) => {
         ready = true;
         const counted = applyCounts(s, early);
-        return earlySignals ? { ...counted, signals: earlySignals } : counted;
+        return earlySignals ? withSignalsOf(counted, earlySignals) : counted;
       },
     };
   }, []);
@@ -230,11 +230,11 @@ export function ReviewView({ active = true }: { active?: boolean }) {
   useEffect(() => {
     if (!active || !hasReview) return;
     const token = countsToken.current;
-    commands.reviewSignals().then(
-      (signals) => {
+    commands.reviewSummary().then(
+      (next) => {
         const shown = summaryRef.current;
-        if (token !== countsToken.current || !shown || sameSignals(shown.signals, signals)) return;
-        setSummary((s) => (s ? { ...s, signals } : s));
+        if (token !== countsToken.current || !shown || sameSignals(shown.signals, next.signals)) return;
+        setSummary((s) => (s ? withSignalsOf(s, next) : s));
         setSessionKey((k) => k + 1);
       },
       // No review on the Rust side (a failed open): the view shows its own error already.
@@ -243,6 +243,11 @@ export function ReviewView({ active = true }: { active?: boolean }) {
   }, [active, hasReview]);
 
   const tree = useMemo(() => (summary ? buildTree(summary.files) : []), [summary]);
+  // Files listed only because a signal or a search hit points into them are not changes.
+  const changedFiles = useMemo(
+    () => (summary ? summary.files.filter((f) => f.change.status !== "unchanged").length : 0),
+    [summary],
+  );
   const order = useMemo(() => fileOrder(tree), [tree]);
 
   // A new file starts before its first change, with no search.
@@ -568,14 +573,14 @@ export function ReviewView({ active = true }: { active?: boolean }) {
             </h2>
             <DecisionLauncher cachedVersionId={pair?.[1] ?? null} active={active && !help} />
             <p className="review-counts" data-testid="review-counts">
-              {summary.files.length} files changed ({summary.totals.added} added, {summary.totals.modified} modified,{" "}
+              {changedFiles} {changedFiles === 1 ? "file" : "files"} changed ({summary.totals.added} added, {summary.totals.modified} modified,{" "}
               {summary.totals.deleted} deleted, {summary.totals.renamed} renamed),{" "}
               <span className="plus">+{summary.totals.lines_added}</span>{" "}
               <span className="minus">−{summary.totals.lines_removed}</span> lines
               {summary.pending > 0 && (
                 <span className="muted" data-testid="counting">
                   {" "}
-                  (counting lines, {summary.pending} files to go)
+                  (counting lines, {summary.pending} {summary.pending === 1 ? "file" : "files"} to go)
                 </span>
               )}
               {summary.signals.length > 0 && (
@@ -586,7 +591,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
               )}{" "}
               ·{" "}
               <span data-testid="viewed-progress">
-                {summary.viewed} of {summary.files.length} viewed
+                {summary.viewed} of {changedFiles} viewed
               </span>
             </p>
             <progress
@@ -702,7 +707,9 @@ export function ReviewView({ active = true }: { active?: boolean }) {
                   </button>
                   {layout && layout.signals.length > 0 && (
                     <span className="muted" data-testid="signal-position">
-                      {signalAt >= 0 ? `signal ${signalAt + 1} of ${layout.signals.length}` : `${layout.signals.length} signals`}
+                      {signalAt >= 0
+                        ? `signal ${signalAt + 1} of ${layout.signals.length}`
+                        : `${layout.signals.length} ${layout.signals.length === 1 ? "signal" : "signals"}`}
                     </span>
                   )}
                   {layout && pretty && !layout.pretty && (

@@ -613,7 +613,9 @@ fn local_signals_are_replaced_by_a_rescan_and_the_servers_are_kept() {
             .len(),
         1
     );
-    session.set_local_signals([local("first", 2), local("second", 4)]);
+    session
+        .set_local_signals(&store, [local("first", 2), local("second", 4)])
+        .unwrap();
     let rules = |s: &ReviewSession| -> Vec<String> {
         s.summary().signals.iter().map(|g| g.rule.clone()).collect()
     };
@@ -626,9 +628,11 @@ fn local_signals_are_replaced_by_a_rescan_and_the_servers_are_kept() {
     // A rescan replaces the local ones; a server-sourced signal cannot come in this way.
     let mut forged = local("forged", 1);
     forged.source = SignalSource::Server;
-    session.set_local_signals([local("third", 3), forged]);
+    session
+        .set_local_signals(&store, [local("third", 3), forged])
+        .unwrap();
     assert_eq!(rules(&session), ["server_rule", "third"]);
-    session.set_local_signals([]);
+    session.set_local_signals(&store, []).unwrap();
     assert_eq!(rules(&session), ["server_rule"]);
 }
 
@@ -647,15 +651,20 @@ fn pretty_printing_diffs_the_printed_text_and_maps_signals_to_printed_lines() {
         r#"{"scanners":[{"scanner":"yara","rule":"eval","files":[{"path":"big.js","lines":[1]}]}]}"#,
     );
     let mut session = ReviewSession::open(&store, a, b, Whitespace::All).unwrap();
-    session.set_local_signals([ReviewSignal {
-        source: SignalSource::Local,
-        scanner: "mine".into(),
-        rule: "eval_call".into(),
-        message: None,
-        path: "big.js".into(),
-        line: 1,
-        column: Some(u32::try_from(col).unwrap()),
-    }]);
+    session
+        .set_local_signals(
+            &store,
+            [ReviewSignal {
+                source: SignalSource::Local,
+                scanner: "mine".into(),
+                rule: "eval_call".into(),
+                message: None,
+                path: "big.js".into(),
+                line: 1,
+                column: Some(u32::try_from(col).unwrap()),
+            }],
+        )
+        .unwrap();
     let i = index_of(&session, "big.js");
     let plain = session
         .view_file(&store, i, ViewOptions::default())
@@ -778,4 +787,52 @@ fn revealing_a_stored_line_in_the_pretty_printed_view_lands_on_its_printed_line(
         .rows(&store, plain.index as usize, plain.row, 1, 0, 500)
         .unwrap();
     assert_eq!(row_text(&rows[0]), "var keep = 2;");
+}
+
+#[test]
+fn files_with_signals_that_did_not_change_are_listed_so_every_signal_can_be_reached() {
+    let (store, _dir, session, _) = pair_with("a\n", "b\n");
+    let (a, b) = (session.summary().old.id, session.summary().new.id);
+    let changed = session.summary().files.len();
+    drop(session);
+    // content/content.js is the same in both versions; missing.js is in neither.
+    store_signals(
+        &store,
+        b,
+        r#"{"scanners":[{"scanner":"yara","rule":"r","files":[
+            {"path":"content/content.js","lines":[3]},
+            {"path":"missing.js","lines":[1]},
+            {"path":"big.js","lines":[1]}]}]}"#,
+    );
+    let mut session = ReviewSession::open(&store, a, b, Whitespace::All).unwrap();
+    let files = &session.summary().files;
+    assert_eq!(
+        files.len(),
+        changed + 1,
+        "only the unchanged flagged file is added"
+    );
+    let flagged = files.last().unwrap();
+    assert_eq!(flagged.change.path, "content/content.js");
+    assert_eq!(flagged.change.status, FileStatus::Unchanged);
+    assert_eq!(
+        session.summary().signals.len(),
+        3,
+        "every signal still counts"
+    );
+    let i = index_of(&session, "content/content.js");
+    let layout = session
+        .view_file(&store, i, ViewOptions::default())
+        .unwrap();
+    assert_eq!(layout.signals.len(), 1);
+    // A local rule's match in another unchanged file lists that file too.
+    let mut popup = local("mine", 1);
+    popup.path = "popup/popup.js".into();
+    session.set_local_signals(&store, [popup]).unwrap();
+    assert!(
+        session
+            .summary()
+            .files
+            .iter()
+            .any(|f| f.change.path == "popup/popup.js" && f.change.status == FileStatus::Unchanged)
+    );
 }
