@@ -31,13 +31,22 @@ impl TestServer {
     /// Starts the server on `data_dir` (seeded with the demo seed when empty) on `port` (0 = a
     /// free one) and waits until it accepts connections.
     fn start(data_dir: &Path, port: u16) -> Result<TestServer> {
+        Self::start_seeded(
+            data_dir,
+            port,
+            &harness::workspace_root().join("fixtures/demo"),
+        )
+    }
+
+    /// Like [`TestServer::start`], seeded from the seed folder `seed`.
+    fn start_seeded(data_dir: &Path, port: u16, seed: &Path) -> Result<TestServer> {
         // Bound here and handed over, so nothing else can take the port in between.
         let listener = TcpListener::bind(("127.0.0.1", port))?;
         let port = listener.local_addr()?.port();
         let config = vetter_server::Config {
             data_dir: data_dir.to_owned(),
             listen: SocketAddr::from(([127, 0, 0, 1], port)),
-            seed: Some(harness::workspace_root().join("fixtures/demo")),
+            seed: Some(seed.to_owned()),
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -513,6 +522,84 @@ async fn server_signals_show_inline_and_a_and_z_reach_them_even_in_unchanged_fil
         s.press('a').await?;
         on_signal(&s, "background.js", "signal 2 of 2", "yara: remote_code_eval").await?;
         s.screenshot("review-server-signals").await?;
+        s.close().await?;
+        server.stop()
+    })
+    .await
+}
+
+/// Script payloads in what the server says: an add-on's name and summary, a scanner's name and
+/// its rule's name.
+const SERVER_PAYLOADS: [&str; 4] = [
+    "<script>window.__pwned='script';document.title='pwned'</script>",
+    "<img src=x onerror=\"window.__pwned='img';document.title='pwned'\">",
+    "<a href=\"javascript:window.__pwned='link'\">click</a>",
+    "<svg><script>window.__pwned='svg'</script></svg>",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn script_payloads_from_the_server_are_shown_as_text_and_never_run() -> Result<()> {
+    harness::bounded(async {
+        // The demo seed, with Privacy Badge's name, summary and scanner hits made hostile.
+        let seed_dir = temp("vetter-e2e-seed-")?;
+        let demo = harness::workspace_root().join("fixtures/demo/seed.json");
+        let mut seed: Value = serde_json::from_slice(&std::fs::read(demo)?)?;
+        let addon = seed["addons"]
+            .as_array_mut()
+            .and_then(|a| a.iter_mut().find(|a| a["slug"] == "privacy-badge"))
+            .context("privacy-badge is in the demo seed")?;
+        let name = format!("Badge {}", SERVER_PAYLOADS[1]);
+        addon["name"] = Value::String(name.clone());
+        addon["summary"] = Value::String(SERVER_PAYLOADS.join(" "));
+        let hits = addon["signals"]["scanners"]
+            .as_array_mut()
+            .context("privacy-badge has scanner hits")?;
+        for hit in hits.iter_mut() {
+            hit["scanner"] = Value::String(SERVER_PAYLOADS[0].into());
+            hit["rule"] = Value::String(SERVER_PAYLOADS[3].into());
+        }
+        std::fs::write(
+            seed_dir.path().join("seed.json"),
+            serde_json::to_vec_pretty(&seed)?,
+        )?;
+
+        let keyring = harness::start_keyring()?;
+        let server_dir = temp("vetter-e2e-server-")?;
+        let server = TestServer::start_seeded(server_dir.path(), 0, seed_dir.path())?;
+        let s = harness::start_with_env(&keyring.env).await?;
+        login(&s, &server.url).await?;
+        s.click("[data-testid=nav-queues]").await?;
+        sync(&s, "Synced").await?;
+        let entry = s
+            .text_of("[data-testid=queue-entry][data-addon='privacy-badge']")
+            .await?;
+        ensure!(entry.contains(&name), "the queue shows {entry:?}");
+        s.click("[data-testid=queue-entry][data-addon='privacy-badge'] [data-testid=open-entry]")
+            .await?;
+        s.wait_for("[data-testid=review]").await?;
+        eventually(
+            &s,
+            "the hostile scanner and rule as text in a chip",
+            &format!(
+                "const c = document.querySelector('[data-testid=signal-chip]'); return !!c && c.textContent.includes({p0}) && c.textContent.includes({p3})",
+                p0 = serde_json::to_string(SERVER_PAYLOADS[0])?,
+                p3 = serde_json::to_string(SERVER_PAYLOADS[3])?,
+            ),
+            Value::Bool(true),
+            15,
+        )
+        .await?;
+        s.screenshot("review-server-xss").await?;
+        let state = s
+            .script(
+                "return { pwned: typeof window.__pwned, title: document.title,
+                   made: document.querySelectorAll('main script, main img:not(.bin-image), main svg, main a[href^=javascript]').length }",
+            )
+            .await?;
+        ensure!(
+            state == serde_json::json!({ "pwned": "undefined", "title": "Vetter", "made": 0 }),
+            "a payload ran or became markup: {state}"
+        );
         s.close().await?;
         server.stop()
     })
