@@ -38,6 +38,7 @@ const COMMANDS: &[&str] = &[
     "set_rule_enabled",
     "scan_open_review",
     "review_summary",
+    "notes_summary",
 ];
 
 fn main() {

@@ -136,6 +136,7 @@ pub fn run() {
             commands::audit::set_rule_enabled,
             commands::audit::scan_open_review,
             commands::review_summary,
+            commands::audit::notes_summary,
         ])
         .run(tauri::generate_context!())
         .expect("the Tauri runtime failed to start");

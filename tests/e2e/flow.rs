@@ -307,6 +307,28 @@ async fn reviewer_logs_in_syncs_reviews_and_rejects_into_the_signed_audit_log() 
         )
         .await?;
 
+        // A line note on this file, inserted into the decision's comments below.
+        s.click("[data-testid=audit-toggle]").await?;
+        s.wait_for("[data-testid=note-line]").await?;
+        s.script(
+            "const el = document.querySelector('[data-testid=note-line]');
+             Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, '1');
+             el.dispatchEvent(new Event('input', { bubbles: true })); return null",
+        )
+        .await?;
+        type_into(&s, "[data-testid=note-body]", "checked the first line").await?;
+        s.click("[data-testid=note-add]").await?;
+        eventually(
+            &s,
+            "note listed",
+            "const n = document.querySelector('[data-testid=note]'); return !!n && n.textContent.includes('checked the first line')",
+            Value::Bool(true),
+            10,
+        )
+        .await?;
+        // Keys are commands again once no field has focus.
+        s.script("document.activeElement.blur(); return null").await?;
+
         s.press('d').await?;
         s.wait_for("[data-testid=decision-panel]").await?;
         choose_action(&s, "reject").await?;
@@ -316,6 +338,15 @@ async fn reviewer_logs_in_syncs_reviews_and_rejects_into_the_signed_audit_log() 
         ensure!(refusal.contains("reasons"), "refusal {refusal:?}");
         type_into(&s, "[data-testid=decision-reasons]", "policy-remote-code").await?;
         type_into(&s, "[data-testid=decision-comments]", "Please remove the remote script.").await?;
+        s.click("[data-testid=decision-insert-notes]").await?;
+        eventually(
+            &s,
+            "notes inserted",
+            "return document.querySelector('[data-testid=decision-comments]').value.includes('checked the first line')",
+            Value::Bool(true),
+            10,
+        )
+        .await?;
         shot(&s, "synced-decision-light").await?;
         // Queue it only; the sync sends it.
         s.click("[data-testid=decision-send]").await?;
@@ -340,7 +371,12 @@ async fn reviewer_logs_in_syncs_reviews_and_rejects_into_the_signed_audit_log() 
         // Queuing without sending said nothing about the server: the app stayed online.
         let status = s.text_of("[data-testid=status-online]").await?;
         ensure!(status.contains("Online"), "status bar says {status:?}");
-        ensure!(decision.comments == "Please remove the remote script.");
+        ensure!(
+            decision.comments.starts_with("Please remove the remote script.\n\nReviewer notes:")
+                && decision.comments.contains(":1: checked the first line"),
+            "comments {:?}",
+            decision.comments
+        );
         ensure!((decision.addon.id, decision.version.id) == (101, 10102));
         s.screenshot("flow-outbox-accepted").await?;
         dark_pass(&s).await?;

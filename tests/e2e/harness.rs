@@ -343,7 +343,9 @@ impl Session {
 
     /// Saves a PNG of the window as `target/e2e-screenshots/{name}.png` and returns its path.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
-        let png = self.client.screenshot().await?;
+        let png = tokio::time::timeout(Duration::from_secs(20), self.client.screenshot())
+            .await
+            .with_context(|| format!("the driver took no screenshot of {name} within 20 s"))??;
         if !png.starts_with(b"\x89PNG") {
             bail!("the driver's screenshot of {name} is not a PNG");
         }

@@ -145,13 +145,10 @@ async fn review_of_pdfjs_paints_fast_and_scrolls_smoothly() -> Result<()> {
         };
         // Under Xvfb, WebKit's accelerated compositing draws through a software GL renderer,
         // which alone costs ~80 ms a frame here; the figures name the mode they were taken in.
-        // The app turns compositing off unless VETTER_GPU_COMPOSITING is set (src-tauri/src/main.rs).
-        let compositing = if std::env::var_os("VETTER_GPU_COMPOSITING").is_some()
-            && std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none()
-        {
-            "on (VETTER_GPU_COMPOSITING=1)"
+        let compositing = if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_some() {
+            "off (WEBKIT_DISABLE_COMPOSITING_MODE=1)"
         } else {
-            "off (the app's default)"
+            "on (WebKit's default)"
         };
         let build = if cfg!(debug_assertions) { "debug" } else { "release" };
         let mut report = vec![

@@ -113,6 +113,8 @@ export const commands = {
   }): Promise<SearchResults> => invoke<SearchResults>("search_cache", query),
   /** Other cached add-ons sharing files or near-identical code with `addon` (a gecko id). */
   addonLinks: (addon: string): Promise<LinkReport> => invoke<LinkReport>("addon_links", { addon }),
+  /** The notes visible from a version as plain text for a decision's comments ("" when none). */
+  notesSummary: (versionId: number): Promise<string> => invoke<string>("notes_summary", { versionId }),
   /** Notes visible from a version (its own and carried forward), optionally of one file. */
   versionNotes: (versionId: number, path: string | null): Promise<PlacedNote[]> =>
     invoke<PlacedNote[]>("version_notes", { versionId, path }),

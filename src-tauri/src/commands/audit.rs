@@ -94,6 +94,19 @@ pub async fn version_notes(
     .await
 }
 
+/// The reviewer's notes visible from `version_id` as plain text for a decision's comments (empty
+/// when there are none).
+#[tauri::command]
+pub async fn notes_summary(app: AppHandle, version_id: i64) -> Result<String, UiError> {
+    blocking(app, move |s| {
+        s.with_store(|store| {
+            let notes = notes_for(store, version_id, None).map_err(|e| failed("notes", e))?;
+            Ok(vetter_core::notes::notes_summary(&notes))
+        })
+    })
+    .await
+}
+
 /// Adds a note on 1-based `line` of `path` in `version_id`; returns its id.
 #[tauri::command]
 pub async fn add_line_note(

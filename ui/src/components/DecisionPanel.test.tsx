@@ -90,4 +90,27 @@ describe("DecisionPanel", () => {
   it("splits reasons on lines and commas and drops blanks", () => {
     expect(parseReasons("a, b\n\n c ,")).toEqual(["a", "b", "c"]);
   });
+
+  it("inserts the reviewer's notes after what was typed, and says when there are none", async () => {
+    let summary = "Reviewer notes:\n- background.js:12: <script>x</script> needs a look\n";
+    const asked: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "decision_target") return TARGET;
+      if (cmd === "notes_summary") {
+        asked.push(args);
+        return summary;
+      }
+      throw new Error(`unexpected ${cmd}`);
+    });
+    render(<DecisionPanel cachedVersionId={7} preferred={["reject"]} onClose={() => {}} />);
+    const comments = (await screen.findByTestId("decision-comments")) as HTMLTextAreaElement;
+    fireEvent.change(comments, { target: { value: "Please fix." } });
+    fireEvent.click(screen.getByTestId("decision-insert-notes"));
+    await waitFor(() => expect(comments.value).toBe(`Please fix.\n\n${summary}`));
+    expect(asked[0]).toMatchObject({ versionId: 7 });
+    summary = "";
+    fireEvent.click(screen.getByTestId("decision-insert-notes"));
+    expect((await screen.findByTestId("decision-notes-info")).textContent).toBe("No notes on this version.");
+    expect(comments.value).toBe(`Please fix.\n\n${"Reviewer notes:\n- background.js:12: <script>x</script> needs a look\n"}`);
+  });
 });

@@ -4,7 +4,7 @@ import type { ActionForm } from "../bindings/ActionForm";
 import type { DecideReport } from "../bindings/DecideReport";
 import type { DecisionTarget } from "../bindings/DecisionTarget";
 import { setReachable } from "../hooks/useServer";
-import { flowCommands, toUiError } from "../ipc";
+import { commands, flowCommands, toUiError } from "../ipc";
 import "./flow.css";
 
 /** Reviewer-facing names of AMO's actions. */
@@ -69,6 +69,7 @@ export function DecisionPanel({ cachedVersionId, preferred = null, onClose, onDe
   const [send, setSend] = useState(true);
   const [problem, setProblem] = useState<{ field: string; message: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  const [notesInfo, setNotesInfo] = useState<string | null>(null);
   const [done, setDone] = useState<DecideReport | null>(null);
   const submitRef = useRef<HTMLButtonElement>(null);
   const firstRef = useRef<HTMLSelectElement>(null);
@@ -130,6 +131,22 @@ export function DecisionPanel({ cachedVersionId, preferred = null, onClose, onDe
           setProblem({ field: problemField(ui.code) ?? "decision", message: ui.message });
         },
       );
+  };
+
+  // The reviewer's line notes on this version, appended to the comments as text they can edit.
+  const insertNotes = () => {
+    setNotesInfo(null);
+    commands.notesSummary(cachedVersionId).then(
+      (text) => {
+        if (text === "") {
+          setNotesInfo("No notes on this version.");
+          return;
+        }
+        setComments((c) => (c.trim() === "" ? text : `${c.trimEnd()}\n\n${text}`));
+        edited("comments");
+      },
+      (err: unknown) => setNotesInfo(toUiError(err).message),
+    );
   };
 
   // A refusal names one field; changing that field takes the stale message away.
@@ -223,6 +240,14 @@ export function DecisionPanel({ cachedVersionId, preferred = null, onClose, onDe
                   }}
                 />
                 {fieldError("comments")}
+                <button type="button" data-testid="decision-insert-notes" onClick={insertNotes}>
+                  Insert my notes
+                </button>
+                {notesInfo && (
+                  <span className="muted" role="status" data-testid="decision-notes-info">
+                    {notesInfo}
+                  </span>
+                )}
               </fieldset>
             )}
             {shows(form?.versions) && (
