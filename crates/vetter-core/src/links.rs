@@ -298,6 +298,9 @@ pub fn catch_up(store: &mut Store) -> Result<u64, LinkError> {
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut done = 0;
+    // Pending blobs come oldest first, so a release's files are decoded once as the bases of the
+    // next release's deltas.
+    let mut blobs = crate::store::BlobCache::default();
     for id in pending {
         let inserted = tx.execute(
             "INSERT OR IGNORE INTO minhash_sketch (blob_id, sketch) VALUES (?1, NULL)",
@@ -306,7 +309,7 @@ pub fn catch_up(store: &mut Store) -> Result<u64, LinkError> {
         if inserted == 0 {
             continue;
         }
-        let data = crate::store::read_blob_id(&tx, id)?;
+        let data = blobs.read(&tx, id)?;
         if let Some(s) = sketch(&String::from_utf8_lossy(&data)) {
             tx.execute(
                 "UPDATE minhash_sketch SET sketch = ?2 WHERE blob_id = ?1",

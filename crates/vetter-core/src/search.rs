@@ -244,6 +244,9 @@ pub fn catch_up(store: &mut Store) -> Result<u64, SearchError> {
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut done = 0;
+    // Pending blobs come oldest first, so a release's files are decoded once as the bases of the
+    // next release's deltas.
+    let mut blobs = crate::store::BlobCache::default();
     for id in pending {
         // Another process may have indexed it between the scan and the write lock.
         let seen: bool = tx.query_row(
@@ -254,7 +257,7 @@ pub fn catch_up(store: &mut Store) -> Result<u64, SearchError> {
         if seen {
             continue;
         }
-        let data = crate::store::read_blob_id(&tx, id)?;
+        let data = blobs.read(&tx, id)?;
         index_blob(&tx, id, &data)?;
         done += 1;
     }

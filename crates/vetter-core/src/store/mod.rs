@@ -673,7 +673,7 @@ pub(crate) struct BlobCache {
 
 impl BlobCache {
     /// Decoded bytes kept at most; a search keeps its candidates' text anyway.
-    const MAX_BYTES: usize = 256 * 1024 * 1024;
+    const MAX_BYTES: usize = 128 * 1024 * 1024;
 
     /// Blob `id`, decoded and checked against its sha256 like [`read_blob_id`].
     pub(crate) fn read(&mut self, conn: &Connection, id: i64) -> Result<Rc<Vec<u8>>, StoreError> {
