@@ -29,6 +29,7 @@ import type { LinkReport } from "./bindings/LinkReport";
 import type { RuleFileInfo } from "./bindings/RuleFileInfo";
 import type { RuleScan } from "./bindings/RuleScan";
 import type { PlacedNote } from "./bindings/PlacedNote";
+import type { IndexProgress } from "./bindings/IndexProgress";
 import type { SearchResults } from "./bindings/SearchResults";
 import type { WrittenReport } from "./bindings/WrittenReport";
 
@@ -102,15 +103,25 @@ export const commands = {
   /** One side of an image file as a data: URL. */
   imageDataUrl: (index: number, side: Side): Promise<string> =>
     invoke<string>("image_data_url", { index, side }),
-  /** Searches one cached version, or every one when `versionId` is null, for a regex or literal. */
-  searchCache: (query: {
-    pattern: string;
-    fixedStrings: boolean;
-    ignoreCase: boolean;
-    versionId: number | null;
-    globs: string[];
-    context: number;
-  }): Promise<SearchResults> => invoke<SearchResults>("search_cache", query),
+  /**
+   * Searches one cached version, or every one when `versionId` is null, for a regex or literal.
+   * Files imported since the last search are indexed first, reported on `onIndex`.
+   */
+  searchCache: (
+    query: {
+      pattern: string;
+      fixedStrings: boolean;
+      ignoreCase: boolean;
+      versionId: number | null;
+      globs: string[];
+      context: number;
+    },
+    onIndex: (p: IndexProgress) => void = () => {},
+  ): Promise<SearchResults> => {
+    const channel = new Channel<IndexProgress>();
+    channel.onmessage = onIndex;
+    return invoke<SearchResults>("search_cache", { ...query, onIndex: channel });
+  },
   /** Other cached add-ons sharing files or near-identical code with `addon` (a gecko id). */
   addonLinks: (addon: string): Promise<LinkReport> => invoke<LinkReport>("addon_links", { addon }),
   /** The notes visible from a version as plain text for a decision's comments ("" when none). */

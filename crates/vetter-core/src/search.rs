@@ -123,6 +123,18 @@ impl Default for SearchLimits {
     }
 }
 
+/// How far bringing the index up to date has got: `done` of `total` new blobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct IndexProgress {
+    /// Blobs indexed so far.
+    #[ts(type = "number")]
+    pub done: u64,
+    /// Blobs this catch-up indexes.
+    #[ts(type = "number")]
+    pub total: u64,
+}
+
 /// One excerpt of a line: `text` is the line's bytes from `start` (lossily decoded), cut to
 /// the excerpt limit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -230,6 +242,15 @@ pub(crate) fn index_blob(conn: &Connection, blob_id: i64, data: &[u8]) -> rusqli
 /// Indexes every blob the search index has not seen yet, in one transaction; returns how many.
 /// Run by [`search`] first, so the index is always complete when it is used.
 pub fn catch_up(store: &mut Store) -> Result<u64, SearchError> {
+    catch_up_with(store, &mut |_| {})
+}
+
+/// [`catch_up`], reporting each indexed blob to `progress` (the first search after a large
+/// import indexes thousands of files, which takes seconds).
+pub fn catch_up_with(
+    store: &mut Store,
+    progress: &mut dyn FnMut(IndexProgress),
+) -> Result<u64, SearchError> {
     let conn = store.conn_mut();
     let pending: Vec<i64> = {
         let mut stmt = conn.prepare(
@@ -242,6 +263,7 @@ pub fn catch_up(store: &mut Store) -> Result<u64, SearchError> {
     if pending.is_empty() {
         return Ok(0);
     }
+    let total = pending.len() as u64;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut done = 0;
     // Pending blobs come oldest first, so a release's files are decoded once as the bases of the
@@ -260,6 +282,7 @@ pub fn catch_up(store: &mut Store) -> Result<u64, SearchError> {
         let data = blobs.read(&tx, id)?;
         index_blob(&tx, id, &data)?;
         done += 1;
+        progress(IndexProgress { done, total });
     }
     tx.commit()?;
     Ok(done)

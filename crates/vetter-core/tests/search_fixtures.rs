@@ -117,3 +117,21 @@ fn hostile_and_invalid_patterns_are_refused_with_a_reason() {
         Err(SearchError::Glob { .. })
     ));
 }
+
+#[test]
+fn catching_up_reports_each_new_blob_then_nothing_is_left() {
+    let (_dir, mut store, _, _) = store_with_two_versions();
+    let mut seen = Vec::new();
+    let indexed =
+        vetter_core::search::catch_up_with(&mut store, &mut |p| seen.push((p.done, p.total)))
+            .unwrap();
+    assert!(indexed > 0);
+    let total = seen[0].1;
+    assert_eq!(total, indexed, "every new blob is indexed");
+    let want: Vec<(u64, u64)> = (1..=total).map(|d| (d, total)).collect();
+    assert_eq!(seen, want);
+    // Caught up: a second run indexes and reports nothing.
+    let mut again = 0;
+    let n = vetter_core::search::catch_up_with(&mut store, &mut |_| again += 1).unwrap();
+    assert_eq!((n, again), (0, 0));
+}

@@ -11,17 +11,23 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 use tauri::AppHandle;
+use tauri::ipc::Channel;
 use ts_rs::TS;
 use vetter_core::links::{LinkReport, links_for};
 use vetter_core::notes::{PlacedNote, add_note, delete_note, notes_for};
 use vetter_core::report::{LocalSignal, build_report, write_report};
 use vetter_core::review::{LineTarget, ViewOptions};
 use vetter_core::rules::{self, RuleFileInfo, RuleScan, ScanLimits};
-use vetter_core::search::{SearchLimits, SearchQuery, SearchResults, search};
+use vetter_core::search::{
+    IndexProgress, SearchLimits, SearchQuery, SearchResults, catch_up_with, search,
+};
 use vetter_core::store::Store;
 
 use super::blocking;
 use crate::error::UiError;
+
+/// How often indexing progress goes to the window: visible movement without a message per file.
+const INDEX_PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// An error of one of the audit tools, keeping the core's message (which names the item).
 fn failed(code: &str, err: impl Display) -> UiError {
@@ -52,9 +58,19 @@ pub async fn search_cache(
     version_id: Option<i64>,
     globs: Vec<String>,
     context: u32,
+    on_index: Channel<IndexProgress>,
 ) -> Result<SearchResults, UiError> {
     blocking(app, move |s| {
         let mut store = Store::open(&s.data_dir)?;
+        // Files imported since the last search are indexed first; say how far that has got.
+        let mut last = std::time::Instant::now();
+        catch_up_with(&mut store, &mut |p| {
+            if p.done == p.total || last.elapsed() >= INDEX_PROGRESS_EVERY {
+                last = std::time::Instant::now();
+                let _ = on_index.send(p);
+            }
+        })
+        .map_err(|e| failed("search", e))?;
         let query = SearchQuery {
             pattern,
             fixed_strings,

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import type { AddonVersions } from "../bindings/AddonVersions";
+import type { IndexProgress } from "../bindings/IndexProgress";
 import type { LineExcerpt } from "../bindings/LineExcerpt";
 import type { SearchHit } from "../bindings/SearchHit";
 import type { SearchResults } from "../bindings/SearchResults";
@@ -73,6 +74,7 @@ export function SearchView() {
   const [scope, setScope] = useState<string>("all");
   const [context, setContext] = useState(1);
   const [running, setRunning] = useState(false);
+  const [indexing, setIndexing] = useState<IndexProgress | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [results, setResults] = useState<SearchResults | null>(null);
   const [elapsed, setElapsed] = useState(0);
@@ -91,6 +93,7 @@ export function SearchView() {
     const id = ++run.current;
     const started = performance.now();
     setRunning(true);
+    setIndexing(null);
     setError(null);
     setOpenError(null);
     commands
@@ -101,6 +104,8 @@ export function SearchView() {
         versionId: scope === "all" ? null : Number(scope),
         globs: glob.trim() === "" ? [] : glob.split(",").map((g) => g.trim()),
         context,
+      }, (p) => {
+        if (id === run.current) setIndexing(p.done < p.total ? p : null);
       })
       .then(
         (r) => {
@@ -221,7 +226,15 @@ export function SearchView() {
       <div aria-live="polite">
         {running && (
           <p className="muted" data-testid="search-running">
-            Searching…
+            {indexing ? (
+              <>
+                Indexing files imported since the last search: {indexing.done.toLocaleString()} of{" "}
+                {indexing.total.toLocaleString()}…{" "}
+                <progress max={indexing.total} value={indexing.done} aria-label="Indexing progress" />
+              </>
+            ) : (
+              "Searching…"
+            )}
           </p>
         )}
         {error && (
