@@ -1412,7 +1412,6 @@ fn list_changes(
     Ok((out, lines))
 }
 
-/// Sums statuses and the line counts known so far.
 /// How many of the pair's changed files are marked viewed. A file opened from a search hit or a
 /// note while unchanged in the pair is listed too, but is not part of the review's progress.
 fn viewed_count(files: &[ReviewFile]) -> u32 {
@@ -1423,6 +1422,7 @@ fn viewed_count(files: &[ReviewFile]) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// Sums statuses and the line counts known so far.
 fn totals_of(files: &[ReviewFile]) -> DiffTotals {
     let mut t = DiffTotals::default();
     for f in files {
@@ -1623,18 +1623,17 @@ impl ReviewSession {
             .filter(|f| f.change.new_sha256.is_some())
             .map(|f| f.change.path.as_str())
             .collect();
-        let mut wanted: Vec<String> = self
+        let wanted: Vec<String> = self
             .summary
             .signals
             .iter()
             .map(|s| s.path.as_str())
-            .filter(|p| !listed.contains(p))
+            .filter(|p| !p.is_empty() && !listed.contains(p))
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .take(MAX_FLAGGED_UNCHANGED)
             .map(str::to_owned)
             .collect();
-        wanted.retain(|p| !p.is_empty());
         for path in wanted {
             match self.add_unchanged(store, &path) {
                 Ok(_) | Err(ReviewError::Store(StoreError::FileNotFound { .. })) => {}

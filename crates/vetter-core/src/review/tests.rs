@@ -526,6 +526,20 @@ fn store_signals(store: &Store, id: i64, body: &str) {
     .unwrap();
 }
 
+/// [`pair_with`], reopened after the server's signals `body` were synced for it.
+fn pair_with_signals(
+    old: &str,
+    new: &str,
+    body: &str,
+) -> (Store, tempfile::TempDir, ReviewSession) {
+    let (store, dir, session, _) = pair_with(old, new);
+    let (a, b) = (session.summary().old.id, session.summary().new.id);
+    drop(session);
+    store_signals(&store, b, body);
+    let session = ReviewSession::open(&store, a, b, Whitespace::All).unwrap();
+    (store, dir, session)
+}
+
 #[test]
 fn server_signals_are_read_leniently_and_capped() {
     let body = r#"{"scanners": [
@@ -552,15 +566,11 @@ fn server_signals_are_read_leniently_and_capped() {
 fn signals_land_on_their_rows_even_inside_collapsed_context() {
     let old = numbered(200);
     let new = old.replace("let v10 = 10;", "let v10 = 11;");
-    let (store, _dir, session, _) = pair_with(&old, &new);
-    let (a, b) = (session.summary().old.id, session.summary().new.id);
-    drop(session);
-    store_signals(
-        &store,
-        b,
+    let (store, _dir, mut session) = pair_with_signals(
+        &old,
+        &new,
         r#"{"scanners":[{"scanner":"yara","rule":"far_away","files":[{"path":"big.js","lines":[150, 5000]}]}]}"#,
     );
-    let mut session = ReviewSession::open(&store, a, b, Whitespace::All).unwrap();
     assert_eq!(session.summary().signals.len(), 2);
     let i = index_of(&session, "big.js");
     let layout = session
@@ -595,15 +605,11 @@ fn local(rule: &str, line: u32) -> ReviewSignal {
 fn local_signals_are_replaced_by_a_rescan_and_the_servers_are_kept() {
     let old = "a\nb\nc\n";
     let new = "a\nB\nc\nd\n";
-    let (store, _dir, session, _) = pair_with(old, new);
-    let (a, b) = (session.summary().old.id, session.summary().new.id);
-    drop(session);
-    store_signals(
-        &store,
-        b,
+    let (store, _dir, mut session) = pair_with_signals(
+        old,
+        new,
         r#"{"scanners":[{"scanner":"yara","rule":"server_rule","files":[{"path":"big.js","lines":[2]}]}]}"#,
     );
-    let mut session = ReviewSession::open(&store, a, b, Whitespace::All).unwrap();
     let i = index_of(&session, "big.js");
     assert_eq!(
         session
@@ -640,31 +646,16 @@ fn local_signals_are_replaced_by_a_rescan_and_the_servers_are_kept() {
 fn pretty_printing_diffs_the_printed_text_and_maps_signals_to_printed_lines() {
     let old = "function a(){var x=1;return x}function b(){return 2}\n";
     let new = "function a(){var x=1;return x}function b(){return eval(3)}\n";
-    let (store, _dir, session, _) = pair_with(old, new);
-    let (a, b) = (session.summary().old.id, session.summary().new.id);
-    drop(session);
     // The minified line holds both functions; `eval` is at byte column 49 (1-based 50).
     let col = new.find("eval").unwrap() + 1;
-    store_signals(
-        &store,
-        b,
+    let (store, _dir, mut session) = pair_with_signals(
+        old,
+        new,
         r#"{"scanners":[{"scanner":"yara","rule":"eval","files":[{"path":"big.js","lines":[1]}]}]}"#,
     );
-    let mut session = ReviewSession::open(&store, a, b, Whitespace::All).unwrap();
-    session
-        .set_local_signals(
-            &store,
-            [ReviewSignal {
-                source: SignalSource::Local,
-                scanner: "mine".into(),
-                rule: "eval_call".into(),
-                message: None,
-                path: "big.js".into(),
-                line: 1,
-                column: Some(u32::try_from(col).unwrap()),
-            }],
-        )
-        .unwrap();
+    let mut eval_call = local("eval_call", 1);
+    eval_call.column = Some(u32::try_from(col).unwrap());
+    session.set_local_signals(&store, [eval_call]).unwrap();
     let i = index_of(&session, "big.js");
     let plain = session
         .view_file(&store, i, ViewOptions::default())
