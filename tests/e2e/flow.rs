@@ -13,7 +13,7 @@ use vetter_core::decision::{Action, Decision};
 use vetter_core::signing::SignedDecision;
 use vetter_server::storage::Storage;
 
-use crate::harness::{self, Session};
+use crate::harness::{self, SCRIPT_PAYLOADS, Session};
 
 /// The demo seed's first reviewer (public demo credentials from fixtures/demo/seed.json).
 const REVIEWER_KEY: &str = "user:4242:1";
@@ -564,15 +564,6 @@ async fn server_signals_show_inline_and_a_and_z_reach_them_even_in_unchanged_fil
     .await
 }
 
-/// Script payloads in what the server says: an add-on's name and summary, a scanner's name and
-/// its rule's name.
-const SERVER_PAYLOADS: [&str; 4] = [
-    "<script>window.__pwned='script';document.title='pwned'</script>",
-    "<img src=x onerror=\"window.__pwned='img';document.title='pwned'\">",
-    "<a href=\"javascript:window.__pwned='link'\">click</a>",
-    "<svg><script>window.__pwned='svg'</script></svg>",
-];
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn script_payloads_from_the_server_are_shown_as_text_and_never_run() -> Result<()> {
     harness::bounded(async {
@@ -584,15 +575,15 @@ async fn script_payloads_from_the_server_are_shown_as_text_and_never_run() -> Re
             .as_array_mut()
             .and_then(|a| a.iter_mut().find(|a| a["slug"] == "privacy-badge"))
             .context("privacy-badge is in the demo seed")?;
-        let name = format!("Badge {}", SERVER_PAYLOADS[1]);
+        let name = format!("Badge {}", SCRIPT_PAYLOADS[1]);
         addon["name"] = Value::String(name.clone());
-        addon["summary"] = Value::String(SERVER_PAYLOADS.join(" "));
+        addon["summary"] = Value::String(SCRIPT_PAYLOADS.join(" "));
         let hits = addon["signals"]["scanners"]
             .as_array_mut()
             .context("privacy-badge has scanner hits")?;
         for hit in hits.iter_mut() {
-            hit["scanner"] = Value::String(SERVER_PAYLOADS[0].into());
-            hit["rule"] = Value::String(SERVER_PAYLOADS[3].into());
+            hit["scanner"] = Value::String(SCRIPT_PAYLOADS[0].into());
+            hit["rule"] = Value::String(SCRIPT_PAYLOADS[4].into());
         }
         std::fs::write(
             seed_dir.path().join("seed.json"),
@@ -617,25 +608,16 @@ async fn script_payloads_from_the_server_are_shown_as_text_and_never_run() -> Re
             &s,
             "the hostile scanner and rule as text in a chip",
             &format!(
-                "const c = document.querySelector('[data-testid=signal-chip]'); return !!c && c.textContent.includes({p0}) && c.textContent.includes({p3})",
-                p0 = serde_json::to_string(SERVER_PAYLOADS[0])?,
-                p3 = serde_json::to_string(SERVER_PAYLOADS[3])?,
+                "const c = document.querySelector('[data-testid=signal-chip]'); return !!c && c.textContent.includes({p0}) && c.textContent.includes({p4})",
+                p0 = serde_json::to_string(SCRIPT_PAYLOADS[0])?,
+                p4 = serde_json::to_string(SCRIPT_PAYLOADS[4])?,
             ),
             Value::Bool(true),
             15,
         )
         .await?;
         s.screenshot("review-server-xss").await?;
-        let state = s
-            .script(
-                "return { pwned: typeof window.__pwned, title: document.title,
-                   made: document.querySelectorAll('main script, main img:not(.bin-image), main svg, main a[href^=javascript]').length }",
-            )
-            .await?;
-        ensure!(
-            state == serde_json::json!({ "pwned": "undefined", "title": "Vetter", "made": 0 }),
-            "a payload ran or became markup: {state}"
-        );
+        s.ensure_no_payload_ran().await?;
         s.close().await?;
         server.stop()
     })

@@ -51,6 +51,16 @@ pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Script payloads of every kind the XSS tests plant in add-on and server text: each would set
+/// `window.__pwned` and change `document.title` if it ever ran.
+pub const SCRIPT_PAYLOADS: [&str; 5] = [
+    "<script>window.__pwned='script';document.title='pwned'</script>",
+    "<img src=x onerror=\"window.__pwned='img';document.title='pwned'\">",
+    "<a href=\"javascript:window.__pwned='link'\">click</a>",
+    "</style><script>window.__pwned='style'</script>",
+    "<svg><script>window.__pwned='svg'</script></svg>",
+];
+
 /// Where screenshots of each view are written for people to look at.
 pub fn screenshot_dir() -> PathBuf {
     workspace_root().join("target").join("e2e-screenshots")
@@ -354,6 +364,22 @@ impl Session {
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png)?;
         Ok(path)
+    }
+
+    /// Fails if any of [`SCRIPT_PAYLOADS`] ran or became markup: no global was set, the title is
+    /// the app's, and the main view holds no script, image, SVG or `javascript:` link.
+    pub async fn ensure_no_payload_ran(&self) -> Result<()> {
+        let state = self
+            .script(
+                "return { pwned: typeof window.__pwned, title: document.title,
+                   made: document.querySelectorAll('main script, main img:not(.bin-image), main svg, main a[href^=javascript]').length }",
+            )
+            .await?;
+        anyhow::ensure!(
+            state == serde_json::json!({ "pwned": "undefined", "title": "Vetter", "made": 0 }),
+            "a payload ran or became markup: {state}"
+        );
+        Ok(())
     }
 
     /// Runs a script in the page and returns its JSON result.

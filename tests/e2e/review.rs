@@ -10,7 +10,7 @@ use fantoccini::key::Key;
 use serde_json::{Value, json};
 use vetter_fixtures::addons::{Addon, AddonFile, mv2_addon, next_version};
 
-use crate::harness::{self, Session};
+use crate::harness::{self, SCRIPT_PAYLOADS, Session};
 
 /// Polls `js` (a script returning a value) until it returns `want`, up to 15 s.
 async fn eventually(s: &Session, what: &str, js: &str, want: Value) -> Result<()> {
@@ -214,29 +214,20 @@ async fn keys_move_through_files_and_changes_and_viewed_marks_persist() -> Resul
     .await
 }
 
-/// Script payloads of every kind the issue names.
-const PAYLOADS: [&str; 5] = [
-    "<script>window.__pwned='script';document.title='pwned'</script>",
-    "<img src=x onerror=\"window.__pwned='img';document.title='pwned'\">",
-    "<a href=\"javascript:window.__pwned='link'\">click</a>",
-    "</style><script>window.__pwned='style'</script>",
-    "<svg><script>window.__pwned='svg'</script></svg>",
-];
-
 /// An add-on whose file contents, file names, manifest name and description carry the payloads.
 fn hostile(base: &Addon, version: &str) -> Addon {
     let mut addon = base.clone();
     let mut manifest = addon.manifest();
     // Every hostile line names the version, so each one is a changed line the diff shows.
-    manifest["name"] = json!(format!("Evil {version} {}", PAYLOADS[1]));
-    manifest["description"] = json!(format!("{version} {}", PAYLOADS.join(" ")));
+    manifest["name"] = json!(format!("Evil {version} {}", SCRIPT_PAYLOADS[1]));
+    manifest["description"] = json!(format!("{version} {}", SCRIPT_PAYLOADS.join(" ")));
     manifest["version"] = json!(version);
     for f in &mut addon.files {
         if f.path == "manifest.json" {
             f.data = serde_json::to_vec_pretty(&manifest).expect("a JSON value serialises");
         }
     }
-    let body: String = PAYLOADS
+    let body: String = SCRIPT_PAYLOADS
         .iter()
         .map(|p| format!("const s = \"{p}\"; // {version} {p}\n"))
         .collect();
@@ -246,7 +237,7 @@ fn hostile(base: &Addon, version: &str) -> Addon {
     });
     addon.files.push(AddonFile {
         path: "content/page.html".into(),
-        data: PAYLOADS
+        data: SCRIPT_PAYLOADS
             .iter()
             .map(|p| format!("<!-- {version} --><style>{p}</style>{p}\n"))
             .collect::<String>()
@@ -271,7 +262,7 @@ async fn script_payloads_in_an_addon_are_shown_as_text_and_never_run() -> Result
 
         // The manifest name is displayed verbatim.
         let title = s.text_of("[data-testid=review-title]").await?;
-        ensure!(title.contains(PAYLOADS[1]), "review title is {title:?}");
+        ensure!(title.contains(SCRIPT_PAYLOADS[1]), "review title is {title:?}");
         let tree = s
             .script("return document.querySelector('[data-testid=file-tree]').textContent")
             .await?;
@@ -285,10 +276,10 @@ async fn script_payloads_in_an_addon_are_shown_as_text_and_never_run() -> Result
         for (path, payload) in [
             (
                 "content/<img src=x onerror=\"document.title='pwned'\">.js",
-                PAYLOADS[0],
+                SCRIPT_PAYLOADS[0],
             ),
-            ("content/page.html", PAYLOADS[3]),
-            ("manifest.json", PAYLOADS[4]),
+            ("content/page.html", SCRIPT_PAYLOADS[3]),
+            ("manifest.json", SCRIPT_PAYLOADS[4]),
         ] {
             let js = format!(
                 "const b = Array.from(document.querySelectorAll('[data-testid=tree-file]')).find(e => e.dataset.path === {path:?}); if (b) b.click(); return !!b"
@@ -303,18 +294,7 @@ async fn script_payloads_in_an_addon_are_shown_as_text_and_never_run() -> Result
         }
         s.screenshot("review-xss").await?;
 
-        // Nothing ran: no global was set, the title is the app's, and the payload markup built
-        // no elements.
-        let state = s
-            .script(
-                "return { pwned: typeof window.__pwned, title: document.title,
-                   scripts: document.querySelectorAll('main script, main img:not(.bin-image), main svg, main a[href^=javascript]').length }",
-            )
-            .await?;
-        ensure!(
-            state == json!({ "pwned": "undefined", "title": "Vetter", "scripts": 0 }),
-            "a payload ran or became markup: {state}"
-        );
+        s.ensure_no_payload_ran().await?;
         s.close().await
     })
     .await
