@@ -92,7 +92,8 @@ describe("DecisionPanel", () => {
   });
 
   it("inserts the reviewer's notes after what was typed, and says when there are none", async () => {
-    let summary = "Reviewer notes:\n- background.js:12: <script>x</script> needs a look\n";
+    const notes = "Reviewer notes:\n- background.js:12: <script>x</script> needs a look\n";
+    let summary = notes;
     const asked: unknown[] = [];
     mockIPC((cmd, args) => {
       if (cmd === "decision_target") return TARGET;
@@ -106,11 +107,11 @@ describe("DecisionPanel", () => {
     const comments = (await screen.findByTestId("decision-comments")) as HTMLTextAreaElement;
     fireEvent.change(comments, { target: { value: "Please fix." } });
     fireEvent.click(screen.getByTestId("decision-insert-notes"));
-    await waitFor(() => expect(comments.value).toBe(`Please fix.\n\n${summary}`));
+    await waitFor(() => expect(comments.value).toBe(`Please fix.\n\n${notes}`));
     expect(asked[0]).toMatchObject({ versionId: 7 });
     summary = "";
     fireEvent.click(screen.getByTestId("decision-insert-notes"));
     expect((await screen.findByTestId("decision-notes-info")).textContent).toBe("No notes on this version.");
-    expect(comments.value).toBe(`Please fix.\n\n${"Reviewer notes:\n- background.js:12: <script>x</script> needs a look\n"}`);
+    expect(comments.value).toBe(`Please fix.\n\n${notes}`);
   });
 });

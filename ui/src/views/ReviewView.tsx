@@ -27,9 +27,9 @@ import {
   fileWithSignals,
   sameSignals,
   signalCounts,
-  withSignalsOf,
   signalsByRow,
   stepSignal,
+  withSignalsOf,
 } from "../lib/review";
 import { clearJump, useJumpRequest } from "../lib/jump";
 
@@ -181,7 +181,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
   const countsFor = useCallback(() => {
     const token = ++countsToken.current;
     const early: FileCounts[] = [];
-    let earlySignals: ReviewSummary | null = null;
+    let earlySummary: ReviewSummary | null = null;
     let ready = false;
     return {
       onCounts: (batch: FileCounts[]) => {
@@ -193,7 +193,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
       onSignals: (next: ReviewSummary) => {
         if (token !== countsToken.current) return;
         if (!ready) {
-          earlySignals = next;
+          earlySummary = next;
           return;
         }
         setSummary((s) => (s ? withSignalsOf(s, next) : s));
@@ -202,7 +202,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
       ready: (s: ReviewSummary) => {
         ready = true;
         const counted = applyCounts(s, early);
-        return earlySignals ? withSignalsOf(counted, earlySignals) : counted;
+        return earlySummary ? withSignalsOf(counted, earlySummary) : counted;
       },
     };
   }, []);
