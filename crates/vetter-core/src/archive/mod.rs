@@ -1,12 +1,19 @@
-//! Safe reading of XPI/zip archives, entirely in memory.
+//! Safe reading of add-on packages, entirely in memory: XPI/zip archives, Chrome CRX2/CRX3
+//! packages (a header in front of a zip) and gzip-compressed tars (`.tgz`).
 //!
 //! Add-ons under review may be built to attack the reviewer, so this reader trusts nothing in the
 //! file: it parses the end-of-central-directory record, the central directory and every local
 //! header itself (bounds-checked, no `unsafe`), cross-checks them, requires the entries to tile the
 //! file exactly (which is what exposes overlapping "better zip bombs" and hidden entries), and only
-//! then inflates each entry through a reader capped at the declared size plus one byte. Nothing is
+//! then inflates each entry through a reader capped at the declared size plus one byte. A CRX's
+//! header is parsed by hand ([`crx`]) and the zip behind it read by the same code; a tar goes
+//! through the `tar` crate's header parser under the same path, size and entry rules
+//! ([`targz`]). The format is told from the first bytes, never from the file name. Nothing is
 //! ever written to the filesystem. The rules and the reasons for each limit are in
 //! `docs/archive.md`.
+
+pub mod crx;
+mod targz;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -96,6 +103,8 @@ pub struct ArchiveEntry {
 pub enum SpecialKind {
     /// A symbolic link, whose data is the link target.
     Symlink,
+    /// A tar hard link: a second name for another entry's data.
+    HardLink,
     /// A named pipe.
     Fifo,
     /// A character device.
@@ -114,6 +123,7 @@ impl fmt::Display for SpecialKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             SpecialKind::Symlink => "symbolic link",
+            SpecialKind::HardLink => "hard link",
             SpecialKind::Fifo => "named pipe",
             SpecialKind::CharDevice => "character device",
             SpecialKind::BlockDevice => "block device",
@@ -170,6 +180,46 @@ pub enum ArchiveError {
     NotZip {
         /// What was looked for.
         reason: String,
+    },
+    /// A CRX header that does not hold together.
+    #[error("CRX package header is malformed: {what}")]
+    MalformedCrx {
+        /// What is wrong with it.
+        what: String,
+    },
+    /// A CRX version other than 2 and 3.
+    #[error("CRX package has format version {version}; only CRX2 and CRX3 are read")]
+    UnsupportedCrxVersion {
+        /// The version in the header.
+        version: u32,
+    },
+    /// A tar stream that does not hold together, or that readers could read differently.
+    #[error("tar archive is malformed: {what}")]
+    MalformedTar {
+        /// What is wrong with it.
+        what: String,
+    },
+    /// A gzip stream that decompresses to more than the total limit plus the tar overhead.
+    #[error(
+        "the gzip stream decompresses to more than {limit} bytes, over the total limit plus the \
+         tar headers' overhead"
+    )]
+    StreamTooLarge {
+        /// Bytes allowed out of the stream.
+        limit: u64,
+    },
+    /// A gzip stream compressed beyond [`Limits::max_ratio`] as a whole.
+    #[error(
+        "the gzip stream expands to more than {produced} bytes from {compressed}, over the \
+         {limit}x compression ratio cap"
+    )]
+    StreamRatioTooHigh {
+        /// Bytes produced when the cap was crossed.
+        produced: u64,
+        /// Size of the compressed input.
+        compressed: u64,
+        /// The cap.
+        limit: u64,
     },
     /// A structure runs past the end of the input, or the end record is missing.
     #[error("archive is truncated: {what}")]
@@ -462,6 +512,11 @@ impl ArchiveError {
             ArchiveError::Io { .. } => "io",
             ArchiveError::ArchiveTooLarge { .. } => "archive-too-large",
             ArchiveError::NotZip { .. } => "not-zip",
+            ArchiveError::MalformedCrx { .. } => "malformed-crx",
+            ArchiveError::UnsupportedCrxVersion { .. } => "unsupported-crx-version",
+            ArchiveError::MalformedTar { .. } => "malformed-tar",
+            ArchiveError::StreamTooLarge { .. } => "stream-too-large",
+            ArchiveError::StreamRatioTooHigh { .. } => "stream-ratio-too-high",
             ArchiveError::Truncated { .. } => "truncated",
             ArchiveError::LeadingData { .. } => "leading-data",
             ArchiveError::TrailingData { .. } => "trailing-data",
@@ -511,8 +566,13 @@ pub fn read_archive(bytes: &[u8], limits: &Limits) -> Result<Archive, ArchiveErr
     Ok(Archive { entries })
 }
 
-/// Reads and validates an archive file; the file is read into memory once, never extracted.
+/// Reads and validates a zip archive file; the file is read into memory once, never extracted.
 pub fn read_archive_file(path: &Path, limits: &Limits) -> Result<Archive, ArchiveError> {
+    read_archive(&read_capped(path, limits)?, limits)
+}
+
+/// Reads a file into memory, refusing one over `limits.max_archive_size` before reading it.
+fn read_capped(path: &Path, limits: &Limits) -> Result<Vec<u8>, ArchiveError> {
     let io_error = |source| ArchiveError::Io {
         path: path.to_path_buf(),
         source,
@@ -530,7 +590,123 @@ pub fn read_archive_file(path: &Path, limits: &Limits) -> Result<Archive, Archiv
     file.take(limits.max_archive_size.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(io_error)?;
-    read_archive(&bytes, limits)
+    Ok(bytes)
+}
+
+/// The container a package came in, told from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum PackageFormat {
+    /// A zip (an XPI, or any zip).
+    Zip,
+    /// A Chrome CRX2 package: public key and signature, then a zip.
+    Crx2,
+    /// A Chrome CRX3 package: a protobuf header of key proofs, then a zip.
+    Crx3,
+    /// A gzip-compressed tar (`.tgz`, `.tar.gz`).
+    TarGz,
+}
+
+impl PackageFormat {
+    /// Every format, for round-trip tests and listings.
+    pub const ALL: [PackageFormat; 4] = [
+        PackageFormat::Zip,
+        PackageFormat::Crx2,
+        PackageFormat::Crx3,
+        PackageFormat::TarGz,
+    ];
+
+    /// The format of `bytes` by their magic number. Anything that is neither a CRX nor gzip is
+    /// handed to the zip reader, whose refusals (not a zip, leading data) then say why.
+    pub fn detect(bytes: &[u8]) -> PackageFormat {
+        if crx::is_crx(bytes) {
+            match bytes.get(4..8) {
+                Some([2, 0, 0, 0]) => PackageFormat::Crx2,
+                _ => PackageFormat::Crx3,
+            }
+        } else if targz::is_gzip(bytes) {
+            PackageFormat::TarGz
+        } else {
+            PackageFormat::Zip
+        }
+    }
+
+    /// The stable code stored in the cache and printed by the command line.
+    pub fn code(self) -> &'static str {
+        match self {
+            PackageFormat::Zip => "zip",
+            PackageFormat::Crx2 => "crx2",
+            PackageFormat::Crx3 => "crx3",
+            PackageFormat::TarGz => "tar_gz",
+        }
+    }
+
+    /// The format with this [`PackageFormat::code`].
+    pub fn from_code(code: &str) -> Option<PackageFormat> {
+        PackageFormat::ALL.into_iter().find(|f| f.code() == code)
+    }
+}
+
+impl fmt::Display for PackageFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PackageFormat::Zip => "zip",
+            PackageFormat::Crx2 => "CRX2",
+            PackageFormat::Crx3 => "CRX3",
+            PackageFormat::TarGz => "tar.gz",
+        })
+    }
+}
+
+/// A validated package of any format: its files, and what its container said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Package {
+    /// The container, from the first bytes.
+    pub format: PackageFormat,
+    /// The CRX header, for CRX packages. Its signatures are not verified.
+    pub crx: Option<crx::CrxHeader>,
+    /// The regular files, in the container's order.
+    pub archive: Archive,
+}
+
+/// Reads and validates a package held in memory, whatever its format: the same limits and
+/// refusals apply to all of them.
+pub fn read_package(bytes: &[u8], limits: &Limits) -> Result<Package, ArchiveError> {
+    if bytes.len() as u64 > limits.max_archive_size {
+        return Err(ArchiveError::ArchiveTooLarge {
+            size: bytes.len() as u64,
+            limit: limits.max_archive_size,
+        });
+    }
+    let format = PackageFormat::detect(bytes);
+    let mut crx_header = None;
+    let archive = match format {
+        PackageFormat::Zip => read_archive(bytes, limits)?,
+        PackageFormat::Crx2 | PackageFormat::Crx3 => {
+            let header = crx::parse_crx(bytes)?;
+            // header_len was checked against the input's length.
+            let archive = read_archive(&bytes[header.header_len as usize..], limits)?;
+            crx_header = Some(header);
+            archive
+        }
+        PackageFormat::TarGz => {
+            let mut budget = limits.max_total_uncompressed;
+            Archive {
+                entries: targz::read_tar_gz(bytes, limits, &mut budget)?,
+            }
+        }
+    };
+    Ok(Package {
+        format,
+        crx: crx_header,
+        archive,
+    })
+}
+
+/// Reads and validates a package file of any format, read into memory once, never extracted.
+pub fn read_package_file(path: &Path, limits: &Limits) -> Result<Package, ArchiveError> {
+    read_package(&read_capped(path, limits)?, limits)
 }
 
 const LOCAL_SIG: u32 = 0x0403_4b50;
@@ -1096,7 +1272,11 @@ fn parse_central(
             end.entries
         )));
     }
-    check_path_conflicts(&entries, &seen)?;
+    check_path_conflicts(
+        entries.len(),
+        |i| (entries[i].name.as_str(), entries[i].is_dir),
+        &seen,
+    )?;
     for entry in entries.iter().filter(|e| !e.is_dir) {
         if entry.uncompressed > limits.ratio_min_size
             && entry.uncompressed > entry.compressed.saturating_mul(limits.max_ratio)
@@ -1112,33 +1292,33 @@ fn parse_central(
     Ok(entries)
 }
 
-/// A file `a` next to `a/b` (or a directory `a/`) is ambiguous: refuse it.
-fn check_path_conflicts(
-    entries: &[CentralEntry],
+/// A file `a` next to `a/b` (or a directory `a/`) is ambiguous: refuse it. `entry(i)` gives
+/// the name and directory flag of entry `i`; `seen` maps folded names to entry indices.
+fn check_path_conflicts<'a>(
+    count: usize,
+    entry: impl Fn(usize) -> (&'a str, bool),
     seen: &HashMap<String, usize>,
 ) -> Result<(), ArchiveError> {
     let files: HashSet<&str> = seen
         .iter()
-        .filter(|(_, i)| !entries[**i].is_dir)
+        .filter(|(_, i)| **i < count && !entry(**i).1)
         .map(|(key, _)| key.as_str())
         .collect();
+    let conflict = |file: &str, other: usize| ArchiveError::PathConflict {
+        name: entry(seen[file]).0.to_owned(),
+        other: entry(other).0.to_owned(),
+    };
     for (key, &i) in seen {
         let key = key.strip_suffix('/').unwrap_or(key);
         for (at, _) in key.match_indices('/') {
             if let Some(&file) = files.get(&key[..at]) {
-                return Err(ArchiveError::PathConflict {
-                    name: entries[seen[file]].name.clone(),
-                    other: entries[i].name.clone(),
-                });
+                return Err(conflict(file, i));
             }
         }
-        if entries[i].is_dir
+        if entry(i).1
             && let Some(&file) = files.get(key)
         {
-            return Err(ArchiveError::PathConflict {
-                name: entries[seen[file]].name.clone(),
-                other: entries[i].name.clone(),
-            });
+            return Err(conflict(file, i));
         }
     }
     Ok(())
@@ -1950,5 +2130,64 @@ mod tests {
         let n = bytes.len();
         bytes[n - 2..].copy_from_slice(&100u16.to_le_bytes());
         assert!(matches!(read(&bytes), Err(ArchiveError::Truncated { .. })));
+    }
+
+    #[test]
+    fn format_is_told_by_content_not_name() {
+        use vetter_fixtures::packages::{crx2, crx3, tgz_files};
+        let zip = vetter_fixtures::zip_files(&[("manifest.json", b"{}")]);
+        let cases = [
+            (zip.clone(), PackageFormat::Zip),
+            (crx2(&zip), PackageFormat::Crx2),
+            (crx3(&zip), PackageFormat::Crx3),
+            (tgz_files(&[("manifest.json", b"{}")]), PackageFormat::TarGz),
+        ];
+        for (bytes, format) in cases {
+            assert_eq!(PackageFormat::detect(&bytes), format);
+            let package = read_package(&bytes, &Limits::default()).unwrap();
+            assert_eq!(package.format, format);
+            assert_eq!(paths(&package.archive), ["manifest.json"]);
+            assert_eq!(
+                package.crx.is_some(),
+                matches!(format, PackageFormat::Crx2 | PackageFormat::Crx3)
+            );
+            assert_eq!(PackageFormat::from_code(format.code()), Some(format));
+        }
+    }
+
+    #[test]
+    fn zip_inside_a_crx_follows_the_zip_rules() {
+        use vetter_fixtures::packages::crx3;
+        let mut zip = vetter_fixtures::zip_files(&[("a.js", b"a")]);
+        zip.extend_from_slice(b"appended");
+        let err = read_package(&crx3(&zip), &Limits::default()).unwrap_err();
+        assert!(matches!(err, ArchiveError::TrailingData { .. }), "{err}");
+    }
+
+    #[test]
+    fn every_hostile_zip_is_refused_alike_inside_a_crx() {
+        use vetter_fixtures::packages::{crx2, crx3};
+        for fixture in vetter_fixtures::MALICIOUS {
+            let bytes = (fixture.build)();
+            let plain = read_archive(&bytes, &Limits::default()).unwrap_err();
+            for wrapped in [crx3(&bytes), crx2(&bytes)] {
+                let err = read_package(&wrapped, &Limits::default()).unwrap_err();
+                assert_eq!(err.rule(), plain.rule(), "{}: {err}", fixture.name);
+                assert_eq!(err.innermost().rule(), plain.innermost().rule());
+            }
+        }
+    }
+
+    #[test]
+    fn package_size_is_checked_before_the_format() {
+        let limits = Limits {
+            max_archive_size: 10,
+            ..Limits::default()
+        };
+        let bytes = vetter_fixtures::packages::tgz_files(&[("a", b"a")]);
+        assert!(matches!(
+            read_package(&bytes, &limits),
+            Err(ArchiveError::ArchiveTooLarge { .. })
+        ));
     }
 }
