@@ -26,7 +26,7 @@ use crate::diff::{
 use crate::highlight::{Class, HighlightOptions, Highlighter, LineTokens};
 use crate::manifest::{ManifestError, PermissionChanges, parse_manifest, permission_changes};
 use crate::pretty::{Position, Pretty, PrettyLang, pretty_print};
-use crate::store::{FileCategory, FileEntry, Store, StoreError, VersionInfo};
+use crate::store::{FileCategory, FileEntry, PackageKind, Store, StoreError, VersionInfo};
 use crate::text::{Decoded, FileKind, TextEncoding, TextLines, classify, decode};
 
 /// Unchanged lines shown around each change when a file is first opened.
@@ -1563,7 +1563,13 @@ impl ReviewSession {
                 error,
             })
         };
-        let permissions = permission_changes(&manifest(old_id)?, &manifest(new_id)?);
+        // A package without a manifest (an npm package, a source archive) asks for nothing.
+        let permissions =
+            if old.kind == PackageKind::Extension && new.kind == PackageKind::Extension {
+                permission_changes(&manifest(old_id)?, &manifest(new_id)?)
+            } else {
+                PermissionChanges::default()
+            };
         let (changes, mut known) = list_changes(store, old_id, new_id, whitespace)?;
         let marks = viewed_marks(store, &old.guid)?;
         let mut uncounted = HashSet::new();

@@ -1,7 +1,11 @@
-//! Importing one XPI as one transaction.
+//! Importing one package (an XPI, a CRX, a `.tgz`, any zip) as one transaction.
 //!
-//! The archive is read and validated entirely in memory first, so a refused archive writes
-//! nothing. Then one `BEGIN IMMEDIATE` transaction inserts the add-on, the version, its files and
+//! The package is read and validated entirely in memory first, so a refused one writes
+//! nothing. An archive with `manifest.json` at its root (after one top folder shared by every
+//! path is set aside, as in an npm pack's `package/`) is an add-on; any other is kept as a
+//! package, named from its `package.json` or its file name, so that npm packages and source
+//! submissions diff and search like add-ons. Two different builds claiming one version string
+//! are both kept: the package's sha256 is the identity of a version, not its version string. Then one `BEGIN IMMEDIATE` transaction inserts the add-on, the version, its files and
 //! every blob not already stored; SQLite's WAL makes the commit the single point at which the
 //! version becomes visible, so a crash or kill before it leaves no trace and one after it leaves
 //! the whole version.
@@ -14,10 +18,10 @@ use ts_rs::TS;
 
 use super::similar::{self, SimilarIndex};
 use super::{
-    FileCategory, MAX_BLOB_SIZE, MAX_DELTA_DEPTH, MAX_READ_FRAMES, Store, StoreError,
-    VersionConflict, base_closure, blob_id, blob_meta, codec, read_blob_id, sha256_hex,
+    FileCategory, MAX_BLOB_SIZE, MAX_DELTA_DEPTH, MAX_READ_FRAMES, PackageKind, Store, StoreError,
+    base_closure, blob_id, blob_meta, codec, read_blob_id, sha256_hex, short_hash, version_label,
 };
-use crate::archive::{ArchiveEntry, Limits, read_archive};
+use crate::archive::{ArchiveEntry, Limits, PackageFormat, read_package};
 use crate::manifest::{Manifest, parse_manifest, resolve_locale};
 
 /// The name reviewers see: the manifest's, with `__MSG_…__` placeholders filled from the default
@@ -97,8 +101,23 @@ pub struct ImportSummary {
     /// Compressed bytes the new blobs added to the database (row overhead not counted).
     #[ts(type = "number")]
     pub bytes_added: u64,
-    /// The same XPI (by sha256) was already cached, so nothing was written.
+    /// The same package (by sha256) was already cached, so nothing was written.
     pub already_present: bool,
+    /// The container the package came in.
+    pub format: PackageFormat,
+    /// An add-on or another package.
+    pub kind: PackageKind,
+    /// For a CRX: what its header holds, and that its signature was not verified.
+    pub signature_note: Option<String>,
+    /// The top folder left out of every stored path, if there was one.
+    pub root_prefix: Option<String>,
+    /// The first 8 hex digits of the package's sha256.
+    pub short_hash: String,
+    /// How many other cached builds of this add-on carry the same version string.
+    #[ts(type = "number")]
+    pub same_version_builds: u64,
+    /// The version as lists name it (with the short hash when other builds share it).
+    pub label: String,
 }
 
 /// The identity under which an add-on's versions are grouped: the gecko id when the manifest
@@ -113,12 +132,91 @@ pub fn identity_for(manifest: &Manifest) -> (String, bool) {
     }
 }
 
+/// The identity of a package without a manifest: `package:` and its name, so that the versions
+/// of one npm package or source tree group together (and never with an add-on).
+pub fn package_identity(name: &str) -> String {
+    format!("package:{}", name.trim())
+}
+
+/// The files of a package with one top folder set aside when the root has no `manifest.json`
+/// and every path lies under the same folder (npm's `package/`, a zipped source folder).
+fn set_aside_root(mut entries: Vec<ArchiveEntry>) -> (Vec<ArchiveEntry>, Option<String>) {
+    if entries.is_empty() || entries.iter().any(|e| e.path == "manifest.json") {
+        return (entries, None);
+    }
+    let Some(top) = entries[0]
+        .path
+        .split_once('/')
+        .map(|(top, _)| format!("{top}/"))
+    else {
+        return (entries, None);
+    };
+    if !entries.iter().all(|e| e.path.starts_with(&top)) {
+        return (entries, None);
+    }
+    for entry in &mut entries {
+        entry.path.drain(..top.len());
+    }
+    (entries, Some(top))
+}
+
+/// What a package without a manifest is called: `package.json`'s `name` and `version` when
+/// it has both as strings, else the file name, split as `name-1.2.3` when it ends in a version.
+fn package_name(entries: &[ArchiveEntry], source_name: &str) -> (String, String) {
+    let from_json = entries
+        .iter()
+        .find(|e| e.path == "package.json")
+        .and_then(|e| serde_json::from_slice::<serde_json::Value>(&e.data).ok())
+        .and_then(|json| {
+            let field = |key: &str| json.get(key)?.as_str().map(str::trim).map(str::to_owned);
+            Some((field("name")?, field("version").unwrap_or_default()))
+        })
+        .filter(|(name, _)| !name.is_empty());
+    from_json.unwrap_or_else(|| name_from_file(source_name))
+}
+
+/// `pdfjs-dist-4.0.379.tgz` → (`pdfjs-dist`, `4.0.379`); `src.zip` → (`src`, ``).
+fn name_from_file(source_name: &str) -> (String, String) {
+    let lower = source_name.to_ascii_lowercase();
+    let stem_len = [".tar.gz", ".tgz", ".zip", ".xpi", ".crx", ".jar"]
+        .iter()
+        .find(|ext| lower.ends_with(*ext))
+        .map_or(source_name.len(), |ext| source_name.len() - ext.len());
+    let stem = source_name.get(..stem_len).unwrap_or(source_name);
+    let split = stem.char_indices().rev().find(|&(i, c)| {
+        (c == '-' || c == '_')
+            && stem[i + 1..]
+                .trim_start_matches('v')
+                .starts_with(|d: char| d.is_ascii_digit())
+    });
+    match split {
+        Some((i, _)) if i > 0 => (
+            stem[..i].to_owned(),
+            stem[i + 1..].trim_start_matches('v').to_owned(),
+        ),
+        _ => (stem.to_owned(), String::new()),
+    }
+}
+
+/// What an import learned about the version before writing it.
+struct Described {
+    guid: String,
+    has_gecko_id: bool,
+    name: String,
+    version: String,
+    kind: PackageKind,
+    manifest_version: u8,
+    manifest_json: String,
+}
+
 impl Store {
-    /// Imports one XPI's bytes under `source_name` (its file name, shown in lists and errors).
+    /// Imports one package's bytes under `source_name` (its file name, shown in lists and
+    /// errors). The format (zip, CRX2, CRX3, tar.gz) is told from the bytes.
     ///
     /// Refusals from the archive reader or the manifest parser come back wrapped with the source
     /// name; nothing is written unless the whole version is. Importing bytes already cached is a
-    /// no-op whose summary has `already_present` set.
+    /// no-op whose summary has `already_present` set; other bytes claiming a cached version are
+    /// kept as another build of it.
     pub fn import_archive(
         &mut self,
         source_name: &str,
@@ -130,22 +228,14 @@ impl Store {
         if let Some(summary) = existing_summary(&self.conn, source_name, &xpi_sha256)? {
             return Ok(summary);
         }
-        let archive = read_archive(xpi_bytes, limits).map_err(|error| StoreError::Archive {
+        let package = read_package(xpi_bytes, limits).map_err(|error| StoreError::Archive {
             source_name: source_name.to_owned(),
             error: Box::new(error),
         })?;
-        let manifest_bytes = archive
-            .entries
-            .iter()
-            .find(|e| e.path == "manifest.json")
-            .map(|e| e.data.as_slice())
-            .ok_or_else(|| StoreError::MissingManifest {
-                source_name: source_name.to_owned(),
-            })?;
-        let manifest = parse_manifest(manifest_bytes).map_err(|error| StoreError::Manifest {
-            source_name: source_name.to_owned(),
-            error: Box::new(error),
-        })?;
+        let format = package.format;
+        let signature_note = package.crx.as_ref().map(|h| h.note());
+        let (entries, root_prefix) = set_aside_root(package.archive.entries);
+        let archive = crate::archive::Archive { entries };
         for entry in &archive.entries {
             let size = entry.data.len() as u64;
             if size > MAX_BLOB_SIZE {
@@ -157,14 +247,52 @@ impl Store {
                 });
             }
         }
-        let manifest_json =
-            serde_json::to_string(&manifest).map_err(|e| StoreError::CorruptRow {
-                table: "versions",
-                key: source_name.to_owned(),
-                reason: format!("manifest does not serialize: {e}"),
-            })?;
-        let (guid, has_gecko_id) = identity_for(&manifest);
-        let name = display_name(&manifest, &archive.entries);
+        let described = match archive.get("manifest.json") {
+            Some(entry) => {
+                let manifest =
+                    parse_manifest(&entry.data).map_err(|error| StoreError::Manifest {
+                        source_name: source_name.to_owned(),
+                        error: Box::new(error),
+                    })?;
+                let manifest_json =
+                    serde_json::to_string(&manifest).map_err(|e| StoreError::CorruptRow {
+                        table: "versions",
+                        key: source_name.to_owned(),
+                        reason: format!("manifest does not serialize: {e}"),
+                    })?;
+                let (guid, has_gecko_id) = identity_for(&manifest);
+                Described {
+                    guid,
+                    has_gecko_id,
+                    name: display_name(&manifest, &archive.entries),
+                    version: manifest.version.clone(),
+                    kind: PackageKind::Extension,
+                    manifest_version: manifest.manifest_version,
+                    manifest_json,
+                }
+            }
+            None => {
+                let (name, version) = package_name(&archive.entries, source_name);
+                Described {
+                    guid: package_identity(&name),
+                    has_gecko_id: false,
+                    name,
+                    version,
+                    kind: PackageKind::Package,
+                    manifest_version: 0,
+                    manifest_json: "null".to_owned(),
+                }
+            }
+        };
+        let Described {
+            guid,
+            has_gecko_id,
+            name,
+            version,
+            kind,
+            manifest_version,
+            manifest_json,
+        } = described;
         let raw_total: u64 = archive.entries.iter().map(|e| e.data.len() as u64).sum();
         progress(ImportProgress::Started {
             files: archive.entries.len() as u64,
@@ -183,22 +311,13 @@ impl Store {
             tx.query_row("SELECT id FROM addons WHERE guid = ?1", [&guid], |r| {
                 r.get(0)
             })?;
-        let clash: Option<(String, String)> = tx
-            .query_row(
-                "SELECT source_name, xpi_sha256 FROM versions WHERE addon_id = ?1 AND version = ?2",
-                params![addon_id, manifest.version],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        if let Some((existing_source, existing_sha256)) = clash {
-            return Err(StoreError::VersionConflict(Box::new(VersionConflict {
-                source_name: source_name.to_owned(),
-                guid,
-                version: manifest.version.clone(),
-                existing_source,
-                existing_sha256,
-            })));
-        }
+        // Other bytes under a cached version string are another build, kept beside it.
+        let same_version_builds: i64 = tx.query_row(
+            "SELECT count(*) FROM versions WHERE addon_id = ?1 AND version = ?2",
+            params![addon_id, version],
+            |r| r.get(0),
+        )?;
+        let same_version_builds = u64::try_from(same_version_builds).unwrap_or(0);
         let previous: Option<i64> = tx.query_row(
             "SELECT max(id) FROM versions WHERE addon_id = ?1",
             [addon_id],
@@ -206,17 +325,23 @@ impl Store {
         )?;
         tx.execute(
             "INSERT INTO versions (addon_id, version, name, source_name, xpi_sha256, xpi_size,
-                                   imported_at, manifest_version, manifest)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?7, ?8)",
+                                   imported_at, manifest_version, manifest, format, kind,
+                                   signature_note, root_prefix)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?7, ?8,
+                     ?9, ?10, ?11, ?12)",
             params![
                 addon_id,
-                manifest.version,
+                version,
                 name,
                 source_name,
                 xpi_sha256,
                 xpi_bytes.len() as i64,
-                i64::from(manifest.manifest_version),
+                i64::from(manifest_version),
                 manifest_json,
+                format.code(),
+                kind.code(),
+                signature_note,
+                root_prefix,
             ],
         )?;
         let version_id = tx.last_insert_rowid();
@@ -226,13 +351,20 @@ impl Store {
             version_id,
             guid,
             name: name.clone(),
-            version: manifest.version.clone(),
+            label: version_label(&version, &xpi_sha256, same_version_builds),
+            version,
             files: archive.entries.len() as u64,
             new_blobs: 0,
             delta_blobs: 0,
             raw_bytes: raw_total,
             bytes_added: 0,
             already_present: false,
+            format,
+            kind,
+            signature_note,
+            root_prefix,
+            short_hash: short_hash(&xpi_sha256).to_owned(),
+            same_version_builds,
         };
         let mut finder = BaseFinder {
             previous_version: previous,
@@ -289,8 +421,8 @@ impl Store {
         Ok(summary)
     }
 
-    /// Reads an XPI from disk (refusing files over `limits.max_archive_size` unread) and imports
-    /// it under its file name.
+    /// Reads a package from disk (refusing files over `limits.max_archive_size` unread) and
+    /// imports it under its file name.
     pub fn import_file(
         &mut self,
         path: &Path,
@@ -320,7 +452,7 @@ impl Store {
     }
 }
 
-/// The summary of an XPI already cached by sha256, reported as a no-op.
+/// The summary of a package already cached by sha256, reported as a no-op.
 fn existing_summary(
     conn: &Connection,
     source_name: &str,
@@ -347,6 +479,13 @@ fn existing_summary(
         raw_bytes: info.total_size,
         bytes_added: 0,
         already_present: true,
+        format: info.format,
+        kind: info.kind,
+        signature_note: info.signature_note,
+        root_prefix: info.root_prefix,
+        short_hash: info.short_hash,
+        same_version_builds: info.same_version_builds,
+        label: info.label,
     }))
 }
 

@@ -27,11 +27,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::archive::ArchiveError;
+use crate::archive::{ArchiveError, PackageFormat};
 use crate::manifest::ManifestError;
 
 pub use category::FileCategory;
-pub use import::{ImportProgress, ImportSummary, identity_for};
+pub use import::{ImportProgress, ImportSummary, identity_for, package_identity};
 
 /// The file name of the cache inside the data folder.
 pub const DB_FILE: &str = "vetter.sqlite3";
@@ -100,12 +100,6 @@ pub enum StoreError {
         /// The reader's refusal, naming the entry and the rule.
         error: Box<ArchiveError>,
     },
-    /// The XPI has no `manifest.json` at its root.
-    #[error("{source_name}: no manifest.json at the archive root")]
-    MissingManifest {
-        /// The name the XPI was imported under.
-        source_name: String,
-    },
     /// `manifest.json` could not be parsed.
     #[error("{source_name}: manifest.json: {error}")]
     Manifest {
@@ -114,9 +108,6 @@ pub enum StoreError {
         /// The parser's refusal.
         error: Box<ManifestError>,
     },
-    /// The cache already holds other bytes for this add-on version.
-    #[error("{0}")]
-    VersionConflict(Box<VersionConflict>),
     /// One archive entry is larger than the cache stores.
     #[error("{source_name}: entry {path:?} is {size} bytes, over the {limit}-byte blob limit")]
     EntryTooLarge {
@@ -191,26 +182,6 @@ impl From<rusqlite_migration::Error> for StoreError {
     }
 }
 
-/// An XPI that claims an add-on version the cache already holds with other bytes. Boxed in
-/// [`StoreError`] so that every `Result` carrying a store error stays small.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "{source_name}: {guid:?} version {version:?} is already cached from {existing_source:?} \
-     with different bytes (sha256 {existing_sha256})"
-)]
-pub struct VersionConflict {
-    /// The name the XPI was imported under.
-    pub source_name: String,
-    /// The add-on identity.
-    pub guid: String,
-    /// The version string.
-    pub version: String,
-    /// The source name of the version already cached.
-    pub existing_source: String,
-    /// The sha256 of the XPI already cached.
-    pub existing_sha256: String,
-}
-
 /// One cached add-on version, as lists show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
@@ -235,7 +206,7 @@ pub struct VersionInfo {
     pub xpi_size: u64,
     /// When it was imported, RFC 3339 UTC.
     pub imported_at: String,
-    /// The manifest's `manifest_version` (2 or 3).
+    /// The manifest's `manifest_version` (2 or 3); 0 for a [`PackageKind::Package`].
     pub manifest_version: u8,
     /// How many files the version holds.
     #[ts(type = "number")]
@@ -243,6 +214,78 @@ pub struct VersionInfo {
     /// Total uncompressed size of those files.
     #[ts(type = "number")]
     pub total_size: u64,
+    /// The container the version came in (zip, CRX2, CRX3, tar.gz).
+    pub format: PackageFormat,
+    /// An add-on (a `manifest.json` at its root) or another package.
+    pub kind: PackageKind,
+    /// For a CRX: what its header holds, and that its signature was not verified.
+    pub signature_note: Option<String>,
+    /// The one top folder all of the archive's paths were under (`package/` in an npm pack),
+    /// left out of the stored paths; `None` when the paths are stored as they were.
+    pub root_prefix: Option<String>,
+    /// The first 8 hex digits of `xpi_sha256`: what tells two builds of one version apart.
+    pub short_hash: String,
+    /// How many other cached builds (different bytes) of this add-on carry the same version
+    /// string.
+    #[ts(type = "number")]
+    pub same_version_builds: u64,
+    /// How lists name the version: the version string, with the short hash when other builds
+    /// share it (`1.0 (build 3fa2b1c9)`).
+    pub label: String,
+}
+
+/// Hex digits of the package's sha256 shown to tell builds apart.
+pub const SHORT_HASH_LEN: usize = 8;
+
+/// The first [`SHORT_HASH_LEN`] hex digits of a sha256.
+pub fn short_hash(sha256: &str) -> &str {
+    sha256.get(..SHORT_HASH_LEN).unwrap_or(sha256)
+}
+
+/// The label of version `version` of a package with sha256 `sha256`, given how many other
+/// builds share the version string.
+pub fn version_label(version: &str, sha256: &str, same_version_builds: u64) -> String {
+    let version = if version.is_empty() {
+        "(no version)"
+    } else {
+        version
+    };
+    if same_version_builds > 0 {
+        format!("{version} (build {})", short_hash(sha256))
+    } else {
+        version.to_owned()
+    }
+}
+
+/// What a cached version is: a browser add-on, or some other package kept for diffing and
+/// search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum PackageKind {
+    /// An add-on: `manifest.json` at the root (after a common top folder is set aside).
+    Extension,
+    /// No `manifest.json`: an npm package, a source archive. Named from `package.json`'s
+    /// `name` and `version` when it has them, else from the file name; identity
+    /// `package:<name>`.
+    Package,
+}
+
+impl PackageKind {
+    /// The code stored in `versions.kind`.
+    pub fn code(self) -> &'static str {
+        match self {
+            PackageKind::Extension => "extension",
+            PackageKind::Package => "package",
+        }
+    }
+
+    /// The kind with this [`PackageKind::code`].
+    pub fn from_code(code: &str) -> Option<PackageKind> {
+        [PackageKind::Extension, PackageKind::Package]
+            .into_iter()
+            .find(|k| k.code() == code)
+    }
 }
 
 /// One file of a cached version: enough to diff two versions by path and hash without reading
@@ -344,11 +387,15 @@ impl Store {
         // Switching a new file to WAL answers "busy" at once, without the busy handler, while
         // another connection is doing the same; it is done within milliseconds.
         retry_busy(|| conn.pragma_update(None, "journal_mode", "WAL"))?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
         // NORMAL in WAL mode keeps every commit atomic and the file consistent after a crash;
         // only the last commits before a power loss may roll back, which a re-import repairs.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Foreign keys are off while migrating: a step that rebuilds a table (SQLite's only way
+        // to drop a constraint) would otherwise cascade into the tables that refer to it. Such
+        // steps run `foreign_key_check` before they commit instead.
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
         migrate(&mut conn)?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
         Ok(Store { conn })
     }
 
@@ -482,7 +529,10 @@ SELECT v.id, a.guid, a.has_gecko_id, v.name, v.version, v.source_name, v.xpi_sha
        v.xpi_size, v.imported_at, v.manifest_version,
        (SELECT count(*) FROM entries e WHERE e.version_id = v.id),
        (SELECT coalesce(sum(b.raw_size), 0) FROM entries e JOIN blobs b ON b.id = e.blob_id
-        WHERE e.version_id = v.id)
+        WHERE e.version_id = v.id),
+       v.format, v.kind, v.signature_note, v.root_prefix,
+       (SELECT count(*) FROM versions o
+        WHERE o.addon_id = v.addon_id AND o.version = v.version AND o.id <> v.id)
 FROM versions v
 JOIN addons a ON a.id = v.addon_id";
 
@@ -508,19 +558,37 @@ fn version_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<VersionInfo, St
     let Ok(manifest_version) = u8::try_from(manifest_version) else {
         return Ok(Err(corrupt("manifest_version out of range")));
     };
+    let format: String = r.get(12)?;
+    let Some(format) = PackageFormat::from_code(&format) else {
+        return Ok(Err(corrupt(&format!("unknown format {format:?}"))));
+    };
+    let kind: String = r.get(13)?;
+    let Some(kind) = PackageKind::from_code(&kind) else {
+        return Ok(Err(corrupt(&format!("unknown kind {kind:?}"))));
+    };
+    let same_version_builds = u64::try_from(r.get::<_, i64>(16)?).unwrap_or(0);
+    let version: String = r.get(4)?;
+    let xpi_sha256: String = r.get(6)?;
     Ok(Ok(VersionInfo {
         id,
         guid: r.get(1)?,
         has_gecko_id: r.get::<_, i64>(2)? != 0,
         name: r.get(3)?,
-        version: r.get(4)?,
+        label: version_label(&version, &xpi_sha256, same_version_builds),
+        short_hash: short_hash(&xpi_sha256).to_owned(),
+        version,
         source_name: r.get(5)?,
-        xpi_sha256: r.get(6)?,
+        xpi_sha256,
         xpi_size,
         imported_at: r.get(8)?,
         manifest_version,
         files,
         total_size,
+        format,
+        kind,
+        signature_note: r.get(14)?,
+        root_prefix: r.get(15)?,
+        same_version_builds,
     }))
 }
 
@@ -829,3 +897,6 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+mod package_tests;
