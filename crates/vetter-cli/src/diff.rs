@@ -13,7 +13,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use vetter_core::archive::{Limits, read_archive_file};
+use vetter_core::archive::{Limits, PackageFormat, read_package_file};
 use vetter_core::diff::{
     DiffOptions, FileChange, FileStatus, Hunk, Intraline, IntralineOptions, LineAlgorithm,
     LineDiff, LineOptions, Row, RowKind, TreeDiff, VersionTree, Whitespace, diff_trees,
@@ -39,9 +39,10 @@ pub enum ColorWhen {
 /// Arguments of `vetter diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The old version: an XPI/zip file, a cached version id, or a directory.
+    /// The old version: a package file (XPI/zip, CRX, .tgz), a cached version id (see
+    /// `vetter versions`; builds of one version string have their own ids), or a directory.
     pub old: String,
-    /// The new version: an XPI/zip file, a cached version id, or a directory.
+    /// The new version: a package file, a cached version id, or a directory.
     pub new: String,
     /// When to colour the output.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
@@ -84,20 +85,27 @@ pub struct DiffArgs {
     pub manifest: bool,
 }
 
-/// Opens one side: a file is an archive, a directory is a tree, a number is a cached version.
+/// Opens one side: a file is a package, a directory is a tree, a number is a cached version.
+/// Returns the label the summary shows: a cached version's carries its build hash when other
+/// builds share its version string, and a CRX's says its signature was not verified.
 fn open_tree<'s>(
     spec: &str,
     data_dir: &Path,
     store: &'s mut Option<Store>,
-) -> anyhow::Result<VersionTree<'s>> {
+) -> anyhow::Result<(VersionTree<'s>, Option<String>)> {
     let path = PathBuf::from(spec);
     if path.is_file() {
-        let archive = read_archive_file(&path, &Limits::default())
-            .with_context(|| format!("cannot read archive {}", path.display()))?;
-        return Ok(VersionTree::from_archive(spec, archive));
+        let package = read_package_file(&path, &Limits::default())
+            .with_context(|| format!("cannot read package {}", path.display()))?;
+        let label = match (&package.crx, package.format) {
+            (Some(header), _) => Some(format!("{spec} ({})", header.note())),
+            (None, PackageFormat::TarGz) => Some(format!("{spec} (tar.gz)")),
+            (None, _) => None,
+        };
+        return Ok((VersionTree::from_archive(spec, package.archive), label));
     }
     if path.is_dir() {
-        return Ok(VersionTree::from_dir(&path)?);
+        return Ok((VersionTree::from_dir(&path)?, None));
     }
     if let Ok(id) = spec.parse::<i64>() {
         if store.is_none() {
@@ -106,10 +114,31 @@ fn open_tree<'s>(
         let Some(store) = store.as_ref() else {
             bail!("cannot open the cache in {}", data_dir.display());
         };
-        return Ok(VersionTree::from_store(store, id)?);
+        let info = store.version(id)?;
+        let mut label = format!("{} {}", info.name, info.label);
+        if info.same_version_builds > 0 {
+            label.push_str(&format!(
+                " [{} other build{} of {} with different bytes]",
+                info.same_version_builds,
+                if info.same_version_builds == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                if info.version.is_empty() {
+                    "(no version)"
+                } else {
+                    &info.version
+                }
+            ));
+        }
+        if let Some(note) = &info.signature_note {
+            label.push_str(&format!(" ({note})"));
+        }
+        return Ok((VersionTree::from_store(store, id)?, Some(label)));
     }
     bail!(
-        "{spec:?} is neither an XPI/zip file, a directory, nor a cached version id (see `vetter versions`)"
+        "{spec:?} is neither a package file, a directory, nor a cached version id (see `vetter versions`)"
     )
 }
 
@@ -161,8 +190,8 @@ fn run_inner(data_dir: &Path, args: &DiffArgs, json: bool) -> anyhow::Result<()>
     // Two stores would be two connections to one file; both sides share one when needed.
     let mut old_store = None;
     let mut new_store = None;
-    let old = open_tree(&args.old, data_dir, &mut old_store)?;
-    let new = open_tree(&args.new, data_dir, &mut new_store)?;
+    let (old, old_label) = open_tree(&args.old, data_dir, &mut old_store)?;
+    let (new, new_label) = open_tree(&args.new, data_dir, &mut new_store)?;
     if args.manifest {
         let mut out = BufWriter::new(std::io::stdout().lock());
         crate::diff_views::print_manifest_changes(&mut out, &old, &new, json)?;
@@ -175,6 +204,12 @@ fn run_inner(data_dir: &Path, args: &DiffArgs, json: bool) -> anyhow::Result<()>
         (old, new)
     };
     let mut diff = diff_trees(&old, &new, &options)?;
+    if let Some(label) = old_label {
+        diff.old_label = label;
+    }
+    if let Some(label) = new_label {
+        diff.new_label = label;
+    }
     if let Some(set) = glob_set(&args.paths)? {
         let keep: Vec<bool> = diff
             .files

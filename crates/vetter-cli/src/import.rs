@@ -1,4 +1,5 @@
-//! `vetter import FILE...`: brings XPIs into the cache, one transaction per file.
+//! `vetter import FILE...`: brings packages (XPI/zip, CRX2/CRX3, `.tgz`, archives without a
+//! manifest) into the cache, one transaction per file.
 //!
 //! A refused file does not stop the batch: each file is its own all-or-nothing import, so the
 //! good ones are worth keeping and a reviewer importing a folder learns about every bad archive
@@ -12,7 +13,7 @@ use anyhow::bail;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 use vetter_core::archive::Limits;
-use vetter_core::store::{ImportProgress, ImportSummary, Store};
+use vetter_core::store::{ImportProgress, ImportSummary, PackageKind, Store};
 
 use crate::display::{human_bytes, printable};
 
@@ -22,7 +23,7 @@ const BAR_THRESHOLD: u64 = 8 * 1024 * 1024;
 /// Arguments of `vetter import`.
 #[derive(clap::Args)]
 pub struct ImportArgs {
-    /// XPI or zip files to import.
+    /// Packages to import: XPI/zip, CRX2/CRX3 or .tar.gz/.tgz, told apart by their content.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 }
@@ -103,27 +104,62 @@ fn progress(bar: &mut Option<ProgressBar>, path: &Path, event: ImportProgress) {
     }
 }
 
-/// One human line per imported file.
+/// One human line per imported file, then its notes (another build of the same version, an
+/// unverified CRX signature, a top folder left out of the paths).
 fn describe(s: &ImportSummary) -> String {
-    if s.already_present {
-        return format!(
-            "{}: already cached as version {} ({} {}), nothing added",
+    let what = match s.kind {
+        PackageKind::Extension => "",
+        PackageKind::Package => "package ",
+    };
+    let mut out = if s.already_present {
+        format!(
+            "{}: already cached as version {} ({what}{} {}, build {}), nothing added",
             printable(&s.source_name),
             s.version_id,
             printable(&s.guid),
-            printable(&s.version)
-        );
+            printable(&s.version),
+            s.short_hash,
+        )
+    } else {
+        format!(
+            "{}: imported {what}{} {} (build {}, {}) as version {}: {} files ({}), {} new blobs \
+             ({} deltas), {} added",
+            printable(&s.source_name),
+            printable(&s.guid),
+            printable(&s.version),
+            s.short_hash,
+            s.format,
+            s.version_id,
+            s.files,
+            human_bytes(s.raw_bytes),
+            s.new_blobs,
+            s.delta_blobs,
+            human_bytes(s.bytes_added),
+        )
+    };
+    if s.same_version_builds > 0 {
+        out.push_str(&format!(
+            "\n  note: {} other build{} of {} {} {} cached with different bytes; `vetter versions` \
+             tells them apart by build",
+            s.same_version_builds,
+            if s.same_version_builds == 1 { "" } else { "s" },
+            printable(&s.guid),
+            printable(&s.version),
+            if s.same_version_builds == 1 {
+                "is"
+            } else {
+                "are"
+            },
+        ));
     }
-    format!(
-        "{}: imported {} {} as version {}: {} files ({}), {} new blobs ({} deltas), {} added",
-        printable(&s.source_name),
-        printable(&s.guid),
-        printable(&s.version),
-        s.version_id,
-        s.files,
-        human_bytes(s.raw_bytes),
-        s.new_blobs,
-        s.delta_blobs,
-        human_bytes(s.bytes_added),
-    )
+    if let Some(note) = &s.signature_note {
+        out.push_str(&format!("\n  note: {}", printable(note)));
+    }
+    if let Some(prefix) = &s.root_prefix {
+        out.push_str(&format!(
+            "\n  note: every path was under {}, which is left out",
+            printable(prefix)
+        ));
+    }
+    out
 }

@@ -1,8 +1,13 @@
 //! `vetter versions`: what the cache holds, as a table or JSON.
+//!
+//! Every row carries the first 8 hex digits of its package's sha256 (BUILD), because two
+//! different builds may claim one version string; notes under the table say which rows those
+//! are, which CRX signatures were not verified, and which paths had a top folder set aside.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use vetter_core::store::Store;
+use vetter_core::store::{PackageKind, Store, VersionInfo};
 
 use crate::display::{human_bytes, printable};
 
@@ -18,14 +23,20 @@ pub fn run(data_dir: &Path, json_output: bool) -> anyhow::Result<()> {
         println!("no versions cached in {}", data_dir.display());
         return Ok(());
     }
-    let rows: Vec<[String; 8]> = versions
+    let rows: Vec<[String; 10]> = versions
         .iter()
         .map(|v| {
             [
                 v.id.to_string(),
                 printable(&v.guid),
-                printable(&v.version),
-                format!("MV{}", v.manifest_version),
+                printable(if v.version.is_empty() {
+                    "(none)"
+                } else {
+                    &v.version
+                }),
+                v.short_hash.clone(),
+                kind_label(v),
+                v.format.to_string(),
                 v.files.to_string(),
                 human_bytes(v.total_size),
                 printable(&v.imported_at),
@@ -34,7 +45,7 @@ pub fn run(data_dir: &Path, json_output: bool) -> anyhow::Result<()> {
         })
         .collect();
     let header = [
-        "ID", "ADD-ON", "VERSION", "MV", "FILES", "SIZE", "IMPORTED", "SOURCE",
+        "ID", "ADD-ON", "VERSION", "BUILD", "KIND", "FORMAT", "FILES", "SIZE", "IMPORTED", "SOURCE",
     ];
     let mut widths = header.map(|h| h.chars().count());
     for row in &rows {
@@ -47,8 +58,8 @@ pub fn run(data_dir: &Path, json_output: bool) -> anyhow::Result<()> {
         for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
             // Numbers right-aligned, text left-aligned; the last column is not padded.
             match i {
-                0 | 4 | 5 => out.push_str(&format!("{cell:>w$}  ")),
-                7 => out.push_str(cell),
+                0 | 6 | 7 => out.push_str(&format!("{cell:>w$}  ")),
+                9 => out.push_str(cell),
                 _ => out.push_str(&format!("{cell:<w$}  ")),
             }
         }
@@ -58,5 +69,56 @@ pub fn run(data_dir: &Path, json_output: bool) -> anyhow::Result<()> {
     for row in &rows {
         println!("{}", line(row));
     }
+    let notes = notes(&versions);
+    if !notes.is_empty() {
+        println!();
+        for note in notes {
+            println!("{note}");
+        }
+    }
     Ok(())
+}
+
+/// `MV2`, `MV3`, or `package` for a package without a manifest.
+fn kind_label(v: &VersionInfo) -> String {
+    match v.kind {
+        PackageKind::Extension => format!("MV{}", v.manifest_version),
+        PackageKind::Package => "package".to_owned(),
+    }
+}
+
+/// One line per fact a reviewer must not miss: builds that share a version string, unverified
+/// CRX signatures, paths stored without their top folder.
+pub fn notes(versions: &[VersionInfo]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut builds: BTreeMap<(&str, &str), Vec<&VersionInfo>> = BTreeMap::new();
+    for v in versions.iter().filter(|v| v.same_version_builds > 0) {
+        builds.entry((&v.guid, &v.version)).or_default().push(v);
+    }
+    for ((guid, version), group) in builds {
+        let ids: Vec<String> = group
+            .iter()
+            .map(|v| format!("{} (build {})", v.id, v.short_hash))
+            .collect();
+        out.push(format!(
+            "note: {} {} has {} different builds, their bytes differ: versions {}",
+            printable(guid),
+            printable(version),
+            group.len(),
+            ids.join(", ")
+        ));
+    }
+    for v in versions {
+        if let Some(note) = &v.signature_note {
+            out.push(format!("note: version {}: {}", v.id, printable(note)));
+        }
+        if let Some(prefix) = &v.root_prefix {
+            out.push(format!(
+                "note: version {}: every path was under {}, which is left out",
+                v.id,
+                printable(prefix)
+            ));
+        }
+    }
+    out
 }
