@@ -36,4 +36,31 @@ describe("ImportPanel", () => {
     expect(screen.getByTestId("import-result").textContent).toContain("3 files");
     expect(onImported).toHaveBeenCalledTimes(1);
   });
+
+  it("notes another build of the same version and an unverified CRX signature", async () => {
+    render(<ImportPanel onImported={vi.fn()} />);
+    fireEvent.change(screen.getByTestId("import-path"), { target: { value: "/tmp/a.crx" } });
+    fireEvent.click(screen.getByTestId("import-button"));
+    const run = pending;
+    if (!run) throw new Error("importXpi was not called");
+    await act(async () => {
+      run.resolve({
+        name: "Demo",
+        version: "1.0",
+        label: "1.0 (build 9e8d7c6b)",
+        files: 3,
+        already_present: false,
+        short_hash: "9e8d7c6b",
+        same_version_builds: 1,
+        format: "crx3",
+        kind: "extension",
+        signature_note: "CRX3 header with 1 RSA and 0 ECDSA key proof; signature not verified",
+        root_prefix: null,
+      } as ImportSummary);
+    });
+    expect(screen.getByTestId("import-result").textContent).toBe("Imported Demo 1.0 (build 9e8d7c6b) (3 files)");
+    const notes = screen.getByTestId("import-notes").textContent ?? "";
+    expect(notes).toContain("Another build of 1.0 is cached with different bytes; this one is build 9e8d7c6b.");
+    expect(notes).toContain("signature not verified");
+  });
 });

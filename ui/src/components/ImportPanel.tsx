@@ -9,7 +9,8 @@ type State =
   | { status: "done"; summary: ImportSummary }
   | { status: "error"; message: string };
 
-/** Imports an XPI from a path on disk into the cache, with progress: no server needed. */
+/** Imports a package (XPI/zip, CRX, .tgz) from a path on disk into the cache, with progress: no
+ * server needed. */
 export function ImportPanel({ onImported }: { onImported: (summary: ImportSummary) => void }) {
   const [path, setPath] = useState("");
   const [state, setState] = useState<State>({ status: "idle" });
@@ -20,7 +21,7 @@ export function ImportPanel({ onImported }: { onImported: (summary: ImportSummar
     e.preventDefault();
     const target = path.trim();
     if (!target) {
-      setState({ status: "error", message: "Enter the path of an .xpi or .zip file." });
+      setState({ status: "error", message: "Enter the path of an .xpi, .zip, .crx or .tgz file." });
       return;
     }
     const id = ++run.current;
@@ -45,8 +46,8 @@ export function ImportPanel({ onImported }: { onImported: (summary: ImportSummar
     );
   };
   return (
-    <form className="import-panel" onSubmit={submit} aria-label="Import an XPI">
-      <label htmlFor="import-path">XPI file</label>
+    <form className="import-panel" onSubmit={submit} aria-label="Import a package">
+      <label htmlFor="import-path">Package file</label>
       <input
         id="import-path"
         data-testid="import-path"
@@ -72,10 +73,13 @@ export function ImportPanel({ onImported }: { onImported: (summary: ImportSummar
           </>
         )}
         {state.status === "done" && (
-          <span data-testid="import-result">
-            {state.summary.already_present ? "Already cached: " : "Imported "}
-            {state.summary.name} {state.summary.version} ({state.summary.files} files)
-          </span>
+          <>
+            <span data-testid="import-result">
+              {state.summary.already_present ? "Already cached: " : "Imported "}
+              {state.summary.name} {state.summary.label} ({state.summary.files} files)
+            </span>
+            <ImportNotes summary={state.summary} />
+          </>
         )}
         {state.status === "error" && (
           <span role="alert" className="error" data-testid="import-error">
@@ -84,5 +88,26 @@ export function ImportPanel({ onImported }: { onImported: (summary: ImportSummar
         )}
       </div>
     </form>
+  );
+}
+
+/** Another build of the same version, an unverified CRX signature, a package without a
+ * manifest: said under the result, since each changes how the version should be read. */
+function ImportNotes({ summary }: { summary: ImportSummary }) {
+  const notes: string[] = [];
+  if (summary.same_version_builds > 0) {
+    const n = summary.same_version_builds;
+    notes.push(`${n === 1 ? "Another build" : `${n} other builds`} of ${summary.version || "this version"} ${n === 1 ? "is" : "are"} cached with different bytes; this one is build ${summary.short_hash}.`);
+  }
+  if (summary.signature_note) notes.push(`${summary.signature_note}.`);
+  if (summary.kind === "package") notes.push("No manifest.json: kept as a package.");
+  if (summary.root_prefix) notes.push(`Every path was under ${summary.root_prefix}, which is left out.`);
+  if (notes.length === 0) return null;
+  return (
+    <ul className="import-notes muted" data-testid="import-notes">
+      {notes.map((n) => (
+        <li key={n}>{n}</li>
+      ))}
+    </ul>
   );
 }

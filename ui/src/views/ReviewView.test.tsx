@@ -27,6 +27,13 @@ function version(id: number, v: string): VersionInfo {
     manifest_version: 2,
     files: 3,
     total_size: 300,
+    format: "zip",
+    kind: "extension",
+    signature_note: null,
+    root_prefix: null,
+    short_hash: "00000000",
+    same_version_builds: 0,
+    label: v,
   };
 }
 
@@ -147,6 +154,46 @@ async function openReview() {
 }
 
 describe("Review view", () => {
+  it("tells builds of one version apart and says a CRX signature was not verified", async () => {
+    const builds = [
+      { ...version(1, "1.0"), short_hash: "3fa2b1c9", same_version_builds: 1, label: "1.0 (build 3fa2b1c9)" },
+      {
+        ...version(2, "1.0"),
+        short_hash: "9e8d7c6b",
+        same_version_builds: 1,
+        label: "1.0 (build 9e8d7c6b)",
+        format: "crx3" as const,
+        source_name: "addon.crx",
+        signature_note: "CRX3 header with 1 RSA and 0 ECDSA key proof; signature not verified",
+      },
+    ];
+    mockIPC((cmd) => {
+      switch (cmd) {
+        case "cached_addons":
+          return [{ guid: "x@example.com", name: "Addon", versions: builds }];
+        case "open_review":
+        case "review_summary":
+          return { ...SUMMARY, old: builds[0], new: builds[1] };
+        case "view_file":
+          return layout(0);
+        case "file_rows":
+          return ROWS;
+        default:
+          return null;
+      }
+    });
+    const user = userEvent.setup();
+    render(<ReviewView />);
+    const from = await screen.findByTestId("pick-old");
+    const options = within(from).getAllByRole("option").map((o) => o.textContent);
+    expect(options).toEqual(["1.0 (build 3fa2b1c9)", "1.0 (build 9e8d7c6b) · CRX3"]);
+    await user.click(screen.getByTestId("open-review"));
+    expect((await screen.findByTestId("review-title")).textContent).toContain("1.0 (build 3fa2b1c9) → 1.0 (build 9e8d7c6b)");
+    const notes = screen.getByTestId("review-source-notes").textContent ?? "";
+    expect(notes).toContain("1 other build of 1.0 cached, with different bytes");
+    expect(notes).toContain("signature not verified");
+  });
+
   it("shows the pair a review was opened with from another view in its picker", async () => {
     const other: AddonVersions = {
       guid: "y@example.com",

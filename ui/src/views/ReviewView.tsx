@@ -5,6 +5,7 @@ import type { FileLayout } from "../bindings/FileLayout";
 import type { LineTarget } from "../bindings/LineTarget";
 import type { ReviewSummary } from "../bindings/ReviewSummary";
 import type { UiError } from "../bindings/UiError";
+import type { VersionInfo } from "../bindings/VersionInfo";
 import type { Whitespace } from "../bindings/Whitespace";
 import { BinaryPane } from "../components/BinaryPane";
 import { DecisionLauncher } from "../components/DecisionLauncher";
@@ -54,6 +55,37 @@ function typing(e: KeyboardEvent): boolean {
 }
 
 /** Picks an add-on and two of its versions (default: the one before the latest, then the latest). */
+const FORMAT_NAMES: Record<VersionInfo["format"], string> = { zip: "zip", crx2: "CRX2", crx3: "CRX3", tar_gz: "tar.gz" };
+
+/** A version as the picker offers it: its label (with the build hash when builds share the
+ * version string), and the container when it is not a plain zip. */
+function versionChoice(v: VersionInfo): string {
+  return v.format === "zip" ? v.label : `${v.label} · ${FORMAT_NAMES[v.format]}`;
+}
+
+/** What the reviewer must not miss about where the compared versions came from: builds that
+ * share a version string, CRX signatures that were not verified, packages without a manifest. */
+function SourceNotes({ versions }: { versions: VersionInfo[] }) {
+  const notes: string[] = [];
+  for (const v of versions) {
+    if (v.same_version_builds > 0) {
+      const others = v.same_version_builds === 1 ? "1 other build" : `${v.same_version_builds} other builds`;
+      notes.push(`${v.label}: ${others} of ${v.version || "(no version)"} cached, with different bytes.`);
+    }
+    if (v.signature_note) notes.push(`${v.label} (${v.source_name}): ${v.signature_note}.`);
+    if (v.kind === "package") notes.push(`${v.label} is a package without a manifest: no permissions to compare.`);
+  }
+  const unique = [...new Set(notes)];
+  if (unique.length === 0) return null;
+  return (
+    <ul className="review-source-notes muted" data-testid="review-source-notes">
+      {unique.map((n) => (
+        <li key={n}>{n}</li>
+      ))}
+    </ul>
+  );
+}
+
 function VersionPicker({
   addons,
   onOpen,
@@ -115,7 +147,7 @@ function VersionPicker({
         <select data-testid="pick-old" value={oldId ?? ""} onChange={(e) => setOldId(Number(e.target.value))}>
           {versions.map((v) => (
             <option key={v.id} value={v.id}>
-              {v.version}
+              {versionChoice(v)}
             </option>
           ))}
         </select>
@@ -125,7 +157,7 @@ function VersionPicker({
         <select data-testid="pick-new" value={newId ?? ""} onChange={(e) => setNewId(Number(e.target.value))}>
           {versions.map((v) => (
             <option key={v.id} value={v.id}>
-              {v.version}
+              {versionChoice(v)}
             </option>
           ))}
         </select>
@@ -538,7 +570,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
         open={importOpen ?? (addons !== null && addons.length === 0)}
         onToggle={(e) => setImportOpen(e.currentTarget.open)}
       >
-        <summary>Import an XPI from disk</summary>
+        <summary>Import a package from disk (XPI, CRX, .tgz)</summary>
         <ImportPanel onImported={loadAddons} />
       </details>
       {listError && (
@@ -569,8 +601,9 @@ export function ReviewView({ active = true }: { active?: boolean }) {
         <div className="review" data-testid="review">
           <header className="review-head">
             <h2 className="review-title" data-testid="review-title">
-              {summary.new.name}: {summary.old.version} → {summary.new.version}
+              {summary.new.name}: {summary.old.label} → {summary.new.label}
             </h2>
+            <SourceNotes versions={[summary.old, summary.new]} />
             <DecisionLauncher cachedVersionId={pair?.[1] ?? null} active={active && !help} />
             <p className="review-counts" data-testid="review-counts">
               {changedFiles} {changedFiles === 1 ? "file" : "files"} changed ({summary.totals.added} added, {summary.totals.modified} modified,{" "}

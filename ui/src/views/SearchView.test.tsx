@@ -24,6 +24,13 @@ function version(id: number, v: string): VersionInfo {
     manifest_version: 2,
     files: 3,
     total_size: 300,
+    format: "zip",
+    kind: "extension",
+    signature_note: null,
+    root_prefix: null,
+    short_hash: "00000000",
+    same_version_builds: 0,
+    label: v,
   };
 }
 
