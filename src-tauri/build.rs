@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "server_status",
     "login",
     "logout",
+    "launch_login",
     "local_queues",
     "queue_entries",
     "sync_now",

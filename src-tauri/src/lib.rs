@@ -2,14 +2,18 @@
 
 pub mod commands;
 pub mod error;
+pub mod launch;
 
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
+use tauri::Manager;
+use vetter_core::credentials::{CredentialStore, KeyringStore, MemoryStore};
 use vetter_core::review::ReviewSession;
 use vetter_core::store::Store;
 
 use crate::error::UiError;
+use crate::launch::{HandedLogin, Launch};
 
 /// State shared by every command.
 pub struct AppState {
@@ -20,16 +24,46 @@ pub struct AppState {
     store: Mutex<Option<Store>>,
     /// The review the reviewer has open, if any.
     review: Mutex<Option<ReviewSession>>,
+    /// Where the account's secrets are read: the OS keyring, unless a launch login found none
+    /// usable and switched to `session`.
+    credentials: Mutex<Arc<dyn CredentialStore>>,
+    /// Secrets kept for this run only, in memory (see `launch_login`).
+    session: Arc<MemoryStore>,
+    /// Credentials handed over at launch, until the window asks for the login.
+    handed: Mutex<Option<HandedLogin>>,
 }
 
 impl AppState {
-    /// State over the cache in `data_dir`.
+    /// State over the cache in `data_dir`, with secrets in the OS keyring.
     pub fn new(data_dir: PathBuf) -> AppState {
         AppState {
             data_dir,
             store: Mutex::new(None),
             review: Mutex::new(None),
+            credentials: Mutex::new(Arc::new(KeyringStore)),
+            session: Arc::new(MemoryStore::default()),
+            handed: Mutex::new(None),
         }
+    }
+
+    /// Where the account's secrets are read and written now.
+    pub fn credentials(&self) -> Arc<dyn CredentialStore> {
+        lock(&self.credentials).clone()
+    }
+
+    /// The in-memory store for this run's secrets.
+    pub fn session_store(&self) -> Arc<MemoryStore> {
+        self.session.clone()
+    }
+
+    /// From now on, reads secrets from the in-memory session store.
+    pub fn use_session_store(&self) {
+        *lock(&self.credentials) = self.session.clone();
+    }
+
+    /// The credentials handed over at launch, once: a second call gets `None`.
+    pub fn take_handed_login(&self) -> Option<HandedLogin> {
+        lock(&self.handed).take()
     }
 
     /// Runs `f` with the open cache (opening it if needed).
@@ -71,24 +105,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Picks the data folder: `--data-dir DIR` on the command line, else `$VETTER_DATA_DIR`, else the
-/// OS's per-user data folder.
-fn data_dir_from_args() -> PathBuf {
-    let mut args = std::env::args_os().skip(1);
-    while let Some(arg) = args.next() {
-        if arg == "--data-dir" {
-            if let Some(dir) = args.next() {
-                return PathBuf::from(dir);
-            }
-        } else if let Some(dir) = arg.to_str().and_then(|a| a.strip_prefix("--data-dir=")) {
-            return PathBuf::from(dir);
-        }
-    }
-    vetter_core::info::default_data_dir()
-}
-
 /// Starts the app and blocks until its window closes.
+///
+/// Options: `--data-dir DIR` (else `$VETTER_DATA_DIR`, else the OS's per-user data folder);
+/// `--server URL`, remembered as the review server; `--login-from-env`, a login to that server
+/// with `VETTER_API_KEY` and `VETTER_API_SECRET` once the window is up.
 pub fn run() {
+    let launch = Launch::parse(std::env::args_os().skip(1));
+    // First, while this is the only thread: the secret leaves the environment.
+    let handed = launch.take_handed_login();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("VETTER_LOG")
@@ -96,10 +121,29 @@ pub fn run() {
         )
         .with_writer(std::io::stderr)
         .init();
-    let state = AppState::new(data_dir_from_args());
+    let state = AppState::new(launch.data_dir());
     tracing::info!(data_dir = %state.data_dir.display(), "starting Vetter");
+    if let Some(server) = &launch.server {
+        match vetter_core::sync::remember_server(&state.data_dir, server) {
+            Ok(()) => tracing::info!(%server, "review server set from the command line"),
+            Err(e) => tracing::error!(%server, error = %e, "cannot remember the review server"),
+        }
+    }
+    match handed {
+        Ok(handed) => *lock(&state.handed) = handed,
+        Err(problem) => tracing::error!("{problem}"),
+    }
     tauri::Builder::default()
         .manage(state)
+        .setup(|app| {
+            let configured = app.config().app.windows.iter().find(|w| w.label == "main");
+            if let (Some(window), Some(config)) = (app.get_webview_window("main"), configured)
+                && let Err(e) = launch::fit_to_screen(&window, config.width, config.height)
+            {
+                tracing::warn!(error = %e, "cannot fit the window to the screen");
+            }
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::cached_addons,
@@ -114,6 +158,7 @@ pub fn run() {
             commands::flow::server_status,
             commands::flow::login,
             commands::flow::logout,
+            commands::flow::launch_login,
             commands::flow::local_queues,
             commands::flow::queue_entries,
             commands::flow::sync_now,

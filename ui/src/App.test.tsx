@@ -1,9 +1,10 @@
-import { render, screen, within } from "@testing-library/react";
+import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { describe, expect, it } from "vitest";
 import { App } from "./App";
 import type { AppInfo } from "./bindings/AppInfo";
+import { resetServerState } from "./hooks/useServer";
 
 const INFO: AppInfo = { version: "9.8.7", data_dir: "/tmp/vetter-test", schema_version: 3 };
 
@@ -12,6 +13,7 @@ function mockAppInfo() {
   mockIPC((cmd) => {
     calls.push(cmd);
     if (cmd === "app_info") return INFO;
+    if (cmd === "launch_login") return null;
     throw new Error(`unexpected command ${cmd}`);
   });
   return calls;
@@ -71,6 +73,62 @@ describe("App frame", () => {
     expect(screen.getByTestId("status-server").textContent).toBe("Server: none configured");
     expect(screen.getByTestId("status-online").textContent).toBe("Offline (no server)");
     expect(screen.getByTestId("status-last-sync").textContent).toBe("Last sync: never");
+  });
+});
+
+describe("A login handed over at launch", () => {
+  const login = (keptIn: unknown) => ({
+    outcome: { server: "http://127.0.0.1:9", api_key: "user:1:1", profile: {}, kid: "k", key_created: true },
+    kept_in: keptIn,
+  });
+
+  function mockLaunch(keptIn: unknown) {
+    const calls: string[] = [];
+    mockIPC((cmd) => {
+      calls.push(cmd);
+      if (cmd === "launch_login") return login(keptIn);
+      if (cmd === "server_status")
+        return { server: "http://127.0.0.1:9", api_key: "user:1:1", kid: "k", last_sync: null };
+      if (cmd === "sync_now")
+        return { online: true, pushed: { accepted: 0, rejected: 0, conflicts: 0, waiting: 0 }, synced: null, finished_at: null };
+      if (cmd === "local_queues" || cmd === "queue_entries") return [];
+      throw new Error(`unexpected command ${cmd}`);
+    });
+    return calls;
+  }
+
+  it("logs in, then syncs without a click, and says nothing about the keyring when it holds the secret", async () => {
+    resetServerState();
+    const calls = mockLaunch({ kind: "keyring" });
+    render(<App />);
+    await waitFor(() => expect(calls).toContain("sync_now"));
+    expect(calls.indexOf("launch_login")).toBeLessThan(calls.indexOf("sync_now"));
+    expect(screen.queryByTestId("session-only")).toBeNull();
+    expect(screen.queryByTestId("status-session-only")).toBeNull();
+  });
+
+  it("says the login lasts this session only when no keyring could be used", async () => {
+    resetServerState();
+    mockLaunch({ kind: "session", why: "the OS keyring is not available (no D-Bus)" });
+    render(<App />);
+    const notice = await screen.findByTestId("session-only");
+    expect(notice.textContent).toContain("never written to disk");
+    expect(notice.textContent).toContain("no D-Bus");
+    expect(screen.getByTestId("status-session-only").textContent).toContain("this session only");
+  });
+
+  it("shows why a login at launch failed", async () => {
+    resetServerState();
+    mockIPC((cmd) => {
+      if (cmd === "launch_login") throw { code: "credentials", message: "http://127.0.0.1:9 refused the request (401)" };
+      if (cmd === "server_status") return { server: "http://127.0.0.1:9", api_key: null, kid: null, last_sync: null };
+      if (cmd === "local_queues" || cmd === "queue_entries") return [];
+      throw new Error(`unexpected command ${cmd}`);
+    });
+    render(<App />);
+    const err = await screen.findByTestId("sync-error");
+    expect(err.textContent).toContain("Logging in at launch failed");
+    expect(err.textContent).toContain("401");
   });
 });
 

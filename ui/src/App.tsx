@@ -3,7 +3,7 @@ import { ErrorBoundary } from "./components/ErrorBoundary";
 import { Sidebar } from "./components/Sidebar";
 import { StatusBar, type Connection } from "./components/StatusBar";
 import { useRoute, VIEWS, type ViewId } from "./hooks/useRoute";
-import { refreshServerStatus, useServer } from "./hooks/useServer";
+import { loginAtLaunch, useServer } from "./hooks/useServer";
 import { OutboxView } from "./views/OutboxView";
 import { QueuesView } from "./views/QueuesView";
 import { ReviewView } from "./views/ReviewView";
@@ -45,10 +45,10 @@ function connectionState(server: string | null, networkOnline: boolean, reachabl
 export function App() {
   const [view, go] = useRoute();
   const networkOnline = useNetworkOnline();
-  const { status, reachable } = useServer();
+  const { status, reachable, keptIn } = useServer();
   const server = status?.server ?? null;
   useEffect(() => {
-    void refreshServerStatus();
+    void loginAtLaunch();
   }, []);
 
   // Alt+1…5 switch views from anywhere, the way tabs do in most desktop apps.
@@ -75,6 +75,12 @@ export function App() {
       </a>
       <Sidebar current={view} onSelect={go} />
       <main id="main" tabIndex={-1}>
+        {keptIn?.kind === "session" && (
+          <p className="session-notice" role="note" data-testid="session-only">
+            Logged in for this session only: no OS keyring could be used, so the credential is kept in
+            memory, never written to disk, and is gone when Vetter quits. Why: {keptIn.why}
+          </p>
+        )}
         {view !== "review" && <ErrorBoundary view={view}>{RENDER[view]()}</ErrorBoundary>}
         <div className="view-slot" hidden={view !== "review"}>
           <ErrorBoundary view="review">
@@ -86,6 +92,7 @@ export function App() {
         server={server}
         connection={connectionState(server, networkOnline, reachable)}
         lastSync={status?.last_sync ?? null}
+        sessionOnly={keptIn?.kind === "session"}
       />
     </div>
   );

@@ -4,6 +4,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import type { Action } from "./bindings/Action";
 import type { DecideReport } from "./bindings/DecideReport";
 import type { DecisionTarget } from "./bindings/DecisionTarget";
+import type { LaunchLogin } from "./bindings/LaunchLogin";
 import type { LocalEntry } from "./bindings/LocalEntry";
 import type { LocalQueue } from "./bindings/LocalQueue";
 import type { LoginOutcome } from "./bindings/LoginOutcome";
@@ -167,6 +168,8 @@ export const flowCommands = {
   /** Logs in; the secret goes straight to the OS keyring and is not kept by the caller. */
   login: (server: string, apiKey: string, apiSecret: string): Promise<LoginOutcome> =>
     invoke<LoginOutcome>("login", { server, apiKey, apiSecret }),
+  /** Logs in with the credentials the app was started with, once; null when there were none. */
+  launchLogin: (): Promise<LaunchLogin | null> => invoke<LaunchLogin | null>("launch_login"),
   /** Removes the server's secrets from the OS keyring; resolves to how many there were. */
   logout: (): Promise<number> => invoke<number>("logout"),
   /** The cached queues with their entry counts. */

@@ -159,6 +159,15 @@ pub enum CredentialError {
 }
 
 impl CredentialError {
+    /// Whether the keyring itself cannot be used (none running, or locked), as opposed to a
+    /// refusal by the server or a problem with one entry.
+    pub fn is_keyring_unavailable(&self) -> bool {
+        matches!(
+            self,
+            CredentialError::Unavailable { .. } | CredentialError::Locked { .. }
+        )
+    }
+
     fn from_keyring(error: keyring::Error, account: &str) -> CredentialError {
         match error {
             keyring::Error::NoStorageAccess(e) => CredentialError::Locked {
@@ -253,8 +262,10 @@ impl CredentialStore for KeyringStore {
     }
 }
 
-/// An in-memory store for unit tests (never used by a front end: secrets would die with the
-/// process, and a front end that used it would look logged in when it is not).
+/// An in-memory store: for unit tests, and for a launch handed credentials on a machine without
+/// a usable keyring ([`crate::flow::login_keyring_or_session`]), which the app then says on
+/// screen. Never picked silently: its secrets die with the process, so a front end that used it
+/// unannounced would look logged in on one run and not the next.
 #[derive(Default)]
 pub struct MemoryStore {
     entries: Mutex<HashMap<String, SecretText>>,

@@ -15,7 +15,8 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::credentials::{
-    CredentialError, CredentialStore, Secret, load_credentials, load_signing_key,
+    self, CredentialError, CredentialStore, LoginOutcome, Secret, load_credentials,
+    load_signing_key,
 };
 use crate::decision::{Action, Decision, DecisionInput, FieldProblem, rfc3339_millis};
 use crate::outbox::{Outbox, OutboxEntry, OutboxError, PushSummary};
@@ -89,6 +90,63 @@ pub struct DecideReport {
     pub entry: OutboxEntry,
     /// Whether it was sent and the server answered (false: it waits for the next sync).
     pub online: bool,
+}
+
+/// Where a login keeps the reviewer's secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CredentialHome {
+    /// The OS keyring, where every login keeps them.
+    Keyring,
+    /// This process's memory only, because the keyring could not be used: gone when the app
+    /// quits, and never written to disk.
+    Session {
+        /// Why the keyring could not be used.
+        why: String,
+    },
+}
+
+/// What a login made when the app starts did.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct LaunchLogin {
+    /// The login itself.
+    pub outcome: LoginOutcome,
+    /// Where the secrets are kept.
+    pub kept_in: CredentialHome,
+}
+
+/// Logs in to `server` and remembers it, keeping the secrets in `keyring`. When the keyring
+/// cannot be used at all (none running, or locked), logs in again keeping them in `session`, a
+/// store that lives in memory only, and says why; any other failure (the server refused, is
+/// away) is returned as it is. For a launch that was handed credentials, such as the demo's: a
+/// login typed by the reviewer never falls back.
+pub async fn login_keyring_or_session(
+    keyring: &dyn CredentialStore,
+    session: &dyn CredentialStore,
+    data_dir: &Path,
+    server: &str,
+    api_key: &str,
+    api_secret: &str,
+) -> Result<LaunchLogin, FlowError> {
+    let server = server.trim().trim_end_matches('/');
+    let login = match credentials::login(keyring, server, api_key, api_secret).await {
+        Ok(outcome) => LaunchLogin {
+            outcome,
+            kept_in: CredentialHome::Keyring,
+        },
+        Err(e) if e.is_keyring_unavailable() => {
+            tracing::warn!(error = %e, "no usable OS keyring: credentials kept for this session only");
+            LaunchLogin {
+                outcome: credentials::login(session, server, api_key, api_secret).await?,
+                kept_in: CredentialHome::Session { why: e.to_string() },
+            }
+        }
+        Err(e) => return Err(e.into()),
+    };
+    sync::remember_server(data_dir, server)?;
+    Ok(login)
 }
 
 /// The remembered server, or [`FlowError::NoServer`].

@@ -6,12 +6,16 @@
 //! and no cache connection is held across the event loop.
 
 use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
 
-use tauri::AppHandle;
 use tauri::ipc::Channel;
-use vetter_core::credentials::{self, KeyringStore, LoginOutcome, SecretText};
+use tauri::{AppHandle, Manager};
+use vetter_core::credentials::{self, CredentialStore, KeyringStore, LoginOutcome, SecretText};
 use vetter_core::decision::{Action, DecisionInput};
-use vetter_core::flow::{self, DecideReport, FlowError, ServerStatus, SyncReport};
+use vetter_core::flow::{
+    self, CredentialHome, DecideReport, FlowError, LaunchLogin, ServerStatus, SyncReport,
+};
 use vetter_core::outbox::{DecisionTarget, Outbox, OutboxEntry, OutboxError, PushSummary};
 use vetter_core::sync::{self, LocalEntry, LocalQueue, SyncError, SyncProgress};
 
@@ -35,17 +39,18 @@ fn flow_error(err: FlowError) -> UiError {
     }
 }
 
-/// Runs an async core call to completion on the blocking pool.
+/// Runs an async core call to completion on the blocking pool, with the data folder and the
+/// store the account's secrets are read from.
 async fn run<T: Send + 'static, F: Future<Output = Result<T, UiError>>>(
     app: AppHandle,
-    f: impl FnOnce(std::path::PathBuf) -> F + Send + 'static,
+    f: impl FnOnce(PathBuf, Arc<dyn CredentialStore>) -> F + Send + 'static,
 ) -> Result<T, UiError> {
     blocking(app, move |s| {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| UiError::app(format!("cannot start the network runtime: {e}")))?;
-        runtime.block_on(f(s.data_dir.clone()))
+        runtime.block_on(f(s.data_dir.clone(), s.credentials()))
     })
     .await
 }
@@ -54,9 +59,38 @@ async fn run<T: Send + 'static, F: Future<Output = Result<T, UiError>>>(
 #[tauri::command]
 pub async fn server_status(app: AppHandle) -> Result<ServerStatus, UiError> {
     blocking(app, |s| {
-        flow::server_status(&KeyringStore, &s.data_dir).map_err(flow_error)
+        flow::server_status(&*s.credentials(), &s.data_dir).map_err(flow_error)
     })
     .await
+}
+
+/// Logs in with the credentials the app was started with (`--login-from-env`, as the demo
+/// does), once: `None` when there were none or the login already ran. When no OS keyring can be
+/// used, the secrets are kept in memory for this run only, and the reply says so and why.
+#[tauri::command]
+pub async fn launch_login(app: AppHandle) -> Result<Option<LaunchLogin>, UiError> {
+    let state = app.state::<crate::AppState>();
+    let Some(handed) = state.take_handed_login() else {
+        return Ok(None);
+    };
+    let session = state.session_store();
+    let login = run(app.clone(), move |data_dir, _| async move {
+        flow::login_keyring_or_session(
+            &KeyringStore,
+            &*session,
+            &data_dir,
+            &handed.server,
+            &handed.api_key,
+            handed.api_secret.as_str(),
+        )
+        .await
+        .map_err(flow_error)
+    })
+    .await?;
+    if matches!(login.kept_in, CredentialHome::Session { .. }) {
+        app.state::<crate::AppState>().use_session_store();
+    }
+    Ok(Some(login))
 }
 
 /// Logs in to `server` with an API key and secret: the server checks them, the keyring keeps
@@ -71,8 +105,8 @@ pub async fn login(
 ) -> Result<LoginOutcome, UiError> {
     let secret = SecretText::new(api_secret);
     let server = server.trim().trim_end_matches('/').to_owned();
-    run(app, move |data_dir| async move {
-        let outcome = credentials::login(&KeyringStore, &server, api_key.trim(), secret.as_str())
+    run(app, move |data_dir, store| async move {
+        let outcome = credentials::login(&*store, &server, api_key.trim(), secret.as_str())
             .await
             .map_err(|e| ui("credentials", e))?;
         sync::remember_server(&data_dir, &server).map_err(|e| ui("sync", e))?;
@@ -86,7 +120,7 @@ pub async fn login(
 pub async fn logout(app: AppHandle) -> Result<usize, UiError> {
     blocking(app, |s| {
         let server = flow::server(&s.data_dir).map_err(flow_error)?;
-        credentials::logout(&KeyringStore, &server).map_err(|e| ui("credentials", e))
+        credentials::logout(&*s.credentials(), &server).map_err(|e| ui("credentials", e))
     })
     .await
 }
@@ -118,12 +152,12 @@ pub async fn sync_now(
     app: AppHandle,
     on_progress: Channel<SyncProgress>,
 ) -> Result<SyncReport, UiError> {
-    run(app, move |data_dir| async move {
+    run(app, move |data_dir, store| async move {
         let report = |p: SyncProgress| {
             // A closed window cannot take the progress; the sync goes on regardless.
             let _ = on_progress.send(p);
         };
-        flow::sync_round(&KeyringStore, &data_dir, &report)
+        flow::sync_round(&*store, &data_dir, &report)
             .await
             .map_err(flow_error)
     })
@@ -167,17 +201,10 @@ pub async fn decide(
         line_comments: Vec::new(),
         delayed_rejection_days,
     };
-    run(app, move |data_dir| async move {
-        flow::decide(
-            &KeyringStore,
-            &data_dir,
-            cached_version_id,
-            action,
-            input,
-            send,
-        )
-        .await
-        .map_err(flow_error)
+    run(app, move |data_dir, store| async move {
+        flow::decide(&*store, &data_dir, cached_version_id, action, input, send)
+            .await
+            .map_err(flow_error)
     })
     .await
 }
@@ -196,8 +223,8 @@ pub async fn outbox_entries(app: AppHandle) -> Result<Vec<OutboxEntry>, UiError>
 /// Sends the waiting decisions now.
 #[tauri::command]
 pub async fn push_outbox(app: AppHandle) -> Result<PushSummary, UiError> {
-    run(app, move |data_dir| async move {
-        flow::push_outbox(&KeyringStore, &data_dir)
+    run(app, move |data_dir, store| async move {
+        flow::push_outbox(&*store, &data_dir)
             .await
             .map_err(flow_error)
     })

@@ -9,6 +9,8 @@ export type StatusBarProps = {
   connection: Connection;
   /** When the last sync finished (ISO 8601), or null if never. */
   lastSync: string | null;
+  /** The account's secrets live in memory for this run only (no OS keyring). */
+  sessionOnly?: boolean;
 };
 
 const CONNECTION_LABEL: Record<Connection, string> = {
@@ -18,7 +20,7 @@ const CONNECTION_LABEL: Record<Connection, string> = {
 };
 
 /** The bottom bar: server, online/offline, last sync. */
-export function StatusBar({ server, connection, lastSync }: StatusBarProps) {
+export function StatusBar({ server, connection, lastSync, sessionOnly = false }: StatusBarProps) {
   return (
     <footer className="statusbar" role="status" aria-label="Connection status">
       <span data-testid="status-server">Server: {server ?? "none configured"}</span>
@@ -26,6 +28,7 @@ export function StatusBar({ server, connection, lastSync }: StatusBarProps) {
         <span className="dot" aria-hidden="true" />
         {CONNECTION_LABEL[connection]}
       </span>
+      {sessionOnly && <span data-testid="status-session-only">Account: this session only (no keyring)</span>}
       <span data-testid="status-last-sync">
         Last sync: {lastSync ? new Date(lastSync).toLocaleString() : "never"}
       </span>

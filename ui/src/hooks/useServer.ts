@@ -1,4 +1,5 @@
 import { useCallback, useSyncExternalStore } from "react";
+import type { CredentialHome } from "../bindings/CredentialHome";
 import type { ServerStatus } from "../bindings/ServerStatus";
 import type { SyncProgress } from "../bindings/SyncProgress";
 import type { SyncReport } from "../bindings/SyncReport";
@@ -19,6 +20,8 @@ export type ServerState = {
   error: string | null;
   /** How many syncs have ended (successfully or not) since the app started. */
   syncsEnded: number;
+  /** Where a login made at launch keeps the secrets; null when the app made none. */
+  keptIn: CredentialHome | null;
 };
 
 const INITIAL: ServerState = {
@@ -28,6 +31,7 @@ const INITIAL: ServerState = {
   lastReport: null,
   error: null,
   syncsEnded: 0,
+  keptIn: null,
 };
 let state: ServerState = INITIAL;
 const listeners = new Set<() => void>();
@@ -74,6 +78,24 @@ export function startSync(): Promise<void> {
     },
     (err: unknown) => {
       if (syncRun === id) set({ syncing: null, error: toUiError(err).message, syncsEnded: state.syncsEnded + 1 });
+    },
+  );
+}
+
+/**
+ * Runs the login the app was started with (`--login-from-env`, the demo's), if any, then syncs,
+ * so the window opens ready to review; otherwise just reads the server status.
+ */
+export function loginAtLaunch(): Promise<void> {
+  return flowCommands.launchLogin().then(
+    (login) => {
+      if (login === null) return refreshServerStatus();
+      set({ keptIn: login.kept_in });
+      return refreshServerStatus().then(() => startSync());
+    },
+    (err: unknown) => {
+      set({ error: `Logging in at launch failed: ${toUiError(err).message}` });
+      return refreshServerStatus();
     },
   );
 }
