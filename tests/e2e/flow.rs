@@ -623,3 +623,67 @@ async fn script_payloads_from_the_server_are_shown_as_text_and_never_run() -> Re
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_launch_login_without_a_keyring_says_so_syncs_and_writes_no_secret() -> Result<()> {
+    harness::bounded(async {
+        let server_dir = temp("vetter-e2e-server-")?;
+        let server = TestServer::start(server_dir.path(), 0)?;
+        // A bus address nothing listens on: the Secret Service cannot be reached, as on a
+        // desktop without one.
+        let env: Vec<(String, String)> = [
+            (
+                "DBUS_SESSION_BUS_ADDRESS",
+                "unix:path=/nonexistent/vetter-no-bus",
+            ),
+            ("VETTER_API_KEY", REVIEWER_KEY),
+            ("VETTER_API_SECRET", REVIEWER_SECRET),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let s = harness::start_with(&env, &["--server", &server.url, "--login-from-env"]).await?;
+
+        let notice = s.text_of("[data-testid=session-only]").await?;
+        ensure!(
+            notice.contains("this session only") && notice.contains("never written to disk"),
+            "the notice says {notice:?}"
+        );
+        ensure!(
+            notice.contains("keyring is not available") || notice.contains("keyring is locked"),
+            "the notice does not say why: {notice:?}"
+        );
+        eventually(
+            &s,
+            "the synced demo queue shows without a click",
+            "return document.querySelectorAll('[data-testid=queue-entry]').length",
+            Value::from(12),
+            60,
+        )
+        .await?;
+        let bar = s.text_of("[data-testid=status-server]").await?;
+        ensure!(bar.contains(&server.url), "status bar says {bar:?}");
+        let account = s.text_of("[data-testid=status-session-only]").await?;
+        ensure!(
+            account.contains("session only"),
+            "status bar says {account:?}"
+        );
+        shot(&s, "session-only-login").await?;
+
+        for entry in std::fs::read_dir(s.data_dir.path())? {
+            let path = entry?.path();
+            if path.is_file() {
+                let bytes = std::fs::read(&path)?;
+                ensure!(
+                    !bytes
+                        .windows(REVIEWER_SECRET.len())
+                        .any(|w| w == REVIEWER_SECRET.as_bytes()),
+                    "{} holds the API secret",
+                    path.display()
+                );
+            }
+        }
+        Ok(())
+    })
+    .await
+}

@@ -15,10 +15,11 @@ static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 
 /// A child process, leading its own process group, that is killed with its whole group when the
 /// test ends, however it ends (tauri-driver's WebKitWebDriver and the app must not outlive it).
-struct Guarded(Child);
+pub struct Guarded(pub Child);
 
 impl Guarded {
-    fn spawn(command: &mut Command) -> std::io::Result<Guarded> {
+    /// Spawns `command` as the leader of a new process group.
+    pub fn spawn(command: &mut Command) -> std::io::Result<Guarded> {
         command.process_group(0).spawn().map(Guarded)
     }
 }
@@ -99,8 +100,12 @@ fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) ->
     Ok(())
 }
 
-/// Starts Xvfb on a free display number and returns it with its guard.
-fn start_display() -> Result<(String, Guarded)> {
+/// The screen the end-to-end tests draw on, larger than the app's window.
+const SCREEN: &str = "1280x800x24";
+
+/// Starts Xvfb with a screen of `screen` (`WxHxDEPTH`) on a free display number and returns the
+/// display with its guard.
+pub fn start_display(screen: &str) -> Result<(String, Guarded)> {
     let xvfb = need("Xvfb")?;
     for n in (100 + std::process::id() % 400)..1000 {
         if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
@@ -112,7 +117,7 @@ fn start_display() -> Result<(String, Guarded)> {
                     format!(":{n}"),
                     "-screen".into(),
                     "0".into(),
-                    "1280x800x24".into(),
+                    screen.into(),
                     "-nolisten".into(),
                     "tcp".into(),
                 ])
@@ -225,12 +230,22 @@ pub fn start_keyring() -> Result<Keyring> {
 /// Like [`start`], with extra environment for the driver and so for the app it starts (a
 /// keyring session's D-Bus address).
 pub async fn start_with_env(env: &[(String, String)]) -> Result<Session> {
+    start_with(env, &[]).await
+}
+
+/// Takes the one end-to-end slot, for a test that starts the app without WebDriver.
+pub async fn exclusive() -> tokio::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().await
+}
+
+/// Like [`start_with_env`], with command-line arguments for the app.
+pub async fn start_with(env: &[(String, String)], args: &[&str]) -> Result<Session> {
     let serial = ONE_AT_A_TIME.lock().await;
     let app = app_binary()?;
     let driver_bin = need("tauri-driver")?;
     let native = need("WebKitWebDriver")?;
     let data_dir = tempfile::Builder::new().prefix("vetter-e2e-").tempdir()?;
-    let (display, display_guard) = start_display()?;
+    let (display, display_guard) = start_display(SCREEN)?;
 
     let port = free_port()?;
     let native_port = free_port()?;
@@ -259,7 +274,7 @@ pub async fn start_with_env(env: &[(String, String)]) -> Result<Session> {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "tauri:options".into(),
-        serde_json::json!({ "application": app, "args": [] }),
+        serde_json::json!({ "application": app, "args": args }),
     );
     // tauri-driver accepts connections a moment before it can serve them, and under load the
     // first request is sometimes dropped; a few retries tell that apart from a real failure.

@@ -5,6 +5,7 @@
 //! state; they run one at a time because two WebKit windows would halve a 2-core CI machine.
 
 mod audit;
+mod demo;
 mod flow;
 mod frame;
 mod harness;
