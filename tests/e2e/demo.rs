@@ -204,16 +204,11 @@ async fn the_readme_demo_opens_synced_and_logged_in_with_the_secret_only_in_the_
         String::from_utf8_lossy(&lookup.stderr)
     );
     // ... and in no file of the data folder.
-    for entry in walk(data.path())? {
-        let bytes = std::fs::read(&entry)?;
-        ensure!(
-            !bytes
-                .windows(DEMO_SECRET.len())
-                .any(|w| w == DEMO_SECRET.as_bytes()),
-            "{} holds the API secret",
-            entry.display()
-        );
-    }
+    let holding = harness::files_holding(data.path(), DEMO_SECRET)?;
+    ensure!(
+        holding.is_empty(),
+        "the API secret is on disk in {holding:?}"
+    );
 
     // The queues view re-reads the cache when the sync's report arrives; give it a moment to
     // paint before the picture.
@@ -235,21 +230,4 @@ async fn the_readme_demo_opens_synced_and_logged_in_with_the_secret_only_in_the_
         "the demo fell back to a session-only login though a keyring was running:\n{out}"
     );
     Ok(())
-}
-
-/// Every file under `dir`.
-fn walk(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
-    let mut files = Vec::new();
-    let mut todo = vec![dir.to_owned()];
-    while let Some(d) = todo.pop() {
-        for entry in std::fs::read_dir(&d)? {
-            let entry = entry?;
-            if entry.file_type()?.is_dir() {
-                todo.push(entry.path());
-            } else {
-                files.push(entry.path());
-            }
-        }
-    }
-    Ok(files)
 }

@@ -670,19 +670,11 @@ async fn a_launch_login_without_a_keyring_says_so_syncs_and_writes_no_secret() -
         );
         shot(&s, "session-only-login").await?;
 
-        for entry in std::fs::read_dir(s.data_dir.path())? {
-            let path = entry?.path();
-            if path.is_file() {
-                let bytes = std::fs::read(&path)?;
-                ensure!(
-                    !bytes
-                        .windows(REVIEWER_SECRET.len())
-                        .any(|w| w == REVIEWER_SECRET.as_bytes()),
-                    "{} holds the API secret",
-                    path.display()
-                );
-            }
-        }
+        let holding = harness::files_holding(s.data_dir.path(), REVIEWER_SECRET)?;
+        ensure!(
+            holding.is_empty(),
+            "the API secret is on disk in {holding:?}"
+        );
         Ok(())
     })
     .await

@@ -62,6 +62,27 @@ pub const SCRIPT_PAYLOADS: [&str; 5] = [
     "<svg><script>window.__pwned='svg'</script></svg>",
 ];
 
+/// Every file under `dir` (recursively) whose bytes contain `needle`: a secret must never be found
+/// in a data folder.
+pub fn files_holding(dir: &Path, needle: &str) -> Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let mut todo = vec![dir.to_owned()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let entry = entry?;
+            if entry.file_type()?.is_dir() {
+                todo.push(entry.path());
+            } else if std::fs::read(entry.path())?
+                .windows(needle.len())
+                .any(|w| w == needle.as_bytes())
+            {
+                found.push(entry.path());
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// Where screenshots of each view are written for people to look at.
 pub fn screenshot_dir() -> PathBuf {
     workspace_root().join("target").join("e2e-screenshots")
