@@ -308,8 +308,15 @@ async fn a_rule_added_in_settings_marks_its_match_inline_in_the_review() -> Resu
             line.contains("telemetry.example.net"),
             "the signal sits on {line:?}"
         );
-        let position = s.text_of("[data-testid=signal-position]").await?;
-        ensure!(position == "signal 1 of 1", "position {position:?}");
+        // The count ("1 signal") shows first; the position once the jump has landed on it.
+        let position = until(
+            &s,
+            "the cursor on the signal",
+            "const e = document.querySelector('[data-testid=signal-position]');
+             return e && e.textContent.startsWith('signal ') ? e.textContent : null",
+        )
+        .await?;
+        ensure!(position == json!("signal 1 of 1"), "position {position}");
         s.screenshot("review-local-rule").await?;
         s.close().await
     })

@@ -349,9 +349,18 @@ impl Session {
         Ok(self.wait_for(css).await?.text().await?)
     }
 
-    /// Clicks the element matching `css`.
+    /// Clicks the element matching `css`, scrolled to the middle of the view first: WebDriver
+    /// scrolls an element only to the edge, where the status bar can lie over it and take the
+    /// click.
     pub async fn click(&self, css: &str) -> Result<()> {
-        self.wait_for(css).await?.click().await?;
+        let element = self.wait_for(css).await?;
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center', inline: 'center'})",
+                vec![serde_json::to_value(&element)?],
+            )
+            .await?;
+        element.click().await?;
         Ok(())
     }
 
