@@ -408,14 +408,3 @@ fn cli_imports_every_real_add_on_and_reads_them_back_byte_identical() {
         &["manifest.json"],
     );
 }
-
-#[test]
-fn cli_refuses_a_bare_pdfjs_zip_for_its_missing_manifest() {
-    let (_dir, out) = import_with_cli(&[zip_path("pdfjs-dist-6.5.438")]);
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("pdfjs-dist-6.5.438.zip") && stderr.contains("manifest.json"),
-        "refusal should name the file and the missing manifest: {stderr}"
-    );
-}

@@ -15,7 +15,7 @@ use crate::manifest::{
     Manifest, PermissionChanges, RiskNote, parse_manifest, permission_changes, risk_notes,
 };
 use crate::notes::{NoteError, PlacedNote, notes_for};
-use crate::store::{FileEntry, Store, StoreError, VersionInfo};
+use crate::store::{FileEntry, PackageKind, Store, StoreError, VersionInfo};
 
 /// Why a report could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -160,8 +160,18 @@ pub fn build_report(
             new_guid: new.guid,
         });
     }
-    let old_manifest = manifest_of(store, old_id)?;
-    let new_manifest = manifest_of(store, new_id)?;
+    // A package without a manifest (an npm package, a source archive) asks for nothing; both
+    // sides share one guid, so they are of one kind.
+    let (permissions, risks) =
+        if old.kind == PackageKind::Extension && new.kind == PackageKind::Extension {
+            let new_manifest = manifest_of(store, new_id)?;
+            (
+                permission_changes(&manifest_of(store, old_id)?, &new_manifest),
+                risk_notes(&new_manifest),
+            )
+        } else {
+            (PermissionChanges::default(), Vec::new())
+        };
     let old_files = store.version_files(old_id)?;
     let files = store.version_files(new_id)?;
     let mut by_path: BTreeMap<&str, (Option<&FileEntry>, Option<&FileEntry>)> = BTreeMap::new();
@@ -193,8 +203,8 @@ pub fn build_report(
         .collect();
     let server_signals = server_signals(store, &new.guid)?;
     Ok(AuditReport {
-        permissions: permission_changes(&old_manifest, &new_manifest),
-        risks: risk_notes(&new_manifest),
+        permissions,
+        risks,
         local_signals,
         server_signals,
         notes: notes_for(store, new_id, None)?,

@@ -169,6 +169,18 @@ fn npm_pack_is_a_package_named_from_package_json() {
     assert_eq!(summary.files.len(), 2);
     assert_eq!(summary.permissions, Default::default());
 
+    // Reported like any version (the report read manifest.json and failed on packages).
+    let report = crate::report::build_report(&store, a.version_id, b.version_id, Vec::new())
+        .expect("a report of two package versions");
+    assert_eq!(report.permissions, Default::default());
+    assert!(report.risks.is_empty());
+    let changed: Vec<&str> = report
+        .changed_files
+        .iter()
+        .map(|c| c.path.as_str())
+        .collect();
+    assert_eq!(changed, ["index.js", "package.json"]);
+
     // Searchable like any version.
     let results = search(
         &mut store,
