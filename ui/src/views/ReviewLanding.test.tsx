@@ -6,31 +6,12 @@ import type { LineTarget } from "../bindings/LineTarget";
 import type { ReviewFile } from "../bindings/ReviewFile";
 import type { ReviewSummary } from "../bindings/ReviewSummary";
 import type { VersionInfo } from "../bindings/VersionInfo";
+import { cachedVersion } from "../test/versions";
 import { requestJump } from "../lib/jump";
 import { ReviewView } from "./ReviewView";
 
 function version(id: number, v: string): VersionInfo {
-  return {
-    id,
-    guid: "x@example.com",
-    has_gecko_id: true,
-    name: "Addon",
-    version: v,
-    source_name: `${v}.xpi`,
-    xpi_sha256: "0".repeat(64),
-    xpi_size: 100,
-    imported_at: "2026-01-01T00:00:00Z",
-    manifest_version: 2,
-    files: 3,
-    total_size: 300,
-    format: "zip",
-    kind: "extension",
-    signature_note: null,
-    root_prefix: null,
-    short_hash: "00000000",
-    same_version_builds: 0,
-    label: v,
-  };
+  return cachedVersion(id, v);
 }
 
 function file(path: string, status: ReviewFile["change"]["status"]): ReviewFile {

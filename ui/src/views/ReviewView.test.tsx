@@ -7,6 +7,7 @@ import type { FileLayout } from "../bindings/FileLayout";
 import type { ReviewFile } from "../bindings/ReviewFile";
 import type { ReviewSummary } from "../bindings/ReviewSummary";
 import type { VersionInfo } from "../bindings/VersionInfo";
+import { cachedVersion } from "../test/versions";
 import type { ViewRow } from "../bindings/ViewRow";
 import { requestReview } from "../hooks/useReviewRequest";
 import { ReviewView } from "./ReviewView";
@@ -14,27 +15,7 @@ import { ReviewView } from "./ReviewView";
 const PAYLOAD = '<img src=x onerror="document.title=\'pwned\'">';
 
 function version(id: number, v: string): VersionInfo {
-  return {
-    id,
-    guid: "x@example.com",
-    has_gecko_id: true,
-    name: `Addon ${PAYLOAD}`,
-    version: v,
-    source_name: `${v}.xpi`,
-    xpi_sha256: "0".repeat(64),
-    xpi_size: 100,
-    imported_at: "2026-01-01T00:00:00Z",
-    manifest_version: 2,
-    files: 3,
-    total_size: 300,
-    format: "zip",
-    kind: "extension",
-    signature_note: null,
-    root_prefix: null,
-    short_hash: "00000000",
-    same_version_builds: 0,
-    label: v,
-  };
+  return cachedVersion(id, v, `Addon ${PAYLOAD}`);
 }
 
 function changed(path: string, status: ReviewFile["change"]["status"], viewed = false): ReviewFile {

@@ -5,33 +5,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { AddonVersions } from "../bindings/AddonVersions";
 import type { SearchResults } from "../bindings/SearchResults";
 import type { VersionInfo } from "../bindings/VersionInfo";
+import { cachedVersion } from "../test/versions";
 import { clearJump, useJumpRequest } from "../lib/jump";
 import { SearchView, splitMatch } from "./SearchView";
 
 const PAYLOAD = '<img src=x onerror="window.__pwned=1">';
 
 function version(id: number, v: string): VersionInfo {
-  return {
-    id,
-    guid: "x@example.com",
-    has_gecko_id: true,
-    name: "Addon",
-    version: v,
-    source_name: `${v}.xpi`,
-    xpi_sha256: "0".repeat(64),
-    xpi_size: 100,
-    imported_at: "2026-01-01T00:00:00Z",
-    manifest_version: 2,
-    files: 3,
-    total_size: 300,
-    format: "zip",
-    kind: "extension",
-    signature_note: null,
-    root_prefix: null,
-    short_hash: "00000000",
-    same_version_builds: 0,
-    label: v,
-  };
+  return cachedVersion(id, v);
 }
 
 const ADDONS: AddonVersions[] = [{ guid: "x@example.com", name: "Addon", versions: [version(1, "1.0"), version(2, "1.1")] }];
