@@ -86,18 +86,25 @@ pub fn run(data_dir: &Path, args: &LoginArgs, json: bool) -> anyhow::Result<()> 
                 .unwrap_or("?")
                 .to_owned()
         };
+        let key = match (outcome.key_created, outcome.key_registered) {
+            (true, true) => "created and registered",
+            (false, true) => "registered",
+            (true, false) => "created (kept local: this server takes no keys)",
+            (false, false) => "kept local (this server takes no keys)",
+        };
         println!(
-            "logged in to {server} as {} ({}), API key {}; signing key {} {}",
+            "logged in to {server} as {} ({}), API key {}; signing key {} {key}",
             field("name"),
             field("username"),
             outcome.api_key,
             outcome.kid,
-            if outcome.key_created {
-                "created and registered"
-            } else {
-                "registered"
-            }
         );
+        if outcome.kind == credentials::ServerKind::Amo {
+            println!(
+                "{server} is a plain AMO (no review routes): `vetter fetch` reads add-ons from it; \
+                 decisions are signed and kept locally, with a comment to paste on its review page"
+            );
+        }
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ mod decide;
 mod diff;
 mod diff_views;
 mod display;
+mod fetch;
 mod import;
 mod links;
 mod login;
@@ -48,6 +49,8 @@ enum Command {
     Versions,
     /// Shows what changed between two versions (XPI files, cached version ids or directories).
     Diff(diff::DiffArgs),
+    /// Downloads an add-on's versions from AMO by page URL, API URL, slug, guid or id.
+    Fetch(fetch::FetchArgs),
     /// Checks VETTER_API_KEY/VETTER_API_SECRET against a review server and remembers its URL.
     Login(login::LoginArgs),
     /// Pulls queues, add-on metadata, signals and XPIs from the review server.
@@ -111,6 +114,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Versions => versions::run(&data_dir, cli.json)?,
         Command::Diff(args) => diff::run(&data_dir, &args, cli.json)?,
         Command::Login(args) => login::run(&data_dir, &args, cli.json)?,
+        Command::Fetch(args) => fetch::run(&data_dir, &args, cli.json)?,
         Command::Sync(args) => sync::run(&data_dir, &args, cli.json)?,
         Command::Queue(args) => queue::run(&data_dir, &args, cli.json)?,
         Command::Decide(args) => decide::run(&data_dir, &args, cli.json)?,

@@ -40,7 +40,10 @@ pub fn run(data_dir: &Path, json_output: bool) -> anyhow::Result<()> {
                 v.files.to_string(),
                 human_bytes(v.total_size),
                 printable(&v.imported_at),
-                printable(&v.source_name),
+                match &v.origin {
+                    Some(page) => format!("{} from {}", printable(&v.source_name), printable(page)),
+                    None => printable(&v.source_name),
+                },
             ]
         })
         .collect();

@@ -353,12 +353,35 @@ pub fn logout(store: &dyn CredentialStore, server: &str) -> Result<usize, Creden
     Ok(removed)
 }
 
+/// What kind of server a login found, from its capability document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum ServerKind {
+    /// A Vetter review server: queues, signals, signed decisions.
+    Vetter,
+    /// A plain AMO (no capability document): add-ons and versions only; decisions stay local.
+    Amo,
+}
+
+impl ServerKind {
+    /// The `sync_settings` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            ServerKind::Vetter => "vetter",
+            ServerKind::Amo => "amo",
+        }
+    }
+}
+
 /// What a successful login did.
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct LoginOutcome {
     /// The server.
     pub server: String,
+    /// What the server offers.
+    pub kind: ServerKind,
     /// The API key (safe to show).
     pub api_key: String,
     /// The reviewer's profile as the server returned it.
@@ -368,12 +391,53 @@ pub struct LoginOutcome {
     pub kid: String,
     /// The signing key was made by this login (first login on this machine).
     pub key_created: bool,
+    /// The public key was registered with the server (Vetter servers only; AMO has no route).
+    pub key_registered: bool,
 }
 
-/// Logs in to `server`: checks the API key and secret with `GET /api/v5/accounts/profile/`, stores them
-/// only after the server accepted them, makes the signing key if there is none, and registers
-/// its public key with `PUT /api/v5/reviewers/keys/{kid}/` (idempotent, so every login
-/// re-registers and a registration lost to a network error heals itself).
+/// Asks `client`'s server for its capability document: a Vetter server answers it, AMO has no
+/// such route (404). Anything else (refused credentials, no answer) is an error.
+pub async fn discover(
+    client: &vetter_protocol::Client,
+) -> Result<Option<vetter_protocol::vetter::Capabilities>, vetter_protocol::ProtocolError> {
+    let url = client.url(vetter_protocol::routes::CAPABILITIES)?;
+    match client.get(&url).await {
+        Ok(capabilities) => Ok(Some(capabilities)),
+        Err(e) if e.status() == Some(404) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn credential_error(error: vetter_protocol::ProtocolError, server: &str) -> CredentialError {
+    match error {
+        vetter_protocol::ProtocolError::Status {
+            url,
+            status,
+            code,
+            detail,
+        } => CredentialError::Refused {
+            url,
+            status,
+            code: if code.is_empty() {
+                "unknown".to_owned()
+            } else {
+                code
+            },
+            detail,
+        },
+        other => CredentialError::Unreachable {
+            url: server.to_owned(),
+            detail: other.to_string(),
+        },
+    }
+}
+
+/// Logs in to `server`, all or nothing: checks the API key and secret with the profile route,
+/// asks what the server offers, makes the signing key if there is none and, on a Vetter server,
+/// registers its public key (idempotent, so every login re-registers and a registration lost to
+/// a network error heals itself). The API key and secret are stored only after every request
+/// succeeded, so a refused or half-answered login leaves nothing behind. AMO has no key route:
+/// there the key only signs the decisions kept locally.
 pub async fn login(
     store: &dyn CredentialStore,
     server: &str,
@@ -381,100 +445,97 @@ pub async fn login(
     api_secret: &str,
 ) -> Result<LoginOutcome, CredentialError> {
     let server = server.trim_end_matches('/').to_owned();
-    let credentials = &Credentials::new(api_key, api_secret);
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(30))
-        .build()
-        .map_err(|e| CredentialError::Unreachable {
-            url: server.clone(),
-            detail: e.to_string(),
-        })?;
-    let url = format!("{server}/api/v5/accounts/profile/");
-    let response = client
-        .get(&url)
-        .header("Authorization", credentials.authorization())
-        .send()
-        .await;
-    let profile = read_json(response, &url).await?;
-    tracing::info!(server = %server, api_key = credentials.key(), "credentials accepted");
-
-    store.set(&server, Secret::ApiKey, credentials.key())?;
-    store.set(&server, Secret::ApiSecret, api_secret)?;
+    let credentials = Credentials::new(api_key, api_secret);
+    let retry = vetter_protocol::RetryPolicy {
+        max_attempts: 2,
+        ..Default::default()
+    };
+    let client = vetter_protocol::Client::new(
+        &server,
+        credentials.clone(),
+        retry,
+        std::time::Duration::from_secs(30),
+    )
+    .map_err(|e| credential_error(e, &server))?;
+    let profile_url = client
+        .url(vetter_protocol::routes::PROFILE)
+        .map_err(|e| credential_error(e, &server))?;
+    let profile = client
+        .get_json(&profile_url)
+        .await
+        .map_err(|e| credential_error(e, &server))?;
+    let kind = match discover(&client)
+        .await
+        .map_err(|e| credential_error(e, &server))?
+    {
+        Some(c) if c.offers(vetter_protocol::vetter::Feature::SigningKeys) => ServerKind::Vetter,
+        _ => ServerKind::Amo,
+    };
+    tracing::info!(server = %server, api_key = credentials.key(), kind = kind.name(), "credentials accepted");
     let (key, key_created) = ensure_signing_key(store, &server)?;
     let public = key.public_key();
-    register_key(&client, &server, credentials, &public).await?;
+    let key_registered = kind == ServerKind::Vetter;
+    if key_registered {
+        register_key(&client, &public).await?;
+    }
+    store.set(&server, Secret::ApiKey, credentials.key())?;
+    store.set(&server, Secret::ApiSecret, api_secret)?;
     Ok(LoginOutcome {
         server,
+        kind,
         api_key: credentials.key().to_owned(),
         profile,
         kid: public.kid(),
         key_created,
+        key_registered,
     })
 }
 
-/// Registers `public` with the server under its thumbprint.
+/// Registers `public` with `client`'s server under its thumbprint.
 pub async fn register_key(
-    client: &reqwest::Client,
-    server: &str,
-    credentials: &Credentials,
+    client: &vetter_protocol::Client,
     public: &PublicKey,
 ) -> Result<(), CredentialError> {
-    let url = format!("{server}/api/v5/reviewers/keys/{}/", public.kid());
-    let response = client
-        .put(&url)
-        .header("Authorization", credentials.authorization())
-        .json(&serde_json::json!({"alg": "EdDSA", "public_key": public.to_base64url()}))
-        .send()
-        .await;
-    read_json(response, &url).await?;
-    tracing::info!(kid = %public.kid(), "signing key registered");
-    Ok(())
-}
-
-async fn read_json(
-    response: Result<reqwest::Response, reqwest::Error>,
-    url: &str,
-) -> Result<serde_json::Value, CredentialError> {
+    let url = client
+        .url(&vetter_protocol::routes::signing_key(&public.kid()))
+        .map_err(|e| credential_error(e, &client.origin()))?;
+    let body = serde_json::json!({"alg": "EdDSA", "public_key": public.to_base64url()});
     let unreachable = |detail: String| CredentialError::Unreachable {
-        url: url.to_owned(),
+        url: url.to_string(),
         detail,
     };
-    let mut response = response.map_err(|e| unreachable(crate::net::describe(e)))?;
-    let status = response.status();
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
+    let (status, bytes) = client
+        .put_once(
+            &url,
+            "application/json",
+            body.to_string().into_bytes(),
+            MAX_RESPONSE,
+        )
         .await
-        .map_err(|e| unreachable(crate::net::describe(e)))?
-    {
-        if body.len() + chunk.len() > MAX_RESPONSE {
-            return Err(unreachable(format!(
-                "the response is longer than {MAX_RESPONSE} bytes"
-            )));
-        }
-        body.extend_from_slice(&chunk);
+        .map_err(|e| match e {
+            vetter_protocol::PostError::Unreachable(d) | vetter_protocol::PostError::Cut(d) => {
+                unreachable(d)
+            }
+            vetter_protocol::PostError::TooLarge => {
+                unreachable(format!("the response is longer than {MAX_RESPONSE} bytes"))
+            }
+        })?;
+    if !(200..300).contains(&status) {
+        let parsed: vetter_protocol::amo::ErrorBody =
+            serde_json::from_slice(&bytes).unwrap_or_default();
+        let cut = |s: String| s.chars().take(500).collect::<String>();
+        return Err(CredentialError::Refused {
+            url: url.to_string(),
+            status,
+            code: parsed.code.map(cut).unwrap_or_else(|| "unknown".to_owned()),
+            detail: parsed
+                .detail
+                .map(cut)
+                .unwrap_or_else(|| format!("HTTP {status}")),
+        });
     }
-    let json: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
-    if status.is_success() {
-        return json.ok_or_else(|| unreachable("the response is not JSON".to_owned()));
-    }
-    let field = |name: &str| {
-        json.as_ref()
-            .and_then(|j| j.get(name))
-            .and_then(|v| v.as_str())
-            .map(|s| s.chars().take(500).collect::<String>())
-    };
-    Err(CredentialError::Refused {
-        url: url.to_owned(),
-        status: status.as_u16(),
-        code: field("code").unwrap_or_else(|| "unknown".to_owned()),
-        detail: field("detail").unwrap_or_else(|| {
-            status
-                .canonical_reason()
-                .unwrap_or("no explanation")
-                .to_owned()
-        }),
-    })
+    tracing::info!(kid = %public.kid(), "signing key registered");
+    Ok(())
 }
 
 #[cfg(test)]

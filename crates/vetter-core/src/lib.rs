@@ -4,16 +4,15 @@
 //! crate, so every behaviour is tested here once and shared by all three.
 
 pub mod archive;
-pub mod auth;
 pub mod credentials;
 pub mod decision;
 pub mod diff;
+pub mod fetch;
 pub mod flow;
 pub mod highlight;
 pub mod info;
 pub mod links;
 pub mod manifest;
-mod net;
 pub mod notes;
 pub mod outbox;
 pub mod pretty;
@@ -27,3 +26,6 @@ pub mod sync;
 pub mod text;
 
 pub use info::AppInfo;
+/// The wire protocol, re-exported so front ends need one dependency.
+pub use vetter_protocol as protocol;
+pub use vetter_protocol::auth;

@@ -516,11 +516,16 @@ impl Outbox {
         credentials: &Credentials,
     ) -> Result<PushSummary, OutboxError> {
         let server = server.trim_end_matches('/').to_owned();
-        let client = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .build()
+        let client = vetter_protocol::Client::new(
+            &server,
+            credentials.clone(),
+            vetter_protocol::RetryPolicy::default(),
+            REQUEST_TIMEOUT,
+        )
+        .map_err(|e| OutboxError::Client(e.to_string()))?;
+        let url = client
+            .url(vetter_protocol::routes::DECISIONS)
             .map_err(|e| OutboxError::Client(e.to_string()))?;
-        let url = format!("{server}/api/v5/reviewers/decisions/");
         let mut summary = PushSummary::default();
         let waiting: Vec<(String, String)> = {
             let conn = self.conn();
@@ -535,7 +540,7 @@ impl Outbox {
         };
         for (id, jws) in waiting {
             self.set_sending(&id)?;
-            let answer = send(&client, &url, credentials, jws).await;
+            let answer = send(&client, &url, jws).await;
             match answer {
                 Answer::Final {
                     state,
@@ -607,53 +612,32 @@ impl Outbox {
 }
 
 /// Sends one signed decision and classifies the answer.
-async fn send(
-    client: &reqwest::Client,
-    url: &str,
-    credentials: &Credentials,
-    jws: String,
-) -> Answer {
-    let response = client
-        .post(url)
-        .header("Authorization", credentials.authorization())
-        .header("Content-Type", JWS_MEDIA_TYPE)
-        .body(jws)
-        .send()
-        .await;
-    let mut response = match response {
-        Ok(r) => r,
-        Err(e) => {
+async fn send(client: &vetter_protocol::Client, url: &reqwest::Url, jws: String) -> Answer {
+    use vetter_protocol::PostError;
+    let (status, body) = match client
+        .post_once(url, JWS_MEDIA_TYPE, jws.into_bytes(), MAX_RESPONSE)
+        .await
+    {
+        Ok(answer) => answer,
+        Err(PostError::Unreachable(reason)) => {
             return Answer::Retry {
                 code: "unreachable".to_owned(),
-                detail: format!("cannot reach {url}: {}", crate::net::describe(e)),
+                detail: format!("cannot reach {url}: {reason}"),
+            };
+        }
+        Err(PostError::TooLarge) => {
+            return Answer::Retry {
+                code: "response_too_large".to_owned(),
+                detail: format!("{url} answered with more than {MAX_RESPONSE} bytes"),
+            };
+        }
+        Err(PostError::Cut(reason)) => {
+            return Answer::Retry {
+                code: "unreachable".to_owned(),
+                detail: format!("the answer from {url} was cut off: {reason}"),
             };
         }
     };
-    let status = response.status().as_u16();
-    let mut body = Vec::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) if body.len() + chunk.len() <= MAX_RESPONSE => {
-                body.extend_from_slice(&chunk)
-            }
-            Ok(Some(_)) => {
-                return Answer::Retry {
-                    code: "response_too_large".to_owned(),
-                    detail: format!("{url} answered with more than {MAX_RESPONSE} bytes"),
-                };
-            }
-            Ok(None) => break,
-            Err(e) => {
-                return Answer::Retry {
-                    code: "unreachable".to_owned(),
-                    detail: format!(
-                        "the answer from {url} was cut off: {}",
-                        crate::net::describe(e)
-                    ),
-                };
-            }
-        }
-    }
     let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
     let text = |name: &str| {
         json.get(name)

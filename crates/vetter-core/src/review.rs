@@ -1458,6 +1458,50 @@ fn server_signals(store: &Store, guid: &str) -> Result<Vec<ReviewSignal>, Review
     Ok(body.map(|b| parse_server_signals(&b)).unwrap_or_default())
 }
 
+/// AMO's validation results kept with version `version_id` when it was fetched, one signal
+/// per message that points at a line; read leniently, as the body is the store's JSON.
+fn validator_signals(store: &Store, version_id: i64) -> Result<Vec<ReviewSignal>, ReviewError> {
+    let Some(body) = store.findings(version_id, crate::fetch::VALIDATOR_SOURCE)? else {
+        return Ok(Vec::new());
+    };
+    Ok(parse_validator_signals(&body))
+}
+
+/// Parses AMO's stored linter results (`{"validation": {"messages": [...]}}`).
+pub fn parse_validator_signals(body: &str) -> Vec<ReviewSignal> {
+    let Ok(found) = serde_json::from_str::<vetter_protocol::amo::FileValidation>(body) else {
+        return Vec::new();
+    };
+    let cut = |s: String| s.chars().take(1_000).collect::<String>();
+    found
+        .validation
+        .messages
+        .into_iter()
+        .filter_map(|m| {
+            let path = m.file.clone().filter(|p| !p.is_empty())?;
+            let line = m
+                .line
+                .and_then(|l| u32::try_from(l).ok())
+                .filter(|l| *l > 0)?;
+            Some(ReviewSignal {
+                source: SignalSource::Server,
+                scanner: "AMO validator".to_owned(),
+                rule: cut(m
+                    .rule()
+                    .unwrap_or_else(|| m.kind.clone().unwrap_or_default())),
+                message: m.message.map(cut),
+                path,
+                line,
+                column: m
+                    .column
+                    .and_then(|c| u32::try_from(c).ok())
+                    .filter(|c| *c > 0),
+            })
+        })
+        .take(MAX_SIGNALS)
+        .collect()
+}
+
 /// Parses a synced signals body (`{"scanners": [{"scanner", "rule", "message"?, "files":
 /// [{"path", "lines": [..]}]}]}`) into one signal per file line.
 pub fn parse_server_signals(body: &str) -> Vec<ReviewSignal> {
@@ -1592,7 +1636,9 @@ impl ReviewSession {
             })
             .collect();
         let viewed = viewed_count(&files);
-        let signals = server_signals(store, &old.guid)?;
+        let mut signals = server_signals(store, &old.guid)?;
+        signals.extend(validator_signals(store, new.id)?);
+        signals.truncate(MAX_SIGNALS);
         let mut session = ReviewSession {
             id: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
             guid: old.guid.clone(),

@@ -144,7 +144,7 @@ impl RequestKind {
     ];
 
     fn of(path: &str) -> RequestKind {
-        if path.starts_with("/downloads/") {
+        if path.starts_with("/firefox/downloads/") {
             RequestKind::Download
         } else if path.starts_with("/api/v5/reviewers/decisions/") {
             RequestKind::Decision
@@ -246,7 +246,7 @@ impl FaultProxy {
     }
 
     /// Answers the next `times` requests for `path` (a download path such as
-    /// `/downloads/file/7/a.xpi`) with a wrong-hash body, on top of the schedule and outside its
+    /// `/firefox/downloads/file/7/a.xpi`) with a wrong-hash body, on top of the schedule and outside its
     /// budget: `1` is a passing tampering, `u32::MAX` a persistent one.
     pub fn tamper(&self, path: &str, times: u32) {
         self.book().tampered.insert(path.to_owned(), times);
@@ -670,7 +670,11 @@ mod tests {
         assert_eq!(faults.iter().filter(|f| f.is_some()).count(), 3);
         assert!(faults[3..].iter().all(Option::is_none));
         // Downloads have a budget of their own.
-        assert!(shared.decide("GET", "/downloads/file/1/1.xpi").is_some());
+        assert!(
+            shared
+                .decide("GET", "/firefox/downloads/file/1/1.xpi")
+                .is_some()
+        );
     }
 
     #[test]

@@ -29,7 +29,7 @@ fn download_path(dir: &std::path::Path, id: i64) -> String {
             r.get(0)
         })
         .unwrap();
-    let at = url.find("/downloads/").expect("a download URL");
+    let at = url.find("/firefox/downloads/").expect("a download URL");
     url[at..].to_owned()
 }
 

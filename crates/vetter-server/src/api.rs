@@ -18,6 +18,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post, put};
 use serde_json::{Value, json};
 use vetter_core::auth::{Claims, MemoryJtiLedger, verify_authorization};
+use vetter_core::protocol::amo::{self, Page, Translated};
+use vetter_core::protocol::routes;
+use vetter_core::protocol::vetter::Capabilities;
 use vetter_core::signing::{RegisteredKey, SignedDecision, Submitter, VerifyError};
 use vetter_fixtures::demo::FaultSeed;
 
@@ -107,6 +110,7 @@ type ApiResult = Result<Response, ApiError>;
 fn route_table() -> Vec<(Method, &'static str, MethodRouter<Arc<AppState>>)> {
     vec![
         (Method::GET, "/api/v5/accounts/profile/", get(profile)),
+        (Method::GET, routes::CAPABILITIES, get(capabilities)),
         (
             Method::GET,
             "/api/v5/addons/addon/{ident}/",
@@ -119,7 +123,7 @@ fn route_table() -> Vec<(Method, &'static str, MethodRouter<Arc<AppState>>)> {
         ),
         (
             Method::GET,
-            "/downloads/file/{file_id}/{filename}",
+            "/firefox/downloads/file/{file_id}/{filename}",
             get(download),
         ),
         (Method::GET, "/api/v5/reviewers/queues/", get(queues)),
@@ -338,8 +342,17 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
-fn profile_json(p: &Profile) -> Value {
-    json!({"id": p.id, "name": p.name, "username": p.username, "permissions": ["Addons:Review"]})
+fn profile_json(p: &Profile) -> amo::Profile {
+    amo::Profile {
+        id: p.id,
+        name: Some(p.name.clone()),
+        username: Some(p.username.clone()),
+        permissions: vec!["Addons:Review".to_owned()],
+    }
+}
+
+fn typed(status: StatusCode, value: &impl serde::Serialize) -> Response {
+    (status, axum::Json(value)).into_response()
 }
 
 async fn profile(request: Request) -> ApiResult {
@@ -348,7 +361,12 @@ async fn profile(request: Request) -> ApiResult {
         .get::<Profile>()
         .cloned()
         .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unknown_api_key", "no profile"))?;
-    Ok(json_response(StatusCode::OK, profile_json(&p)))
+    Ok(typed(StatusCode::OK, &profile_json(&p)))
+}
+
+/// The review routes this server offers, so a client can tell it from a plain AMO.
+async fn capabilities() -> ApiResult {
+    Ok(typed(StatusCode::OK, &Capabilities::full()))
 }
 
 fn file_status(status: &str) -> &'static str {
@@ -359,26 +377,32 @@ fn file_status(status: &str) -> &'static str {
     }
 }
 
-fn version_json(state: &AppState, v: &VersionRow) -> Value {
-    json!({
-        "id": v.id,
-        "version": v.version,
-        "channel": "listed",
-        "created": v.created,
-        "is_deleted": v.status == "deleted",
-        "file": {
-            "id": v.id,
-            "created": v.created,
-            "hash": format!("sha256:{}", v.sha256),
-            "size": v.size,
-            "status": file_status(&v.status),
-            "url": format!("{}/downloads/file/{}/{}.xpi", state.public_url, v.id, v.id),
-            "permissions": v.permissions,
-            "optional_permissions": [],
-            "host_permissions": v.host_permissions,
-            "is_mozilla_signed_extension": false,
-        },
-    })
+fn version_json(state: &AppState, v: &VersionRow) -> amo::Version {
+    let filename = format!("{}.xpi", v.id);
+    amo::Version {
+        id: v.id,
+        version: v.version.clone(),
+        channel: Some("listed".to_owned()),
+        created: Some(v.created.clone()),
+        is_deleted: Some(v.status == "deleted"),
+        release_notes: Translated::Null,
+        file: Some(amo::File {
+            id: v.id,
+            created: Some(v.created.clone()),
+            hash: Some(format!("sha256:{}", v.sha256)),
+            size: Some(u64::try_from(v.size).unwrap_or(0)),
+            status: Some(file_status(&v.status).to_owned()),
+            url: Some(format!(
+                "{}{}",
+                state.public_url,
+                routes::download(v.id, &filename)
+            )),
+            permissions: v.permissions.clone(),
+            optional_permissions: Vec::new(),
+            host_permissions: v.host_permissions.clone(),
+            is_mozilla_signed_extension: false,
+        }),
+    }
 }
 
 async fn addon_detail(State(state): State<Arc<AppState>>, Path(ident): Path<String>) -> ApiResult {
@@ -392,21 +416,27 @@ async fn addon_detail(State(state): State<Arc<AppState>>, Path(ident): Path<Stri
     })
     .await?;
     let (addon, current) = found.ok_or_else(|| ApiError::not_found("no such add-on"))?;
-    Ok(json_response(
-        StatusCode::OK,
-        json!({
-            "id": addon.id,
-            "guid": addon.guid,
-            "slug": addon.slug,
-            "name": {"en-US": addon.name},
-            "summary": {"en-US": addon.summary},
-            "default_locale": "en-US",
-            "type": "extension",
-            "status": if current.is_some() { "public" } else { "nominated" },
-            "url": format!("{}/addon/{}/", state.public_url, addon.slug),
-            "current_version": current.as_ref().map(|v| version_json(&state, v)),
-        }),
-    ))
+    let detail = amo::Addon {
+        id: addon.id,
+        guid: Some(addon.guid.clone()),
+        slug: Some(addon.slug.clone()),
+        name: Translated::of("en-US", &addon.name),
+        summary: Translated::of("en-US", &addon.summary),
+        default_locale: Some("en-US".to_owned()),
+        kind: Some("extension".to_owned()),
+        status: Some(
+            if current.is_some() {
+                "public"
+            } else {
+                "nominated"
+            }
+            .to_owned(),
+        ),
+        url: Some(format!("{}/addon/{}/", state.public_url, addon.slug)),
+        current_version: current.as_ref().map(|v| version_json(&state, v)),
+        latest_unlisted_version: None,
+    };
+    Ok(typed(StatusCode::OK, &detail))
 }
 
 async fn addon_versions(
@@ -444,15 +474,17 @@ async fn addon_versions(
             state.public_url
         )
     };
-    Ok(json_response(
-        StatusCode::OK,
-        json!({
-            "count": count,
-            "next": (page * size < count).then(|| link(page + 1)),
-            "previous": (page > 1).then(|| link(page - 1)),
-            "results": rows.iter().map(|v| version_json(&state, v)).collect::<Vec<_>>(),
-        }),
-    ))
+    let count = u64::try_from(count).unwrap_or(0);
+    let page_count = count.div_ceil(size as u64);
+    let list = Page {
+        count,
+        next: ((page * size) < count as i64).then(|| link(page + 1)),
+        previous: (page > 1).then(|| link(page - 1)),
+        page_size: Some(size as u64),
+        page_count: Some(page_count),
+        results: rows.iter().map(|v| version_json(&state, v)).collect(),
+    };
+    Ok(typed(StatusCode::OK, &list))
 }
 
 /// Parses a single `bytes=START-[END]` range against `size`; `Err` means unsatisfiable.

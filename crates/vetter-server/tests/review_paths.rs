@@ -88,11 +88,11 @@ fn register_key(s: &Server) {
 #[test]
 fn downloads_honour_single_ranges_and_refuse_unsatisfiable_ones() {
     let s = Server::start();
-    let (status, whole, _) = s.send("GET", "/downloads/file/10101/x.xpi", &[], vec![]);
+    let (status, whole, _) = s.send("GET", "/firefox/downloads/file/10101/x.xpi", &[], vec![]);
     assert_eq!(status, 200);
     let (status, part, headers) = s.send(
         "GET",
-        "/downloads/file/10101/x.xpi",
+        "/firefox/downloads/file/10101/x.xpi",
         &[("Range", "bytes=100-")],
         vec![],
     );
@@ -105,7 +105,7 @@ fn downloads_honour_single_ranges_and_refuse_unsatisfiable_ones() {
     let range = format!("bytes={}-", whole.len());
     let (status, body, _) = s.send(
         "GET",
-        "/downloads/file/10101/x.xpi",
+        "/firefox/downloads/file/10101/x.xpi",
         &[("Range", &range)],
         vec![],
     );
@@ -134,7 +134,7 @@ fn oversized_and_malformed_requests_get_json_errors() {
         "/api/v5/reviewers/queues/mad/?since=abc",
         "/api/v5/reviewers/addon/-1/signals/",
         "/api/v5/addons/addon/101/versions/?page_size=9999",
-        "/downloads/file/x/y",
+        "/firefox/downloads/file/x/y",
     ] {
         let (status, body, _) = s.send("GET", path, &[], vec![]);
         assert_eq!(status, 400, "{path}");

@@ -15,6 +15,7 @@
 mod category;
 mod codec;
 mod import;
+mod origins;
 mod schema;
 mod similar;
 
@@ -32,6 +33,7 @@ use crate::manifest::ManifestError;
 
 pub use category::FileCategory;
 pub use import::{ImportProgress, ImportSummary, identity_for, package_identity};
+pub use origins::VersionOrigin;
 
 /// The file name of the cache inside the data folder.
 pub const DB_FILE: &str = "vetter.sqlite3";
@@ -232,6 +234,8 @@ pub struct VersionInfo {
     /// How lists name the version: the version string, with the short hash when other builds
     /// share it (`1.0 (build 3fa2b1c9)`).
     pub label: String,
+    /// The store page it was fetched from; `None` for a local file.
+    pub origin: Option<String>,
 }
 
 /// Hex digits of the package's sha256 shown to tell builds apart.
@@ -532,7 +536,8 @@ SELECT v.id, a.guid, a.has_gecko_id, v.name, v.version, v.source_name, v.xpi_sha
         WHERE e.version_id = v.id),
        v.format, v.kind, v.signature_note, v.root_prefix,
        (SELECT count(*) FROM versions o
-        WHERE o.addon_id = v.addon_id AND o.version = v.version AND o.id <> v.id)
+        WHERE o.addon_id = v.addon_id AND o.version = v.version AND o.id <> v.id),
+       (SELECT g.page_url FROM version_origins g WHERE g.version_id = v.id)
 FROM versions v
 JOIN addons a ON a.id = v.addon_id";
 
@@ -589,6 +594,7 @@ fn version_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<VersionInfo, St
         signature_note: r.get(14)?,
         root_prefix: r.get(15)?,
         same_version_builds,
+        origin: r.get(17)?,
     }))
 }
 

@@ -142,6 +142,7 @@ pub(crate) fn migrations() -> Migrations<'static> {
         M::up(crate::sync::schema::QUARANTINE_RETRIES),
         M::up(crate::rules::SCHEMA),
         M::up(BUILDS).foreign_key_check(),
+        M::up(super::origins::SCHEMA),
     ])
 }
 

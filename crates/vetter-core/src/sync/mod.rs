@@ -22,7 +22,6 @@
 //!    [`QuarantineRetry::max_downloads`] times in all; bytes that matched the hash but broke the
 //!    archive rules are what the server really serves, and are not retried.
 
-mod http;
 pub(crate) mod schema;
 
 use std::collections::HashSet;
@@ -34,11 +33,10 @@ use futures_util::StreamExt;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
-use tokio::io::AsyncWriteExt;
 use ts_rs::TS;
 
-pub use http::{Client, Counters, RetryPolicy};
+pub use vetter_protocol::{Client, Counters, RetryPolicy};
+use vetter_protocol::{Downloaded, ProtocolError};
 
 use crate::archive::Limits;
 use crate::auth::{AuthError, Credentials};
@@ -117,11 +115,53 @@ pub enum SyncError {
     /// Credentials are missing.
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// The server is a plain AMO: it has add-ons and versions but no review queues.
+    #[error(
+        "{server} has no review queues to sync (it offers no Vetter review routes, as a plain AMO does not); \
+         fetch add-ons from it with `vetter fetch ADDON --amo {server}`"
+    )]
+    NotAReviewServer {
+        /// The server.
+        server: String,
+    },
     /// No server was given and none is remembered.
     #[error(
         "no review server: pass --server URL (or set VETTER_SERVER), or run `vetter login --server URL`"
     )]
     NoServer,
+}
+
+impl From<ProtocolError> for SyncError {
+    fn from(error: ProtocolError) -> SyncError {
+        match error {
+            ProtocolError::BadServerUrl { url } => SyncError::BadServerUrl { url },
+            ProtocolError::Http { url, error } => SyncError::Http { url, error },
+            ProtocolError::Status {
+                url,
+                status,
+                code,
+                detail,
+            } => SyncError::Status {
+                url,
+                status,
+                code,
+                detail,
+            },
+            ProtocolError::GaveUp {
+                url,
+                attempts,
+                last,
+            } => SyncError::GaveUp {
+                url,
+                attempts,
+                last,
+            },
+            ProtocolError::InvalidResponse { url, reason } => {
+                SyncError::InvalidResponse { url, reason }
+            }
+            ProtocolError::Io { path, error } => SyncError::Io { path, error },
+        }
+    }
 }
 
 /// The phase a sync is in.
@@ -492,8 +532,20 @@ pub async fn sync(
     let bytes = |c: &Client| c.counters.bytes.load(Ordering::Relaxed);
 
     // Phase 1: queues.
-    let list_url = client.url("/api/v5/reviewers/queues/")?;
-    let list = client.get_json(&list_url).await?;
+    let list_url = client.url(vetter_protocol::routes::QUEUES)?;
+    let list = match client.get_json(&list_url).await {
+        Ok(list) => list,
+        // No queue route: a plain AMO says so by having no capability document either.
+        Err(e) if e.status() == Some(404) => {
+            if crate::credentials::discover(&client).await?.is_none() {
+                return Err(SyncError::NotAReviewServer {
+                    server: client.origin(),
+                });
+            }
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let queues = list["results"]
         .as_array()
         .ok_or_else(|| SyncError::InvalidResponse {
@@ -854,124 +906,14 @@ fn quarantine(
     Ok(())
 }
 
-enum Downloaded {
-    /// Complete bytes whose sha256 matched, and the partial file holding them.
-    Bytes(Vec<u8>, PathBuf),
-    /// The bytes do not match the advertised hash or size.
-    Mismatch {
-        actual: Option<String>,
-        reason: String,
-    },
-}
-
-/// Downloads one XPI into its partial file, resuming from what is there.
+/// Downloads one XPI into its partial file, resuming from what is there. File URLs come from
+/// the server's answers, so they must be on its own origin.
 async fn download(client: &Client, n: &Needed, dir: &Path) -> Result<Downloaded, SyncError> {
     let url = client.same_origin(&n.url)?;
     let part = dir.join(format!("{}-{}.part", n.file_id, n.sha256));
-    let io = |error| SyncError::Io {
-        path: part.clone(),
-        error,
-    };
-    let retry = client.retry().clone();
-    let mut last = String::new();
-    let mut restarted = false;
-    for attempt in 0..retry.max_attempts {
-        let have = tokio::fs::metadata(&part)
-            .await
-            .map(|m| m.len())
-            .unwrap_or(0);
-        if have > n.size {
-            tokio::fs::remove_file(&part).await.map_err(io)?;
-            continue;
-        }
-        if have < n.size || n.size == 0 {
-            let from = (have > 0).then_some(have);
-            let response = match client.attempt(&url, from).await {
-                Ok(r) => r,
-                Err(http::Failure::Fatal(e)) => return Err(e),
-                Err(http::Failure::Transient { reason, wait }) => {
-                    last = reason;
-                    client.backoff(attempt, wait).await;
-                    continue;
-                }
-            };
-            let status = response.status();
-            if status == reqwest::StatusCode::RANGE_NOT_SATISFIABLE {
-                tokio::fs::remove_file(&part).await.map_err(io)?;
-                continue;
-            }
-            let append = status == reqwest::StatusCode::PARTIAL_CONTENT && from.is_some();
-            let mut file = tokio::fs::OpenOptions::new()
-                .create(true)
-                .write(true)
-                .append(append)
-                .truncate(!append)
-                .open(&part)
-                .await
-                .map_err(io)?;
-            let mut written = if append { have } else { 0 };
-            let mut stream = response.bytes_stream();
-            let mut cut = None;
-            while let Some(chunk) = stream.next().await {
-                match chunk {
-                    Ok(chunk) => {
-                        client
-                            .counters
-                            .bytes
-                            .fetch_add(chunk.len() as u64, Ordering::Relaxed);
-                        written += chunk.len() as u64;
-                        if written > n.size {
-                            drop(file);
-                            let _ = tokio::fs::remove_file(&part).await;
-                            return Ok(Downloaded::Mismatch {
-                                actual: None,
-                                reason: format!(
-                                    "the server sent more than the advertised {} bytes",
-                                    n.size
-                                ),
-                            });
-                        }
-                        file.write_all(&chunk).await.map_err(io)?;
-                    }
-                    Err(e) => {
-                        cut = Some(e.to_string());
-                        break;
-                    }
-                }
-            }
-            file.flush().await.map_err(io)?;
-            drop(file);
-            if let Some(reason) = cut {
-                // Keep the bytes: the next attempt asks for the rest with Range.
-                last = reason;
-                client.backoff(attempt, None).await;
-                continue;
-            }
-        }
-        let data = tokio::fs::read(&part).await.map_err(io)?;
-        let actual = hex::encode(Sha256::digest(&data));
-        if actual == n.sha256 {
-            return Ok(Downloaded::Bytes(data, part));
-        }
-        let _ = tokio::fs::remove_file(&part).await;
-        if !restarted && data.len() as u64 == n.size && have > 0 {
-            // Resumed bytes may have come from an older partial file; try once from scratch.
-            restarted = true;
-            continue;
-        }
-        return Ok(Downloaded::Mismatch {
-            reason: format!(
-                "downloaded bytes hash to sha256:{actual}, but the server advertised sha256:{}",
-                n.sha256
-            ),
-            actual: Some(actual),
-        });
-    }
-    Err(SyncError::GaveUp {
-        url: url.to_string(),
-        attempts: retry.max_attempts,
-        last,
-    })
+    Ok(client
+        .download(&url, &part, n.size, &n.sha256, &|_| {})
+        .await?)
 }
 
 /// One queue in the local cache.

@@ -1,9 +1,25 @@
-//! What the core's HTTP clients share.
+//! Vetter's wire protocol, owned in one place: the AMO API v5 objects it reads ([`amo`]), the
+//! review routes its own server adds ([`vetter`], [`routes`]), AMO's JWT request auth
+//! ([`auth`]), what a pasted add-on reference means ([`addon_ref`]), and the one HTTP client
+//! that builds, signs, limits and redirects every request ([`client`]).
+//!
+//! The reference server serializes its answers with the same types the client parses, so the
+//! two cannot drift apart; AMO itself is checked by a stand-in written from its docs.
+
+pub mod addon_ref;
+pub mod amo;
+pub mod auth;
+pub mod client;
+pub mod routes;
+pub mod vetter;
+
+pub use addon_ref::{AddonRef, AddonRefError, Ident};
+pub use client::{Client, Counters, Downloaded, PostError, ProtocolError, RetryPolicy};
 
 /// An HTTP client error with its causes, without the URL (the caller names the URL once).
 /// reqwest's own message stops at "error sending request"; the reason (connection refused,
 /// reset, timed out) is in the chain, and a reviewer needs it to tell what went wrong.
-pub(crate) fn describe(e: reqwest::Error) -> String {
+pub fn describe(e: reqwest::Error) -> String {
     let e = e.without_url();
     let mut text = e.to_string();
     let mut source = std::error::Error::source(&e);

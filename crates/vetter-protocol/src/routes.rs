@@ -1,0 +1,125 @@
+//! Every path Vetter asks of a server, in one place, so client and server spell them alike.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+use crate::addon_ref::Ident;
+
+/// What a path segment must escape: everything but unreserved characters (guids hold `@`, `{`).
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// One path segment, escaped.
+pub fn segment(text: &str) -> String {
+    utf8_percent_encode(text, SEGMENT).to_string()
+}
+
+/// The signed-in user's profile.
+pub const PROFILE: &str = "/api/v5/accounts/profile/";
+
+/// Vetter's capability document; AMO has no such route and answers 404.
+pub const CAPABILITIES: &str = "/api/v5/vetter/capabilities/";
+
+/// Vetter's queue list.
+pub const QUEUES: &str = "/api/v5/reviewers/queues/";
+
+/// Vetter's signed decisions.
+pub const DECISIONS: &str = "/api/v5/reviewers/decisions/";
+
+/// An add-on's detail, by id, slug or guid.
+pub fn addon(ident: &Ident) -> String {
+    format!("/api/v5/addons/addon/{}/", segment(&ident.to_string()))
+}
+
+/// An add-on's versions.
+pub fn versions(addon_id: i64) -> String {
+    format!("/api/v5/addons/addon/{addon_id}/versions/")
+}
+
+/// AMO's stored linter results for one file (reviewers only).
+pub fn file_validation(addon_id: i64, file_id: i64) -> String {
+    format!("/api/v5/reviewers/addon/{addon_id}/file/{file_id}/validation/")
+}
+
+/// One of Vetter's queues.
+pub fn queue(name: &str) -> String {
+    format!("/api/v5/reviewers/queues/{}/", segment(name))
+}
+
+/// Vetter's signals for an add-on.
+pub fn signals(addon_id: i64) -> String {
+    format!("/api/v5/reviewers/addon/{addon_id}/signals/")
+}
+
+/// A reviewer's decision-signing key on Vetter's server.
+pub fn signing_key(kid: &str) -> String {
+    format!("/api/v5/reviewers/keys/{}/", segment(kid))
+}
+
+/// A file download, as AMO spells it (`/firefox/downloads/file/{id}/{filename}`).
+pub fn download(file_id: i64, filename: &str) -> String {
+    format!("/firefox/downloads/file/{file_id}/{}", segment(filename))
+}
+
+/// The AMO reviewer page of an add-on, for the channel its version is in.
+pub fn review_page(addon_id: i64, unlisted: bool) -> String {
+    if unlisted {
+        format!("/reviewers/review-unlisted/{addon_id}")
+    } else {
+        format!("/reviewers/review/{addon_id}")
+    }
+}
+
+/// Which versions a list includes (`filter=`), widest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionFilter {
+    /// Every channel, deleted ones too (AMO: admins only).
+    AllWithDeleted,
+    /// Listed and unlisted (reviewers and authors).
+    AllWithUnlisted,
+    /// Public listed versions (anyone; no `filter` parameter).
+    Public,
+}
+
+impl VersionFilter {
+    /// The `filter` value, none for the default list.
+    pub fn param(self) -> Option<&'static str> {
+        match self {
+            VersionFilter::AllWithDeleted => Some("all_with_deleted"),
+            VersionFilter::AllWithUnlisted => Some("all_with_unlisted"),
+            VersionFilter::Public => None,
+        }
+    }
+
+    /// The next narrower filter to try after a refusal.
+    pub fn narrower(self) -> Option<VersionFilter> {
+        match self {
+            VersionFilter::AllWithDeleted => Some(VersionFilter::AllWithUnlisted),
+            VersionFilter::AllWithUnlisted => Some(VersionFilter::Public),
+            VersionFilter::Public => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guids_are_escaped_in_paths() {
+        assert_eq!(
+            addon(&Ident::Guid("{a b}@x".into())),
+            "/api/v5/addons/addon/%7Ba%20b%7D%40x/"
+        );
+        assert_eq!(
+            addon(&Ident::Slug("tab-notes".into())),
+            "/api/v5/addons/addon/tab-notes/"
+        );
+        assert_eq!(
+            download(5, "a b.xpi"),
+            "/firefox/downloads/file/5/a%20b.xpi"
+        );
+    }
+}
