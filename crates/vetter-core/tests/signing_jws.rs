@@ -206,38 +206,6 @@ fn superseded_version_and_other_bytes_are_conflicts() {
     );
 }
 
-/// Creates (once) a venv under the target folder with PyJWT and cryptography from PyPI.
-fn python_with_pyjwt() -> std::path::PathBuf {
-    let venv = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("jws-venv");
-    let python = venv.join("bin/python");
-    let ready = venv.join(".vetter-ready");
-    if !ready.exists() {
-        let status = std::process::Command::new("python3")
-            .args(["-m", "venv", "--clear"])
-            .arg(&venv)
-            .status()
-            .expect("python3 must be installed to run the independent JWS check");
-        assert!(status.success(), "python3 -m venv failed");
-        let status = std::process::Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "PyJWT[crypto]==2.10.1",
-            ])
-            .status()
-            .unwrap();
-        assert!(
-            status.success(),
-            "pip could not install PyJWT and cryptography"
-        );
-        std::fs::write(&ready, b"").unwrap();
-    }
-    python
-}
-
 fn python_verify(python: &std::path::Path, jws: &str, public_key: &str) -> (bool, String) {
     use std::io::Write;
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/jws-verify.py");
@@ -268,7 +236,9 @@ fn python_verify(python: &std::path::Path, jws: &str, public_key: &str) -> (bool
 
 #[test]
 fn pyjwt_verifies_the_signature_kid_and_payload_independently() {
-    let python = python_with_pyjwt();
+    let python = vetter_fixtures::standin::python_with_pyjwt(std::path::Path::new(env!(
+        "CARGO_TARGET_TMPDIR"
+    )));
     let key = ReviewerKey::generate().unwrap();
     let d = decision();
     let jws = key.sign(&d).unwrap();
