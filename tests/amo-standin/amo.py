@@ -148,7 +148,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import jwt
 
@@ -705,7 +705,9 @@ class Handler(BaseHTTPRequestHandler):
 class AmoHandler(Handler):
     def route(self):
         split = urlsplit(self.path)
-        path, query = split.path, dict(parse_qsl(split.query, keep_blank_values=True))
+        # WSGI hands Django PATH_INFO percent-decoded, so AMO matches `%40` as `@`.
+        path = unquote(split.path)
+        query = dict(parse_qsl(split.query, keep_blank_values=True))
         srv = self.server
         m = API_ROUTES[-1][0].match(path)
         if m:  # a Django page: no API authentication there
