@@ -105,8 +105,23 @@ pub fn run(data_dir: &Path, args: &FetchArgs, json: bool) -> anyhow::Result<()> 
     bar.finish_and_clear();
     let report =
         result.with_context(|| format!("fetching {} stopped", printable(args.addon.trim())))?;
+    let nothing = |report: &fetch::FetchReport| {
+        anyhow::anyhow!(
+            "no version of {} is in the cache: all {} were skipped{}",
+            printable(&report.addon.name),
+            report.versions.len(),
+            match report.versions.first().map(|v| &v.outcome) {
+                Some(VersionOutcome::Skipped { reason }) =>
+                    format!(" (first: {})", printable(reason)),
+                _ => String::new(),
+            }
+        )
+    };
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
+        if report.imported_ids().is_empty() {
+            return Err(nothing(&report));
+        }
         return Ok(());
     }
     let a = &report.addon;
@@ -175,6 +190,9 @@ pub fn run(data_dir: &Path, args: &FetchArgs, json: bool) -> anyhow::Result<()> 
     );
     if let [newest, older, ..] = ids.as_slice() {
         println!("compare the newest two: vetter diff {older} {newest}");
+    }
+    if ids.is_empty() {
+        return Err(nothing(&report));
     }
     Ok(())
 }

@@ -410,8 +410,7 @@ pub async fn fetch(
     if versions.is_empty() {
         return Err(FetchError::NoVersions { amo, addon: name });
     }
-    // AMO lists newest first; sort by id as well, so a server that does not is still read so.
-    versions.sort_by_key(|v| std::cmp::Reverse(v.id));
+    // AMO lists newest first (by creation), which is the order kept.
     versions.truncate(wanted);
     let capped = (listed as usize > versions.len()).then(|| {
         let why = match options.versions {
@@ -464,7 +463,7 @@ pub async fn fetch(
                         match validation(&client, addon.id, file_id).await {
                             Ok(body) => {
                                 validation_read = true;
-                                findings = body.validation.messages.len() as u64;
+                                findings = body.validation.all().count() as u64;
                                 let text = serde_json::to_string(&body).unwrap_or_default();
                                 store.set_findings(version_id, VALIDATOR_SOURCE, &text)?;
                             }

@@ -1475,8 +1475,8 @@ pub fn parse_validator_signals(body: &str) -> Vec<ReviewSignal> {
     let cut = |s: String| s.chars().take(1_000).collect::<String>();
     found
         .validation
-        .messages
-        .into_iter()
+        .all()
+        .cloned()
         .filter_map(|m| {
             let path = m.file.clone().filter(|p| !p.is_empty())?;
             let line = m

@@ -227,19 +227,64 @@ pub struct FileValidation {
     pub validation: LinterReport,
 }
 
-/// addons-linter's report, as much as Vetter reads.
+/// addons-linter's report, as much as Vetter reads: AMO's processed form lists every message
+/// in `messages`; the linter's own output splits them into `errors`, `warnings` and `notices`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LinterReport {
-    /// Every message, errors, warnings and notices alike.
-    #[serde(default)]
+    /// Every message (AMO's processed form).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub messages: Vec<LinterMessage>,
+    /// Errors (the linter's own output).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "list_or_count"
+    )]
+    pub errors: Vec<LinterMessage>,
+    /// Warnings (the linter's own output).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "list_or_count"
+    )]
+    pub warnings: Vec<LinterMessage>,
+    /// Notices (the linter's own output).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "list_or_count"
+    )]
+    pub notices: Vec<LinterMessage>,
+}
+
+/// A list of messages (the linter's output) or a count (AMO's processed form, which moves the
+/// messages into `messages`): a count reads as no messages.
+fn list_or_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<LinterMessage>, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Array(items) => Ok(items
+            .into_iter()
+            .filter_map(|m| serde_json::from_value(m).ok())
+            .collect()),
+        _ => Ok(Vec::new()),
+    }
+}
+
+impl LinterReport {
+    /// Every message of either form.
+    pub fn all(&self) -> impl Iterator<Item = &LinterMessage> {
+        self.messages
+            .iter()
+            .chain(&self.errors)
+            .chain(&self.warnings)
+            .chain(&self.notices)
+    }
 }
 
 /// One linter message.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LinterMessage {
-    /// `error`, `warning` or `notice`.
-    #[serde(rename = "type", default)]
+    /// `error`, `warning` or `notice` (`_type` in the linter's own output).
+    #[serde(rename = "type", alias = "_type", default)]
     pub kind: Option<String>,
     /// The rule id; AMO's stored results carry it as a list of strings (`id`), the linter's own
     /// output as `code`.
@@ -312,6 +357,20 @@ mod tests {
         assert_eq!(file.permissions, ["tabs"]);
         let err = file.sha256().unwrap_err();
         assert!(err.contains("file 9") && err.contains("md5:abc"), "{err}");
+    }
+
+    #[test]
+    fn amo_processed_validation_with_counts_parses() {
+        let v: FileValidation = serde_json::from_str(
+            r#"{"validation": {"success": true, "errors": 0, "warnings": 1, "notices": 0,
+                "messages": [{"type": "warning", "id": ["UNSAFE_VAR_ASSIGNMENT"],
+                              "description": ["a", "b"], "file": "a.js", "line": 3}],
+                "ending_tier": 5}}"#,
+        )
+        .unwrap();
+        let all: Vec<_> = v.validation.all().collect();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].rule().as_deref(), Some("UNSAFE_VAR_ASSIGNMENT"));
     }
 
     #[test]

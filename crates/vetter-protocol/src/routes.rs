@@ -4,12 +4,14 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::addon_ref::Ident;
 
-/// What a path segment must escape: everything but unreserved characters (guids hold `@`, `{`).
+/// What a path segment must escape: everything but unreserved characters and `@`, which RFC
+/// 3986 allows in a segment and every guid of the `name@domain` form holds.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
-    .remove(b'~');
+    .remove(b'~')
+    .remove(b'@');
 
 /// One path segment, escaped.
 pub fn segment(text: &str) -> String {
@@ -111,7 +113,7 @@ mod tests {
     fn guids_are_escaped_in_paths() {
         assert_eq!(
             addon(&Ident::Guid("{a b}@x".into())),
-            "/api/v5/addons/addon/%7Ba%20b%7D%40x/"
+            "/api/v5/addons/addon/%7Ba%20b%7D@x/"
         );
         assert_eq!(
             addon(&Ident::Slug("tab-notes".into())),

@@ -827,3 +827,43 @@ fn files_with_signals_that_did_not_change_are_listed_so_every_signal_can_be_reac
             .any(|f| f.change.path == "popup/popup.js" && f.change.status == FileStatus::Unchanged)
     );
 }
+
+#[test]
+fn amo_validator_findings_kept_with_a_fetched_version_become_its_signals() {
+    // AMO's processed form (`type`, `id` as a list) and the linter's own (`_type`, `code`), as
+    // addons-server's devhub/utils.py and addons-linter write them; a message without a file or
+    // line points nowhere and is left out.
+    let body = r#"{"validation": {
+        "messages": [
+            {"type": "warning", "id": ["UNSAFE_VAR_ASSIGNMENT"], "message": "Unsafe assignment to innerHTML",
+             "file": "background.js", "line": 2, "column": 3},
+            {"type": "notice", "id": ["NO_FILE"], "message": "not in a file"}
+        ],
+        "warnings": [{"_type": "warning", "code": "MANIFEST_PERMISSIONS", "message": "history",
+                      "file": "manifest.json", "line": 4}]
+    }}"#;
+    let got = parse_validator_signals(body);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0].rule, "UNSAFE_VAR_ASSIGNMENT");
+    assert_eq!(
+        (got[0].path.as_str(), got[0].line, got[0].column),
+        ("background.js", 2, Some(3))
+    );
+    assert_eq!(got[1].rule, "MANIFEST_PERMISSIONS");
+    assert!(got.iter().all(|s| s.scanner == "AMO validator"));
+    assert!(parse_validator_signals("[1, 2]").is_empty());
+
+    // Kept with the newer version of a pair, they show when the review opens.
+    let (store, _dir, old, new) = two_versions();
+    store
+        .set_findings(new, crate::fetch::VALIDATOR_SOURCE, body)
+        .unwrap();
+    let session = ReviewSession::open(&store, old, new, Whitespace::All).unwrap();
+    let shown = &session.summary().signals;
+    assert!(
+        shown
+            .iter()
+            .any(|s| s.rule == "UNSAFE_VAR_ASSIGNMENT" && s.path == "background.js"),
+        "{shown:?}"
+    );
+}

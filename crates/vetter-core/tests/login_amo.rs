@@ -1,0 +1,93 @@
+//! Logging in to a plain AMO (the stand-in of tests/amo-standin, written from AMO's code):
+//! the profile is checked, no key is registered (AMO has no route for it), and the secrets are
+//! stored only when every request succeeded.
+
+use std::path::Path;
+
+use vetter_core::credentials::{
+    CredentialError, CredentialStore, MemoryStore, Secret, ServerKind, login,
+};
+use vetter_fixtures::standin::{AmoStandin, REVIEWER_KEY, REVIEWER_SECRET, example_seed};
+
+fn standin() -> (AmoStandin, tempfile::TempDir) {
+    let files = tempfile::tempdir().unwrap();
+    let seed = example_seed(files.path());
+    let amo = AmoStandin::start(
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+        &seed,
+        &files.path().join("standin"),
+    );
+    (amo, files)
+}
+
+#[tokio::test]
+async fn login_to_a_plain_amo_checks_the_profile_and_registers_no_key() {
+    let (amo, _files) = standin();
+    let store = MemoryStore::default();
+    let outcome = login(&store, &amo.origin, REVIEWER_KEY, REVIEWER_SECRET)
+        .await
+        .unwrap();
+    assert_eq!(outcome.kind, ServerKind::Amo);
+    assert!(!outcome.key_registered);
+    assert_eq!(outcome.profile["username"], "rita", "{}", outcome.profile);
+    assert_eq!(
+        store
+            .get(&amo.origin, Secret::ApiKey)
+            .unwrap()
+            .map(|k| k.as_str().to_owned())
+            .as_deref(),
+        Some(REVIEWER_KEY)
+    );
+    let log = amo.log();
+    assert!(
+        log.contains("/api/v5/vetter/capabilities/") && log.contains("404"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("/reviewers/keys/"),
+        "no key route is tried on AMO:\n{log}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_login_stores_nothing() {
+    let (amo, _files) = standin();
+    let store = MemoryStore::default();
+    let err = login(&store, &amo.origin, REVIEWER_KEY, "not-the-secret")
+        .await
+        .unwrap_err();
+    match &err {
+        CredentialError::Refused { status, detail, .. } => {
+            assert_eq!(*status, 401, "{err}");
+            // AMO's own words, passed through to the reviewer.
+            assert!(detail.contains("signature"), "{err}");
+        }
+        other => panic!("expected a refusal, got {other}"),
+    }
+    for secret in Secret::ALL {
+        assert!(
+            store.get(&amo.origin, secret).unwrap().is_none(),
+            "{secret:?} stored"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_sync_against_a_plain_amo_says_it_has_no_queues_and_what_to_do() {
+    let (amo, _files) = standin();
+    let data = tempfile::tempdir().unwrap();
+    let options = vetter_core::sync::SyncOptions::new(
+        &amo.origin,
+        vetter_core::auth::Credentials::new(REVIEWER_KEY, REVIEWER_SECRET),
+        data.path(),
+    );
+    let err = vetter_core::sync::sync(&options, &|_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, vetter_core::sync::SyncError::NotAReviewServer { .. }),
+        "{err}"
+    );
+    let text = err.to_string();
+    assert!(text.contains("vetter fetch ADDON --amo"), "{text}");
+}
