@@ -10,7 +10,8 @@ use anyhow::Context;
 use clap::Args;
 use vetter_core::credentials::{KeyringStore, load_signing_key};
 use vetter_core::decision::{Action, Decision, DecisionInput, LineComment};
-use vetter_core::outbox::{Outbox, OutboxState};
+use vetter_core::kept::AmoTarget;
+use vetter_core::outbox::{Outbox, OutboxError, OutboxState};
 
 use crate::display::printable;
 use crate::outbox::{api_credentials, describe_push, note, server};
@@ -25,7 +26,8 @@ pub struct DecideArgs {
     /// enable_addon, clear_needs_human_review, set_needs_human_review.
     #[arg(value_parser = parse_action)]
     action: Action,
-    /// The version id, when the add-on has several versions under review.
+    /// The version id, when the add-on has several versions under review (for a version
+    /// fetched from AMO: AMO's version id; default the newest fetched).
     #[arg(long)]
     version_id: Option<i64>,
     /// A policy reason (repeatable; required to reject or disable).
@@ -70,19 +72,83 @@ fn parse_line_comment(text: &str) -> Result<LineComment, String> {
     }
 }
 
-/// Runs `vetter decide`.
-pub fn run(data_dir: &Path, args: &DecideArgs, json: bool) -> anyhow::Result<()> {
-    let server = server(data_dir)?;
-    let outbox = Outbox::open(data_dir)?;
-    let (addon, version) = outbox.review_target(&args.addon, args.version_id)?;
-    let credentials = api_credentials(&server)?;
-    let input = DecisionInput {
+fn input(args: &DecideArgs) -> DecisionInput {
+    DecisionInput {
         versions: args.versions.clone(),
         reasons: args.reasons.clone(),
         comments: args.comments.clone().unwrap_or_default(),
         line_comments: args.line_comments.clone(),
         delayed_rejection_days: args.delay_days,
+    }
+}
+
+/// Decides on a version fetched from a plain AMO, which takes no decisions over its API: the
+/// signed decision is kept locally and its comment printed for AMO's review page.
+fn keep_for_amo(
+    outbox: &Outbox,
+    target: &AmoTarget,
+    args: &DecideArgs,
+    json: bool,
+) -> anyhow::Result<()> {
+    let credentials = api_credentials(&target.amo).with_context(|| {
+        format!(
+            "a decision is signed as your AMO API key: log in with `vetter login --server {}`",
+            target.amo
+        )
+    })?;
+    let decision = Decision::new(
+        credentials.key(),
+        target.addon.clone(),
+        target.version.clone(),
+        args.action,
+        input(args),
+    )?;
+    let key = load_signing_key(&KeyringStore, &target.amo)
+        .context("the signing key is in the OS keyring, where `vetter login` put it")?;
+    let kept = outbox.keep_local(target, &decision, &key)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&kept)?);
+        return Ok(());
+    }
+    println!(
+        "kept {} {} on {} {} ({} channel) locally, signed by key {}: {} has no API for decisions",
+        decision.action,
+        decision.id,
+        printable(&decision.addon.guid),
+        printable(&decision.version.version),
+        printable(&target.channel),
+        kept.kid,
+        target.amo
+    );
+    println!("paste this on {} :", kept.review_url);
+    println!("-----");
+    println!("{}", printable_block(&kept.comment));
+    println!("-----");
+    Ok(())
+}
+
+/// Multi-line text with control characters other than newlines shown escaped.
+fn printable_block(text: &str) -> String {
+    text.lines().map(printable).collect::<Vec<_>>().join("\n")
+}
+
+/// Runs `vetter decide`.
+pub fn run(data_dir: &Path, args: &DecideArgs, json: bool) -> anyhow::Result<()> {
+    let outbox = Outbox::open(data_dir)?;
+    let (addon, version) = match outbox.review_target(&args.addon, args.version_id) {
+        Ok(found) => found,
+        // Not in a synced queue: a version fetched from AMO is decided on locally.
+        Err(e @ (OutboxError::UnknownAddon { .. } | OutboxError::NotUnderReview { .. })) => {
+            return match outbox.amo_target(&args.addon, args.version_id)? {
+                Some(target) => keep_for_amo(&outbox, &target, args, json),
+                None => Err(e.into()),
+            };
+        }
+        Err(e) => return Err(e.into()),
     };
+    let server = server(data_dir)?;
+    let credentials = api_credentials(&server)?;
+    let input = input(args);
     // Refused here, naming the field, before anything is signed or stored.
     let decision = Decision::new(credentials.key(), addon, version, args.action, input)?;
     let key = load_signing_key(&KeyringStore, &server)

@@ -11,6 +11,7 @@ pub mod fetch;
 pub mod flow;
 pub mod highlight;
 pub mod info;
+pub mod kept;
 pub mod links;
 pub mod manifest;
 pub mod notes;

@@ -143,6 +143,7 @@ pub(crate) fn migrations() -> Migrations<'static> {
         M::up(crate::rules::SCHEMA),
         M::up(BUILDS).foreign_key_check(),
         M::up(super::origins::SCHEMA),
+        M::up(crate::kept::SCHEMA),
     ])
 }
 
