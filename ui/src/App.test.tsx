@@ -78,7 +78,7 @@ describe("App frame", () => {
 
 describe("A login handed over at launch", () => {
   const login = (keptIn: unknown) => ({
-    outcome: { server: "http://127.0.0.1:9", api_key: "user:1:1", profile: {}, kid: "k", key_created: true },
+    outcome: { server: "http://127.0.0.1:9", kind: "vetter", api_key: "user:1:1", profile: {}, kid: "k", key_created: true, key_registered: true },
     kept_in: keptIn,
   });
 

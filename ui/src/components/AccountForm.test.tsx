@@ -2,7 +2,7 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
 import { resetServerState } from "../hooks/useServer";
-import { AccountForm } from "./AccountForm";
+import { AccountForm, loginSummary } from "./AccountForm";
 
 describe("AccountForm", () => {
   afterEach(resetServerState);
@@ -15,7 +15,7 @@ describe("AccountForm", () => {
       if (cmd === "login") {
         logins.push(args);
         status = { server: "http://127.0.0.1:8787", api_key: "user:1:1", kid: "KID-123", last_sync: null };
-        return { server: "http://127.0.0.1:8787", api_key: "user:1:1", profile: {}, kid: "KID-123", key_created: true };
+        return { server: "http://127.0.0.1:8787", kind: "vetter", api_key: "user:1:1", profile: {}, kid: "KID-123", key_created: true, key_registered: true };
       }
       throw new Error(`unexpected ${cmd}`);
     });
@@ -43,5 +43,20 @@ describe("AccountForm", () => {
     fireEvent.click(screen.getByTestId("login-button"));
     expect(screen.getByTestId("login-message").textContent).toContain("API secret");
     expect(calls).not.toContain("login");
+  });
+
+  it("says a plain AMO keeps the signing key and decisions on this computer", () => {
+    const text = loginSummary({
+      server: "https://addons.mozilla.org",
+      kind: "amo",
+      api_key: "user:11:1",
+      profile: {},
+      kid: "KID-9",
+      key_created: false,
+      key_registered: false,
+    });
+    expect(text).toContain("kept on this computer");
+    expect(text).toContain("plain AMO");
+    expect(text).not.toContain("registered");
   });
 });

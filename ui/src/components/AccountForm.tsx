@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { refreshServerStatus, useServer } from "../hooks/useServer";
 import { flowCommands, toUiError } from "../ipc";
+import type { LoginOutcome } from "../bindings/LoginOutcome";
 
 type Busy = "login" | "logout" | null;
 
@@ -9,6 +10,19 @@ type Busy = "login" | "logout" | null;
  * until the form is submitted: it is sent to the OS keyring through `login` and the field is
  * emptied whatever the outcome, so no secret stays in the page's state.
  */
+/** What a login did, in words: a plain AMO takes no keys and no decisions over its API. */
+export function loginSummary(outcome: LoginOutcome): string {
+  const made = outcome.key_created ? "created and " : "";
+  if (outcome.kind === "amo") {
+    return (
+      `Logged in as ${outcome.api_key}; signing key ${made}kept on this computer. ` +
+      "This server is a plain AMO: open add-ons with Open from AMO; decisions are signed and kept here, " +
+      "with a comment to paste on its review page."
+    );
+  }
+  return `Logged in as ${outcome.api_key}; signing key ${made}registered.`;
+}
+
 export function AccountForm() {
   const server = useServer();
   const status = server.status;
@@ -43,7 +57,7 @@ export function AccountForm() {
           setBusy(null);
           setMessage({
             ok: true,
-            text: `Logged in as ${outcome.api_key}; signing key ${outcome.key_created ? "created and " : ""}registered.`,
+            text: loginSummary(outcome),
           });
         });
       },
