@@ -40,6 +40,7 @@ const COMMANDS: &[&str] = &[
     "scan_open_review",
     "review_summary",
     "notes_summary",
+    "fetch_from_amo",
 ];
 
 fn main() {

@@ -1,5 +1,6 @@
-//! How the app was started: its data folder, the server it is pointed at, credentials handed over
-//! for a login at launch (the demo's), and a window that fits the screen it opens on.
+//! How the app was started: its data folder, the server it is pointed at, the AMO instance "Open
+//! from AMO" fetches from, credentials handed over for a login at launch (the demo's), and a
+//! window that fits the screen it opens on.
 //!
 //! Credentials are never read from the command line, which other users can see in `ps`: with
 //! `--login-from-env` they come from `VETTER_API_KEY` and `VETTER_API_SECRET`, which are then
@@ -15,6 +16,8 @@ use vetter_core::credentials::SecretText;
 pub const API_KEY_VAR: &str = "VETTER_API_KEY";
 /// The environment variable holding the API secret for `--login-from-env`.
 pub const API_SECRET_VAR: &str = "VETTER_API_SECRET";
+/// The environment variable naming the AMO instance when `--amo` is not given.
+pub const AMO_VAR: &str = "VETTER_AMO";
 
 /// Credentials handed to the app at launch, waiting for the window to ask for the login.
 pub struct HandedLogin {
@@ -44,6 +47,12 @@ pub struct Launch {
     pub server: Option<String>,
     /// `--login-from-env`: log in to `server` with the credentials in the environment.
     pub login_from_env: bool,
+    /// `--amo URL`: the AMO instance add-ons are fetched from (else `$VETTER_AMO`, else
+    /// addons.mozilla.org; see [`Launch::amo`]).
+    pub amo: Option<String>,
+    /// `--download-host URL`, repeatable: origins besides the AMO instance that its downloads
+    /// may be redirected to (its CDN).
+    pub download_hosts: Vec<String>,
 }
 
 impl Launch {
@@ -58,19 +67,46 @@ impl Launch {
                 launch.data_dir = Some(PathBuf::from(dir));
             } else if let Some(url) = text.strip_prefix("--server=") {
                 launch.server = Some(url.to_owned());
+            } else if let Some(url) = text.strip_prefix("--amo=") {
+                launch.amo = Some(url.to_owned());
+            } else if let Some(url) = text.strip_prefix("--download-host=") {
+                launch.download_hosts.push(url.to_owned());
             } else if text == "--data-dir" {
                 launch.data_dir = args.next().map(PathBuf::from);
             } else if text == "--server" {
                 launch.server = args.next().map(|u| u.to_string_lossy().into_owned());
+            } else if text == "--amo" {
+                launch.amo = args.next().map(|u| u.to_string_lossy().into_owned());
+            } else if text == "--download-host" {
+                let url = args.next().map(|u| u.to_string_lossy().into_owned());
+                launch.download_hosts.extend(url);
             } else if text == "--login-from-env" {
                 launch.login_from_env = true;
             }
         }
-        launch.server = launch
-            .server
-            .map(|s| s.trim().trim_end_matches('/').to_owned())
-            .filter(|s| !s.is_empty());
+        launch.server = launch.server.as_deref().and_then(origin_text);
+        launch.amo = launch.amo.as_deref().and_then(origin_text);
+        launch.download_hosts = launch
+            .download_hosts
+            .iter()
+            .filter_map(|h| origin_text(h))
+            .collect();
         launch
+    }
+
+    /// The AMO instance to fetch from: `--amo`, else `$VETTER_AMO`, else addons.mozilla.org.
+    /// Whether it is usable (https, or http on loopback) is checked by the fetch, which names
+    /// the problem to the reviewer.
+    pub fn amo(&self) -> String {
+        self.amo_or(std::env::var(AMO_VAR).ok())
+    }
+
+    /// [`Launch::amo`] with the environment's value given.
+    fn amo_or(&self, env: Option<String>) -> String {
+        self.amo
+            .clone()
+            .or_else(|| env.as_deref().and_then(origin_text))
+            .unwrap_or_else(|| vetter_core::fetch::DEFAULT_AMO.to_owned())
     }
 
     /// The data folder to use.
@@ -114,6 +150,11 @@ impl Launch {
             )),
         }
     }
+}
+
+/// A URL given on the command line, trimmed and without a trailing slash; `None` when blank.
+fn origin_text(url: &str) -> Option<String> {
+    Some(url.trim().trim_end_matches('/').to_owned()).filter(|u| !u.is_empty())
 }
 
 /// How much room around the window the screen must have for it to open at its own size: less,
@@ -191,6 +232,40 @@ mod tests {
         assert!(l.login_from_env);
         assert_eq!(parse(&["--server", "  "]).server, None);
         assert_eq!(parse(&["--server"]).server, None);
+    }
+
+    #[test]
+    fn amo_and_download_hosts_in_both_spellings() {
+        let l = parse(&[
+            "--amo",
+            "http://127.0.0.1:8001/",
+            "--download-host",
+            "http://127.0.0.1:8002/",
+            "--download-host=https://cdn.example.org",
+            "--download-host",
+            " ",
+        ]);
+        assert_eq!(l.amo.as_deref(), Some("http://127.0.0.1:8001"));
+        assert_eq!(
+            l.download_hosts,
+            ["http://127.0.0.1:8002", "https://cdn.example.org"]
+        );
+        let l = parse(&["--amo=https://amo.example.org/", "--download-host"]);
+        assert_eq!(l.amo.as_deref(), Some("https://amo.example.org"));
+        assert!(l.download_hosts.is_empty());
+        assert_eq!(parse(&["--amo", " "]).amo, None);
+        assert_eq!(parse(&["--amo"]).amo, None);
+    }
+
+    #[test]
+    fn amo_from_the_option_then_the_environment_then_the_default() {
+        let given = parse(&["--amo", "https://a.example.org"]);
+        let env = Some("https://b.example.org/".to_owned());
+        assert_eq!(given.amo_or(env.clone()), "https://a.example.org");
+        let none = parse(&[]);
+        assert_eq!(none.amo_or(env), "https://b.example.org");
+        assert_eq!(none.amo_or(Some("  ".into())), "https://addons.mozilla.org");
+        assert_eq!(none.amo_or(None), "https://addons.mozilla.org");
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod error;
 pub mod launch;
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tauri::Manager;
@@ -19,6 +20,12 @@ use crate::launch::{HandedLogin, Launch};
 pub struct AppState {
     /// Folder that holds the SQLite cache.
     pub data_dir: PathBuf,
+    /// The AMO instance "Open from AMO" fetches from (`--amo`, `$VETTER_AMO`, else AMO).
+    pub amo: String,
+    /// Origins besides the AMO instance its downloads may be redirected to (`--download-host`).
+    pub download_hosts: Vec<String>,
+    /// Set while a fetch from AMO runs: one at a time.
+    pub(crate) fetching: AtomicBool,
     /// The cache, opened on first use so that a broken data folder is reported by the command
     /// that needed it instead of stopping the app.
     store: Mutex<Option<Store>>,
@@ -34,10 +41,14 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over the cache in `data_dir`, with secrets in the OS keyring.
+    /// State over the cache in `data_dir`, with secrets in the OS keyring, fetching from
+    /// addons.mozilla.org.
     pub fn new(data_dir: PathBuf) -> AppState {
         AppState {
             data_dir,
+            amo: vetter_core::fetch::DEFAULT_AMO.to_owned(),
+            download_hosts: Vec::new(),
+            fetching: AtomicBool::new(false),
             store: Mutex::new(None),
             review: Mutex::new(None),
             credentials: Mutex::new(Arc::new(KeyringStore)),
@@ -109,7 +120,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 ///
 /// Options: `--data-dir DIR` (else `$VETTER_DATA_DIR`, else the OS's per-user data folder);
 /// `--server URL`, remembered as the review server; `--login-from-env`, a login to that server
-/// with `VETTER_API_KEY` and `VETTER_API_SECRET` once the window is up.
+/// with `VETTER_API_KEY` and `VETTER_API_SECRET` once the window is up; `--amo URL` (else
+/// `$VETTER_AMO`, else addons.mozilla.org), the AMO instance add-ons are fetched from, and
+/// `--download-host URL` (repeatable), an origin its downloads may be redirected to.
 pub fn run() {
     let launch = Launch::parse(std::env::args_os().skip(1));
     // First, while this is the only thread: the secret leaves the environment.
@@ -121,8 +134,10 @@ pub fn run() {
         )
         .with_writer(std::io::stderr)
         .init();
-    let state = AppState::new(launch.data_dir());
-    tracing::info!(data_dir = %state.data_dir.display(), "starting Vetter");
+    let mut state = AppState::new(launch.data_dir());
+    state.amo = launch.amo();
+    state.download_hosts = launch.download_hosts.clone();
+    tracing::info!(data_dir = %state.data_dir.display(), amo = %state.amo, "starting Vetter");
     if let Some(server) = &launch.server {
         match vetter_core::sync::remember_server(&state.data_dir, server) {
             Ok(()) => tracing::info!(%server, "review server set from the command line"),
@@ -182,6 +197,7 @@ pub fn run() {
             commands::audit::scan_open_review,
             commands::review_summary,
             commands::audit::notes_summary,
+            commands::fetch::fetch_from_amo,
         ])
         .run(tauri::generate_context!())
         .expect("the Tauri runtime failed to start");

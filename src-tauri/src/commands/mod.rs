@@ -4,6 +4,7 @@
 //! never waits on the cache.
 
 pub mod audit;
+pub mod fetch;
 pub mod flow;
 
 use std::path::PathBuf;
