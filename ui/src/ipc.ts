@@ -15,6 +15,8 @@ import type { SyncProgress } from "./bindings/SyncProgress";
 import type { SyncReport } from "./bindings/SyncReport";
 import type { AddonVersions } from "./bindings/AddonVersions";
 import type { AppInfo } from "./bindings/AppInfo";
+import type { FetchProgress } from "./bindings/FetchProgress";
+import type { FetchReport } from "./bindings/FetchReport";
 import type { FileCounts } from "./bindings/FileCounts";
 import type { FileLayout } from "./bindings/FileLayout";
 import type { ImportProgress } from "./bindings/ImportProgress";
@@ -159,6 +161,16 @@ export const commands = {
     invoke<null>("set_rule_enabled", { name, enabled }),
   /** Runs the enabled rules over the open review's newer version. */
   scanOpenReview: (): Promise<RuleScan> => invoke<RuleScan>("scan_open_review"),
+  /**
+   * Fetches an add-on's versions (by AMO page or API URL, slug, guid or id) from the AMO instance
+   * the app was started with into the cache, calling `onProgress` as it goes. Refused while
+   * another fetch runs.
+   */
+  fetchFromAmo: (reference: string, onProgress: (p: FetchProgress) => void): Promise<FetchReport> => {
+    const channel = new Channel<FetchProgress>();
+    channel.onmessage = onProgress;
+    return invoke<FetchReport>("fetch_from_amo", { reference, onProgress: channel });
+  },
 };
 
 /** Typed wrappers over the reviewer's flow with the server: account, queues, sync, decisions. */

@@ -84,4 +84,8 @@ same_version_builds: number,
  * How lists name the version: the version string, with the short hash when other builds
  * share it (`1.0 (build 3fa2b1c9)`).
  */
-label: string, };
+label: string, 
+/**
+ * The store page it was fetched from; `None` for a local file.
+ */
+origin: string | null, };

@@ -10,6 +10,7 @@ export const REVIEW_KEYS: Array<[string, string]> = [
   ["/", "Search in the file; Enter for the next match"],
   ["u / s", "Unified / side-by-side"],
   ["w", "Wrap long lines or scroll horizontally"],
+  ["o", "Open from AMO: focus the add-on field (paste a page URL, slug, guid or id)"],
   ["?", "Show these keys"],
   ["Esc", "Close this list, leave the search box"],
   ["Alt 1…5", "Switch views"],

@@ -24,5 +24,6 @@ export function cachedVersion(id: number, v: string, name = "Addon"): VersionInf
     short_hash: "00000000",
     same_version_builds: 0,
     label: v,
+    origin: null,
   };
 }

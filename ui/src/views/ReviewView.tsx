@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { AddonVersions } from "../bindings/AddonVersions";
+import type { FetchReport } from "../bindings/FetchReport";
 import type { FileCounts } from "../bindings/FileCounts";
 import type { FileLayout } from "../bindings/FileLayout";
 import type { LineTarget } from "../bindings/LineTarget";
@@ -7,6 +8,7 @@ import type { ReviewSummary } from "../bindings/ReviewSummary";
 import type { UiError } from "../bindings/UiError";
 import type { VersionInfo } from "../bindings/VersionInfo";
 import type { Whitespace } from "../bindings/Whitespace";
+import { AmoFetchPanel, importedIds } from "../components/AmoFetchPanel";
 import { BinaryPane } from "../components/BinaryPane";
 import { DecisionLauncher } from "../components/DecisionLauncher";
 import { DiffView, type DiffHandle } from "../components/DiffView";
@@ -57,10 +59,20 @@ function typing(e: KeyboardEvent): boolean {
 /** Picks an add-on and two of its versions (default: the one before the latest, then the latest). */
 const FORMAT_NAMES: Record<VersionInfo["format"], string> = { zip: "zip", crx2: "CRX2", crx3: "CRX3", tar_gz: "tar.gz" };
 
+/** The host of the AMO page a version was fetched from (the whole text when it is no URL). */
+function originHost(origin: string): string {
+  try {
+    return new URL(origin).host || origin;
+  } catch {
+    return origin;
+  }
+}
+
 /** A version as the picker offers it: its label (with the build hash when builds share the
- * version string), and the container when it is not a plain zip. */
+ * version string), the container when it is not a plain zip, and where it was fetched from. */
 function versionChoice(v: VersionInfo): string {
-  return v.format === "zip" ? v.label : `${v.label} · ${FORMAT_NAMES[v.format]}`;
+  const label = v.format === "zip" ? v.label : `${v.label} · ${FORMAT_NAMES[v.format]}`;
+  return v.origin ? `${label} · from ${originHost(v.origin)}` : label;
 }
 
 /** What the reviewer must not miss about where the compared versions came from: builds that
@@ -74,6 +86,7 @@ function SourceNotes({ versions }: { versions: VersionInfo[] }) {
     }
     if (v.signature_note) notes.push(`${v.label} (${v.source_name}): ${v.signature_note}.`);
     if (v.kind === "package") notes.push(`${v.label} is a package without a manifest: no permissions to compare.`);
+    if (v.origin) notes.push(`${v.label} was fetched from ${v.origin}`);
   }
   const unique = [...new Set(notes)];
   if (unique.length === 0) return null;
@@ -199,6 +212,9 @@ export function ReviewView({ active = true }: { active?: boolean }) {
   const [help, setHelp] = useState(false);
   // Open by default while the cache is empty; after that, as the reviewer left it.
   const [importOpen, setImportOpen] = useState<boolean | null>(null);
+  const [amoOpen, setAmoOpen] = useState<boolean | null>(null);
+  const amoDetails = useRef<HTMLDetailsElement>(null);
+  const amoInput = useRef<HTMLInputElement>(null);
   // Identifies the open session: a new one means file views must be fetched again.
   const [sessionKey, setSessionKey] = useState(0);
   const diff = useRef<DiffHandle>(null);
@@ -323,6 +339,46 @@ export function ReviewView({ active = true }: { active?: boolean }) {
   );
   // An entry opened from the queues: its default pair (last approved → under review).
   useReviewRequests((r) => open(r.old, r.next, prefs.whitespace));
+
+  // After a fetch from AMO: the newest two fetched versions (older → newer) open at once; a
+  // single one opens as the newer side against another cached version of the add-on, if any.
+  const fetched = useCallback(
+    (report: FetchReport): Promise<string | null> => {
+      const ids = importedIds(report);
+      const label = (id: number) => {
+        for (const v of report.versions) {
+          if (v.outcome.outcome === "imported" && v.outcome.version_id === id) return v.outcome.label;
+        }
+        return `version ${id}`;
+      };
+      return commands.cachedAddons().then((list) => {
+        setAddons(list);
+        setListError(null);
+        const [newest, older] = ids;
+        if (newest === undefined) return "No version of this add-on could be cached: the reasons are listed above.";
+        if (older !== undefined) {
+          open(older, newest, prefs.whitespace);
+          return `Opened the newest two in the review: ${label(older)} → ${label(newest)}.`;
+        }
+        const versions = list.find((a) => a.versions.some((v) => v.id === newest))?.versions ?? [];
+        const others = versions.filter((v) => v.id !== newest);
+        const at = versions.findIndex((v) => v.id === newest);
+        const base = (at > 0 ? versions[at - 1] : undefined) ?? others[others.length - 1];
+        if (base) {
+          open(base.id, newest, prefs.whitespace);
+          return `Only ${label(newest)} was fetched: opened as the newer side, compared with the cached ${base.label}.`;
+        }
+        return `Only ${label(newest)} was fetched, and the review compares two versions: fetch or import another version of this add-on to compare it with.`;
+      });
+    },
+    [open, prefs.whitespace],
+  );
+  const focusAmo = useCallback(() => {
+    if (amoDetails.current) amoDetails.current.open = true;
+    setAmoOpen(true);
+    amoInput.current?.focus();
+    requestAnimationFrame(() => amoInput.current?.focus());
+  }, []);
 
   const file = summary && selected !== null ? summary.files[selected] : undefined;
   const isText = file?.change.kind === "text";
@@ -538,16 +594,18 @@ export function ReviewView({ active = true }: { active?: boolean }) {
         a: () => goSignal(1),
         z: () => goSignal(-1),
         f: () => setPretty((x) => !x),
+        o: focusAmo,
       };
       const act = actions[e.key];
-      if (act && (summary || e.key === "?")) {
+      // Help and "Open from AMO" work before any review is open.
+      if (act && (summary || e.key === "?" || e.key === "o")) {
         e.preventDefault();
         act();
       }
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [active, help, step, goChange, goSignal, toggleViewed, setPrefs, prefs.wrap, summary]);
+  }, [active, help, step, goChange, goSignal, toggleViewed, setPrefs, prefs.wrap, summary, focusAmo]);
 
   const hitSet = useMemo(() => new Set(hits), [hits]);
   const rowSignals = useMemo(
@@ -573,6 +631,17 @@ export function ReviewView({ active = true }: { active?: boolean }) {
         <summary>Import a package from disk (XPI, CRX, .tgz)</summary>
         <ImportPanel onImported={loadAddons} />
       </details>
+      <details
+        ref={amoDetails}
+        className="amo-details import-details"
+        open={amoOpen ?? (addons !== null && addons.length === 0)}
+        onToggle={(e) => setAmoOpen(e.currentTarget.open)}
+      >
+        <summary data-testid="amo-toggle">
+          Open from AMO… (paste an add-on page URL, slug, guid or id; key o)
+        </summary>
+        <AmoFetchPanel onFetched={fetched} inputRef={amoInput} />
+      </details>
       {listError && (
         <p role="alert" className="error">
           Could not list the cache: {listError.message}
@@ -580,7 +649,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
       )}
       {addons !== null && addons.length === 0 && (
         <EmptyState title="No add-on open">
-          Import two versions of an add-on above, or sync a queue, then compare them here file by file (j/k files,
+          Import two versions of an add-on above, open one from AMO (o), or sync a queue, then compare them here file by file (j/k files,
           n/p changes, v viewed, ? all keys).
         </EmptyState>
       )}
