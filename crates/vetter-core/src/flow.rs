@@ -49,6 +49,12 @@ pub enum FlowError {
     /// The cache's settings table could not be read or written.
     #[error("cache database error: {0}")]
     Database(#[from] rusqlite::Error),
+    /// The version was not fetched from an AMO, so it cannot be decided on locally.
+    #[error("cached version {version_id} was not fetched from AMO; decide on it in its queue")]
+    NotFetched {
+        /// The cache's version id.
+        version_id: i64,
+    },
     /// The decision breaks a rule; nothing was signed or stored.
     #[error("{}", .0.message)]
     Invalid(FieldProblem),
@@ -294,6 +300,35 @@ pub async fn decide(
         entry: outbox.entry(&decision.id)?,
         online,
     })
+}
+
+/// Decides `action` on a version fetched from a plain AMO (cached as `cached_version_id`):
+/// validates, signs with the keyring's key for that AMO and keeps it locally with the comment
+/// for AMO's review page. AMO has no API for decisions, so nothing is sent.
+pub fn decide_locally(
+    store: &dyn CredentialStore,
+    data_dir: &Path,
+    cached_version_id: i64,
+    action: Action,
+    input: DecisionInput,
+) -> Result<crate::kept::KeptDecision, FlowError> {
+    let outbox = Outbox::open(data_dir)?;
+    let target = outbox
+        .amo_target_of_cached(cached_version_id)?
+        .ok_or(FlowError::NotFetched {
+            version_id: cached_version_id,
+        })?;
+    let credentials = load_credentials(store, &target.amo)?;
+    let decision = Decision::new(
+        credentials.key(),
+        target.addon.clone(),
+        target.version.clone(),
+        action,
+        input,
+    )
+    .map_err(|e| FlowError::Invalid(e.problem()))?;
+    let key = load_signing_key(store, &target.amo)?;
+    Ok(outbox.keep_local(&target, &decision, &key)?)
 }
 
 #[cfg(test)]

@@ -11,9 +11,9 @@ use ts_rs::TS;
 use vetter_protocol::routes;
 
 use crate::decision::{
-    AddonRef, Decision, LineComment, VersionRef, rfc3339_millis, unix_millis_now,
+    Action, AddonRef, Decision, LineComment, VersionRef, rfc3339_millis, unix_millis_now,
 };
-use crate::outbox::{Outbox, OutboxError};
+use crate::outbox::{DecisionTarget, Outbox, OutboxError, VersionChoice};
 use crate::signing::ReviewerKey;
 
 /// Step 13: decisions kept locally, with their signature and the comment made of them.
@@ -147,6 +147,43 @@ impl Outbox {
                 target_row,
             )
             .optional()?)
+    }
+
+    /// The decision form's target for a fetched version: every action AMO's reviewers have
+    /// outside a special queue, and the add-on's fetched versions as the choices.
+    pub(crate) fn amo_decision_target(
+        &self,
+        target: AmoTarget,
+    ) -> Result<DecisionTarget, OutboxError> {
+        let versions = {
+            let conn = self.conn();
+            let mut stmt = conn.prepare(
+                "SELECT o.amo_version_id, v.version, o.channel FROM version_origins o
+                 JOIN versions v ON v.id = o.version_id
+                 WHERE o.amo_origin = ?1 AND o.amo_addon_id = ?2
+                 ORDER BY o.amo_version_id DESC LIMIT 1000",
+            )?;
+            stmt.query_map(params![target.amo, target.addon.id], |r| {
+                Ok(VersionChoice {
+                    id: r.get(0)?,
+                    version: r.get(1)?,
+                    status: r.get(2)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?
+        };
+        Ok(DecisionTarget {
+            addon: target.addon.clone(),
+            addon_name: target.addon_name.clone(),
+            version: target.version.clone(),
+            queue: format!("AMO ({})", target.channel),
+            actions: Action::offered_in(None)
+                .into_iter()
+                .map(Action::form)
+                .collect(),
+            versions,
+            amo: Some(target),
+        })
     }
 
     /// Signs `decision` with `key` and keeps it for `target`'s AMO, with the comment to paste

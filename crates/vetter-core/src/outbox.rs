@@ -266,6 +266,9 @@ pub struct DecisionTarget {
     pub actions: Vec<ActionForm>,
     /// The add-on's versions on the server, newest first.
     pub versions: Vec<VersionChoice>,
+    /// Set for a version fetched from a plain AMO: the decision is signed and kept locally,
+    /// and becomes a comment for this review page.
+    pub amo: Option<crate::kept::AmoTarget>,
 }
 
 /// How the server answered one decision.
@@ -441,11 +444,17 @@ impl Outbox {
                 },
             )
             .optional()?;
-        let (addon, addon_name, version, queue) =
-            found.ok_or_else(|| OutboxError::NotUnderReview {
-                addon: format!("of cached version {cached_version_id}"),
-                what: "version under review matching these bytes".to_owned(),
-            })?;
+        let Some((addon, addon_name, version, queue)) = found else {
+            drop(conn);
+            // Not in a synced queue: a version fetched from AMO is decided on locally.
+            return match self.amo_target_of_cached(cached_version_id)? {
+                Some(target) => self.amo_decision_target(target),
+                None => Err(OutboxError::NotUnderReview {
+                    addon: format!("of cached version {cached_version_id}"),
+                    what: "version under review matching these bytes".to_owned(),
+                }),
+            };
+        };
         let mut stmt = conn.prepare(
             "SELECT id, version, status FROM remote_versions WHERE addon_id = ?1 ORDER BY id DESC
              LIMIT 1000",
@@ -470,6 +479,7 @@ impl Outbox {
             queue,
             actions,
             versions,
+            amo: None,
         })
     }
 

@@ -91,3 +91,61 @@ async fn a_sync_against_a_plain_amo_says_it_has_no_queues_and_what_to_do() {
     let text = err.to_string();
     assert!(text.contains("vetter fetch ADDON --amo"), "{text}");
 }
+
+#[tokio::test]
+async fn a_fetched_version_is_decided_on_locally_through_the_decision_form() {
+    use vetter_core::decision::{Action, DecisionInput};
+    use vetter_core::fetch::{FetchOptions, fetch};
+    use vetter_core::outbox::Outbox;
+
+    let (amo, _files) = standin();
+    let data = tempfile::tempdir().unwrap();
+    let store = MemoryStore::default();
+    login(&store, &amo.origin, REVIEWER_KEY, REVIEWER_SECRET)
+        .await
+        .unwrap();
+    let mut options = FetchOptions::new(&amo.origin, data.path());
+    options.credentials = Some(vetter_core::auth::Credentials::new(
+        REVIEWER_KEY,
+        REVIEWER_SECRET,
+    ));
+    options.download_origins = vec![amo.cdn.clone()];
+    let report = fetch("tab-notes", &options, &|_| {}).await.unwrap();
+    let newest = report.imported_ids()[0];
+
+    // The form the app shows: AMO's general actions, the fetched versions as choices.
+    let outbox = Outbox::open(data.path()).unwrap();
+    let target = outbox.target_of_cached(newest).unwrap();
+    let on_amo = target.amo.clone().expect("a fetched version is decided on locally");
+    assert_eq!(target.queue, "AMO (listed)");
+    assert!(target.actions.iter().any(|a| a.action == Action::Reject));
+    assert!(target.versions.len() >= 4, "{:?}", target.versions);
+    assert_eq!(on_amo.review_url, format!("{}/reviewers/review/101", amo.origin));
+
+    let kept = vetter_core::flow::decide_locally(
+        &store,
+        data.path(),
+        newest,
+        Action::Reject,
+        DecisionInput {
+            reasons: vec!["policy-remote-code".into()],
+            comments: "Loads remote code.".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(kept.comment, "Loads remote code.");
+    assert_eq!(outbox.kept().unwrap(), vec![kept]);
+
+    // A rule broken is refused before anything is signed or kept.
+    let err = vetter_core::flow::decide_locally(
+        &store,
+        data.path(),
+        newest,
+        Action::Reject,
+        DecisionInput::default(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("reason"), "{err}");
+    assert_eq!(outbox.kept().unwrap().len(), 1);
+}

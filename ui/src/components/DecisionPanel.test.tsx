@@ -18,6 +18,7 @@ const TARGET: DecisionTarget = {
     { id: 10102, version: "1.1.0", status: "nominated" },
     { id: 10101, version: "1.0.0", status: "public" },
   ],
+  amo: null,
 };
 
 function mock(decide: (args: Record<string, unknown>) => unknown) {
