@@ -113,7 +113,10 @@ describe("Review view: open from AMO", () => {
       "1.0.1 · from addons.mozilla.org",
       "1.0.2 · from addons.mozilla.org",
     ]);
-    expect(screen.getByTestId("review-source-notes").textContent).toContain(`1.0.2 was fetched from ${PAGE}`);
+    expect(screen.getByTestId("review-source-notes").textContent).toBe(`1.0.1 and 1.0.2 fetched from ${PAGE}`);
+    // The forms fold away for the review; the outcome stays named in the fold.
+    expect((screen.getByTestId("amo-toggle").parentElement as HTMLDetailsElement).open).toBe(false);
+    expect(screen.getByTestId("amo-last").textContent).toContain("3 of 4 versions cached, 1 skipped");
   });
 
   it("with one fetched version and nothing else cached, says why no review opens", async () => {

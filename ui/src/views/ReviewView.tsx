@@ -86,8 +86,11 @@ function SourceNotes({ versions }: { versions: VersionInfo[] }) {
     }
     if (v.signature_note) notes.push(`${v.label} (${v.source_name}): ${v.signature_note}.`);
     if (v.kind === "package") notes.push(`${v.label} is a package without a manifest: no permissions to compare.`);
-    if (v.origin) notes.push(`${v.label} was fetched from ${v.origin}`);
   }
+  // Where fetched versions came from, one line per page (both sides usually share it).
+  const origins = new Map<string, string[]>();
+  for (const v of versions) if (v.origin) origins.set(v.origin, [...(origins.get(v.origin) ?? []), v.label]);
+  for (const [origin, labels] of origins) notes.push(`${labels.join(" and ")} fetched from ${origin}`);
   const unique = [...new Set(notes)];
   if (unique.length === 0) return null;
   return (
@@ -213,6 +216,8 @@ export function ReviewView({ active = true }: { active?: boolean }) {
   // Open by default while the cache is empty; after that, as the reviewer left it.
   const [importOpen, setImportOpen] = useState<boolean | null>(null);
   const [amoOpen, setAmoOpen] = useState<boolean | null>(null);
+  // The last fetch from AMO in a few words, kept in view when its panel is folded away.
+  const [lastFetch, setLastFetch] = useState<string | null>(null);
   const amoDetails = useRef<HTMLDetailsElement>(null);
   const amoInput = useRef<HTMLInputElement>(null);
   // Identifies the open session: a new one means file views must be fetched again.
@@ -351,13 +356,23 @@ export function ReviewView({ active = true }: { active?: boolean }) {
         }
         return `version ${id}`;
       };
+      const skipped = report.versions.length - ids.length;
+      setLastFetch(
+        `${report.addon.name}: ${ids.length} of ${report.versions.length} versions cached${skipped > 0 ? `, ${skipped} skipped` : ""}`,
+      );
+      // The review needs the room: both forms fold away (the outcome stays a click away).
+      const openFetched = (oldId: number, newId: number) => {
+        setImportOpen(false);
+        setAmoOpen(false);
+        open(oldId, newId, prefs.whitespace);
+      };
       return commands.cachedAddons().then((list) => {
         setAddons(list);
         setListError(null);
         const [newest, older] = ids;
         if (newest === undefined) return "No version of this add-on could be cached: the reasons are listed above.";
         if (older !== undefined) {
-          open(older, newest, prefs.whitespace);
+          openFetched(older, newest);
           return `Opened the newest two in the review: ${label(older)} → ${label(newest)}.`;
         }
         const versions = list.find((a) => a.versions.some((v) => v.id === newest))?.versions ?? [];
@@ -365,7 +380,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
         const at = versions.findIndex((v) => v.id === newest);
         const base = (at > 0 ? versions[at - 1] : undefined) ?? others[others.length - 1];
         if (base) {
-          open(base.id, newest, prefs.whitespace);
+          openFetched(base.id, newest);
           return `Only ${label(newest)} was fetched: opened as the newer side, compared with the cached ${base.label}.`;
         }
         return `Only ${label(newest)} was fetched, and the review compares two versions: fetch or import another version of this add-on to compare it with.`;
@@ -639,6 +654,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
       >
         <summary data-testid="amo-toggle">
           Open from AMO… (paste an add-on page URL, slug, guid or id; key o)
+          {lastFetch && <span data-testid="amo-last"> · last fetch: {lastFetch}</span>}
         </summary>
         <AmoFetchPanel onFetched={fetched} inputRef={amoInput} />
       </details>
