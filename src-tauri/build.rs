@@ -22,6 +22,8 @@ const COMMANDS: &[&str] = &[
     "sync_now",
     "decision_target",
     "decide",
+    "decide_locally",
+    "open_review_page",
     "outbox_entries",
     "push_outbox",
     "search_cache",

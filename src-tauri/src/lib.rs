@@ -149,6 +149,7 @@ pub fn run() {
         Err(problem) => tracing::error!("{problem}"),
     }
     tauri::Builder::default()
+        .plugin(tauri_plugin_opener::init())
         .manage(state)
         .setup(|app| {
             let configured = app.config().app.windows.iter().find(|w| w.label == "main");
@@ -179,6 +180,8 @@ pub fn run() {
             commands::flow::sync_now,
             commands::flow::decision_target,
             commands::flow::decide,
+            commands::flow::decide_locally,
+            commands::flow::open_review_page,
             commands::flow::outbox_entries,
             commands::flow::push_outbox,
             commands::audit::search_cache,

@@ -77,16 +77,16 @@ describe("App frame", () => {
 });
 
 describe("A login handed over at launch", () => {
-  const login = (keptIn: unknown) => ({
-    outcome: { server: "http://127.0.0.1:9", kind: "vetter", api_key: "user:1:1", profile: {}, kid: "k", key_created: true, key_registered: true },
+  const login = (keptIn: unknown, kind = "vetter") => ({
+    outcome: { server: "http://127.0.0.1:9", kind, api_key: "user:1:1", profile: {}, kid: "k", key_created: true, key_registered: kind === "vetter" },
     kept_in: keptIn,
   });
 
-  function mockLaunch(keptIn: unknown) {
+  function mockLaunch(keptIn: unknown, kind = "vetter") {
     const calls: string[] = [];
     mockIPC((cmd) => {
       calls.push(cmd);
-      if (cmd === "launch_login") return login(keptIn);
+      if (cmd === "launch_login") return login(keptIn, kind);
       if (cmd === "server_status")
         return { server: "http://127.0.0.1:9", api_key: "user:1:1", kid: "k", last_sync: null };
       if (cmd === "sync_now")
@@ -105,6 +105,17 @@ describe("A login handed over at launch", () => {
     expect(calls.indexOf("launch_login")).toBeLessThan(calls.indexOf("sync_now"));
     expect(screen.queryByTestId("session-only")).toBeNull();
     expect(screen.queryByTestId("status-session-only")).toBeNull();
+  });
+
+  it("does not sync queues after a login to a plain AMO, which has none", async () => {
+    resetServerState();
+    const calls = mockLaunch({ kind: "keyring" }, "amo");
+    render(<App />);
+    await waitFor(() => expect(calls).toContain("launch_login"));
+    await waitFor(() => expect(calls.lastIndexOf("server_status")).toBeGreaterThan(calls.indexOf("launch_login")));
+    // The sync would follow the status refresh at once; give it that moment.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls).not.toContain("sync_now");
   });
 
   it("says the login lasts this session only when no keyring could be used", async () => {

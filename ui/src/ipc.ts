@@ -35,6 +35,7 @@ import type { PlacedNote } from "./bindings/PlacedNote";
 import type { IndexProgress } from "./bindings/IndexProgress";
 import type { SearchResults } from "./bindings/SearchResults";
 import type { WrittenReport } from "./bindings/WrittenReport";
+import type { KeptDecision } from "./bindings/KeptDecision";
 
 /** Turns whatever a command rejected with into a UiError the views can show. */
 export function toUiError(err: unknown): UiError {
@@ -174,6 +175,16 @@ export const commands = {
 };
 
 /** Typed wrappers over the reviewer's flow with the server: account, queues, sync, decisions. */
+/** The decision form's fields, as the decide commands take them. */
+export type DecisionFields = {
+  cachedVersionId: number;
+  action: Action;
+  reasons: string[];
+  comments: string;
+  versions: number[];
+  delayedRejectionDays: number | null;
+};
+
 export const flowCommands = {
   /** The remembered server, its stored account (never a secret) and the last sync time. */
   serverStatus: (): Promise<ServerStatus> => invoke<ServerStatus>("server_status"),
@@ -199,15 +210,12 @@ export const flowCommands = {
   decisionTarget: (cachedVersionId: number): Promise<DecisionTarget> =>
     invoke<DecisionTarget>("decision_target", { cachedVersionId }),
   /** Signs and records a decision, then pushes it if the server answers. */
-  decide: (args: {
-    cachedVersionId: number;
-    action: Action;
-    reasons: string[];
-    comments: string;
-    versions: number[];
-    delayedRejectionDays: number | null;
-    send: boolean;
-  }): Promise<DecideReport> => invoke<DecideReport>("decide", args),
+  decide: (args: DecisionFields & { send: boolean }): Promise<DecideReport> =>
+    invoke<DecideReport>("decide", args),
+  /** Signs and keeps a decision on a version fetched from a plain AMO; returns its comment. */
+  decideLocally: (args: DecisionFields): Promise<KeptDecision> => invoke<KeptDecision>("decide_locally", args),
+  /** Opens AMO's review page of a kept decision in the browser; returns the URL opened. */
+  openReviewPage: (decisionId: string): Promise<string> => invoke<string>("open_review_page", { decisionId }),
   /** Every decision in the outbox, newest first. */
   outboxEntries: (): Promise<OutboxEntry[]> => invoke<OutboxEntry[]>("outbox_entries"),
   /** Sends the waiting decisions now. */

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use vetter_fixtures::standin::{AmoStandin, REVIEWER_KEY, REVIEWER_SECRET, example_seed};
+use vetter_fixtures::standin::{AmoStandin, REVIEWER_KEY, REVIEWER_SECRET};
 
 mod decide_support;
 use decide_support as support;
@@ -40,12 +40,7 @@ fn a_decision_on_an_amo_addon_is_signed_kept_locally_and_becomes_a_comment_to_pa
         return;
     }
     let files = tempfile::tempdir().unwrap();
-    let seed = example_seed(files.path());
-    let amo = AmoStandin::start(
-        Path::new(env!("CARGO_TARGET_TMPDIR")),
-        &seed,
-        &files.path().join("standin"),
-    );
+    let (amo, _) = AmoStandin::start_example(Path::new(env!("CARGO_TARGET_TMPDIR")), files.path());
     let data = tempfile::tempdir().unwrap();
 
     let said = ok(vetter(data.path(), &["login", "--server", &amo.origin])

@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 use vetter_fixtures::standin::{
-    ADMIN_KEY, ADMIN_SECRET, AmoStandin, REVIEWER_KEY, REVIEWER_SECRET, example_seed,
+    ADMIN_KEY, ADMIN_SECRET, AmoStandin, REVIEWER_KEY, REVIEWER_SECRET,
 };
 
 struct World {
@@ -22,13 +22,9 @@ struct World {
 
 fn world() -> World {
     let files = tempfile::tempdir().unwrap();
-    let seed = example_seed(files.path());
+    let (amo, seed) =
+        AmoStandin::start_example(Path::new(env!("CARGO_TARGET_TMPDIR")), files.path());
     let guid = seed["addons"][0]["guid"].as_str().unwrap().to_owned();
-    let amo = AmoStandin::start(
-        Path::new(env!("CARGO_TARGET_TMPDIR")),
-        &seed,
-        &files.path().join("standin"),
-    );
     World {
         amo,
         _files: files,

@@ -505,7 +505,8 @@ pub async fn register_key(
         detail,
     };
     let (status, bytes) = client
-        .put_once(
+        .send_once(
+            reqwest::Method::PUT,
             &url,
             "application/json",
             body.to_string().into_bytes(),

@@ -202,27 +202,9 @@ impl Outbox {
             review_url: target.review_url.clone(),
             created_at: rfc3339_millis(unix_millis_now()),
         };
-        let json = String::from_utf8(decision.to_json()).unwrap_or_default();
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT INTO local_decisions (id, server, reviewer, addon_id, addon_guid,
-                 version_id, version, file_sha256, action, decided_at, decision)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                decision.id,
-                target.amo,
-                decision.reviewer,
-                decision.addon.id,
-                decision.addon.guid,
-                decision.version.id,
-                decision.version.version,
-                decision.version.file_sha256,
-                decision.action.name(),
-                decision.decided_at,
-                json,
-            ],
-        )?;
+        crate::outbox::insert_local_decision(&tx, &target.amo, decision)?;
         tx.execute(
             "INSERT INTO kept_decisions (decision_id, kid, jws, review_url, comment, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

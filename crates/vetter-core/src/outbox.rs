@@ -328,28 +328,10 @@ impl Outbox {
         let kid = key.public_key().kid();
         let server = server.trim_end_matches('/');
         let now = rfc3339_millis(unix_millis_now());
-        let json = String::from_utf8(decision.to_json()).unwrap_or_default();
         {
             let mut conn = self.conn();
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            tx.execute(
-                "INSERT INTO local_decisions (id, server, reviewer, addon_id, addon_guid,
-                     version_id, version, file_sha256, action, decided_at, decision)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                params![
-                    decision.id,
-                    server,
-                    decision.reviewer,
-                    decision.addon.id,
-                    decision.addon.guid,
-                    decision.version.id,
-                    decision.version.version,
-                    decision.version.file_sha256,
-                    decision.action.name(),
-                    decision.decided_at,
-                    json,
-                ],
-            )?;
+            insert_local_decision(&tx, server, decision)?;
             tx.execute(
                 "INSERT INTO outbox (decision_id, kid, jws, state, created_at, updated_at)
                  VALUES (?1, ?2, ?3, 'pending', ?4, ?4)",
@@ -621,11 +603,46 @@ impl Outbox {
     }
 }
 
+/// Records `decision` for `server` in the local decision log (inside the caller's transaction,
+/// which also records where it goes next).
+pub(crate) fn insert_local_decision(
+    tx: &rusqlite::Transaction<'_>,
+    server: &str,
+    decision: &Decision,
+) -> rusqlite::Result<()> {
+    let json = String::from_utf8(decision.to_json()).unwrap_or_default();
+    tx.execute(
+        "INSERT INTO local_decisions (id, server, reviewer, addon_id, addon_guid,
+             version_id, version, file_sha256, action, decided_at, decision)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            decision.id,
+            server,
+            decision.reviewer,
+            decision.addon.id,
+            decision.addon.guid,
+            decision.version.id,
+            decision.version.version,
+            decision.version.file_sha256,
+            decision.action.name(),
+            decision.decided_at,
+            json,
+        ],
+    )?;
+    Ok(())
+}
+
 /// Sends one signed decision and classifies the answer.
 async fn send(client: &vetter_protocol::Client, url: &reqwest::Url, jws: String) -> Answer {
     use vetter_protocol::PostError;
     let (status, body) = match client
-        .post_once(url, JWS_MEDIA_TYPE, jws.into_bytes(), MAX_RESPONSE)
+        .send_once(
+            reqwest::Method::POST,
+            url,
+            JWS_MEDIA_TYPE,
+            jws.into_bytes(),
+            MAX_RESPONSE,
+        )
         .await
     {
         Ok(answer) => answer,

@@ -7,16 +7,11 @@ use std::path::Path;
 use vetter_core::credentials::{
     CredentialError, CredentialStore, MemoryStore, Secret, ServerKind, login,
 };
-use vetter_fixtures::standin::{AmoStandin, REVIEWER_KEY, REVIEWER_SECRET, example_seed};
+use vetter_fixtures::standin::{AmoStandin, REVIEWER_KEY, REVIEWER_SECRET};
 
 fn standin() -> (AmoStandin, tempfile::TempDir) {
     let files = tempfile::tempdir().unwrap();
-    let seed = example_seed(files.path());
-    let amo = AmoStandin::start(
-        Path::new(env!("CARGO_TARGET_TMPDIR")),
-        &seed,
-        &files.path().join("standin"),
-    );
+    let (amo, _) = AmoStandin::start_example(Path::new(env!("CARGO_TARGET_TMPDIR")), files.path());
     (amo, files)
 }
 
@@ -116,11 +111,17 @@ async fn a_fetched_version_is_decided_on_locally_through_the_decision_form() {
     // The form the app shows: AMO's general actions, the fetched versions as choices.
     let outbox = Outbox::open(data.path()).unwrap();
     let target = outbox.target_of_cached(newest).unwrap();
-    let on_amo = target.amo.clone().expect("a fetched version is decided on locally");
+    let on_amo = target
+        .amo
+        .clone()
+        .expect("a fetched version is decided on locally");
     assert_eq!(target.queue, "AMO (listed)");
     assert!(target.actions.iter().any(|a| a.action == Action::Reject));
     assert!(target.versions.len() >= 4, "{:?}", target.versions);
-    assert_eq!(on_amo.review_url, format!("{}/reviewers/review/101", amo.origin));
+    assert_eq!(
+        on_amo.review_url,
+        format!("{}/reviewers/review/101", amo.origin)
+    );
 
     let kept = vetter_core::flow::decide_locally(
         &store,

@@ -600,32 +600,10 @@ impl Client {
         })
     }
 
-    /// Sends one POST of `body` as `content_type`, signed, without retrying (the caller decides
-    /// what an answer means), and returns the status and at most `cap` bytes of the body.
-    pub async fn post_once(
-        &self,
-        url: &Url,
-        content_type: &str,
-        body: Vec<u8>,
-        cap: usize,
-    ) -> Result<(u16, Vec<u8>), PostError> {
-        self.send_once(reqwest::Method::POST, url, content_type, body, cap)
-            .await
-    }
-
-    /// Sends one PUT, as [`Client::post_once`] does a POST.
-    pub async fn put_once(
-        &self,
-        url: &Url,
-        content_type: &str,
-        body: Vec<u8>,
-        cap: usize,
-    ) -> Result<(u16, Vec<u8>), PostError> {
-        self.send_once(reqwest::Method::PUT, url, content_type, body, cap)
-            .await
-    }
-
-    async fn send_once(
+    /// Sends one `method` request (POST, PUT) of `body` as `content_type`, signed, without
+    /// retrying (the caller decides what an answer means), and returns the status and at most
+    /// `cap` bytes of the body.
+    pub async fn send_once(
         &self,
         method: reqwest::Method,
         url: &Url,

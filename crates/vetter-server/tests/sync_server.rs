@@ -209,9 +209,11 @@ fn client_errors_are_not_retried() {
     let mut o = options(&server, &tmp.path().join("client"));
     o.credentials = Credentials::new(KEY, "wrong-secret");
     match run(&o) {
-        Err(sync::SyncError::Status {
-            status: 401, code, ..
-        }) => assert_eq!(code, "bad_signature"),
+        Err(sync::SyncError::Protocol(vetter_core::protocol::ProtocolError::Status {
+            status: 401,
+            code,
+            ..
+        })) => assert_eq!(code, "bad_signature"),
         other => panic!("expected a 401, got {other:?}"),
     }
 }

@@ -16,6 +16,7 @@ use vetter_core::decision::{Action, DecisionInput};
 use vetter_core::flow::{
     self, CredentialHome, DecideReport, FlowError, LaunchLogin, ServerStatus, SyncReport,
 };
+use vetter_core::kept::KeptDecision;
 use vetter_core::outbox::{DecisionTarget, Outbox, OutboxEntry, OutboxError, PushSummary};
 use vetter_core::sync::{self, LocalEntry, LocalQueue, SyncError, SyncProgress};
 
@@ -179,6 +180,22 @@ pub async fn decision_target(
     .await
 }
 
+/// The decision form's fields as the core's input (the form takes no line comments).
+fn form_input(
+    reasons: Vec<String>,
+    comments: String,
+    versions: Vec<i64>,
+    delayed_rejection_days: Option<u32>,
+) -> DecisionInput {
+    DecisionInput {
+        versions,
+        reasons,
+        comments,
+        line_comments: Vec::new(),
+        delayed_rejection_days,
+    }
+}
+
 /// Validates, signs and records a decision in the outbox, then, if `send`, pushes it when the
 /// server answers.
 #[tauri::command]
@@ -194,19 +211,67 @@ pub async fn decide(
     delayed_rejection_days: Option<u32>,
     send: bool,
 ) -> Result<DecideReport, UiError> {
-    let input = DecisionInput {
-        versions,
-        reasons,
-        comments,
-        line_comments: Vec::new(),
-        delayed_rejection_days,
-    };
+    let input = form_input(reasons, comments, versions, delayed_rejection_days);
     run(app, move |data_dir, store| async move {
         flow::decide(&*store, &data_dir, cached_version_id, action, input, send)
             .await
             .map_err(flow_error)
     })
     .await
+}
+
+/// Signs and keeps a decision on a version fetched from a plain AMO (which has no decision
+/// API), returning the comment for AMO's review page.
+#[tauri::command]
+pub async fn decide_locally(
+    app: AppHandle,
+    cached_version_id: i64,
+    action: Action,
+    reasons: Vec<String>,
+    comments: String,
+    versions: Vec<i64>,
+    delayed_rejection_days: Option<u32>,
+) -> Result<KeptDecision, UiError> {
+    let input = form_input(reasons, comments, versions, delayed_rejection_days);
+    blocking(app, move |s| {
+        flow::decide_locally(
+            &*s.credentials(),
+            &s.data_dir,
+            cached_version_id,
+            action,
+            input,
+        )
+        .map_err(flow_error)
+    })
+    .await
+}
+
+/// Opens AMO's review page of a decision kept locally in the default browser. The URL is the
+/// one stored with the decision (the AMO instance and AMO's route), never text from a page.
+#[tauri::command]
+pub async fn open_review_page(app: AppHandle, decision_id: String) -> Result<String, UiError> {
+    let opener = app.clone();
+    let url = blocking(app, move |s| {
+        let kept = Outbox::open(&s.data_dir)
+            .and_then(|o| o.kept())
+            .map_err(|e| ui("outbox", e))?;
+        kept.into_iter()
+            .find(|k| k.decision_id == decision_id)
+            .map(|k| k.review_url)
+            .ok_or_else(|| {
+                ui(
+                    "outbox",
+                    format!("no decision {decision_id} is kept locally"),
+                )
+            })
+    })
+    .await?;
+    use tauri_plugin_opener::OpenerExt;
+    opener
+        .opener()
+        .open_url(&url, None::<&str>)
+        .map_err(|e| ui("open", format!("cannot open {url}: {e}")))?;
+    Ok(url)
 }
 
 /// Every decision in the outbox, newest first.

@@ -115,4 +115,55 @@ describe("DecisionPanel", () => {
     expect((await screen.findByTestId("decision-notes-info")).textContent).toBe("No notes on this version.");
     expect(comments.value).toBe(`Please fix.\n\n${notes}`);
   });
+
+  it("keeps a decision on an AMO add-on locally and offers its comment and review page", async () => {
+    const amoTarget: DecisionTarget = {
+      ...TARGET,
+      queue: "AMO (listed)",
+      amo: {
+        addon: TARGET.addon,
+        addon_name: TARGET.addon_name,
+        version: TARGET.version,
+        amo: "https://addons.mozilla.org",
+        channel: "listed",
+        review_url: "https://addons.mozilla.org/reviewers/review/101",
+      },
+    };
+    const calls: Array<[string, unknown]> = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      if (cmd === "decision_target") return amoTarget;
+      if (cmd === "decide_locally")
+        return {
+          decision_id: "0190-abc",
+          kid: "KID-7",
+          comment: "Please sanitize.\n\n* content.js#L18: innerHTML",
+          review_url: "https://addons.mozilla.org/reviewers/review/101",
+          created_at: "2026-12-03T19:00:00.000Z",
+        };
+      if (cmd === "open_review_page") return "https://addons.mozilla.org/reviewers/review/101";
+      throw new Error(`unexpected ${cmd}`);
+    });
+    render(<DecisionPanel cachedVersionId={7} preferred={["reject"]} onClose={() => {}} />);
+    await screen.findByTestId("decision-amo-note");
+    // Nothing is sent, so there is no "send now" choice.
+    expect(screen.queryByTestId("decision-send")).toBeNull();
+    expect(screen.getByTestId("decision-submit").textContent).toContain("Sign and keep");
+    fireEvent.change(screen.getByTestId("decision-reasons"), { target: { value: "policy-a" } });
+    fireEvent.click(screen.getByTestId("decision-submit"));
+    const comment = (await screen.findByTestId("decision-amo-comment")) as HTMLTextAreaElement;
+    expect(comment.value).toContain("* content.js#L18: innerHTML");
+    expect(screen.getByTestId("decision-review-url").textContent).toBe(
+      "https://addons.mozilla.org/reviewers/review/101",
+    );
+    expect(calls.find(([c]) => c === "decide_locally")?.[1]).toMatchObject({
+      cachedVersionId: 7,
+      action: "reject",
+      reasons: ["policy-a"],
+    });
+    expect(calls.some(([c]) => c === "decide")).toBe(false);
+    fireEvent.click(screen.getByTestId("decision-open-review"));
+    expect((await screen.findByTestId("decision-kept-said")).textContent).toContain("Opened https://addons.mozilla.org");
+    expect(calls.find(([c]) => c === "open_review_page")?.[1]).toEqual({ decisionId: "0190-abc" });
+  });
 });

@@ -3,6 +3,7 @@ import type { Action } from "../bindings/Action";
 import type { ActionForm } from "../bindings/ActionForm";
 import type { DecideReport } from "../bindings/DecideReport";
 import type { DecisionTarget } from "../bindings/DecisionTarget";
+import type { KeptDecision } from "../bindings/KeptDecision";
 import { setReachable } from "../hooks/useServer";
 import { commands, flowCommands, toUiError } from "../ipc";
 import "./flow.css";
@@ -71,6 +72,7 @@ export function DecisionPanel({ cachedVersionId, preferred = null, onClose, onDe
   const [busy, setBusy] = useState(false);
   const [notesInfo, setNotesInfo] = useState<string | null>(null);
   const [done, setDone] = useState<DecideReport | null>(null);
+  const [kept, setKept] = useState<KeptDecision | null>(null);
   const submitRef = useRef<HTMLButtonElement>(null);
   const firstRef = useRef<HTMLSelectElement>(null);
 
@@ -106,17 +108,30 @@ export function DecisionPanel({ cachedVersionId, preferred = null, onClose, onDe
     setBusy(true);
     setProblem(null);
     const trimmedDays = days.trim();
+    const fields = {
+      cachedVersionId,
+      action,
+      reasons: form?.reasons === "forbidden" ? [] : parseReasons(reasons),
+      comments: form?.comments === "forbidden" ? "" : comments,
+      versions: form?.versions === "forbidden" ? [] : versions,
+      delayedRejectionDays:
+        form?.delayed_rejection_days === "forbidden" || trimmedDays === "" ? null : Number(trimmedDays),
+    };
+    const refused = (err: unknown) => {
+      setBusy(false);
+      const ui = toUiError(err);
+      setProblem({ field: problemField(ui.code) ?? "decision", message: ui.message });
+    };
+    if (target.amo) {
+      // A plain AMO takes no decisions over its API: signed and kept here, as a comment to paste.
+      flowCommands.decideLocally(fields).then((k) => {
+        setBusy(false);
+        setKept(k);
+      }, refused);
+      return;
+    }
     flowCommands
-      .decide({
-        cachedVersionId,
-        action,
-        reasons: form?.reasons === "forbidden" ? [] : parseReasons(reasons),
-        comments: form?.comments === "forbidden" ? "" : comments,
-        versions: form?.versions === "forbidden" ? [] : versions,
-        delayedRejectionDays:
-          form?.delayed_rejection_days === "forbidden" || trimmedDays === "" ? null : Number(trimmedDays),
-        send,
-      })
+      .decide({ ...fields, send })
       .then(
         (report) => {
           setBusy(false);
@@ -125,11 +140,7 @@ export function DecisionPanel({ cachedVersionId, preferred = null, onClose, onDe
           if (send) setReachable(report.online);
           onDecided?.(report);
         },
-        (err: unknown) => {
-          setBusy(false);
-          const ui = toUiError(err);
-          setProblem({ field: problemField(ui.code) ?? "decision", message: ui.message });
-        },
+        refused,
       );
   };
 
@@ -183,7 +194,7 @@ export function DecisionPanel({ cachedVersionId, preferred = null, onClose, onDe
             {loadError}
           </p>
         )}
-        {target && done === null && (
+        {target && done === null && kept === null && (
           <form onSubmit={submit} noValidate>
             <p data-testid="decision-target">
               {target.addon_name} {target.version.version} <span className="muted">in {target.queue}</span>
@@ -287,20 +298,29 @@ export function DecisionPanel({ cachedVersionId, preferred = null, onClose, onDe
                 {fieldError("delayed_rejection_days")}
               </fieldset>
             )}
-            <label className="check">
-              <input
-                type="checkbox"
-                data-testid="decision-send"
-                checked={send}
-                onChange={(e) => setSend(e.target.checked)}
-              />{" "}
-              Send now if the server answers (otherwise it waits in the outbox for the next sync)
-            </label>
+            {target.amo ? (
+              <p className="muted" data-testid="decision-amo-note">
+                {target.amo.amo} takes no decisions over its API: this one is signed and kept on this computer, and
+                becomes a comment to paste on its review page.
+              </p>
+            ) : (
+              <label className="check">
+                <input
+                  type="checkbox"
+                  data-testid="decision-send"
+                  checked={send}
+                  onChange={(e) => setSend(e.target.checked)}
+                />{" "}
+                Send now if the server answers (otherwise it waits in the outbox for the next sync)
+              </label>
+            )}
             {fieldError("decision")}
             {fieldError("line_comments")}
             <div className="button-row">
               <button type="submit" ref={submitRef} data-testid="decision-submit" disabled={busy || !action}>
-                {busy ? "Signing…" : `Sign and queue: ${action ? ACTION_LABEL[action] : ""}`}
+                {busy
+                  ? "Signing…"
+                  : `${target.amo ? "Sign and keep" : "Sign and queue"}: ${action ? ACTION_LABEL[action] : ""}`}
               </button>{" "}
               <button type="button" onClick={onClose}>
                 Cancel
@@ -308,6 +328,7 @@ export function DecisionPanel({ cachedVersionId, preferred = null, onClose, onDe
             </div>
           </form>
         )}
+        {kept && <KeptForAmo kept={kept} onClose={onClose} />}
         {done && (
           <div data-testid="decision-done">
             <p role="status">
@@ -321,6 +342,68 @@ export function DecisionPanel({ cachedVersionId, preferred = null, onClose, onDe
           </div>
         )}
       </div>
+    </div>
+  );
+}
+
+/**
+ * A decision kept for a plain AMO: the comment to paste (copied on request) and AMO's review
+ * page, opened by the app from the URL stored with the decision.
+ */
+function KeptForAmo({ kept, onClose }: { kept: KeptDecision; onClose: () => void }) {
+  const [said, setSaid] = useState<string | null>(null);
+  const textRef = useRef<HTMLTextAreaElement>(null);
+  const copy = () => {
+    const text = kept.comment;
+    const fallback = () => {
+      // Without clipboard access the text is selected for the reviewer's own Ctrl+C.
+      textRef.current?.select();
+      setSaid("Selected: press Ctrl+C to copy.");
+    };
+    if (!navigator.clipboard) {
+      fallback();
+      return;
+    }
+    navigator.clipboard.writeText(text).then(() => setSaid("Comment copied."), fallback);
+  };
+  const open = () => {
+    flowCommands.openReviewPage(kept.decision_id).then(
+      (url) => setSaid(`Opened ${url}`),
+      (err: unknown) => setSaid(toUiError(err).message),
+    );
+  };
+  return (
+    <div data-testid="decision-kept">
+      <p role="status">
+        Signed with key {kept.kid} and kept on this computer. Paste this on AMO&apos;s review page:
+      </p>
+      <textarea
+        ref={textRef}
+        readOnly
+        rows={6}
+        data-testid="decision-amo-comment"
+        value={kept.comment}
+        aria-label="Comment for AMO's review page"
+      />
+      <p className="muted" data-testid="decision-review-url">
+        {kept.review_url}
+      </p>
+      <div className="button-row">
+        <button type="button" data-testid="decision-copy-comment" onClick={copy} autoFocus>
+          Copy comment
+        </button>{" "}
+        <button type="button" data-testid="decision-open-review" onClick={open}>
+          Open AMO review page
+        </button>{" "}
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      {said && (
+        <p role="status" data-testid="decision-kept-said">
+          {said}
+        </p>
+      )}
     </div>
   );
 }

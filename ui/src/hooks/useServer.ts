@@ -91,6 +91,8 @@ export function loginAtLaunch(): Promise<void> {
     (login) => {
       if (login === null) return refreshServerStatus();
       set({ keptIn: login.kept_in });
+      // A plain AMO has no queues to sync: its add-ons come in with Open from AMO.
+      if (login.outcome.kind === "amo") return refreshServerStatus();
       return refreshServerStatus().then(() => startSync());
     },
     (err: unknown) => {

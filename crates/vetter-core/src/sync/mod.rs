@@ -60,50 +60,9 @@ pub enum SyncError {
     /// A sync table could not be read or written.
     #[error("cache database error during sync: {0}")]
     Database(#[from] rusqlite::Error),
-    /// The server URL is not an http(s) URL.
-    #[error("{url:?} is not a server URL (expected http://HOST:PORT or https://HOST)")]
-    BadServerUrl {
-        /// The URL.
-        url: String,
-    },
-    /// The HTTP client could not be built.
-    #[error("cannot talk to {url}: {error}")]
-    Http {
-        /// The URL.
-        url: String,
-        /// The error.
-        error: String,
-    },
-    /// The server refused a request (4xx other than 429).
-    #[error("{url}: HTTP {status} {code}: {detail}")]
-    Status {
-        /// The URL.
-        url: String,
-        /// HTTP status.
-        status: u16,
-        /// The server's error code.
-        code: String,
-        /// The server's explanation.
-        detail: String,
-    },
-    /// Transient failures persisted through every attempt.
-    #[error("{url}: gave up after {attempts} attempts; last error: {last}")]
-    GaveUp {
-        /// The URL.
-        url: String,
-        /// Attempts made.
-        attempts: u32,
-        /// The last failure.
-        last: String,
-    },
-    /// The server answered something that breaks the protocol.
-    #[error("{url}: invalid response: {reason}")]
-    InvalidResponse {
-        /// The URL.
-        url: String,
-        /// What is wrong.
-        reason: String,
-    },
+    /// A request failed: refused, unanswered, or answered against the protocol.
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
     /// A partial-download file could not be written.
     #[error("cannot write {path}: {error}")]
     Io {
@@ -131,36 +90,13 @@ pub enum SyncError {
     NoServer,
 }
 
-impl From<ProtocolError> for SyncError {
-    fn from(error: ProtocolError) -> SyncError {
-        match error {
-            ProtocolError::BadServerUrl { url } => SyncError::BadServerUrl { url },
-            ProtocolError::Http { url, error } => SyncError::Http { url, error },
-            ProtocolError::Status {
-                url,
-                status,
-                code,
-                detail,
-            } => SyncError::Status {
-                url,
-                status,
-                code,
-                detail,
-            },
-            ProtocolError::GaveUp {
-                url,
-                attempts,
-                last,
-            } => SyncError::GaveUp {
-                url,
-                attempts,
-                last,
-            },
-            ProtocolError::InvalidResponse { url, reason } => {
-                SyncError::InvalidResponse { url, reason }
-            }
-            ProtocolError::Io { path, error } => SyncError::Io { path, error },
-        }
+impl SyncError {
+    /// A response that breaks the protocol, at `url`.
+    fn invalid(url: impl Into<String>, reason: impl Into<String>) -> SyncError {
+        SyncError::Protocol(ProtocolError::InvalidResponse {
+            url: url.into(),
+            reason: reason.into(),
+        })
     }
 }
 
@@ -343,10 +279,7 @@ pub async fn check_credentials(
     )?;
     let url = client.url("/api/v5/accounts/profile/")?;
     let body = client.get_json(&url).await?;
-    let bad = |reason: &str| SyncError::InvalidResponse {
-        url: url.to_string(),
-        reason: reason.to_owned(),
-    };
+    let bad = |reason: &str| SyncError::invalid(url.to_string(), reason.to_owned());
     Ok(RemoteProfile {
         id: body["id"]
             .as_i64()
@@ -418,10 +351,7 @@ struct RemoteVersion {
 }
 
 fn parse_version(v: &Value, url: &str) -> Result<RemoteVersion, SyncError> {
-    let bad = |reason: String| SyncError::InvalidResponse {
-        url: url.to_owned(),
-        reason,
-    };
+    let bad = |reason: String| SyncError::invalid(url, reason);
     let id = v["id"]
         .as_i64()
         .ok_or_else(|| bad("version without id".into()))?;
@@ -495,10 +425,7 @@ fn upsert_version(tx: &Connection, addon_id: i64, v: &RemoteVersion) -> rusqlite
 }
 
 fn upsert_addon(tx: &Connection, a: &Value, url: &str, stale: bool) -> Result<i64, SyncError> {
-    let bad = |reason: &str| SyncError::InvalidResponse {
-        url: url.to_owned(),
-        reason: reason.to_owned(),
-    };
+    let bad = |reason: &str| SyncError::invalid(url.to_owned(), reason.to_owned());
     let id = a["id"].as_i64().ok_or_else(|| bad("add-on without id"))?;
     tx.execute(
         "INSERT INTO remote_addons (id, guid, slug, name, stale) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -548,10 +475,7 @@ pub async fn sync(
     };
     let queues = list["results"]
         .as_array()
-        .ok_or_else(|| SyncError::InvalidResponse {
-            url: list_url.to_string(),
-            reason: "no results list".into(),
-        })?;
+        .ok_or_else(|| SyncError::invalid(list_url.to_string(), "no results list"))?;
     summary.queues = queues.len() as u64;
     for (n, q) in queues.iter().enumerate() {
         progress(SyncProgress {
@@ -567,9 +491,11 @@ pub async fn sync(
                     && n.bytes()
                         .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
             })
-            .ok_or_else(|| SyncError::InvalidResponse {
-                url: list_url.to_string(),
-                reason: "queue name must be 1-64 characters of a-z, 0-9, _ and -".into(),
+            .ok_or_else(|| {
+                SyncError::invalid(
+                    list_url.to_string(),
+                    "queue name must be 1-64 characters of a-z, 0-9, _ and -",
+                )
             })?;
         let server_cursor = text(&q["cursor"]).unwrap_or_default();
         let mut cursor: String = conn
@@ -730,13 +656,10 @@ fn apply_queue_page(
     page: &Value,
     url: &str,
 ) -> Result<(u64, u64, String), SyncError> {
-    let bad = |reason: String| SyncError::InvalidResponse {
-        url: url.to_owned(),
-        reason,
-    };
+    let bad = |reason: String| SyncError::invalid(url, reason);
     let results = page["results"]
         .as_array()
-        .ok_or_else(|| bad("no results list".into()))?;
+        .ok_or_else(|| bad("no results list".to_owned()))?;
     let cursor = text(&page["cursor"])
         .filter(|c| !c.is_empty() && c.len() <= 200)
         .ok_or_else(|| bad("no cursor".into()))?;
@@ -804,10 +727,7 @@ async fn fetch_metadata(client: &Client, id: i64) -> Result<Metadata, SyncError>
         let body = client.get_json(&url).await?;
         let results = body["results"]
             .as_array()
-            .ok_or_else(|| SyncError::InvalidResponse {
-                url: url.to_string(),
-                reason: "no results list".into(),
-            })?;
+            .ok_or_else(|| SyncError::invalid(url.to_string(), "no results list"))?;
         for v in results {
             versions.push(parse_version(v, url.as_str())?);
         }
@@ -1065,7 +985,7 @@ mod tests {
         let v = serde_json::json!({"id": 1, "version": "1.0", "file": {"id": 1, "hash": "md5:abc", "size": 3, "url": "http://x/"}});
         assert!(matches!(
             parse_version(&v, "u"),
-            Err(SyncError::InvalidResponse { .. })
+            Err(SyncError::Protocol(ProtocolError::InvalidResponse { .. }))
         ));
     }
 
@@ -1074,7 +994,7 @@ mod tests {
         let v = serde_json::json!({"id": 1, "version": "1.0", "file": {"id": 1, "hash": format!("sha256:{}", "a".repeat(64)), "size": MAX_XPI_BYTES + 1, "url": "http://x/"}});
         assert!(matches!(
             parse_version(&v, "u"),
-            Err(SyncError::InvalidResponse { .. })
+            Err(SyncError::Protocol(ProtocolError::InvalidResponse { .. }))
         ));
     }
 
