@@ -24,15 +24,18 @@ async fn eventually(s: &Session, what: &str, js: &str, want: &Value, secs: u64) 
         }
         if start.elapsed() > Duration::from_secs(secs) {
             let shot = s.screenshot("amo-decide-failed").await?;
-            bail!("{what}: expected {want}, still {got} (see {})", shot.display());
+            bail!(
+                "{what}: expected {want}, still {got} (see {})",
+                shot.display()
+            );
         }
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rejection_of_an_amo_addon_is_kept_signed_with_its_comment_and_opens_the_review_page(
-) -> Result<()> {
+async fn a_rejection_of_an_amo_addon_is_kept_signed_with_its_comment_and_opens_the_review_page()
+-> Result<()> {
     let files = tempfile::tempdir()?;
     let (amo, _) = tokio::task::spawn_blocking({
         let work = files.path().to_owned();
@@ -46,7 +49,10 @@ async fn a_rejection_of_an_amo_addon_is_kept_signed_with_its_comment_and_opens_t
     let opener = bin.join("xdg-open");
     std::fs::write(
         &opener,
-        format!("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n", opened.display()),
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n",
+            opened.display()
+        ),
     )?;
     std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755))?;
     let page = format!("{}/en-US/firefox/addon/{ADDON_SLUG}/", amo.origin);
