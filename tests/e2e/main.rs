@@ -4,6 +4,8 @@
 //! Each test starts its own display, driver and app with a fresh data folder, so tests share no
 //! state; they run one at a time because two WebKit windows would halve a 2-core CI machine.
 
+mod amo;
+mod amo_decide;
 mod audit;
 mod demo;
 mod flow;
