@@ -7,7 +7,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail, ensure};
-use serde_json::Value;
 use vetter_fixtures::standin::{ADDON_SLUG, AmoStandin, example_seed};
 
 use crate::harness::{self, Session};
@@ -81,7 +80,10 @@ async fn a_pasted_amo_page_opens_the_diff_of_the_newest_two_public_versions() ->
         let focused = s
             .script("return document.activeElement && document.activeElement.dataset.testid || null")
             .await?;
-        ensure!(focused == Value::from("amo-ref"), "o focused {focused}, not the AMO field");
+        ensure!(
+            focused.as_str() == Some("amo-ref"),
+            "o focused {focused}, not the AMO field"
+        );
         s.wait_for("[data-testid=amo-ref]").await?.send_keys(&page).await?;
         s.click("[data-testid=amo-fetch]").await?;
 
