@@ -115,12 +115,12 @@ fn open_tree<'s>(
             bail!("cannot open the cache in {}", data_dir.display());
         };
         let info = store.version(id)?;
-        let mut label = format!("{} {}", info.name, info.label);
-        if info.same_version_builds > 0 {
+        let mut label = format!("{} {}", info.name, info.build.label);
+        if info.build.same_version_builds > 0 {
             label.push_str(&format!(
                 " [{} other build{} of {} with different bytes]",
-                info.same_version_builds,
-                if info.same_version_builds == 1 {
+                info.build.same_version_builds,
+                if info.build.same_version_builds == 1 {
                     ""
                 } else {
                     "s"
@@ -132,7 +132,7 @@ fn open_tree<'s>(
                 }
             ));
         }
-        if let Some(note) = &info.signature_note {
+        if let Some(note) = &info.build.signature_note {
             label.push_str(&format!(" ({note})"));
         }
         return Ok((VersionTree::from_store(store, id)?, Some(label)));

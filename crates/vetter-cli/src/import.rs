@@ -107,7 +107,7 @@ fn progress(bar: &mut Option<ProgressBar>, path: &Path, event: ImportProgress) {
 /// One human line per imported file, then its notes (another build of the same version, an
 /// unverified CRX signature, a top folder left out of the paths).
 fn describe(s: &ImportSummary) -> String {
-    let what = match s.kind {
+    let what = match s.build.kind {
         PackageKind::Extension => "",
         PackageKind::Package => "package ",
     };
@@ -118,7 +118,7 @@ fn describe(s: &ImportSummary) -> String {
             s.version_id,
             printable(&s.guid),
             printable(&s.version),
-            s.short_hash,
+            s.build.short_hash,
         )
     } else {
         format!(
@@ -127,8 +127,8 @@ fn describe(s: &ImportSummary) -> String {
             printable(&s.source_name),
             printable(&s.guid),
             printable(&s.version),
-            s.short_hash,
-            s.format,
+            s.build.short_hash,
+            s.build.format,
             s.version_id,
             s.files,
             human_bytes(s.raw_bytes),
@@ -137,25 +137,29 @@ fn describe(s: &ImportSummary) -> String {
             human_bytes(s.bytes_added),
         )
     };
-    if s.same_version_builds > 0 {
+    if s.build.same_version_builds > 0 {
         out.push_str(&format!(
             "\n  note: {} other build{} of {} {} {} cached with different bytes; `vetter versions` \
              tells them apart by build",
-            s.same_version_builds,
-            if s.same_version_builds == 1 { "" } else { "s" },
+            s.build.same_version_builds,
+            if s.build.same_version_builds == 1 {
+                ""
+            } else {
+                "s"
+            },
             printable(&s.guid),
             printable(&s.version),
-            if s.same_version_builds == 1 {
+            if s.build.same_version_builds == 1 {
                 "is"
             } else {
                 "are"
             },
         ));
     }
-    if let Some(note) = &s.signature_note {
+    if let Some(note) = &s.build.signature_note {
         out.push_str(&format!("\n  note: {}", printable(note)));
     }
-    if let Some(prefix) = &s.root_prefix {
+    if let Some(prefix) = &s.build.root_prefix {
         out.push_str(&format!(
             "\n  note: every path was under {}, which is left out",
             printable(prefix)

@@ -34,9 +34,9 @@ pub fn run(data_dir: &Path, json_output: bool) -> anyhow::Result<()> {
                 } else {
                     &v.version
                 }),
-                v.short_hash.clone(),
+                v.build.short_hash.clone(),
                 kind_label(v),
-                v.format.to_string(),
+                v.build.format.to_string(),
                 v.files.to_string(),
                 human_bytes(v.total_size),
                 printable(&v.imported_at),
@@ -84,7 +84,7 @@ pub fn run(data_dir: &Path, json_output: bool) -> anyhow::Result<()> {
 
 /// `MV2`, `MV3`, or `package` for a package without a manifest.
 fn kind_label(v: &VersionInfo) -> String {
-    match v.kind {
+    match v.build.kind {
         PackageKind::Extension => format!("MV{}", v.manifest_version),
         PackageKind::Package => "package".to_owned(),
     }
@@ -95,13 +95,13 @@ fn kind_label(v: &VersionInfo) -> String {
 pub fn notes(versions: &[VersionInfo]) -> Vec<String> {
     let mut out = Vec::new();
     let mut builds: BTreeMap<(&str, &str), Vec<&VersionInfo>> = BTreeMap::new();
-    for v in versions.iter().filter(|v| v.same_version_builds > 0) {
+    for v in versions.iter().filter(|v| v.build.same_version_builds > 0) {
         builds.entry((&v.guid, &v.version)).or_default().push(v);
     }
     for ((guid, version), group) in builds {
         let ids: Vec<String> = group
             .iter()
-            .map(|v| format!("{} (build {})", v.id, v.short_hash))
+            .map(|v| format!("{} (build {})", v.id, v.build.short_hash))
             .collect();
         out.push(format!(
             "note: {} {} has {} different builds, their bytes differ: versions {}",
@@ -112,10 +112,10 @@ pub fn notes(versions: &[VersionInfo]) -> Vec<String> {
         ));
     }
     for v in versions {
-        if let Some(note) = &v.signature_note {
+        if let Some(note) = &v.build.signature_note {
             out.push(format!("note: version {}: {}", v.id, printable(note)));
         }
-        if let Some(prefix) = &v.root_prefix {
+        if let Some(prefix) = &v.build.root_prefix {
             out.push(format!(
                 "note: version {}: every path was under {}, which is left out",
                 v.id,

@@ -173,7 +173,7 @@ fn real_packages_import_as_zip_crx_and_tgz_alike() {
                     .unwrap_or_else(|| panic!("{file} is cached"))
             })
             .collect();
-        let formats: Vec<PackageFormat> = mine.iter().map(|v| v.format).collect();
+        let formats: Vec<PackageFormat> = mine.iter().map(|v| v.build.format).collect();
         assert_eq!(
             formats,
             [
@@ -187,24 +187,25 @@ fn real_packages_import_as_zip_crx_and_tgz_alike() {
             mine.iter()
                 .all(|v| v.guid == mine[0].guid && v.version == mine[0].version)
         );
-        assert!(mine.iter().all(|v| v.same_version_builds == 2));
-        let mut hashes: Vec<&str> = mine.iter().map(|v| v.short_hash.as_str()).collect();
+        assert!(mine.iter().all(|v| v.build.same_version_builds == 2));
+        let mut hashes: Vec<&str> = mine.iter().map(|v| v.build.short_hash.as_str()).collect();
         hashes.dedup();
         assert_eq!(hashes.len(), 3, "{name}: builds have distinct short hashes");
         assert!(
             mine[1]
+                .build
                 .signature_note
                 .as_deref()
                 .unwrap()
                 .contains("not verified")
         );
-        assert_eq!(mine[2].root_prefix.as_deref(), Some("package/"));
+        assert_eq!(mine[2].build.root_prefix.as_deref(), Some("package/"));
         let want_kind = if name == PDFJS_RELEASE {
             PackageKind::Package
         } else {
             PackageKind::Extension
         };
-        assert!(mine.iter().all(|v| v.kind == want_kind), "{name}");
+        assert!(mine.iter().all(|v| v.build.kind == want_kind), "{name}");
         for v in &mine {
             assert_holds(&store, v, &p.files);
         }

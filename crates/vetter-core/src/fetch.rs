@@ -478,7 +478,7 @@ pub async fn fetch(
                     }
                     VersionOutcome::Imported {
                         version_id,
-                        label: store.version(version_id)?.label,
+                        label: store.version(version_id)?.build.label,
                         already_cached,
                         findings,
                     }

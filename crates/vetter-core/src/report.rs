@@ -163,7 +163,7 @@ pub fn build_report(
     // A package without a manifest (an npm package, a source archive) asks for nothing; both
     // sides share one guid, so they are of one kind.
     let (permissions, risks) =
-        if old.kind == PackageKind::Extension && new.kind == PackageKind::Extension {
+        if old.build.kind == PackageKind::Extension && new.build.kind == PackageKind::Extension {
             let new_manifest = manifest_of(store, new_id)?;
             (
                 permission_changes(&manifest_of(store, old_id)?, &new_manifest),

@@ -1608,12 +1608,13 @@ impl ReviewSession {
             })
         };
         // A package without a manifest (an npm package, a source archive) asks for nothing.
-        let permissions =
-            if old.kind == PackageKind::Extension && new.kind == PackageKind::Extension {
-                permission_changes(&manifest(old_id)?, &manifest(new_id)?)
-            } else {
-                PermissionChanges::default()
-            };
+        let permissions = if old.build.kind == PackageKind::Extension
+            && new.build.kind == PackageKind::Extension
+        {
+            permission_changes(&manifest(old_id)?, &manifest(new_id)?)
+        } else {
+            PermissionChanges::default()
+        };
         let (changes, mut known) = list_changes(store, old_id, new_id, whitespace)?;
         let marks = viewed_marks(store, &old.guid)?;
         let mut uncounted = HashSet::new();

@@ -254,7 +254,7 @@ fn other_bytes_for_a_cached_version_are_kept_as_another_build() {
     )
     .unwrap();
     assert_ne!(first.version_id, second.version_id);
-    assert_eq!(second.same_version_builds, 1);
+    assert_eq!(second.build.same_version_builds, 1);
     assert_eq!(store.versions().unwrap().len(), 2);
 }
 

@@ -51,11 +51,11 @@ bytes_added: number,
  */
 already_present: boolean, 
 /**
- * The container the package came in.
+ * The container the version came in (zip, CRX2, CRX3, tar.gz).
  */
 format: PackageFormat, 
 /**
- * An add-on or another package.
+ * An add-on (a `manifest.json` at its root) or another package.
  */
 kind: PackageKind, 
 /**
@@ -63,18 +63,22 @@ kind: PackageKind,
  */
 signature_note: string | null, 
 /**
- * The top folder left out of every stored path, if there was one.
+ * The one top folder all of the archive's paths were under (`package/` in an npm pack),
+ * left out of the stored paths; `None` when the paths are stored as they were.
  */
 root_prefix: string | null, 
 /**
- * The first 8 hex digits of the package's sha256.
+ * The first 8 hex digits of the package's sha256: what tells two builds of one version
+ * apart.
  */
 short_hash: string, 
 /**
- * How many other cached builds of this add-on carry the same version string.
+ * How many other cached builds (different bytes) of this add-on carry the same version
+ * string.
  */
 same_version_builds: number, 
 /**
- * The version as lists name it (with the short hash when other builds share it).
+ * How lists name the version: the version string, with the short hash when other builds
+ * share it (`1.0 (build 3fa2b1c9)`).
  */
 label: string, };

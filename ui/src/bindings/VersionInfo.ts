@@ -55,6 +55,10 @@ files: number,
  */
 total_size: number, 
 /**
+ * The store page it was fetched from; `None` for a local file.
+ */
+origin: string | null, 
+/**
  * The container the version came in (zip, CRX2, CRX3, tar.gz).
  */
 format: PackageFormat, 
@@ -72,7 +76,8 @@ signature_note: string | null,
  */
 root_prefix: string | null, 
 /**
- * The first 8 hex digits of `xpi_sha256`: what tells two builds of one version apart.
+ * The first 8 hex digits of the package's sha256: what tells two builds of one version
+ * apart.
  */
 short_hash: string, 
 /**
@@ -84,8 +89,4 @@ same_version_builds: number,
  * How lists name the version: the version string, with the short hash when other builds
  * share it (`1.0 (build 3fa2b1c9)`).
  */
-label: string, 
-/**
- * The store page it was fetched from; `None` for a local file.
- */
-origin: string | null, };
+label: string, };

@@ -18,10 +18,10 @@ use ts_rs::TS;
 
 use super::similar::{self, SimilarIndex};
 use super::{
-    FileCategory, MAX_BLOB_SIZE, MAX_DELTA_DEPTH, MAX_READ_FRAMES, PackageKind, Store, StoreError,
-    base_closure, blob_id, blob_meta, codec, read_blob_id, sha256_hex, short_hash, version_label,
+    BuildInfo, FileCategory, MAX_BLOB_SIZE, MAX_DELTA_DEPTH, MAX_READ_FRAMES, PackageKind, Store,
+    StoreError, base_closure, blob_id, blob_meta, codec, read_blob_id, sha256_hex,
 };
-use crate::archive::{ArchiveEntry, Limits, PackageFormat, read_package};
+use crate::archive::{ArchiveEntry, Limits, read_package};
 use crate::manifest::{Manifest, parse_manifest, resolve_locale};
 
 /// The name reviewers see: the manifest's, with `__MSG_…__` placeholders filled from the default
@@ -103,21 +103,10 @@ pub struct ImportSummary {
     pub bytes_added: u64,
     /// The same package (by sha256) was already cached, so nothing was written.
     pub already_present: bool,
-    /// The container the package came in.
-    pub format: PackageFormat,
-    /// An add-on or another package.
-    pub kind: PackageKind,
-    /// For a CRX: what its header holds, and that its signature was not verified.
-    pub signature_note: Option<String>,
-    /// The top folder left out of every stored path, if there was one.
-    pub root_prefix: Option<String>,
-    /// The first 8 hex digits of the package's sha256.
-    pub short_hash: String,
-    /// How many other cached builds of this add-on carry the same version string.
-    #[ts(type = "number")]
-    pub same_version_builds: u64,
-    /// The version as lists name it (with the short hash when other builds share it).
-    pub label: String,
+    /// What this build is and what tells it apart from other builds of the same version.
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub build: BuildInfo,
 }
 
 /// The identity under which an add-on's versions are grouped: the gecko id when the manifest
@@ -351,7 +340,15 @@ impl Store {
             version_id,
             guid,
             name: name.clone(),
-            label: version_label(&version, &xpi_sha256, same_version_builds),
+            build: BuildInfo::new(
+                format,
+                kind,
+                signature_note,
+                root_prefix,
+                &version,
+                &xpi_sha256,
+                same_version_builds,
+            ),
             version,
             files: archive.entries.len() as u64,
             new_blobs: 0,
@@ -359,12 +356,6 @@ impl Store {
             raw_bytes: raw_total,
             bytes_added: 0,
             already_present: false,
-            format,
-            kind,
-            signature_note,
-            root_prefix,
-            short_hash: short_hash(&xpi_sha256).to_owned(),
-            same_version_builds,
         };
         let mut finder = BaseFinder {
             previous_version: previous,
@@ -479,13 +470,7 @@ fn existing_summary(
         raw_bytes: info.total_size,
         bytes_added: 0,
         already_present: true,
-        format: info.format,
-        kind: info.kind,
-        signature_note: info.signature_note,
-        root_prefix: info.root_prefix,
-        short_hash: info.short_hash,
-        same_version_builds: info.same_version_builds,
-        label: info.label,
+        build: info.build,
     }))
 }
 

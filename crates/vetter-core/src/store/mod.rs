@@ -216,6 +216,20 @@ pub struct VersionInfo {
     /// Total uncompressed size of those files.
     #[ts(type = "number")]
     pub total_size: u64,
+    /// What this build is and what tells it apart from other builds of the same version.
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub build: BuildInfo,
+    /// The store page it was fetched from; `None` for a local file.
+    pub origin: Option<String>,
+}
+
+/// What one build of a version is: the container it came in, whether it is an add-on, and what
+/// tells it apart from other builds (other bytes) of the same version string. Flattened into
+/// [`VersionInfo`] and [`ImportSummary`], so their JSON keeps these as top-level fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct BuildInfo {
     /// The container the version came in (zip, CRX2, CRX3, tar.gz).
     pub format: PackageFormat,
     /// An add-on (a `manifest.json` at its root) or another package.
@@ -225,7 +239,8 @@ pub struct VersionInfo {
     /// The one top folder all of the archive's paths were under (`package/` in an npm pack),
     /// left out of the stored paths; `None` when the paths are stored as they were.
     pub root_prefix: Option<String>,
-    /// The first 8 hex digits of `xpi_sha256`: what tells two builds of one version apart.
+    /// The first 8 hex digits of the package's sha256: what tells two builds of one version
+    /// apart.
     pub short_hash: String,
     /// How many other cached builds (different bytes) of this add-on carry the same version
     /// string.
@@ -234,8 +249,30 @@ pub struct VersionInfo {
     /// How lists name the version: the version string, with the short hash when other builds
     /// share it (`1.0 (build 3fa2b1c9)`).
     pub label: String,
-    /// The store page it was fetched from; `None` for a local file.
-    pub origin: Option<String>,
+}
+
+impl BuildInfo {
+    /// The build of `version` whose package has sha256 `sha256`, with `short_hash` and `label`
+    /// derived from them and `same_version_builds`.
+    pub fn new(
+        format: PackageFormat,
+        kind: PackageKind,
+        signature_note: Option<String>,
+        root_prefix: Option<String>,
+        version: &str,
+        sha256: &str,
+        same_version_builds: u64,
+    ) -> BuildInfo {
+        BuildInfo {
+            format,
+            kind,
+            signature_note,
+            root_prefix,
+            short_hash: short_hash(sha256).to_owned(),
+            same_version_builds,
+            label: version_label(version, sha256, same_version_builds),
+        }
+    }
 }
 
 /// Hex digits of the package's sha256 shown to tell builds apart.
@@ -579,8 +616,15 @@ fn version_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<VersionInfo, St
         guid: r.get(1)?,
         has_gecko_id: r.get::<_, i64>(2)? != 0,
         name: r.get(3)?,
-        label: version_label(&version, &xpi_sha256, same_version_builds),
-        short_hash: short_hash(&xpi_sha256).to_owned(),
+        build: BuildInfo::new(
+            format,
+            kind,
+            r.get(14)?,
+            r.get(15)?,
+            &version,
+            &xpi_sha256,
+            same_version_builds,
+        ),
         version,
         source_name: r.get(5)?,
         xpi_sha256,
@@ -589,11 +633,6 @@ fn version_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<VersionInfo, St
         manifest_version,
         files,
         total_size,
-        format,
-        kind,
-        signature_note: r.get(14)?,
-        root_prefix: r.get(15)?,
-        same_version_builds,
         origin: r.get(17)?,
     }))
 }

@@ -42,17 +42,20 @@ fn two_builds_of_one_version_are_both_kept_and_told_apart() {
     let b = import(&mut store, "builds-b.xpi", &addon("1.0", b"evil();\n"));
     assert!(!b.already_present);
     assert_ne!(a.version_id, b.version_id);
-    assert_eq!((a.same_version_builds, b.same_version_builds), (0, 1));
-    assert_eq!(b.label, format!("1.0 (build {})", b.short_hash));
+    assert_eq!(
+        (a.build.same_version_builds, b.build.same_version_builds),
+        (0, 1)
+    );
+    assert_eq!(b.build.label, format!("1.0 (build {})", b.build.short_hash));
 
     let versions = store.versions().unwrap();
     assert_eq!(versions.len(), 2);
     for v in &versions {
-        assert_eq!(v.same_version_builds, 1);
-        assert_eq!(v.short_hash, &v.xpi_sha256[..SHORT_HASH_LEN]);
-        assert_eq!(v.label, format!("1.0 (build {})", v.short_hash));
+        assert_eq!(v.build.same_version_builds, 1);
+        assert_eq!(v.build.short_hash, &v.xpi_sha256[..SHORT_HASH_LEN]);
+        assert_eq!(v.build.label, format!("1.0 (build {})", v.build.short_hash));
     }
-    assert_ne!(versions[0].label, versions[1].label);
+    assert_ne!(versions[0].build.label, versions[1].build.label);
 
     // The app's picker gets both, with the labels that tell them apart.
     let addons = cached_addons(&store).unwrap();
@@ -74,7 +77,7 @@ fn two_builds_of_one_version_are_both_kept_and_told_apart() {
     let again = import(&mut store, "copy.xpi", &addon("1.0", b"evil();\n"));
     assert!(again.already_present);
     assert_eq!(again.version_id, b.version_id);
-    assert_eq!(again.label, b.label);
+    assert_eq!(again.build.label, b.build.label);
     assert_eq!(store.versions().unwrap().len(), 2);
 }
 
@@ -83,7 +86,10 @@ fn a_single_build_is_labelled_by_its_version_alone() {
     let (_dir, mut store) = open();
     let a = import(&mut store, "a.xpi", &addon("1.0", b"a"));
     let b = import(&mut store, "b.xpi", &addon("1.1", b"b"));
-    assert_eq!((a.label.as_str(), b.label.as_str()), ("1.0", "1.1"));
+    assert_eq!(
+        (a.build.label.as_str(), b.build.label.as_str()),
+        ("1.0", "1.1")
+    );
 }
 
 #[test]
@@ -91,15 +97,15 @@ fn crx_packages_import_with_an_unverified_signature_note() {
     let (_dir, mut store) = open();
     let zip = addon("2.0", b"crx();\n");
     let from_crx3 = import(&mut store, "builds.crx", &crx3(&zip));
-    assert_eq!(from_crx3.format, PackageFormat::Crx3);
-    assert_eq!(from_crx3.kind, PackageKind::Extension);
-    let note = from_crx3.signature_note.clone().unwrap();
+    assert_eq!(from_crx3.build.format, PackageFormat::Crx3);
+    assert_eq!(from_crx3.build.kind, PackageKind::Extension);
+    let note = from_crx3.build.signature_note.clone().unwrap();
     assert!(
         note.contains("CRX3") && note.contains("not verified"),
         "{note}"
     );
     let info = store.version(from_crx3.version_id).unwrap();
-    assert_eq!(info.signature_note.as_deref(), Some(note.as_str()));
+    assert_eq!(info.build.signature_note.as_deref(), Some(note.as_str()));
     assert_eq!(
         store.read_file(info.id, "background.js").unwrap(),
         b"crx();\n"
@@ -108,10 +114,10 @@ fn crx_packages_import_with_an_unverified_signature_note() {
     // The same zip as a plain XPI and as a CRX2 are other builds of 2.0: other bytes.
     let from_zip = import(&mut store, "builds.xpi", &zip);
     let from_crx2 = import(&mut store, "old.crx", &crx2(&zip));
-    assert_eq!(from_zip.format, PackageFormat::Zip);
-    assert_eq!(from_zip.signature_note, None);
-    assert_eq!(from_crx2.format, PackageFormat::Crx2);
-    assert_eq!(from_crx2.same_version_builds, 2);
+    assert_eq!(from_zip.build.format, PackageFormat::Zip);
+    assert_eq!(from_zip.build.signature_note, None);
+    assert_eq!(from_crx2.build.format, PackageFormat::Crx2);
+    assert_eq!(from_crx2.build.same_version_builds, 2);
     for id in [from_zip.version_id, from_crx2.version_id] {
         assert_eq!(
             store.version_files(id).unwrap(),
@@ -146,10 +152,10 @@ fn npm_pack_is_a_package_named_from_package_json() {
     let a = import(&mut store, "whatever.tgz", &one);
     let b = import(&mut store, "other-name.tgz", &two);
     for s in [&a, &b] {
-        assert_eq!(s.format, PackageFormat::TarGz);
-        assert_eq!(s.kind, PackageKind::Package);
+        assert_eq!(s.build.format, PackageFormat::TarGz);
+        assert_eq!(s.build.kind, PackageKind::Package);
         assert_eq!(s.guid, "package:left-pad");
-        assert_eq!(s.root_prefix.as_deref(), Some("package/"));
+        assert_eq!(s.build.root_prefix.as_deref(), Some("package/"));
     }
     assert_eq!((a.version.as_str(), b.version.as_str()), ("1.3.0", "1.4.0"));
     let info = store.version(b.version_id).unwrap();
@@ -204,16 +210,16 @@ fn archive_without_manifest_or_package_json_is_named_from_its_file() {
         "my-source-2.1.0.zip",
         &zip_files(&[("src/a.js", b"a"), ("README", b"r")]),
     );
-    assert_eq!(s.kind, PackageKind::Package);
+    assert_eq!(s.build.kind, PackageKind::Package);
     assert_eq!(
         (s.name.as_str(), s.version.as_str()),
         ("my-source", "2.1.0")
     );
     assert_eq!(s.guid, "package:my-source");
-    assert_eq!(s.root_prefix, None);
+    assert_eq!(s.build.root_prefix, None);
     let bare = import(&mut store, "notes.tgz", &tgz_files(&[("a.txt", b"a")]));
     assert_eq!((bare.name.as_str(), bare.version.as_str()), ("notes", ""));
-    assert_eq!(bare.label, "(no version)");
+    assert_eq!(bare.build.label, "(no version)");
 }
 
 #[test]
@@ -224,9 +230,9 @@ fn a_zipped_folder_holding_a_manifest_is_an_add_on() {
         ("builds/a.js", b"a"),
     ]);
     let s = import(&mut store, "builds.zip", &bytes);
-    assert_eq!(s.kind, PackageKind::Extension);
+    assert_eq!(s.build.kind, PackageKind::Extension);
     assert_eq!(s.guid, "builds@example.com");
-    assert_eq!(s.root_prefix.as_deref(), Some("builds/"));
+    assert_eq!(s.build.root_prefix.as_deref(), Some("builds/"));
     assert!(store.read_file(s.version_id, "manifest.json").is_ok());
 }
 
@@ -281,10 +287,10 @@ fn a_cache_from_before_builds_is_migrated_with_its_rows() {
     let store = Store::open(dir.path()).unwrap();
     assert!(store.schema_version().unwrap() >= 11);
     let v = store.version(7).unwrap();
-    assert_eq!(v.format, PackageFormat::Zip);
-    assert_eq!(v.kind, PackageKind::Extension);
+    assert_eq!(v.build.format, PackageFormat::Zip);
+    assert_eq!(v.build.kind, PackageKind::Extension);
     assert_eq!(v.files, 1);
-    assert_eq!(v.label, "1.0");
+    assert_eq!(v.build.label, "1.0");
     let fk: i64 = store
         .conn()
         .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
