@@ -34,7 +34,10 @@ CREATE TABLE IF NOT EXISTS versions (
     id INTEGER PRIMARY KEY, addon_id INTEGER NOT NULL REFERENCES addons (id),
     version TEXT NOT NULL, status TEXT NOT NULL, created TEXT NOT NULL,
     sha256 TEXT NOT NULL, size INTEGER NOT NULL, permissions TEXT NOT NULL,
-    host_permissions TEXT NOT NULL, data BLOB NOT NULL, UNIQUE (addon_id, version)) STRICT;
+    host_permissions TEXT NOT NULL, data BLOB NOT NULL) STRICT;
+-- Not unique: a seed may serve two builds of one version string (a rebuilt or re-signed file),
+-- which clients must keep apart; `add-version` still refuses a version string already used.
+CREATE INDEX IF NOT EXISTS versions_by_addon ON versions (addon_id, version);
 CREATE TABLE IF NOT EXISTS queue_entries (
     id INTEGER PRIMARY KEY, queue TEXT NOT NULL, addon_id INTEGER NOT NULL REFERENCES addons (id),
     version_id INTEGER NOT NULL REFERENCES versions (id), due_date TEXT NOT NULL,
@@ -639,6 +642,19 @@ impl Storage for SqliteStorage {
                 nv.addon_id
             )));
         }
+        let taken: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM versions WHERE addon_id = ?1 AND version = ?2",
+                params![nv.addon_id, nv.version],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if taken.is_some() {
+            return Err(StorageError::Invalid(format!(
+                "add-on {} already has a version {:?}",
+                nv.addon_id, nv.version
+            )));
+        }
         let id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM versions", [], |r| {
             r.get(0)
         })?;
@@ -659,18 +675,7 @@ impl Storage for SqliteStorage {
                 json_text(&nv.host_permissions),
                 nv.xpi
             ],
-        )
-        .map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(f, _)
-                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                StorageError::Invalid(format!(
-                    "add-on {} already has a version {:?}",
-                    nv.addon_id, nv.version
-                ))
-            }
-            other => other.into(),
-        })?;
+        )?;
         let seq = next_seq(&tx)?;
         let moved = tx.execute(
             "UPDATE queue_entries SET version_id = ?1, seq = ?2
