@@ -53,3 +53,94 @@ impl Capabilities {
         self.service == SERVICE && self.features.contains(&feature)
     }
 }
+
+/// The queue list (`GET /reviewers/queues/`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueList {
+    /// Queues listed.
+    pub count: u64,
+    /// The queues.
+    pub results: Vec<QueueSummary>,
+}
+
+/// One queue with its live entry count and the cursor of its latest change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueSummary {
+    /// Queue name (1-64 of a-z, 0-9, `_`, `-`).
+    pub name: String,
+    /// Live entries.
+    #[serde(default)]
+    pub count: u64,
+    /// Opaque cursor of the latest change; equal to the client's, nothing changed.
+    #[serde(default)]
+    pub cursor: String,
+    /// The queue's changes (absolute URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// One page of a queue's changes after a cursor (`GET /reviewers/queues/{name}/`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueuePage {
+    /// The queue.
+    pub name: String,
+    /// Entries on this page.
+    pub count: u64,
+    /// The cursor to send as `since` next time.
+    pub cursor: String,
+    /// The next page (absolute URL), when more changes follow.
+    #[serde(default)]
+    pub next: Option<String>,
+    /// The changes, oldest first.
+    pub results: Vec<QueueEntry>,
+}
+
+/// One change of a queue: an entry added or changed, or a tombstone (`removed`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueEntry {
+    /// Entry id.
+    pub id: i64,
+    /// The entry left the queue: delete it (the other fields may be absent).
+    #[serde(default)]
+    pub removed: bool,
+    /// The queue.
+    #[serde(default)]
+    pub queue: Option<String>,
+    /// The cursor after this change.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// The add-on.
+    #[serde(default)]
+    pub addon: Option<EntryAddon>,
+    /// The version under review.
+    #[serde(default)]
+    pub version: Option<crate::amo::Version>,
+    /// When the review is due, RFC 3339.
+    #[serde(default)]
+    pub due_date: Option<String>,
+    /// Why the version needs a human (AMO's needs-human-review reasons).
+    #[serde(default)]
+    pub reasons: Vec<String>,
+    /// Flags (promoted, needs admin review…).
+    #[serde(default)]
+    pub flags: Vec<String>,
+    /// Auto-approval risk weight.
+    #[serde(default)]
+    pub weight: i64,
+}
+
+/// The add-on of a queue entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntryAddon {
+    /// Server id.
+    pub id: i64,
+    /// Extension id.
+    #[serde(default)]
+    pub guid: String,
+    /// Slug.
+    #[serde(default)]
+    pub slug: String,
+    /// Name (a string or a translated object).
+    #[serde(default)]
+    pub name: crate::amo::Translated,
+}

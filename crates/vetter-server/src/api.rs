@@ -20,7 +20,9 @@ use serde_json::{Value, json};
 use vetter_core::auth::{Claims, MemoryJtiLedger, verify_authorization};
 use vetter_core::protocol::amo::{self, Page, Translated};
 use vetter_core::protocol::routes;
-use vetter_core::protocol::vetter::Capabilities;
+use vetter_core::protocol::vetter::{
+    Capabilities, EntryAddon, QueueEntry, QueueList, QueuePage, QueueSummary,
+};
 use vetter_core::signing::{RegisteredKey, SignedDecision, Submitter, VerifyError};
 use vetter_fixtures::demo::FaultSeed;
 
@@ -613,30 +615,39 @@ async fn download(
 async fn queues(State(state): State<Arc<AppState>>) -> ApiResult {
     let storage = state.storage.clone();
     let list = blocking(move || storage.queues()).await?;
-    Ok(json_response(
-        StatusCode::OK,
-        json!({"count": list.len(), "results": list.iter().map(|q| json!({
-            "name": q.name,
-            "count": q.count,
-            "cursor": q.cursor,
-            "url": format!("{}/api/v5/reviewers/queues/{}/", state.public_url, q.name),
-        })).collect::<Vec<_>>()}),
-    ))
+    let body = QueueList {
+        count: list.len() as u64,
+        results: list
+            .iter()
+            .map(|q| QueueSummary {
+                name: q.name.clone(),
+                count: u64::try_from(q.count).unwrap_or(0),
+                cursor: q.cursor.clone(),
+                url: Some(format!("{}{}", state.public_url, routes::queue(&q.name))),
+            })
+            .collect(),
+    };
+    Ok(typed(StatusCode::OK, &body))
 }
 
-fn entry_json(state: &AppState, e: &EntryRow) -> Value {
-    json!({
-        "id": e.id,
-        "queue": e.queue,
-        "removed": e.removed,
-        "cursor": e.seq.to_string(),
-        "addon": {"id": e.addon.id, "guid": e.addon.guid, "slug": e.addon.slug, "name": e.addon.name},
-        "version": version_json(state, &e.version),
-        "due_date": e.due_date,
-        "reasons": e.reasons,
-        "flags": e.flags,
-        "weight": e.weight,
-    })
+fn entry_json(state: &AppState, e: &EntryRow) -> QueueEntry {
+    QueueEntry {
+        id: e.id,
+        removed: e.removed,
+        queue: Some(e.queue.clone()),
+        cursor: Some(e.seq.to_string()),
+        addon: Some(EntryAddon {
+            id: e.addon.id,
+            guid: e.addon.guid.clone(),
+            slug: e.addon.slug.clone(),
+            name: Translated::Text(e.addon.name.clone()),
+        }),
+        version: Some(version_json(state, &e.version)),
+        due_date: Some(e.due_date.clone()),
+        reasons: e.reasons.clone(),
+        flags: e.flags.clone(),
+        weight: e.weight,
+    }
 }
 
 async fn queue_entries(
@@ -665,19 +676,20 @@ async fn queue_entries(
     let more = rows.len() as i64 > size;
     rows.truncate(size as usize);
     let cursor = rows.last().map_or(since, |e| e.seq);
-    Ok(json_response(
-        StatusCode::OK,
-        json!({
-            "name": name,
-            "count": rows.len(),
-            "cursor": cursor.to_string(),
-            "next": more.then(|| format!(
-                "{}/api/v5/reviewers/queues/{name}/?since={cursor}&page_size={size}",
-                state.public_url
-            )),
-            "results": rows.iter().map(|e| entry_json(&state, e)).collect::<Vec<_>>(),
+    let page = QueuePage {
+        name: name.clone(),
+        count: rows.len() as u64,
+        cursor: cursor.to_string(),
+        next: more.then(|| {
+            format!(
+                "{}{}?since={cursor}&page_size={size}",
+                state.public_url,
+                routes::queue(&name)
+            )
         }),
-    ))
+        results: rows.iter().map(|e| entry_json(&state, e)).collect(),
+    };
+    Ok(typed(StatusCode::OK, &page))
 }
 
 async fn signals(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> ApiResult {

@@ -35,6 +35,8 @@ use serde::Serialize;
 use serde_json::Value;
 use ts_rs::TS;
 
+use vetter_protocol::amo;
+use vetter_protocol::vetter::{EntryAddon, QueueList, QueuePage};
 pub use vetter_protocol::{Client, Counters, RetryPolicy};
 use vetter_protocol::{Downloaded, ProtocolError};
 
@@ -327,16 +329,6 @@ fn text(v: &Value) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// A translated AMO field: a string, or an object of locale → string (en-US preferred).
-fn translated(v: &Value) -> Option<String> {
-    text(v).or_else(|| {
-        let map = v.as_object()?;
-        map.get("en-US")
-            .and_then(text)
-            .or_else(|| map.values().find_map(text))
-    })
-}
-
 /// A version as the client keeps it.
 struct RemoteVersion {
     id: i64,
@@ -350,50 +342,59 @@ struct RemoteVersion {
     host_permissions: String,
 }
 
-fn parse_version(v: &Value, url: &str) -> Result<RemoteVersion, SyncError> {
+/// A string of at most [`MAX_FIELD`] bytes, or `None`.
+fn capped(text: &str) -> Option<String> {
+    (text.len() <= MAX_FIELD).then(|| text.to_owned())
+}
+
+/// Up to `most` strings of at most [`MAX_FIELD`] bytes each, as the JSON list the cache keeps.
+fn capped_list(items: &[String], most: usize) -> String {
+    let kept: Vec<&String> = items
+        .iter()
+        .filter(|i| i.len() <= MAX_FIELD)
+        .take(most)
+        .collect();
+    serde_json::to_string(&kept).unwrap_or_else(|_| "[]".into())
+}
+
+fn parse_version(v: &amo::Version, url: &str) -> Result<RemoteVersion, SyncError> {
     let bad = |reason: String| SyncError::invalid(url, reason);
-    let id = v["id"]
-        .as_i64()
-        .ok_or_else(|| bad("version without id".into()))?;
-    let file = &v["file"];
-    let hash = text(&file["hash"]).unwrap_or_default();
-    let sha256 = hash
-        .strip_prefix("sha256:")
-        .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
-        .map(str::to_ascii_lowercase)
-        .ok_or_else(|| {
-            bad(format!(
-                "version {id}: file hash {hash:?} is not sha256:<64 hex>"
-            ))
-        })?;
-    let size = file["size"]
-        .as_i64()
-        .filter(|s| *s >= 0 && (*s as u64) <= MAX_XPI_BYTES)
+    let id = v.id;
+    let file = v
+        .file
+        .as_ref()
+        .ok_or_else(|| bad(format!("version {id} has no file")))?;
+    let sha256 = file
+        .sha256()
+        .map_err(|reason| bad(format!("version {id}: {reason}")))?;
+    let size = file
+        .size
+        .filter(|s| *s <= MAX_XPI_BYTES)
+        .and_then(|s| i64::try_from(s).ok())
         .ok_or_else(|| {
             bad(format!(
                 "version {id}: file size missing or over {MAX_XPI_BYTES}"
             ))
         })?;
-    let list = |v: &Value| -> String {
-        let items: Vec<String> = v
-            .as_array()
-            .map(|a| a.iter().filter_map(text).take(1000).collect())
-            .unwrap_or_default();
-        serde_json::to_string(&items).unwrap_or_else(|_| "[]".into())
-    };
     Ok(RemoteVersion {
         id,
-        version: text(&v["version"])
+        version: capped(&v.version)
             .ok_or_else(|| bad(format!("version {id} has no version string")))?,
-        file_id: file["id"]
-            .as_i64()
-            .ok_or_else(|| bad(format!("version {id}: file has no id")))?,
-        status: text(&file["status"]).unwrap_or_else(|| "unknown".into()),
+        file_id: file.id,
+        status: file
+            .status
+            .as_deref()
+            .and_then(capped)
+            .unwrap_or_else(|| "unknown".into()),
         sha256,
         size,
-        url: text(&file["url"]).ok_or_else(|| bad(format!("version {id}: file has no url")))?,
-        permissions: list(&file["permissions"]),
-        host_permissions: list(&file["host_permissions"]),
+        url: file
+            .url
+            .as_deref()
+            .and_then(capped)
+            .ok_or_else(|| bad(format!("version {id}: file has no url")))?,
+        permissions: capped_list(&file.permissions, 1000),
+        host_permissions: capped_list(&file.host_permissions, 1000),
     })
 }
 
@@ -424,22 +425,20 @@ fn upsert_version(tx: &Connection, addon_id: i64, v: &RemoteVersion) -> rusqlite
     Ok(())
 }
 
-fn upsert_addon(tx: &Connection, a: &Value, url: &str, stale: bool) -> Result<i64, SyncError> {
-    let bad = |reason: &str| SyncError::invalid(url.to_owned(), reason.to_owned());
-    let id = a["id"].as_i64().ok_or_else(|| bad("add-on without id"))?;
+fn upsert_addon(tx: &Connection, a: &EntryAddon, stale: bool) -> Result<i64, SyncError> {
     tx.execute(
         "INSERT INTO remote_addons (id, guid, slug, name, stale) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (id) DO UPDATE SET guid = excluded.guid, slug = excluded.slug,
             name = excluded.name, stale = MAX(stale, excluded.stale)",
         params![
-            id,
-            text(&a["guid"]).unwrap_or_default(),
-            text(&a["slug"]).unwrap_or_default(),
-            translated(&a["name"]).unwrap_or_default(),
+            a.id,
+            capped(&a.guid).unwrap_or_default(),
+            capped(&a.slug).unwrap_or_default(),
+            a.name.best("en-US").and_then(capped).unwrap_or_default(),
             i64::from(stale)
         ],
     )?;
-    Ok(id)
+    Ok(a.id)
 }
 
 /// Runs one sync. `progress` receives events from this task (call it cheaply).
@@ -460,7 +459,7 @@ pub async fn sync(
 
     // Phase 1: queues.
     let list_url = client.url(vetter_protocol::routes::QUEUES)?;
-    let list = match client.get_json(&list_url).await {
+    let list: QueueList = match client.get(&list_url).await {
         Ok(list) => list,
         // No queue route: a plain AMO says so by having no capability document either.
         Err(e) if e.status() == Some(404) => {
@@ -473,9 +472,7 @@ pub async fn sync(
         }
         Err(e) => return Err(e.into()),
     };
-    let queues = list["results"]
-        .as_array()
-        .ok_or_else(|| SyncError::invalid(list_url.to_string(), "no results list"))?;
+    let queues = &list.results;
     summary.queues = queues.len() as u64;
     for (n, q) in queues.iter().enumerate() {
         progress(SyncProgress {
@@ -484,7 +481,7 @@ pub async fn sync(
             total: queues.len() as u64,
             bytes: bytes(&client),
         });
-        let name = text(&q["name"])
+        let name = Some(q.name.clone())
             .filter(|n| {
                 !n.is_empty()
                     && n.len() <= 64
@@ -497,7 +494,7 @@ pub async fn sync(
                     "queue name must be 1-64 characters of a-z, 0-9, _ and -",
                 )
             })?;
-        let server_cursor = text(&q["cursor"]).unwrap_or_default();
+        let server_cursor = capped(&q.cursor).unwrap_or_default();
         let mut cursor: String = conn
             .query_row(
                 "SELECT cursor FROM sync_cursors WHERE queue = ?1",
@@ -510,18 +507,18 @@ pub async fn sync(
             continue;
         }
         for _ in 0..MAX_QUEUE_PAGES {
-            let mut url = client.url(&format!("/api/v5/reviewers/queues/{name}/"))?;
+            let mut url = client.url(&vetter_protocol::routes::queue(&name))?;
             if !cursor.is_empty() {
                 url.query_pairs_mut().append_pair("since", &cursor);
             }
-            let page = client.get_json(&url).await?;
+            let page: QueuePage = client.get(&url).await?;
             let (changed, removed, next_cursor) =
                 apply_queue_page(&mut conn, &name, &page, url.as_str())?;
             summary.entries_changed += changed;
             summary.entries_removed += removed;
             let advanced = next_cursor != cursor;
             cursor = next_cursor;
-            if page["next"].is_null() || !advanced {
+            if page.next.is_none() || !advanced {
                 break;
             }
         }
@@ -653,36 +650,32 @@ pub async fn sync(
 fn apply_queue_page(
     conn: &mut Connection,
     queue: &str,
-    page: &Value,
+    page: &QueuePage,
     url: &str,
 ) -> Result<(u64, u64, String), SyncError> {
     let bad = |reason: String| SyncError::invalid(url, reason);
-    let results = page["results"]
-        .as_array()
-        .ok_or_else(|| bad("no results list".to_owned()))?;
-    let cursor = text(&page["cursor"])
+    let cursor = Some(page.cursor.clone())
         .filter(|c| !c.is_empty() && c.len() <= 200)
         .ok_or_else(|| bad("no cursor".into()))?;
     let (mut changed, mut removed) = (0, 0);
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    for e in results {
-        let id = e["id"]
-            .as_i64()
-            .ok_or_else(|| bad("entry without id".into()))?;
-        if e["removed"].as_bool() == Some(true) {
-            removed += tx.execute("DELETE FROM queue_entries WHERE id = ?1", [id])? as u64;
+    for e in &page.results {
+        if e.removed {
+            removed += tx.execute("DELETE FROM queue_entries WHERE id = ?1", [e.id])? as u64;
             continue;
         }
-        let addon_id = upsert_addon(&tx, &e["addon"], url, true)?;
-        let version = parse_version(&e["version"], url)?;
+        let addon = e
+            .addon
+            .as_ref()
+            .ok_or_else(|| bad(format!("entry {} has no add-on", e.id)))?;
+        let addon_id = upsert_addon(&tx, addon, true)?;
+        let version = parse_version(
+            e.version
+                .as_ref()
+                .ok_or_else(|| bad(format!("entry {} has no version", e.id)))?,
+            url,
+        )?;
         upsert_version(&tx, addon_id, &version)?;
-        let list = |v: &Value| -> String {
-            let items: Vec<String> = v
-                .as_array()
-                .map(|a| a.iter().filter_map(text).take(100).collect())
-                .unwrap_or_default();
-            serde_json::to_string(&items).unwrap_or_else(|_| "[]".into())
-        };
         tx.execute(
             "INSERT INTO queue_entries (id, queue, addon_id, version_id, due_date, reasons, flags, weight)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -690,14 +683,17 @@ fn apply_queue_page(
                 version_id = excluded.version_id, due_date = excluded.due_date,
                 reasons = excluded.reasons, flags = excluded.flags, weight = excluded.weight",
             params![
-                id,
-                text(&e["queue"]).unwrap_or_else(|| queue.to_owned()),
+                e.id,
+                e.queue
+                    .as_deref()
+                    .and_then(capped)
+                    .unwrap_or_else(|| queue.to_owned()),
                 addon_id,
                 version.id,
-                text(&e["due_date"]).unwrap_or_default(),
-                list(&e["reasons"]),
-                list(&e["flags"]),
-                e["weight"].as_i64().unwrap_or(0)
+                e.due_date.as_deref().and_then(capped).unwrap_or_default(),
+                capped_list(&e.reasons, 100),
+                capped_list(&e.flags, 100),
+                e.weight
             ],
         )?;
         changed += 1;
@@ -719,23 +715,20 @@ struct Metadata {
 async fn fetch_metadata(client: &Client, id: i64) -> Result<Metadata, SyncError> {
     let mut versions = Vec::new();
     for page in 1..=MAX_VERSION_PAGES {
-        let mut url = client.url(&format!("/api/v5/addons/addon/{id}/versions/"))?;
+        let mut url = client.url(&vetter_protocol::routes::versions(id))?;
         url.query_pairs_mut()
             .append_pair("filter", "all_with_deleted")
             .append_pair("page_size", "50")
             .append_pair("page", &page.to_string());
-        let body = client.get_json(&url).await?;
-        let results = body["results"]
-            .as_array()
-            .ok_or_else(|| SyncError::invalid(url.to_string(), "no results list"))?;
-        for v in results {
+        let body: amo::Page<amo::Version> = client.get(&url).await?;
+        for v in &body.results {
             versions.push(parse_version(v, url.as_str())?);
         }
-        if body["next"].is_null() || results.is_empty() {
+        if body.next.is_none() || body.results.is_empty() {
             break;
         }
     }
-    let signals_url = client.url(&format!("/api/v5/reviewers/addon/{id}/signals/"))?;
+    let signals_url = client.url(&vetter_protocol::routes::signals(id))?;
     let signals = client.get_json(&signals_url).await?;
     Ok(Metadata { versions, signals })
 }
@@ -984,7 +977,7 @@ mod tests {
     fn refuses_version_with_a_non_sha256_hash() {
         let v = serde_json::json!({"id": 1, "version": "1.0", "file": {"id": 1, "hash": "md5:abc", "size": 3, "url": "http://x/"}});
         assert!(matches!(
-            parse_version(&v, "u"),
+            parse_version(&serde_json::from_value(v).unwrap(), "u"),
             Err(SyncError::Protocol(ProtocolError::InvalidResponse { .. }))
         ));
     }
@@ -993,18 +986,9 @@ mod tests {
     fn refuses_version_larger_than_any_xpi() {
         let v = serde_json::json!({"id": 1, "version": "1.0", "file": {"id": 1, "hash": format!("sha256:{}", "a".repeat(64)), "size": MAX_XPI_BYTES + 1, "url": "http://x/"}});
         assert!(matches!(
-            parse_version(&v, "u"),
+            parse_version(&serde_json::from_value(v).unwrap(), "u"),
             Err(SyncError::Protocol(ProtocolError::InvalidResponse { .. }))
         ));
-    }
-
-    #[test]
-    fn reads_translated_names() {
-        assert_eq!(
-            translated(&serde_json::json!({"fr": "B", "en-US": "A"})).as_deref(),
-            Some("A")
-        );
-        assert_eq!(translated(&serde_json::json!("C")).as_deref(), Some("C"));
     }
 
     /// A cache with one add-on whose version 7 waits in a queue, not downloaded yet.
