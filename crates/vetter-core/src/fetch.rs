@@ -471,6 +471,8 @@ pub async fn fetch(
                             Err(e) if matches!(e.status(), Some(401 | 403)) => {
                                 validation_allowed = false;
                             }
+                            // AMO keeps no results for this file (older uploads): nothing to show.
+                            Err(e) if e.status() == Some(404) => {}
                             Err(e) => {
                                 tracing::warn!(file_id, "AMO validation not read: {e}");
                             }
