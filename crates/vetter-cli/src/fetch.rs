@@ -164,7 +164,8 @@ pub fn run(data_dir: &Path, args: &FetchArgs, json: bool) -> anyhow::Result<()> 
                     "imported"
                 },
                 if *findings > 0 {
-                    format!(" ({findings} validator findings)")
+                    let s = if *findings == 1 { "" } else { "s" };
+                    format!(" ({findings} validator finding{s})")
                 } else {
                     String::new()
                 }
