@@ -40,11 +40,12 @@ fn credentials_for(amo: &str, anonymous: bool) -> (Option<Credentials>, String) 
         return (None, "anonymous (--anonymous): public versions only".into());
     }
     let set = |v: &str| std::env::var(v).is_ok_and(|s| !s.trim().is_empty());
-    if set(API_KEY_ENV) && set(API_SECRET_ENV) {
-        if let Ok(c) = Credentials::from_env() {
-            let who = format!("with API key {} from {API_KEY_ENV}", c.key());
-            return (Some(c), who);
-        }
+    if set(API_KEY_ENV)
+        && set(API_SECRET_ENV)
+        && let Ok(c) = Credentials::from_env()
+    {
+        let who = format!("with API key {} from {API_KEY_ENV}", c.key());
+        return (Some(c), who);
     }
     match load_credentials(&KeyringStore, amo) {
         Ok(c) => {
