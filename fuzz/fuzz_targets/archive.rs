@@ -3,19 +3,12 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vetter_core::archive::{Limits, read_archive};
+use vetter_core::archive::read_archive;
+use vetter_fuzz::{check_archive, limits};
 
 fuzz_target!(|data: &[u8]| {
-    // Small limits keep each execution fast and make the limit checks themselves reachable.
-    let limits = Limits {
-        max_archive_size: 4 << 20,
-        max_total_uncompressed: 8 << 20,
-        max_file_size: 4 << 20,
-        max_entries: 512,
-        ..Limits::default()
-    };
+    let limits = limits();
     if let Ok(archive) = read_archive(data, &limits) {
-        assert!(archive.entries.len() <= limits.max_entries);
-        assert!(archive.total_size() <= limits.max_total_uncompressed);
+        check_archive(&archive, &limits);
     }
 });
