@@ -138,6 +138,8 @@ pub struct FetchOptions {
     pub retry: RetryPolicy,
     /// Read timeout of each request.
     pub read_timeout: Duration,
+    /// Versions asked for per page (AMO allows 1 to 50).
+    pub page_size: u32,
 }
 
 impl FetchOptions {
@@ -157,6 +159,7 @@ impl FetchOptions {
             download_origins,
             retry: RetryPolicy::default(),
             read_timeout: Duration::from_secs(30),
+            page_size: 50,
         }
     }
 }
@@ -406,7 +409,8 @@ pub async fn fetch(
         VersionCount::All => MAX_VERSIONS,
         VersionCount::Newest(n) => n.min(MAX_VERSIONS),
     };
-    let (filter, listed, mut versions) = list_versions(&client, addon.id, wanted).await?;
+    let (filter, listed, mut versions) =
+        list_versions(&client, addon.id, wanted, options.page_size.clamp(1, 50)).await?;
     if versions.is_empty() {
         return Err(FetchError::NoVersions { amo, addon: name });
     }
@@ -526,6 +530,7 @@ async fn list_versions(
     client: &Client,
     addon_id: i64,
     wanted: usize,
+    page_size: u32,
 ) -> Result<(VersionFilter, u64, Vec<Version>), ProtocolError> {
     let mut filter = if client.is_signed() {
         VersionFilter::AllWithDeleted
@@ -539,7 +544,7 @@ async fn list_versions(
             if let Some(f) = filter.param() {
                 q.append_pair("filter", f);
             }
-            q.append_pair("page_size", "50");
+            q.append_pair("page_size", &page_size.to_string());
         }
         let first: Page<Version> = match client.get(&url).await {
             Ok(page) => page,
