@@ -451,6 +451,9 @@ export function ReviewView({ active = true }: { active?: boolean }) {
   useEffect(() => {
     const where = signalLand.current;
     if (where === null || !layout || layout.index !== selected) return;
+    // A layout made before a rule scan attached its signals has none yet: wait for the
+    // relayout that brings them instead of giving up the landing.
+    if (layout.signals.length === 0) return;
     signalLand.current = null;
     const at = where === "first" ? 0 : layout.signals.length - 1;
     const target = layout.signals[at];
