@@ -270,6 +270,24 @@ pub struct LineComment {
     pub text: String,
 }
 
+/// A fetched version a decision can be about, with where AMO reviews it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct AmoTarget {
+    /// The add-on, by AMO's id.
+    pub addon: AddonRef,
+    /// Its name in the cache.
+    pub addon_name: String,
+    /// The version, by AMO's id, bound to the bytes in the cache.
+    pub version: VersionRef,
+    /// The AMO instance, `scheme://host[:port]`.
+    pub amo: String,
+    /// `listed` or `unlisted`.
+    pub channel: String,
+    /// AMO's review page of the add-on for that channel.
+    pub review_url: String,
+}
+
 /// A decision as signed: DESIGN §5's JSON object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]

@@ -10,6 +10,7 @@ use serde::Serialize;
 use ts_rs::TS;
 use vetter_protocol::routes;
 
+pub use crate::decision::AmoTarget;
 use crate::decision::{
     Action, AddonRef, Decision, LineComment, VersionRef, rfc3339_millis, unix_millis_now,
 };
@@ -27,24 +28,6 @@ CREATE TABLE kept_decisions (
     created_at TEXT NOT NULL
 ) STRICT;
 ";
-
-/// A fetched version a decision can be about, with where AMO reviews it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
-pub struct AmoTarget {
-    /// The add-on, by AMO's id.
-    pub addon: AddonRef,
-    /// Its name in the cache.
-    pub addon_name: String,
-    /// The version, by AMO's id, bound to the bytes in the cache.
-    pub version: VersionRef,
-    /// The AMO instance, `scheme://host[:port]`.
-    pub amo: String,
-    /// `listed` or `unlisted`.
-    pub channel: String,
-    /// AMO's review page of the add-on for that channel.
-    pub review_url: String,
-}
 
 /// A decision kept locally.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

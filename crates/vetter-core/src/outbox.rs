@@ -268,7 +268,7 @@ pub struct DecisionTarget {
     pub versions: Vec<VersionChoice>,
     /// Set for a version fetched from a plain AMO: the decision is signed and kept locally,
     /// and becomes a comment for this review page.
-    pub amo: Option<crate::kept::AmoTarget>,
+    pub amo: Option<crate::decision::AmoTarget>,
 }
 
 /// How the server answered one decision.
