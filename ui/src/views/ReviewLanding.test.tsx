@@ -9,6 +9,7 @@ import type { VersionInfo } from "../bindings/VersionInfo";
 import { cachedVersion } from "../test/versions";
 import { requestJump } from "../lib/jump";
 import { ReviewView } from "./ReviewView";
+import { reviewSummary } from "../test/review";
 
 function version(id: number, v: string): VersionInfo {
   return cachedVersion(id, v);
@@ -36,29 +37,10 @@ function file(path: string, status: ReviewFile["change"]["status"]): ReviewFile 
   };
 }
 
-const list = { added: [], removed: [] };
-const SUMMARY: ReviewSummary = {
-  old: version(1, "1.0"),
-  new: version(2, "1.1"),
-  permissions: {
-    permissions: list,
-    host_permissions: list,
-    optional_permissions: list,
-    optional_host_permissions: list,
-    content_script_matches: list,
-    content_security_policy: null,
-    externally_connectable_matches: list,
-    externally_connectable_ids: list,
-    web_accessible_resources: list,
-    risks: [],
-  },
+const SUMMARY: ReviewSummary = reviewSummary(version(1, "1.0"), version(2, "1.1"), {
   files: [file("background.js", "modified")],
   totals: { added: 0, deleted: 0, modified: 1, renamed: 0, unchanged: 1, lines_added: 1, lines_removed: 1 },
-  viewed: 0,
-  whitespace: "all",
-  pending: 0,
-  signals: [],
-};
+});
 
 const LAYOUT: FileLayout = {
   index: 1,

@@ -10,6 +10,7 @@ import type { VersionInfo } from "../bindings/VersionInfo";
 import { fetchReport, importedVersion, skippedVersion } from "../test/fetch";
 import { cachedVersion } from "../test/versions";
 import { ReviewView } from "./ReviewView";
+import { reviewSummary } from "../test/review";
 
 const PAGE = "https://addons.mozilla.org/en-US/firefox/addon/tab-notes/";
 
@@ -17,30 +18,10 @@ function fetchedVersion(id: number, v: string): VersionInfo {
   return { ...cachedVersion(id, v, "Tab Notes"), origin: PAGE };
 }
 
-const list = { added: [], removed: [] };
 function summary(old: VersionInfo, next: VersionInfo): ReviewSummary {
-  return {
-    old,
-    new: next,
-    permissions: {
-      permissions: list,
-      host_permissions: list,
-      optional_permissions: list,
-      optional_host_permissions: list,
-      content_script_matches: list,
-      content_security_policy: null,
-      externally_connectable_matches: list,
-      externally_connectable_ids: list,
-      web_accessible_resources: list,
-      risks: [],
-    },
-    files: [],
+  return reviewSummary(old, next, {
     totals: { added: 0, deleted: 0, modified: 0, renamed: 0, unchanged: 3, lines_added: 0, lines_removed: 0 },
-    viewed: 0,
-    whitespace: "all",
-    pending: 0,
-    signals: [],
-  };
+  });
 }
 
 /** A cache that is empty until the fetch, then holds `after`; records every open_review. */

@@ -11,6 +11,7 @@ import { cachedVersion } from "../test/versions";
 import type { ViewRow } from "../bindings/ViewRow";
 import { requestReview } from "../hooks/useReviewRequest";
 import { ReviewView } from "./ReviewView";
+import { noPermissionChanges, reviewSummary } from "../test/review";
 
 const PAYLOAD = '<img src=x onerror="document.title=\'pwned\'">';
 
@@ -42,29 +43,15 @@ function changed(path: string, status: ReviewFile["change"]["status"], viewed = 
 
 const ADDONS: AddonVersions[] = [{ guid: "x@example.com", name: "Addon", versions: [version(1, "1.0"), version(2, "1.1")] }];
 
-const list = { added: [], removed: [] };
-const SUMMARY: ReviewSummary = {
-  old: version(1, "1.0"),
-  new: version(2, "1.1"),
+const SUMMARY: ReviewSummary = reviewSummary(version(1, "1.0"), version(2, "1.1"), {
   permissions: {
+    ...noPermissionChanges(),
     permissions: { added: ["notifications"], removed: [] },
     host_permissions: { added: ["<all_urls>"], removed: [] },
-    optional_permissions: list,
-    optional_host_permissions: list,
-    content_script_matches: list,
-    content_security_policy: null,
-    externally_connectable_matches: list,
-    externally_connectable_ids: list,
-    web_accessible_resources: list,
-    risks: [],
   },
   files: [changed("background.js", "modified"), changed(`lib/${PAYLOAD}.js`, "added")],
   totals: { added: 1, deleted: 0, modified: 1, renamed: 0, unchanged: 5, lines_added: 2, lines_removed: 1 },
-  viewed: 0,
-  whitespace: "all",
-  pending: 0,
-  signals: [],
-};
+});
 
 function layout(index: number): FileLayout {
   return {
