@@ -208,23 +208,37 @@ impl Outbox {
     /// Every decision kept locally, newest first.
     pub fn kept(&self) -> Result<Vec<KeptDecision>, OutboxError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT decision_id, kid, comment, review_url, created_at FROM kept_decisions
-             ORDER BY created_at DESC, decision_id DESC",
-        )?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(KeptDecision {
-                    decision_id: r.get(0)?,
-                    kid: r.get(1)?,
-                    comment: r.get(2)?,
-                    review_url: r.get(3)?,
-                    created_at: r.get(4)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
+        let mut stmt = conn.prepare(&format!(
+            "{KEPT_SELECT} ORDER BY created_at DESC, decision_id DESC"
+        ))?;
+        let rows = stmt.query_map([], kept_row)?.collect::<Result<_, _>>()?;
         Ok(rows)
     }
+
+    /// The decision kept locally under `decision_id`.
+    pub fn kept_decision(&self, decision_id: &str) -> Result<Option<KeptDecision>, OutboxError> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("{KEPT_SELECT} WHERE decision_id = ?1"),
+                [decision_id],
+                kept_row,
+            )
+            .optional()?)
+    }
+}
+
+const KEPT_SELECT: &str =
+    "SELECT decision_id, kid, comment, review_url, created_at FROM kept_decisions";
+
+fn kept_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeptDecision> {
+    Ok(KeptDecision {
+        decision_id: r.get(0)?,
+        kid: r.get(1)?,
+        comment: r.get(2)?,
+        review_url: r.get(3)?,
+        created_at: r.get(4)?,
+    })
 }
 
 #[cfg(test)]

@@ -136,6 +136,11 @@ async fn a_fetched_version_is_decided_on_locally_through_the_decision_form() {
     )
     .unwrap();
     assert_eq!(kept.comment, "Loads remote code.");
+    assert_eq!(
+        outbox.kept_decision(&kept.decision_id).unwrap().as_ref(),
+        Some(&kept)
+    );
+    assert_eq!(outbox.kept_decision("no-such-id").unwrap(), None);
     assert_eq!(outbox.kept().unwrap(), vec![kept]);
 
     // A rule broken is refused before anything is signed or kept.

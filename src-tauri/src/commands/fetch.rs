@@ -15,7 +15,7 @@ use vetter_core::auth::Credentials;
 use vetter_core::credentials::{CredentialError, CredentialStore, load_credentials};
 use vetter_core::fetch::{self, FetchError, FetchOptions, FetchProgress, FetchReport};
 
-use super::blocking;
+use super::{blocking, network_runtime};
 use crate::error::UiError;
 
 /// The longest the window waits between two progress messages of one step: a download reports
@@ -127,10 +127,7 @@ pub async fn fetch_from_amo(
                 options.download_origins.push(host.clone());
             }
         }
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| UiError::app(format!("cannot start the network runtime: {e}")))?;
+        let runtime = network_runtime()?;
         let throttle = Throttle::new();
         let report = |p: FetchProgress| {
             if throttle.admit(&p, Instant::now()) {

@@ -20,7 +20,7 @@ use vetter_core::kept::KeptDecision;
 use vetter_core::outbox::{DecisionTarget, Outbox, OutboxEntry, OutboxError, PushSummary};
 use vetter_core::sync::{self, LocalEntry, LocalQueue, SyncError, SyncProgress};
 
-use super::blocking;
+use super::{blocking, network_runtime};
 use crate::error::UiError;
 
 fn ui(code: &str, err: impl std::fmt::Display) -> UiError {
@@ -47,11 +47,7 @@ async fn run<T: Send + 'static, F: Future<Output = Result<T, UiError>>>(
     f: impl FnOnce(PathBuf, Arc<dyn CredentialStore>) -> F + Send + 'static,
 ) -> Result<T, UiError> {
     blocking(app, move |s| {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| UiError::app(format!("cannot start the network runtime: {e}")))?;
-        runtime.block_on(f(s.data_dir.clone(), s.credentials()))
+        network_runtime()?.block_on(f(s.data_dir.clone(), s.credentials()))
     })
     .await
 }
@@ -252,11 +248,9 @@ pub async fn decide_locally(
 pub async fn open_review_page(app: AppHandle, decision_id: String) -> Result<String, UiError> {
     let opener = app.clone();
     let url = blocking(app, move |s| {
-        let kept = Outbox::open(&s.data_dir)
-            .and_then(|o| o.kept())
-            .map_err(|e| ui("outbox", e))?;
-        kept.into_iter()
-            .find(|k| k.decision_id == decision_id)
+        Outbox::open(&s.data_dir)
+            .and_then(|o| o.kept_decision(&decision_id))
+            .map_err(|e| ui("outbox", e))?
             .map(|k| k.review_url)
             .ok_or_else(|| {
                 ui(

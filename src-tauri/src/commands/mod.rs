@@ -34,6 +34,15 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| UiError::app(format!("background task failed: {e}")))?
 }
 
+/// A small runtime for one command's network work, run on the blocking pool so the window's
+/// event loop never waits on the network.
+fn network_runtime() -> Result<tokio::runtime::Runtime, UiError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| UiError::app(format!("cannot start the network runtime: {e}")))
+}
+
 /// Reports the app version, the data folder and the cache's schema version.
 #[tauri::command]
 pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, UiError> {

@@ -449,14 +449,9 @@ fn existing_summary(
     source_name: &str,
     xpi_sha256: &str,
 ) -> Result<Option<ImportSummary>, StoreError> {
-    let id: Option<i64> = conn
-        .query_row(
-            "SELECT id FROM versions WHERE xpi_sha256 = ?1",
-            [xpi_sha256],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let Some(id) = id else { return Ok(None) };
+    let Some(id) = super::version_id_by_sha256(conn, xpi_sha256)? else {
+        return Ok(None);
+    };
     let info = super::version_by_id(conn, id)?;
     Ok(Some(ImportSummary {
         source_name: source_name.to_owned(),

@@ -637,6 +637,17 @@ fn version_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<VersionInfo, St
     }))
 }
 
+/// The cached version whose package bytes hash to `sha256` (lowercase hex).
+fn version_id_by_sha256(conn: &Connection, sha256: &str) -> Result<Option<i64>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM versions WHERE xpi_sha256 = ?1",
+            [sha256],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 fn version_by_id(conn: &Connection, id: i64) -> Result<VersionInfo, StoreError> {
     conn.query_row(
         &format!("{VERSION_SELECT} WHERE v.id = ?1"),

@@ -117,14 +117,7 @@ impl Store {
 
     /// The cached version whose package bytes hash to `sha256` (lowercase hex).
     pub fn version_by_sha256(&self, sha256: &str) -> Result<Option<i64>, StoreError> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT id FROM versions WHERE xpi_sha256 = ?1",
-                [sha256],
-                |r| r.get(0),
-            )
-            .optional()?)
+        super::version_id_by_sha256(self.conn(), sha256)
     }
 
     /// Version `version_id`'s findings from `source`, as stored.

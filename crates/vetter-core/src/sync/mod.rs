@@ -324,9 +324,7 @@ pub fn remembered_server(data_dir: &Path) -> Result<Option<String>, SyncError> {
 
 /// A string field of at most [`MAX_FIELD`] characters.
 fn text(v: &Value) -> Option<String> {
-    v.as_str()
-        .filter(|s| s.len() <= MAX_FIELD)
-        .map(str::to_owned)
+    v.as_str().and_then(capped)
 }
 
 /// A version as the client keeps it.
