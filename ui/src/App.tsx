@@ -2,8 +2,8 @@ import { useEffect, useState, type ReactNode } from "react";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import { Sidebar } from "./components/Sidebar";
 import { StatusBar, type Connection } from "./components/StatusBar";
-import { useRoute, VIEWS, type ViewId } from "./hooks/useRoute";
 import { loginAtLaunch, useServer } from "./hooks/useServer";
+import { navigate, useNavigation, VIEWS, type ViewId } from "./lib/navigation";
 import { OutboxView } from "./views/OutboxView";
 import { QueuesView } from "./views/QueuesView";
 import { ReviewView } from "./views/ReviewView";
@@ -43,7 +43,7 @@ function connectionState(server: string | null, networkOnline: boolean, reachabl
 
 /** The app frame: sidebar, the current view, and the status bar. */
 export function App() {
-  const [view, go] = useRoute();
+  const { view } = useNavigation();
   const networkOnline = useNetworkOnline();
   const { status, reachable, keptIn } = useServer();
   const server = status?.server ?? null;
@@ -58,12 +58,12 @@ export function App() {
       const target = VIEWS[Number(e.key) - 1];
       if (target) {
         e.preventDefault();
-        go(target);
+        navigate({ view: target });
       }
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [go]);
+  }, []);
 
   return (
     <div className="app">
@@ -73,7 +73,7 @@ export function App() {
       }}>
         Skip to content
       </a>
-      <Sidebar current={view} onSelect={go} />
+      <Sidebar current={view} onSelect={(to) => navigate({ view: to })} />
       <main id="main" tabIndex={-1}>
         {keptIn?.kind === "session" && (
           <p className="session-notice" role="note" data-testid="session-only">

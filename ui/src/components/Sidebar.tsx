@@ -1,5 +1,5 @@
 import { useRef, type KeyboardEvent } from "react";
-import { VIEWS, type ViewId } from "../hooks/useRoute";
+import { VIEWS, type ViewId } from "../lib/navigation";
 
 /** Human labels and shortcut digits of the views. */
 export const VIEW_LABELS: Record<ViewId, string> = {

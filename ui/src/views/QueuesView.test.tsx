@@ -1,8 +1,9 @@
-import { fireEvent, render, screen, within } from "@testing-library/react";
+import { fireEvent, render, renderHook, screen, within } from "@testing-library/react";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
 import type { LocalEntry } from "../bindings/LocalEntry";
 import { resetServerState } from "../hooks/useServer";
+import { useNavigation } from "../lib/navigation";
 import { QueuesView, isOverdue, sortEntries } from "./QueuesView";
 
 function entry(id: number, name: string, due: string, weight: number, extra: Partial<LocalEntry> = {}): LocalEntry {
@@ -75,17 +76,16 @@ describe("QueuesView", () => {
 
   it("opens an entry as the review of its cached pair, and not before it is downloaded", async () => {
     mock();
-    const asked: Array<{ old: number; next: number }> = [];
-    const listen = (e: Event) => asked.push((e as CustomEvent<{ old: number; next: number }>).detail);
-    window.addEventListener("vetter:open-review", listen);
     render(<QueuesView />);
     await screen.findByTestId("queue-table");
     const [ready, pending] = screen.getAllByTestId("open-entry") as HTMLButtonElement[];
     if (!ready || !pending) throw new Error("expected two entries");
     expect(pending.disabled).toBe(true);
     fireEvent.click(ready);
-    window.removeEventListener("vetter:open-review", listen);
-    expect(asked).toEqual([{ old: 99, next: 100 }]);
+    const { result } = renderHook(() => useNavigation());
+    expect(result.current.request).toMatchObject({ old: 99, next: 100 });
+    expect(result.current.request?.at).toBeUndefined();
+    expect(result.current.view).toBe("review");
     expect(window.location.hash).toBe("#/review");
   });
 

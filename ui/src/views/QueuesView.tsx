@@ -4,9 +4,9 @@ import type { LocalQueue } from "../bindings/LocalQueue";
 import { EmptyState } from "../components/EmptyState";
 import { SyncButton } from "../components/SyncButton";
 import { ViewFrame } from "../components/ViewFrame";
-import { requestReview } from "../hooks/useReviewRequest";
 import { useServer } from "../hooks/useServer";
 import { flowCommands, toUiError } from "../ipc";
+import { navigate, type ReviewTarget } from "../lib/navigation";
 import "../components/flow.css";
 
 /** How the entries are ordered. */
@@ -29,7 +29,7 @@ export function isOverdue(due: string, now: number): boolean {
 }
 
 /** The cached pair to review: last approved → under review, when both are cached. */
-export function reviewPair(entry: LocalEntry): { old: number; next: number } | null {
+export function reviewPair(entry: LocalEntry): ReviewTarget | null {
   if (entry.file.state !== "cached" || entry.base_cached_version_id === null) return null;
   return { old: entry.base_cached_version_id, next: entry.file.version_id };
 }
@@ -180,7 +180,7 @@ export function QueuesView() {
                         data-testid="open-entry"
                         disabled={pair === null}
                         title={pair === null ? "Sync to download both versions first" : "Review last approved → this version"}
-                        onClick={() => pair && requestReview(pair)}
+                        onClick={() => pair && navigate({ view: "review", open: pair })}
                       >
                         {e.addon_name} {e.version}
                       </button>

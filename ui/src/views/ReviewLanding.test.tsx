@@ -7,7 +7,7 @@ import type { ReviewFile } from "../bindings/ReviewFile";
 import type { ReviewSummary } from "../bindings/ReviewSummary";
 import type { VersionInfo } from "../bindings/VersionInfo";
 import { cachedVersion } from "../test/versions";
-import { requestJump } from "../lib/jump";
+import { navigate } from "../lib/navigation";
 import { ReviewView } from "./ReviewView";
 import { reviewSummary } from "../test/review";
 
@@ -85,7 +85,7 @@ describe("ReviewView landing on a line", () => {
       }
     });
     render(<ReviewView />);
-    act(() => requestJump({ old: 1, version: 2, path: "content/content.js", line: 300 }));
+    act(() => navigate({ view: "review", open: { old: 1, next: 2, at: { path: "content/content.js", line: 300 } } }));
     await waitFor(() => expect(screen.getByTestId("diff-path").textContent).toBe("content/content.js"));
     expect(calls).toContainEqual({
       cmd: "open_review",

@@ -1,4 +1,4 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { describe, expect, it } from "vitest";
@@ -9,7 +9,7 @@ import type { ReviewSummary } from "../bindings/ReviewSummary";
 import type { VersionInfo } from "../bindings/VersionInfo";
 import { cachedVersion } from "../test/versions";
 import type { ViewRow } from "../bindings/ViewRow";
-import { requestReview } from "../hooks/useReviewRequest";
+import { navigate } from "../lib/navigation";
 import { ReviewView } from "./ReviewView";
 import { noPermissionChanges, reviewSummary } from "../test/review";
 
@@ -187,7 +187,7 @@ describe("Review view", () => {
     render(<ReviewView />);
     const pick = (await screen.findByTestId("pick-addon")) as HTMLSelectElement;
     expect(pick.value).toBe("x@example.com");
-    requestReview({ old: 11, next: 12 });
+    act(() => navigate({ view: "review", open: { old: 11, next: 12 } }));
     await screen.findByTestId("review");
     await waitFor(() => expect(pick.value).toBe("y@example.com"));
     expect((screen.getByTestId("pick-old") as HTMLSelectElement).value).toBe("11");

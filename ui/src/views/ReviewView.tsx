@@ -22,7 +22,6 @@ import { ReportExport } from "../components/ReportExport";
 import { PermissionSummary } from "../components/PermissionSummary";
 import { ViewFrame } from "../components/ViewFrame";
 import { usePrefs } from "../hooks/usePrefs";
-import { useReviewRequests } from "../hooks/useReviewRequest";
 import { commands, toUiError } from "../ipc";
 import { buildTree, fileOrder } from "../lib/fileTree";
 import {
@@ -34,7 +33,7 @@ import {
   stepSignal,
   withSignalsOf,
 } from "../lib/review";
-import { clearJump, useJumpRequest } from "../lib/jump";
+import { useReviewRequests, type OpenRequest } from "../lib/navigation";
 
 /** Performance mark names: opening a review, and the first diff painted after it. */
 export const MARK_OPEN = "vetter:review-open";
@@ -260,7 +259,6 @@ export function ReviewView({ active = true }: { active?: boolean }) {
     };
   }, []);
   // Landing on a line (from search or a note): where it is, and the row still to scroll to.
-  const jump = useJumpRequest();
   const [landed, setLanded] = useState<{ index: number; row: number; line: number } | null>(null);
   const landRow = useRef<number | null>(null);
   const [auditOpen, setAuditOpen] = useState(false);
@@ -342,8 +340,6 @@ export function ReviewView({ active = true }: { active?: boolean }) {
     },
     [select, countsFor],
   );
-  // An entry opened from the queues: its default pair (last approved → under review).
-  useReviewRequests((r) => open(r.old, r.next, prefs.whitespace));
 
   // After a fetch from AMO: the newest two fetched versions (older → newer) open at once; a
   // single one opens as the newer side against another cached version of the add-on, if any.
@@ -418,29 +414,34 @@ export function ReviewView({ active = true }: { active?: boolean }) {
       ),
     [land, prefs.layout, wrap, pretty],
   );
-  // A jump request from another view: open its pair, then land on its line.
-  useEffect(() => {
-    if (!jump) return;
-    clearJump();
+  // A pair asked for by another view (a queue entry, a search hit): open it, and land on its
+  // line when it names one.
+  const onRequest = useCallback((request: OpenRequest) => {
+    const at = request.at;
+    if (!at) {
+      open(request.old, request.next, prefs.whitespace);
+      return;
+    }
     const jumpCounts = countsFor();
     commands
-      .openReview(jump.old, jump.version, prefs.whitespace, jumpCounts.onCounts, jumpCounts.onSignals)
+      .openReview(request.old, request.next, prefs.whitespace, jumpCounts.onCounts, jumpCounts.onSignals)
       .then((opened) => {
         const s = jumpCounts.ready(opened);
         setOpenError(null);
-        setPair([jump.old, jump.version]);
+        setPair([request.old, request.next]);
         setSummary(s);
         setLayout(null);
         setSessionKey((k) => k + 1);
-        return commands.revealLine(jump.path, jump.line, { layout: prefs.layout, wrap, pretty });
+        return commands.revealLine(at.path, at.line, { layout: prefs.layout, wrap, pretty });
       })
       .then(
         (t) => {
-          land(t, jump.line);
+          land(t, at.line);
         },
         (err: unknown) => setOpenError(toUiError(err).message),
       );
-  }, [jump, prefs.whitespace, prefs.layout, wrap, pretty, land, countsFor]);
+  }, [open, prefs.whitespace, prefs.layout, wrap, pretty, land, countsFor]);
+  useReviewRequests(onRequest);
   useEffect(() => {
     const row = landRow.current;
     if (row === null || !layout || layout.index !== selected) return;

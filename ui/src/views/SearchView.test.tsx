@@ -1,12 +1,12 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { mockIPC } from "@tauri-apps/api/mocks";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { AddonVersions } from "../bindings/AddonVersions";
 import type { SearchResults } from "../bindings/SearchResults";
 import type { VersionInfo } from "../bindings/VersionInfo";
 import { cachedVersion } from "../test/versions";
-import { clearJump, useJumpRequest } from "../lib/jump";
+import { useNavigation } from "../lib/navigation";
 import { SearchView, splitMatch } from "./SearchView";
 
 const PAYLOAD = '<img src=x onerror="window.__pwned=1">';
@@ -38,10 +38,14 @@ const RESULTS: SearchResults = {
   stopped: null,
 };
 
-/** The jump requests the view makes, as the review would receive them. */
+/** The review requests the view makes, as the review would receive them. */
 function JumpProbe() {
-  const jump = useJumpRequest();
-  return <output data-testid="jump">{jump ? `${jump.old}->${jump.version} ${jump.path}:${jump.line}` : ""}</output>;
+  const { request } = useNavigation();
+  return (
+    <output data-testid="jump">
+      {request?.at ? `${request.old}->${request.next} ${request.at.path}:${request.at.line}` : ""}
+    </output>
+  );
 }
 
 function mock(search: (args: Record<string, unknown>) => unknown) {
@@ -57,7 +61,6 @@ function mock(search: (args: Record<string, unknown>) => unknown) {
   return calls;
 }
 
-afterEach(() => clearJump());
 
 describe("SearchView", () => {
   it("sends the pattern with its options and groups hits by version and file, match as text", async () => {

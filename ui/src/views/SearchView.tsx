@@ -7,7 +7,7 @@ import type { SearchResults } from "../bindings/SearchResults";
 import type { SearchStop } from "../bindings/SearchStop";
 import { ViewFrame } from "../components/ViewFrame";
 import { commands, toUiError } from "../ipc";
-import { requestJump } from "../lib/jump";
+import { navigate } from "../lib/navigation";
 
 const STOPS: Record<SearchStop, string> = {
   hit_limit: "the hit limit",
@@ -132,7 +132,7 @@ export function SearchView() {
       return;
     }
     setOpenError(null);
-    requestJump({ old: place.previous, version: hit.version_id, path: hit.path, line: hit.line });
+    navigate({ view: "review", open: { old: place.previous, next: hit.version_id, at: { path: hit.path, line: hit.line } } });
   };
 
   // Arrow keys move between results; Enter opens one (buttons already open on Enter and Space).
