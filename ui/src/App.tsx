@@ -3,7 +3,8 @@ import { ErrorBoundary } from "./components/ErrorBoundary";
 import { Sidebar } from "./components/Sidebar";
 import { StatusBar, type Connection } from "./components/StatusBar";
 import { loginAtLaunch, useServer } from "./hooks/useServer";
-import { navigate, useNavigation, VIEWS, type ViewId } from "./lib/navigation";
+import { bindingFor } from "./lib/keys";
+import { navigate, useNavigation, type ViewId } from "./lib/navigation";
 import { OutboxView } from "./views/OutboxView";
 import { QueuesView } from "./views/QueuesView";
 import { ReviewView } from "./views/ReviewView";
@@ -54,11 +55,10 @@ export function App() {
   // Alt+1…5 switch views from anywhere, the way tabs do in most desktop apps.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (!e.altKey || e.ctrlKey || e.metaKey) return;
-      const target = VIEWS[Number(e.key) - 1];
-      if (target) {
+      const b = bindingFor("app", e);
+      if (b) {
         e.preventDefault();
-        navigate({ view: target });
+        navigate({ view: b.does });
       }
     };
     window.addEventListener("keydown", onKey);

@@ -1,11 +1,7 @@
 import { useEffect, useState } from "react";
 import type { Action } from "../bindings/Action";
+import { bindingFor, typing } from "../lib/keys";
 import { DecisionPanel, QUICK_ACTIONS } from "./DecisionPanel";
-
-function typing(e: KeyboardEvent): boolean {
-  const t = e.target as HTMLElement | null;
-  return !!t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
-}
 
 /**
  * The review's "Decide…" button and its keys: `d` opens the decision panel, shift+A / shift+R /
@@ -16,18 +12,13 @@ export function DecisionLauncher({ cachedVersionId, active }: { cachedVersionId:
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (!active || open || cachedVersionId === null || e.ctrlKey || e.metaKey || e.altKey || typing(e)) return;
-      if (e.key === "d") {
-        e.preventDefault();
-        setOpen({ preferred: null });
-        return;
-      }
-      const quick = QUICK_ACTIONS[e.key];
-      if (quick && e.shiftKey) {
-        e.preventDefault();
-        // The panel picks the first of these the queue offers, and waits for the confirmation.
-        setOpen({ preferred: quick });
-      }
+      if (!active || open || cachedVersionId === null || typing(e)) return;
+      const b = bindingFor("decide", e);
+      if (!b) return;
+      e.preventDefault();
+      // A quick action opens the panel with it chosen: the panel picks the first of its actions
+      // the queue offers, and waits for the confirmation.
+      setOpen({ preferred: b.does === "decide" ? null : QUICK_ACTIONS[b.does] });
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);

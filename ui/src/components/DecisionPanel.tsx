@@ -6,6 +6,7 @@ import type { DecisionTarget } from "../bindings/DecisionTarget";
 import type { KeptDecision } from "../bindings/KeptDecision";
 import { setReachable } from "../hooks/useServer";
 import { commands, flowCommands, toUiError } from "../ipc";
+import type { DecideCommand } from "../lib/keys";
 import "./flow.css";
 
 /** Reviewer-facing names of AMO's actions. */
@@ -25,10 +26,10 @@ export const ACTION_LABEL: Record<Action, string> = {
 };
 
 /** The actions the one-key shortcuts (shift+A, shift+R, shift+E) pick, first offered wins. */
-export const QUICK_ACTIONS: Record<string, Action[]> = {
-  A: ["public", "approve_content", "confirm_auto_approved"],
-  R: ["reject", "reject_multiple_versions"],
-  E: ["request_admin_review"],
+export const QUICK_ACTIONS: Record<Exclude<DecideCommand, "decide">, Action[]> = {
+  approve: ["public", "approve_content", "confirm_auto_approved"],
+  reject: ["reject", "reject_multiple_versions"],
+  escalate: ["request_admin_review"],
 };
 
 /** The field a command error is about (`invalid:reasons` → `reasons`), if it names one. */

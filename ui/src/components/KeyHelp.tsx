@@ -1,20 +1,5 @@
-import { useEffect, useRef } from "react";
-
-/** The review's keys, shown by `?`. */
-export const REVIEW_KEYS: Array<[string, string]> = [
-  ["j / k", "Next / previous file"],
-  ["n / p", "Next / previous change"],
-  ["v", "Mark the file viewed (or not)"],
-  ["d", "Decide: open the decision panel"],
-  ["Shift A / R / E", "Approve / reject / escalate, confirmed in the decision panel"],
-  ["/", "Search in the file; Enter for the next match"],
-  ["u / s", "Unified / side-by-side"],
-  ["w", "Wrap long lines or scroll horizontally"],
-  ["o", "Open from AMO: focus the add-on field (paste a page URL, slug, guid or id)"],
-  ["?", "Show these keys"],
-  ["Esc", "Close this list, leave the search box"],
-  ["Alt 1…5", "Switch views"],
-];
+import { Fragment, useEffect, useRef } from "react";
+import { bindingFor, KEY_TABLE, keyLabel } from "../lib/keys";
 
 /** A modal list of every key; Escape or the button closes it and focus returns where it was. */
 export function KeyHelp({ onClose }: { onClose: () => void }) {
@@ -33,7 +18,7 @@ export function KeyHelp({ onClose }: { onClose: () => void }) {
         aria-labelledby="keys-title"
         data-testid="key-help"
         onKeyDown={(e) => {
-          if (e.key === "Escape" || e.key === "?") {
+          if (bindingFor("help", e.nativeEvent)?.does === "close") {
             e.preventDefault();
             e.stopPropagation();
             onClose();
@@ -43,12 +28,17 @@ export function KeyHelp({ onClose }: { onClose: () => void }) {
         <h2 id="keys-title">Keyboard</h2>
         <table className="keys">
           <tbody>
-            {REVIEW_KEYS.map(([k, what]) => (
-              <tr key={k}>
+            {KEY_TABLE.map((row) => (
+              <tr key={`${row.scope}:${row.what}`} data-scope={row.scope}>
                 <th scope="row">
-                  <kbd>{k}</kbd>
+                  {row.keys.map((b, i) => (
+                    <Fragment key={keyLabel(b)}>
+                      {i > 0 && " / "}
+                      <kbd>{keyLabel(b)}</kbd>
+                    </Fragment>
+                  ))}
                 </th>
-                <td>{what}</td>
+                <td>{row.what}</td>
               </tr>
             ))}
           </tbody>

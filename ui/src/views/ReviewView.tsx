@@ -33,6 +33,7 @@ import {
   stepSignal,
   withSignalsOf,
 } from "../lib/review";
+import { bindingFor, type ReviewCommand, typing } from "../lib/keys";
 import { useReviewRequests, type OpenRequest } from "../lib/navigation";
 
 /** Performance mark names: opening a review, and the first diff painted after it. */
@@ -49,11 +50,6 @@ const WHITESPACE_LABELS: Record<Whitespace, string> = {
   ignore_all: "Ignore all whitespace",
 };
 
-/** Whether a key event comes from a text field, where letters are typing, not commands. */
-function typing(e: KeyboardEvent): boolean {
-  const t = e.target as HTMLElement | null;
-  return !!t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
-}
 
 /** Picks an add-on and two of its versions (default: the one before the latest, then the latest). */
 const FORMAT_NAMES: Record<VersionInfo["format"], string> = { zip: "zip", crx2: "CRX2", crx3: "CRX3", tar_gz: "tar.gz" };
@@ -598,29 +594,28 @@ export function ReviewView({ active = true }: { active?: boolean }) {
   // The review's keys, active while this view is open and no text field has focus.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (!active || e.ctrlKey || e.metaKey || e.altKey || help || typing(e)) return;
-      const actions: Record<string, () => void> = {
-        j: () => step(1),
-        k: () => step(-1),
-        n: () => goChange(1),
-        p: () => goChange(-1),
-        v: toggleViewed,
-        "/": () => search.current?.focus(),
-        "?": () => setHelp(true),
-        u: () => setPrefs({ layout: "unified" }),
-        s: () => setPrefs({ layout: "split" }),
-        w: () => setPrefs({ wrap: !prefs.wrap }),
-        a: () => goSignal(1),
-        z: () => goSignal(-1),
-        f: () => setPretty((x) => !x),
-        o: focusAmo,
-      };
-      const act = actions[e.key];
+      if (!active || help || typing(e)) return;
+      const b = bindingFor("review", e);
       // Help and "Open from AMO" work before any review is open.
-      if (act && (summary || e.key === "?" || e.key === "o")) {
-        e.preventDefault();
-        act();
-      }
+      if (!b || !(summary || b.always)) return;
+      e.preventDefault();
+      const actions: Record<ReviewCommand, () => void> = {
+        "next-file": () => step(1),
+        "previous-file": () => step(-1),
+        "next-change": () => goChange(1),
+        "previous-change": () => goChange(-1),
+        "toggle-viewed": toggleViewed,
+        find: () => search.current?.focus(),
+        help: () => setHelp(true),
+        unified: () => setPrefs({ layout: "unified" }),
+        split: () => setPrefs({ layout: "split" }),
+        wrap: () => setPrefs({ wrap: !prefs.wrap }),
+        "next-signal": () => goSignal(1),
+        "previous-signal": () => goSignal(-1),
+        pretty: () => setPretty((x) => !x),
+        amo: focusAmo,
+      };
+      actions[b.does]();
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
@@ -800,7 +795,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
                         setHit(-1);
                       }}
                       onKeyDown={(e) => {
-                        if (e.key === "Escape") {
+                        if (bindingFor("find", e.nativeEvent)?.does === "leave") {
                           e.preventDefault();
                           diff.current?.element()?.focus();
                         }
