@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vetter_core::archive::read_archive;
+use vetter_archive::read_archive;
 use vetter_fuzz::{check_archive, limits};
 
 fuzz_target!(|data: &[u8]| {

@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vetter_core::archive::PackageFormat;
-use vetter_core::archive::crx::parse_crx;
+use vetter_archive::PackageFormat;
+use vetter_archive::crx::parse_crx;
 use vetter_fuzz::read_and_check;
 
 fuzz_target!(|data: &[u8]| {

@@ -3,9 +3,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vetter_core::diff::{IntralineOptions, LineOptions, diff_lines, intraline};
-use vetter_core::highlight::{HighlightOptions, Highlighter};
-use vetter_core::text::TextLines;
+use vetter_diff::{IntralineOptions, LineOptions, diff_lines, intraline};
+use vetter_syntax::highlight::{HighlightOptions, Highlighter};
+use vetter_text::TextLines;
 
 fuzz_target!(|data: &[u8]| {
     let split = data.iter().position(|b| *b == 0).unwrap_or(data.len());

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vetter_core::signing::{PublicKey, SignedDecision};
+use vetter_decision::signing::{PublicKey, SignedDecision};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vetter_core::auth::{MemoryJtiLedger, verify_authorization};
+use vetter_protocol::auth::{MemoryJtiLedger, verify_authorization};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(header) = std::str::from_utf8(data) else {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vetter_core::manifest::{parse_manifest, permission_changes, risk_notes};
+use vetter_manifest::{parse_manifest, permission_changes, risk_notes};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(manifest) = parse_manifest(data) {

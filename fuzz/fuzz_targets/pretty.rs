@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vetter_core::pretty::{PrettyLang, pretty_print};
+use vetter_syntax::pretty::{PrettyLang, pretty_print};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

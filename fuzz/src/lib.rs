@@ -1,7 +1,7 @@
 //! What the package-reading fuzz targets (`archive`, `crx`, `targz`) share: the limits they read
 //! under and the checks on whatever a reader accepts.
 
-use vetter_core::archive::{Archive, Limits, Package, PackageFormat, read_package};
+use vetter_archive::{Archive, Limits, Package, PackageFormat, read_package};
 
 /// Small limits: each execution stays fast and the limit checks themselves are reachable. The
 /// ratio exemption is lowered too, so the ratio caps are reached by inputs a fuzzer can grow.

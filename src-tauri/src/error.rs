@@ -23,8 +23,8 @@ impl UiError {
     }
 }
 
-impl From<vetter_core::store::StoreError> for UiError {
-    fn from(err: vetter_core::store::StoreError) -> Self {
+impl From<vetter_store::StoreError> for UiError {
+    fn from(err: vetter_store::StoreError) -> Self {
         UiError {
             code: "store".into(),
             message: err.to_string(),
@@ -32,8 +32,8 @@ impl From<vetter_core::store::StoreError> for UiError {
     }
 }
 
-impl From<vetter_core::review::ReviewError> for UiError {
-    fn from(err: vetter_core::review::ReviewError) -> Self {
+impl From<vetter_review::ReviewError> for UiError {
+    fn from(err: vetter_review::ReviewError) -> Self {
         UiError {
             code: "review".into(),
             message: err.to_string(),

@@ -10,7 +10,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use tauri::{LogicalPosition, LogicalSize, Runtime, WebviewWindow};
-use vetter_core::credentials::SecretText;
+use vetter_decision::signing::SecretText;
 
 /// The environment variable holding the API key for `--login-from-env`.
 pub const API_KEY_VAR: &str = "VETTER_API_KEY";
@@ -106,7 +106,7 @@ impl Launch {
         self.amo
             .clone()
             .or_else(|| env.as_deref().and_then(origin_text))
-            .unwrap_or_else(|| vetter_core::fetch::DEFAULT_AMO.to_owned())
+            .unwrap_or_else(|| vetter_client::fetch::DEFAULT_AMO.to_owned())
     }
 
     /// The data folder to use.
@@ -114,7 +114,7 @@ impl Launch {
         self.data_dir
             .clone()
             .or_else(|| std::env::var_os("VETTER_DATA_DIR").map(PathBuf::from))
-            .unwrap_or_else(vetter_core::info::default_data_dir)
+            .unwrap_or_else(vetter_store::info::default_data_dir)
     }
 
     /// Takes the credentials for `--login-from-env` out of the environment. Must run before the

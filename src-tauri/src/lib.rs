@@ -9,9 +9,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tauri::Manager;
-use vetter_core::credentials::{CredentialStore, KeyringStore, MemoryStore};
-use vetter_core::review::ReviewSession;
-use vetter_core::store::Store;
+use vetter_client::credentials::{CredentialStore, KeyringStore, MemoryStore};
+use vetter_review::ReviewSession;
+use vetter_store::Store;
 
 use crate::error::UiError;
 use crate::launch::{HandedLogin, Launch};
@@ -46,7 +46,7 @@ impl AppState {
     pub fn new(data_dir: PathBuf) -> AppState {
         AppState {
             data_dir,
-            amo: vetter_core::fetch::DEFAULT_AMO.to_owned(),
+            amo: vetter_client::fetch::DEFAULT_AMO.to_owned(),
             download_hosts: Vec::new(),
             fetching: AtomicBool::new(false),
             store: Mutex::new(None),
@@ -139,7 +139,7 @@ pub fn run() {
     state.download_hosts = launch.download_hosts.clone();
     tracing::info!(data_dir = %state.data_dir.display(), amo = %state.amo, "starting Vetter");
     if let Some(server) = &launch.server {
-        match vetter_core::sync::remember_server(&state.data_dir, server) {
+        match vetter_client::sync::remember_server(&state.data_dir, server) {
             Ok(()) => tracing::info!(%server, "review server set from the command line"),
             Err(e) => tracing::error!(%server, error = %e, "cannot remember the review server"),
         }

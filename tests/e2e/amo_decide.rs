@@ -151,7 +151,7 @@ async fn a_rejection_of_an_amo_addon_is_kept_signed_with_its_comment_and_opens_t
         ensure!(got.trim() == want, "the browser was asked to open {got:?}");
 
         // Kept, signed, and nothing was ever sent to AMO but reads.
-        let db = rusqlite::Connection::open(s.data_dir.path().join(vetter_core::store::DB_FILE))
+        let db = rusqlite::Connection::open(s.data_dir.path().join(vetter_store::DB_FILE))
             .context("opening the app's cache")?;
         let (action, jws): (String, String) = db.query_row(
             "SELECT d.action, k.jws FROM kept_decisions k JOIN local_decisions d ON d.id = k.decision_id",

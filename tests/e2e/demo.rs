@@ -58,7 +58,7 @@ fn the_readme_starts_with_the_demo_and_the_test_command() -> Result<()> {
 
 /// Queue entries and the finished sync's time in the data folder's cache, once they are there.
 fn synced_entries(data: &Path) -> Option<(i64, String)> {
-    let db = data.join(vetter_core::store::DB_FILE);
+    let db = data.join(vetter_store::DB_FILE);
     let conn = rusqlite::Connection::open_with_flags(
         db,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -80,7 +80,7 @@ fn synced_entries(data: &Path) -> Option<(i64, String)> {
 
 /// The server URL the app remembered.
 fn remembered_server(data: &Path) -> Result<String> {
-    vetter_core::sync::remembered_server(data)?.context("the demo app remembered no server")
+    vetter_client::sync::remembered_server(data)?.context("the demo app remembered no server")
 }
 
 /// Stops the demo's process group as a reviewer closing the terminal would (SIGTERM, so the

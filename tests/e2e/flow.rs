@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use serde_json::Value;
-use vetter_core::decision::{Action, Decision};
-use vetter_core::signing::SignedDecision;
+use vetter_decision::signing::SignedDecision;
+use vetter_decision::{Action, Decision};
 use vetter_server::storage::Storage;
 
 use crate::harness::{self, SCRIPT_PAYLOADS, Session};

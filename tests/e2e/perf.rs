@@ -10,8 +10,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result, ensure};
 use serde_json::{Value, json};
-use vetter_core::archive::{Limits, read_archive};
-use vetter_core::store::Store;
+use vetter_archive::{Limits, read_archive};
+use vetter_store::Store;
 
 use crate::harness::{self, Session, workspace_root};
 

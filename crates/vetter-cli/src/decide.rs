@@ -8,10 +8,10 @@ use std::path::Path;
 
 use anyhow::Context;
 use clap::Args;
-use vetter_core::credentials::{KeyringStore, load_signing_key};
-use vetter_core::decision::{Action, Decision, DecisionInput, LineComment};
-use vetter_core::kept::AmoTarget;
-use vetter_core::outbox::{Outbox, OutboxError, OutboxState};
+use vetter_client::credentials::{KeyringStore, load_signing_key};
+use vetter_client::kept::AmoTarget;
+use vetter_client::outbox::{Outbox, OutboxError, OutboxState};
+use vetter_decision::{Action, Decision, DecisionInput, LineComment};
 
 use crate::display::printable;
 use crate::outbox::{api_credentials, describe_push, note, server};

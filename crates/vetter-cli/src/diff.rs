@@ -13,14 +13,14 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use vetter_core::archive::{Limits, PackageFormat, read_package_file};
-use vetter_core::diff::{
+use vetter_archive::{Limits, PackageFormat, read_package_file};
+use vetter_diff::{
     DiffOptions, FileChange, FileStatus, Hunk, Intraline, IntralineOptions, LineAlgorithm,
     LineDiff, LineOptions, Row, RowKind, TreeDiff, VersionTree, Whitespace, diff_trees,
 };
-use vetter_core::highlight::{HighlightOptions, Highlighter, LineTokens};
-use vetter_core::store::Store;
-use vetter_core::text::{FileKind, TextLines};
+use vetter_store::Store;
+use vetter_syntax::highlight::{HighlightOptions, Highlighter, LineTokens};
+use vetter_text::{FileKind, TextLines};
 
 use crate::display::{human_bytes, printable};
 use crate::render::{Palette, Style};
@@ -135,7 +135,7 @@ fn open_tree<'s>(
         if let Some(note) = &info.build.signature_note {
             label.push_str(&format!(" ({note})"));
         }
-        return Ok((VersionTree::from_store(store, id)?, Some(label)));
+        return Ok((vetter_review::tree::version_tree(store, id)?, Some(label)));
     }
     bail!(
         "{spec:?} is neither a package file, a directory, nor a cached version id (see `vetter versions`)"
@@ -302,10 +302,8 @@ fn write_summary(out: &mut impl Write, diff: &TreeDiff, p: &Palette) -> std::io:
         {
             extra.push_str(&format!(
                 " [encoding {:?} → {:?}]",
-                f.old_encoding
-                    .unwrap_or(vetter_core::text::TextEncoding::Utf8),
-                f.new_encoding
-                    .unwrap_or(vetter_core::text::TextEncoding::Utf8)
+                f.old_encoding.unwrap_or(vetter_text::TextEncoding::Utf8),
+                f.new_encoding.unwrap_or(vetter_text::TextEncoding::Utf8)
             ));
         }
         if f.deadline_hit {
@@ -485,7 +483,7 @@ impl<W: Write> Renderer<'_, W> {
                 .entry(ol)
                 .or_insert_with(|| {
                     let (a, b) = (os.text.content(ol as usize), ns.text.content(nl as usize));
-                    let d = vetter_core::diff::intraline(a, b, &iopts);
+                    let d = vetter_diff::intraline(a, b, &iopts);
                     // Mostly-rewritten lines are clearer without word marks.
                     (d.unchanged_share(a.len(), b.len()) >= 0.4).then_some(d)
                 })

@@ -4,9 +4,9 @@
 use std::io::Write;
 
 use anyhow::Context;
-use vetter_core::diff::VersionTree;
-use vetter_core::manifest::{PermissionChanges, parse_manifest, permission_changes};
-use vetter_core::pretty::{PrettyLang, pretty_print};
+use vetter_diff::VersionTree;
+use vetter_manifest::{PermissionChanges, parse_manifest, permission_changes};
+use vetter_syntax::pretty::{PrettyLang, pretty_print};
 
 use crate::display::printable;
 

@@ -7,11 +7,11 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use vetter_core::auth::{API_KEY_ENV, API_SECRET_ENV, Credentials};
-use vetter_core::credentials::{KeyringStore, load_credentials};
-use vetter_core::fetch::{
+use vetter_client::credentials::{KeyringStore, load_credentials};
+use vetter_client::fetch::{
     self, DEFAULT_AMO, FetchOptions, FetchPhase, FetchProgress, VersionCount, VersionOutcome,
 };
+use vetter_protocol::auth::{API_KEY_ENV, API_SECRET_ENV, Credentials};
 
 use crate::display::printable;
 

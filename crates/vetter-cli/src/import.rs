@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use anyhow::bail;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
-use vetter_core::archive::Limits;
-use vetter_core::store::{ImportProgress, ImportSummary, PackageKind, Store};
+use vetter_archive::Limits;
+use vetter_store::{ImportProgress, ImportSummary, PackageKind, Store};
 
 use crate::display::{human_bytes, printable};
 

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use vetter_core::links::links_for;
-use vetter_core::store::Store;
+use vetter_review::links::links_for;
+use vetter_store::Store;
 
 use crate::display::printable;
 

@@ -11,9 +11,10 @@ use std::path::Path;
 
 use anyhow::Context;
 use clap::Args;
-use vetter_core::auth::{API_KEY_ENV, API_SECRET_ENV};
-use vetter_core::credentials::{self, KeyringStore, SecretText};
-use vetter_core::sync;
+use vetter_client::credentials::{self, KeyringStore};
+use vetter_client::sync;
+use vetter_decision::signing::SecretText;
+use vetter_protocol::auth::{API_KEY_ENV, API_SECRET_ENV};
 
 /// Arguments of `vetter login`.
 #[derive(Args)]

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use clap::Args;
-use vetter_core::credentials::{KeyringStore, logout};
+use vetter_client::credentials::{KeyringStore, logout};
 
 /// `vetter logout` arguments.
 #[derive(Args)]

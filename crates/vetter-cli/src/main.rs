@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use vetter_core::AppInfo;
+use vetter_store::info::AppInfo;
 
 mod decide;
 mod diff;
@@ -98,7 +98,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let data_dir = cli
         .data_dir
-        .unwrap_or_else(vetter_core::info::default_data_dir);
+        .unwrap_or_else(vetter_store::info::default_data_dir);
     match cli.command {
         Command::Info => {
             let info = AppInfo::gather(&data_dir)?;

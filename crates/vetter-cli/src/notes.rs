@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use vetter_core::notes::{NotePlacement, add_note, delete_note, notes_for, notes_summary};
-use vetter_core::store::Store;
+use vetter_review::notes::{NotePlacement, add_note, delete_note, notes_for, notes_summary};
+use vetter_store::Store;
 
 use crate::display::printable;
 

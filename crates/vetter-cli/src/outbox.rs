@@ -5,9 +5,9 @@ use std::path::Path;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use vetter_core::auth::{API_KEY_ENV, API_SECRET_ENV, Credentials};
-use vetter_core::credentials::{KeyringStore, load_credentials};
-use vetter_core::outbox::{Outbox, OutboxEntry, OutboxState, PushSummary};
+use vetter_client::credentials::{KeyringStore, load_credentials};
+use vetter_client::outbox::{Outbox, OutboxEntry, OutboxState, PushSummary};
+use vetter_protocol::auth::{API_KEY_ENV, API_SECRET_ENV, Credentials};
 
 use crate::display::printable;
 
@@ -29,7 +29,7 @@ enum OutboxCommand {
 
 /// The server `vetter login` remembered.
 pub fn server(data_dir: &Path) -> anyhow::Result<String> {
-    vetter_core::sync::remembered_server(data_dir)?
+    vetter_client::sync::remembered_server(data_dir)?
         .context("no server yet: run `vetter login --server URL` first")
 }
 

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use clap::Args;
-use vetter_core::sync::{self, LocalFileState};
+use vetter_client::sync::{self, LocalFileState};
 
 use crate::display::printable as escape;
 

@@ -7,7 +7,7 @@
 use std::io::{self, Write};
 use std::ops::Range;
 
-use vetter_core::highlight::{Class, LineTokens};
+use vetter_syntax::highlight::{Class, LineTokens};
 
 /// What a line shows, which picks its background.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use vetter_core::report::{build_report, write_report};
-use vetter_core::store::Store;
+use vetter_review::report::{build_report, write_report};
+use vetter_store::Store;
 
 /// Arguments of `vetter report`.
 #[derive(clap::Args)]

@@ -4,11 +4,11 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use vetter_core::rules::{
+use vetter_rules::{
     MAX_RULE_FILE_SIZE, RuleScan, RuleSkipReason, ScanLimits, add_rule_file, remove_rule_file,
     rule_files, scan_version, set_rule_file_enabled,
 };
-use vetter_core::store::Store;
+use vetter_store::Store;
 
 use crate::display::printable;
 

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use vetter_core::search::{SearchLimits, SearchQuery, SearchStop, search};
-use vetter_core::store::Store;
+use vetter_review::search::{SearchLimits, SearchQuery, SearchStop, search};
+use vetter_store::Store;
 
 use crate::display::printable;
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use vetter_core::sync::{self, SyncError, SyncOptions, SyncPhase, SyncProgress};
+use vetter_client::sync::{self, SyncError, SyncOptions, SyncPhase, SyncProgress};
 
 /// Arguments of `vetter sync`.
 #[derive(Args)]

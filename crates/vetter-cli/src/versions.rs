@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use vetter_core::store::{PackageKind, Store, VersionInfo};
+use vetter_store::{PackageKind, Store, VersionInfo};
 
 use crate::display::{human_bytes, printable};
 

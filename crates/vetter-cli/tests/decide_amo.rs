@@ -69,7 +69,7 @@ fn a_decision_on_an_amo_addon_is_signed_kept_locally_and_becomes_a_comment_to_pa
     assert!(said.contains("filter: all_with_unlisted"), "{said}");
 
     // The version AMO lists as 1.0.2 (id 1003), with a line comment bound to its file.
-    let db = rusqlite::Connection::open(data.path().join(vetter_core::store::DB_FILE)).unwrap();
+    let db = rusqlite::Connection::open(data.path().join(vetter_store::DB_FILE)).unwrap();
     let sha: String = db
         .query_row(
             "SELECT f.sha256 FROM files f JOIN version_origins o ON o.version_id = f.version_id

@@ -9,9 +9,9 @@ mod support;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use support::{Server, other_reviewer, post_decision, register_key, reviewer, under_review};
-use vetter_core::auth::{Credentials, encode_token};
-use vetter_core::decision::{Action, AddonRef, Decision, DecisionInput, VersionRef};
-use vetter_core::signing::ReviewerKey;
+use vetter_decision::signing::ReviewerKey;
+use vetter_decision::{Action, AddonRef, Decision, DecisionInput, VersionRef};
+use vetter_protocol::auth::{Credentials, encode_token};
 
 const ADDON: i64 = 101;
 const GUID: &str = "tab-tidy@vetter.example";
@@ -177,7 +177,7 @@ fn refuses_an_expired_request_token() {
         .key
         .sign(&comment(&reviewer(), &s.server.url, "ok"))
         .unwrap();
-    let now = vetter_core::auth::unix_now();
+    let now = vetter_protocol::auth::unix_now();
     let token = encode_token(
         &serde_json::json!({"iss": support::REVIEWER_KEY, "jti": "expired-1", "iat": now - 400, "exp": now - 340}),
         support::REVIEWER_SECRET.as_bytes(),
@@ -186,7 +186,7 @@ fn refuses_an_expired_request_token() {
         "POST",
         &format!("{}/api/v5/reviewers/decisions/", s.server.url),
         &format!("JWT {token}"),
-        Some(vetter_core::signing::JWS_MEDIA_TYPE),
+        Some(vetter_decision::signing::JWS_MEDIA_TYPE),
         Some(jws.into_bytes()),
     );
     assert_eq!(
@@ -237,7 +237,7 @@ fn refuses_an_invalid_decision_even_when_signed() {
     let s = setup();
     let mut d = comment(&reviewer(), &s.server.url, "ok");
     d.action = Action::Reject; // no reasons: our signer refuses, so forge the JWS by hand
-    let header = serde_json::json!({"alg": "EdDSA", "typ": vetter_core::signing::JWS_TYPE, "kid": s.key.public_key().kid()});
+    let header = serde_json::json!({"alg": "EdDSA", "typ": vetter_decision::signing::JWS_TYPE, "kid": s.key.public_key().kid()});
     let input = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(header.to_string()),

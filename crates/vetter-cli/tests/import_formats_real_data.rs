@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use vetter_core::archive::PackageFormat;
-use vetter_core::store::{PackageKind, Store, VersionInfo};
+use vetter_archive::PackageFormat;
+use vetter_store::{PackageKind, Store, VersionInfo};
 
 mod real_data_support;
 use real_data_support::{EXTENSIONS, zip_path};

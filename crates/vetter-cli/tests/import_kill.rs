@@ -11,8 +11,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use vetter_core::archive::Limits;
-use vetter_core::store::{DB_FILE, Store};
+use vetter_archive::Limits;
+use vetter_store::{DB_FILE, Store};
 
 const RUNS: u32 = 50;
 const SEED: u64 = 0x5EED_0F4B_1100;

@@ -9,8 +9,8 @@
 use std::path::Path;
 use std::time::Instant;
 
-use vetter_core::archive::{Limits, read_archive};
-use vetter_core::store::{DB_FILE, Store};
+use vetter_archive::{Limits, read_archive};
+use vetter_store::{DB_FILE, Store};
 
 mod real_data_support;
 use real_data_support::{EXTENSIONS, pdfjs_xpi, zip_path};

@@ -89,7 +89,7 @@ fn secrets_written_by_login_are_read_by_other_processes_and_removed_by_logout() 
         Some(REVIEWER_KEY)
     );
     let seed = lookup(&server.url, "signing-key").expect("login stores the signing key");
-    vetter_core::signing::ReviewerKey::from_secret(&seed).expect("a valid Ed25519 seed");
+    vetter_decision::signing::ReviewerKey::from_secret(&seed).expect("a valid Ed25519 seed");
 
     // Process 3: vetter itself, with nothing in the environment, finds the credentials.
     let out = ok(vetter(data.path(), &["outbox", "push"]).output().unwrap());

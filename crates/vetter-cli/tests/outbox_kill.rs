@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use support::{Server, register_key, reviewer, under_review};
-use vetter_core::decision::{Action, AddonRef, Decision, DecisionInput, VersionRef};
-use vetter_core::outbox::{Outbox, OutboxState};
-use vetter_core::signing::ReviewerKey;
+use vetter_client::outbox::{Outbox, OutboxState};
+use vetter_decision::signing::ReviewerKey;
+use vetter_decision::{Action, AddonRef, Decision, DecisionInput, VersionRef};
 
 const RUNS: usize = 50;
 const DECISIONS_PER_RUN: usize = 100;
@@ -140,7 +140,7 @@ fn check_invariants(
 }
 
 fn integrity(dir: &std::path::Path) -> String {
-    Connection::open(dir.join(vetter_core::store::DB_FILE))
+    Connection::open(dir.join(vetter_store::DB_FILE))
         .unwrap()
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap()

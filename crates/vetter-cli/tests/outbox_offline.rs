@@ -8,9 +8,9 @@ mod support;
 use std::process::Command;
 
 use support::{Server, register_key, reviewer, under_review};
-use vetter_core::decision::{Action, AddonRef, Decision, DecisionInput, VersionRef};
-use vetter_core::outbox::{Outbox, OutboxState};
-use vetter_core::signing::ReviewerKey;
+use vetter_client::outbox::{Outbox, OutboxState};
+use vetter_decision::signing::ReviewerKey;
+use vetter_decision::{Action, AddonRef, Decision, DecisionInput, VersionRef};
 
 fn decide(server: &str, addon: i64, guid: &str, action: Action, input: DecisionInput) -> Decision {
     let (id, version, sha) = under_review(server, addon);
@@ -31,7 +31,7 @@ fn decide(server: &str, addon: i64, guid: &str, action: Action, input: DecisionI
     .unwrap()
 }
 
-fn push(outbox: &Outbox, server: &str) -> vetter_core::outbox::PushSummary {
+fn push(outbox: &Outbox, server: &str) -> vetter_client::outbox::PushSummary {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -5,7 +5,7 @@
 //!
 //! Every expected value below was written by reading the extension's manifest.json
 //! (`unzip -p target/bench-data/zips/NAME.zip manifest.json`) and the risk rules in
-//! `vetter_core::manifest::risk_notes`, not from the program's output. Each test first checks
+//! `vetter_manifest::risk_notes`, not from the program's output. Each test first checks
 //! that the fetched package is the version whose manifest was read. The data is fetched by
 //! `bench/fetch-data` first; a failure to fetch fails the test (see real_data_support).
 

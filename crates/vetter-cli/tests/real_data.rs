@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use vetter_core::manifest::{Manifest, parse_manifest, resolve_locale};
+use vetter_manifest::{Manifest, parse_manifest, resolve_locale};
 
 mod real_data_support;
 use real_data_support::{
@@ -156,7 +156,7 @@ fn keepassxc_browser_manifest_reads_as_written() {
     assert_eq!(m.content_scripts[0].js.len(), 18);
     assert!(matches!(
         &m.content_security_policy,
-        Some(vetter_core::manifest::ContentSecurityPolicy::Legacy { policy })
+        Some(vetter_manifest::ContentSecurityPolicy::Legacy { policy })
             if policy.starts_with("script-src 'self' 'sha256-UD5WN2QE") && policy.ends_with("object-src 'none'")
     ));
     assert_eq!(m.web_accessible_resources.len(), 15);
@@ -307,7 +307,7 @@ const ITEMS: [&str; 8] = [
 
 #[test]
 fn archive_reader_accepts_every_real_zip_with_default_limits() {
-    use vetter_core::archive::{Limits, read_archive_file};
+    use vetter_archive::{Limits, read_archive_file};
     let data = bench_data();
     for name in ITEMS {
         let archive = read_archive_file(
@@ -357,7 +357,7 @@ fn assert_success(out: &std::process::Output) {
 /// Checks that the cached version imported as `source_name` holds exactly the files of the
 /// tree `name` (plus `extra` paths the test added), byte for byte, read back through the store.
 fn assert_reads_back_as_tree(data_dir: &Path, source_name: &str, name: &str, extra: &[&str]) {
-    use vetter_core::store::Store;
+    use vetter_store::Store;
     let store = Store::open(data_dir).expect("cache opens");
     let version = store
         .versions()

@@ -8,9 +8,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use vetter_core::archive::Limits;
-use vetter_core::search::{SearchLimits, SearchQuery, search};
-use vetter_core::store::Store;
+use vetter_archive::Limits;
+use vetter_review::search::{SearchLimits, SearchQuery, search};
+use vetter_store::Store;
 
 mod real_data_support;
 use real_data_support::{EXTENSIONS, PDFJS, bench_data, pdfjs_xpi, zip_path};
@@ -71,7 +71,7 @@ fn cross_cache_search_matches_grep_on_the_extracted_trees() {
         tree_names.push(format!("pdfjs-dist-{v}"));
     }
     let t = Instant::now();
-    let indexed = vetter_core::search::catch_up(&mut store).unwrap();
+    let indexed = vetter_review::search::catch_up(&mut store).unwrap();
     eprintln!("indexed {indexed} blobs in {:?}", t.elapsed());
     assert!(indexed > 1000, "every distinct blob is indexed once");
 

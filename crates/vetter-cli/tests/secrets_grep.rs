@@ -117,7 +117,7 @@ fn a_full_run_leaves_no_secret_in_the_database_files_or_logs() {
     let seed = URL_SAFE_NO_PAD.decode(seed_text.trim()).unwrap();
     assert_eq!(seed.len(), 32);
 
-    let db = data.path().join(vetter_core::store::DB_FILE);
+    let db = data.path().join(vetter_store::DB_FILE);
     let mut haystacks: Vec<(String, Vec<u8>)> = files(data.path())
         .into_iter()
         .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))

@@ -23,7 +23,7 @@ const MAX_HEAD: usize = 64 * 1024;
 /// Longest request body the proxy forwards (decisions are a few KiB).
 const MAX_REQUEST_BODY: usize = 1024 * 1024;
 /// Longest upstream response it buffers (the sync engine's own cap on an archive).
-const MAX_RESPONSE: usize = vetter_core::sync::MAX_XPI_BYTES as usize + MAX_HEAD;
+const MAX_RESPONSE: usize = vetter_client::sync::MAX_XPI_BYTES as usize + MAX_HEAD;
 
 /// Errors of the proxy itself (never of the exchange it breaks on purpose).
 #[derive(Debug, thiserror::Error)]

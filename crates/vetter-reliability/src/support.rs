@@ -10,7 +10,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use vetter_core::auth::Credentials;
+use vetter_protocol::auth::Credentials;
 
 /// The demo seed's first reviewer (public demo credentials from fixtures/demo/seed.json).
 pub const REVIEWER_KEY: &str = "user:4242:1";
@@ -169,7 +169,7 @@ pub fn call(
 /// Registers `key` for the demo reviewer.
 pub fn register_key(
     server: &str,
-    key: &vetter_core::signing::ReviewerKey,
+    key: &vetter_decision::signing::ReviewerKey,
 ) -> Result<(), SupportError> {
     let public = key.public_key();
     let url = format!("{server}/api/v5/reviewers/keys/{}/", public.kid());
@@ -225,18 +225,12 @@ pub fn server_decision_counts(server: &str) -> Result<HashMap<String, usize>, Su
 pub fn cached_under_review(
     client_dir: &Path,
     addon_id: i64,
-) -> Result<
-    (
-        vetter_core::decision::AddonRef,
-        vetter_core::decision::VersionRef,
-    ),
-    SupportError,
-> {
+) -> Result<(vetter_decision::AddonRef, vetter_decision::VersionRef), SupportError> {
     let fail = |detail: String| SupportError::Cache {
         dir: client_dir.to_owned(),
         detail,
     };
-    let conn = rusqlite::Connection::open(client_dir.join(vetter_core::store::DB_FILE))
+    let conn = rusqlite::Connection::open(client_dir.join(vetter_store::DB_FILE))
         .map_err(|e| fail(e.to_string()))?;
     conn.query_row(
         "SELECT v.id, v.version, v.sha256, a.guid FROM queue_entries q
@@ -245,11 +239,11 @@ pub fn cached_under_review(
         [addon_id],
         |r| {
             Ok((
-                vetter_core::decision::AddonRef {
+                vetter_decision::AddonRef {
                     id: addon_id,
                     guid: r.get(3)?,
                 },
-                vetter_core::decision::VersionRef {
+                vetter_decision::VersionRef {
                     id: r.get(0)?,
                     version: r.get(1)?,
                     file_sha256: r.get(2)?,
@@ -266,7 +260,7 @@ pub fn integrity(dir: &Path) -> Result<(String, i64), SupportError> {
         dir: dir.to_owned(),
         detail,
     };
-    let conn = rusqlite::Connection::open(dir.join(vetter_core::store::DB_FILE))
+    let conn = rusqlite::Connection::open(dir.join(vetter_store::DB_FILE))
         .map_err(|e| fail(e.to_string()))?;
     let check: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
@@ -299,7 +293,7 @@ impl CacheState {
             dir: dir.to_owned(),
             detail,
         };
-        let conn = rusqlite::Connection::open(dir.join(vetter_core::store::DB_FILE))
+        let conn = rusqlite::Connection::open(dir.join(vetter_store::DB_FILE))
             .map_err(|e| fail(e.to_string()))?;
         let mut state = CacheState::default();
         let mut stmt = conn

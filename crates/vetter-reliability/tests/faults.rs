@@ -7,10 +7,10 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use vetter_core::decision::{Action, Decision, DecisionInput};
-use vetter_core::outbox::{Outbox, OutboxState};
-use vetter_core::signing::ReviewerKey;
-use vetter_core::sync::{self, QuarantineRetry, SyncOptions};
+use vetter_client::outbox::{Outbox, OutboxState};
+use vetter_client::sync::{self, QuarantineRetry, SyncOptions};
+use vetter_decision::signing::ReviewerKey;
+use vetter_decision::{Action, Decision, DecisionInput};
 use vetter_reliability::proxy::{FaultProxy, Schedule};
 use vetter_reliability::support::{
     self, CacheState, REVIEWER_KEY, Server, count_from_env, integrity, reviewer,

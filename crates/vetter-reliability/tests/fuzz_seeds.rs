@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use vetter_core::auth::Credentials;
-use vetter_core::decision::{Action, AddonRef, Decision, DecisionInput, VersionRef};
-use vetter_core::signing::ReviewerKey;
+use vetter_decision::signing::ReviewerKey;
+use vetter_decision::{Action, AddonRef, Decision, DecisionInput, VersionRef};
+use vetter_protocol::auth::Credentials;
 
 fn write(dir: &Path, target: &str, name: &str, bytes: &[u8]) {
     let folder = dir.join(target);

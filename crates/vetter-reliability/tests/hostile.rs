@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use vetter_core::archive::{Limits, read_archive};
+use vetter_archive::{Limits, read_archive};
 use vetter_fixtures::zip::{RawEntry, ZipWriter};
 use vetter_reliability::support::{self, count_from_env};
 

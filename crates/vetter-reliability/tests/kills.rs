@@ -17,15 +17,15 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use sha2::Digest;
-use vetter_core::archive::Limits;
-use vetter_core::decision::{Action, AddonRef, Decision, DecisionInput, VersionRef};
-use vetter_core::outbox::Outbox;
-use vetter_core::signing::ReviewerKey;
-use vetter_core::store::Store;
-use vetter_core::sync::{self, SyncOptions};
+use vetter_archive::Limits;
+use vetter_client::outbox::Outbox;
+use vetter_client::sync::{self, SyncOptions};
+use vetter_decision::signing::ReviewerKey;
+use vetter_decision::{Action, AddonRef, Decision, DecisionInput, VersionRef};
 use vetter_reliability::support::{
     self, CacheState, REVIEWER_KEY, Rng, Server, count_from_env, integrity, reviewer,
 };
+use vetter_store::Store;
 
 const CI_KILLS: u64 = 30;
 const SEED: u64 = 0x5EED_0009;
@@ -182,7 +182,7 @@ fn new_server_version(data_dir: &Path, run: u64) {
 /// its entries. `files` holds the file count of each add-on the import phase wrote, by the
 /// sha256 of its XPI; any other version must at least have one file.
 fn check_versions_complete(dir: &Path, files: &HashMap<String, usize>, what: &str) {
-    let conn = rusqlite::Connection::open(dir.join(vetter_core::store::DB_FILE)).unwrap();
+    let conn = rusqlite::Connection::open(dir.join(vetter_store::DB_FILE)).unwrap();
     let mut stmt = conn
         .prepare(
             "SELECT v.xpi_sha256, (SELECT COUNT(*) FROM entries e WHERE e.version_id = v.id)
@@ -331,7 +331,7 @@ fn caches_survive_random_kills_during_import_sync_and_push() {
     for entry in &entries {
         assert_eq!(
             entry.state,
-            vetter_core::outbox::OutboxState::Accepted,
+            vetter_client::outbox::OutboxState::Accepted,
             "{}: {:?}",
             entry.decision.id,
             entry.last_error

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use vetter_core::sync::{self, QuarantineRetry, SyncOptions};
+use vetter_client::sync::{self, QuarantineRetry, SyncOptions};
 use vetter_reliability::proxy::{Fault, FaultProxy, Schedule};
 use vetter_reliability::support::{CacheState, Server, integrity, reviewer};
 
@@ -23,7 +23,7 @@ fn options(server: &str, dir: &std::path::Path) -> SyncOptions {
 
 /// The download path of remote version `id` as the client sees it (URLs name the proxy).
 fn download_path(dir: &std::path::Path, id: i64) -> String {
-    let conn = rusqlite::Connection::open(dir.join(vetter_core::store::DB_FILE)).unwrap();
+    let conn = rusqlite::Connection::open(dir.join(vetter_store::DB_FILE)).unwrap();
     let url: String = conn
         .query_row("SELECT url FROM remote_versions WHERE id = ?1", [id], |r| {
             r.get(0)
@@ -35,7 +35,7 @@ fn download_path(dir: &std::path::Path, id: i64) -> String {
 
 /// (refused downloads counted, retry pending) of the quarantine record of version `id`.
 fn quarantine_record(dir: &std::path::Path, id: i64) -> Option<(i64, bool)> {
-    let conn = rusqlite::Connection::open(dir.join(vetter_core::store::DB_FILE)).unwrap();
+    let conn = rusqlite::Connection::open(dir.join(vetter_store::DB_FILE)).unwrap();
     conn.query_row(
         "SELECT attempts, retry_at IS NOT NULL FROM quarantined_versions
          WHERE remote_version_id = ?1",

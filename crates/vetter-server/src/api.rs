@@ -17,14 +17,14 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post, put};
 use serde_json::{Value, json};
-use vetter_core::auth::{Claims, MemoryJtiLedger, verify_authorization};
-use vetter_core::protocol::amo::{self, Page, Translated};
-use vetter_core::protocol::routes;
-use vetter_core::protocol::vetter::{
+use vetter_decision::signing::{RegisteredKey, SignedDecision, Submitter, VerifyError};
+use vetter_fixtures::demo::FaultSeed;
+use vetter_protocol::amo::{self, Page, Translated};
+use vetter_protocol::auth::{Claims, MemoryJtiLedger, verify_authorization};
+use vetter_protocol::routes;
+use vetter_protocol::vetter::{
     Capabilities, EntryAddon, QueueEntry, QueueList, QueuePage, QueueSummary,
 };
-use vetter_core::signing::{RegisteredKey, SignedDecision, Submitter, VerifyError};
-use vetter_fixtures::demo::FaultSeed;
 
 use crate::storage::{
     DecisionOutcome, EntryRow, NewDecision, Profile, Storage, StorageError, VersionRow,
@@ -223,7 +223,7 @@ async fn authenticate(
     let mut lookup_error: Option<StorageError> = None;
     let result = verify_authorization(
         header.as_deref(),
-        vetter_core::auth::unix_now(),
+        vetter_protocol::auth::unix_now(),
         |iss| match storage.api_key(iss) {
             Ok(Some(key)) => {
                 profile = Some(key.profile);

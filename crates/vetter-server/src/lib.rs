@@ -11,8 +11,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use vetter_core::auth::MemoryJtiLedger;
 use vetter_fixtures::demo::Seed;
+use vetter_protocol::auth::MemoryJtiLedger;
 
 use crate::api::AppState;
 use crate::sqlite::SqliteStorage;

@@ -124,15 +124,14 @@ fn main() -> anyhow::Result<()> {
                 Admin::AddVersion { addon, xpi, queue } => {
                     let bytes = std::fs::read(&xpi)
                         .with_context(|| format!("cannot read {}", xpi.display()))?;
-                    let archive =
-                        vetter_core::archive::read_archive(&bytes, &Default::default())
-                            .with_context(|| format!("{} is not a valid XPI", xpi.display()))?;
+                    let archive = vetter_archive::read_archive(&bytes, &Default::default())
+                        .with_context(|| format!("{} is not a valid XPI", xpi.display()))?;
                     let manifest = archive
                         .entries
                         .iter()
                         .find(|e| e.path == "manifest.json")
                         .context("the XPI has no manifest.json")?;
-                    let manifest = vetter_core::manifest::parse_manifest(&manifest.data)?;
+                    let manifest = vetter_manifest::parse_manifest(&manifest.data)?;
                     let strings = |v: &serde_json::Value| -> Vec<String> {
                         v.as_array()
                             .map(|a| {

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use vetter_core::signing::{UnderReview, VerifyError, check_review_state};
+use vetter_decision::signing::{UnderReview, VerifyError, check_review_state};
 use vetter_fixtures::demo::{FaultSeed, Seed, VersionStatus, build_versions};
 
 use crate::storage::{
@@ -210,7 +210,7 @@ fn parse_list(text: &str, what: &'static str) -> Result<Vec<String>, StorageErro
 }
 
 fn now_rfc3339() -> String {
-    vetter_core::decision::rfc3339_seconds(vetter_core::auth::unix_now())
+    vetter_decision::rfc3339_seconds(vetter_protocol::auth::unix_now())
 }
 
 const VERSION_COLS: &str = "v.id, v.addon_id, v.version, v.status, v.created, v.sha256, v.size, v.permissions, v.host_permissions";

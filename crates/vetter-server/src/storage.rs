@@ -138,7 +138,7 @@ pub struct NewDecision {
     /// Who submitted it.
     pub user_id: i64,
     /// The verified decision (its id is the idempotency key).
-    pub decision: vetter_core::decision::Decision,
+    pub decision: vetter_decision::Decision,
 }
 
 /// What recording a decision did.

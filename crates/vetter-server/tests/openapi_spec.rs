@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use vetter_core::auth::Credentials;
+use vetter_protocol::auth::Credentials;
 
 fn spec() -> serde_yaml::Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/api/openapi.yaml");

@@ -6,7 +6,7 @@ mod common;
 use std::process::Child;
 
 use serde_json::{Value, json};
-use vetter_core::auth::Credentials;
+use vetter_protocol::auth::Credentials;
 
 struct Server {
     child: Child,

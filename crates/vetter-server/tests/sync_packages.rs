@@ -9,12 +9,12 @@ use std::path::Path;
 use std::process::{Child, Command};
 
 use serde_json::{Value, json};
-use vetter_core::archive::PackageFormat;
-use vetter_core::auth::Credentials;
-use vetter_core::store::{PackageKind, Store, VersionInfo};
-use vetter_core::sync::{self, LocalFileState, SyncOptions};
+use vetter_archive::PackageFormat;
+use vetter_client::sync::{self, LocalFileState, SyncOptions};
 use vetter_fixtures::demo::Seed;
 use vetter_fixtures::packages::{crx3, tgz_files};
+use vetter_protocol::auth::Credentials;
+use vetter_store::{PackageKind, Store, VersionInfo};
 
 /// The demo seed's first reviewer, whose key this seed reuses.
 const KEY: &str = "user:4242:1";

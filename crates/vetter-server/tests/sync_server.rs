@@ -6,9 +6,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use serde_json::json;
-use vetter_core::auth::{Credentials, encode_token, encode_token_with_header, unix_now};
-use vetter_core::sync::{self, LocalFileState, SyncOptions};
+use vetter_client::sync::{self, LocalFileState, SyncOptions};
 use vetter_fixtures::demo::{FaultSeed, Seed};
+use vetter_protocol::auth::{Credentials, encode_token, encode_token_with_header, unix_now};
 
 const KEY: &str = "user:4242:1";
 const SECRET: &str = "demo-secret-4242-not-for-production";
@@ -171,7 +171,7 @@ fn bytes_that_do_not_match_the_hash_are_quarantined_and_not_stored() {
         }
         other => panic!("expected quarantine, got {other:?}"),
     }
-    let store = vetter_core::store::Store::open(&client).unwrap();
+    let store = vetter_store::Store::open(&client).unwrap();
     assert!(
         store
             .versions()
@@ -209,7 +209,7 @@ fn client_errors_are_not_retried() {
     let mut o = options(&server, &tmp.path().join("client"));
     o.credentials = Credentials::new(KEY, "wrong-secret");
     match run(&o) {
-        Err(sync::SyncError::Protocol(vetter_core::protocol::ProtocolError::Status {
+        Err(sync::SyncError::Protocol(vetter_protocol::ProtocolError::Status {
             status: 401,
             code,
             ..

@@ -13,15 +13,15 @@ use serde::Serialize;
 use tauri::AppHandle;
 use tauri::ipc::Channel;
 use ts_rs::TS;
-use vetter_core::links::{LinkReport, links_for};
-use vetter_core::notes::{PlacedNote, add_note, delete_note, notes_for};
-use vetter_core::report::{LocalSignal, build_report, write_report};
-use vetter_core::review::{LineTarget, ViewOptions};
-use vetter_core::rules::{self, RuleFileInfo, RuleScan, ScanLimits};
-use vetter_core::search::{
+use vetter_review::links::{LinkReport, links_for};
+use vetter_review::notes::{PlacedNote, add_note, delete_note, notes_for};
+use vetter_review::report::{LocalSignal, build_report, write_report};
+use vetter_review::search::{
     IndexProgress, SearchLimits, SearchQuery, SearchResults, catch_up_with, search,
 };
-use vetter_core::store::Store;
+use vetter_review::{LineTarget, ViewOptions};
+use vetter_rules::{RuleFileInfo, RuleScan, ScanLimits};
+use vetter_store::Store;
 
 use super::blocking;
 use crate::error::UiError;
@@ -117,7 +117,7 @@ pub async fn notes_summary(app: AppHandle, version_id: i64) -> Result<String, Ui
     blocking(app, move |s| {
         s.with_store(|store| {
             let notes = notes_for(store, version_id, None).map_err(|e| failed("notes", e))?;
-            Ok(vetter_core::notes::notes_summary(&notes))
+            Ok(vetter_review::notes::notes_summary(&notes))
         })
     })
     .await
@@ -177,7 +177,7 @@ pub async fn export_report(
         }
         let report = s.with_store(|store| {
             // The reviewer's own rules over the newer version (a stored scan when they already ran).
-            let local = rules::signals_for_version(store, new)
+            let local = vetter_rules::signals_for_version(store, new)
                 .map_err(|e| failed("rules", e))?
                 .into_iter()
                 .map(|g| LocalSignal {
@@ -221,7 +221,7 @@ const MAX_RULE_READ: u64 = 4 * 1024 * 1024;
 #[tauri::command]
 pub async fn rule_files(app: AppHandle) -> Result<Vec<RuleFileInfo>, UiError> {
     blocking(app, |s| {
-        s.with_store(|store| rules::rule_files(store).map_err(|e| failed("rules", e)))
+        s.with_store(|store| vetter_rules::rule_files(store).map_err(|e| failed("rules", e)))
     })
     .await
 }
@@ -235,7 +235,8 @@ pub async fn add_rule_text(
 ) -> Result<RuleFileInfo, UiError> {
     blocking(app, move |s| {
         s.with_store(|store| {
-            rules::add_rule_file(store, &name, source.as_bytes()).map_err(|e| failed("rules", e))
+            vetter_rules::add_rule_file(store, &name, source.as_bytes())
+                .map_err(|e| failed("rules", e))
         })
     })
     .await
@@ -261,7 +262,7 @@ pub async fn add_rule_path(
             ));
         }
         s.with_store(|store| {
-            rules::add_rule_file(store, &name, &source).map_err(|e| failed("rules", e))
+            vetter_rules::add_rule_file(store, &name, &source).map_err(|e| failed("rules", e))
         })
     })
     .await
@@ -271,7 +272,9 @@ pub async fn add_rule_path(
 #[tauri::command]
 pub async fn remove_rule(app: AppHandle, name: String) -> Result<(), UiError> {
     blocking(app, move |s| {
-        s.with_store(|store| rules::remove_rule_file(store, &name).map_err(|e| failed("rules", e)))
+        s.with_store(|store| {
+            vetter_rules::remove_rule_file(store, &name).map_err(|e| failed("rules", e))
+        })
     })
     .await
 }
@@ -281,7 +284,8 @@ pub async fn remove_rule(app: AppHandle, name: String) -> Result<(), UiError> {
 pub async fn set_rule_enabled(app: AppHandle, name: String, enabled: bool) -> Result<(), UiError> {
     blocking(app, move |s| {
         s.with_store(|store| {
-            rules::set_rule_file_enabled(store, &name, enabled).map_err(|e| failed("rules", e))
+            vetter_rules::set_rule_file_enabled(store, &name, enabled)
+                .map_err(|e| failed("rules", e))
         })
     })
     .await
@@ -292,8 +296,9 @@ pub async fn set_rule_enabled(app: AppHandle, name: String, enabled: bool) -> Re
 pub async fn scan_open_review(app: AppHandle) -> Result<RuleScan, UiError> {
     blocking(app, |s| {
         s.with_review(|r, store| {
-            let scan = rules::scan_version(store, r.summary().new.id, &ScanLimits::default())
-                .map_err(|e| failed("rules", e))?;
+            let scan =
+                vetter_rules::scan_version(store, r.summary().new.id, &ScanLimits::default())
+                    .map_err(|e| failed("rules", e))?;
             // The review shows the matches next to the server's signals from now on.
             r.set_local_signals(store, scan.signals.iter().map(|g| g.to_review_signal()))?;
             Ok(scan)

@@ -1,5 +1,5 @@
 //! "Open from AMO": fetches an add-on's versions from the AMO instance the app was started with
-//! (`--amo`, else addons.mozilla.org) into the cache, an adapter over `vetter_core::fetch`, the
+//! (`--amo`, else addons.mozilla.org) into the cache, an adapter over `vetter_client::fetch`, the
 //! engine `vetter fetch` runs.
 //!
 //! Requests are signed with the API key stored for that AMO origin when the credential store
@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use tauri::AppHandle;
 use tauri::ipc::Channel;
-use vetter_core::auth::Credentials;
-use vetter_core::credentials::{CredentialError, CredentialStore, load_credentials};
-use vetter_core::fetch::{self, FetchError, FetchOptions, FetchProgress, FetchReport};
+use vetter_client::credentials::{CredentialError, CredentialStore, load_credentials};
+use vetter_client::fetch::{self, FetchError, FetchOptions, FetchProgress, FetchReport};
+use vetter_protocol::auth::Credentials;
 
 use super::{blocking, network_runtime};
 use crate::error::UiError;
@@ -145,8 +145,8 @@ pub async fn fetch_from_amo(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vetter_core::credentials::{MemoryStore, Secret};
-    use vetter_core::fetch::FetchPhase;
+    use vetter_client::credentials::{MemoryStore, Secret};
+    use vetter_client::fetch::FetchPhase;
 
     #[test]
     fn a_second_fetch_is_refused_while_one_runs() {

@@ -11,14 +11,15 @@ use std::sync::Arc;
 
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager};
-use vetter_core::credentials::{self, CredentialStore, KeyringStore, LoginOutcome, SecretText};
-use vetter_core::decision::{Action, DecisionInput};
-use vetter_core::flow::{
+use vetter_client::credentials::{self, CredentialStore, KeyringStore, LoginOutcome};
+use vetter_client::flow::{
     self, CredentialHome, DecideReport, FlowError, LaunchLogin, ServerStatus, SyncReport,
 };
-use vetter_core::kept::KeptDecision;
-use vetter_core::outbox::{DecisionTarget, Outbox, OutboxEntry, OutboxError, PushSummary};
-use vetter_core::sync::{self, LocalEntry, LocalQueue, SyncError, SyncProgress};
+use vetter_client::kept::KeptDecision;
+use vetter_client::outbox::{DecisionTarget, Outbox, OutboxEntry, OutboxError, PushSummary};
+use vetter_client::sync::{self, LocalEntry, LocalQueue, SyncError, SyncProgress};
+use vetter_decision::signing::SecretText;
+use vetter_decision::{Action, DecisionInput};
 
 use super::{blocking, network_runtime};
 use crate::error::UiError;

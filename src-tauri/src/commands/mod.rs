@@ -11,15 +11,15 @@ use std::path::PathBuf;
 
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
-use vetter_core::AppInfo;
-use vetter_core::archive::Limits;
-use vetter_core::diff::Whitespace;
-use vetter_core::review::{
+use vetter_archive::Limits;
+use vetter_diff::Whitespace;
+use vetter_review::{
     AddonVersions, FileCounts, FileLayout, LineCounter, ReviewSession, ReviewSummary, Side,
     ViewOptions, ViewRow, cached_addons as list_addons,
 };
-use vetter_core::rules::{self, ScanLimits};
-use vetter_core::store::{ImportProgress, ImportSummary, Store};
+use vetter_rules::ScanLimits;
+use vetter_store::info::AppInfo;
+use vetter_store::{ImportProgress, ImportSummary, Store};
 
 use crate::AppState;
 use crate::error::UiError;
@@ -126,7 +126,8 @@ fn local_signals_in_background(
     let scan = Store::open(&state.data_dir)
         .map_err(|e| e.to_string())
         .and_then(|store| {
-            rules::scan_version(&store, version, &ScanLimits::default()).map_err(|e| e.to_string())
+            vetter_rules::scan_version(&store, version, &ScanLimits::default())
+                .map_err(|e| e.to_string())
         });
     let scan = match scan {
         Ok(scan) if scan.rule_files > 0 => scan,

@@ -7,7 +7,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use vetter_core::auth::Credentials;
+use vetter_protocol::auth::Credentials;
 
 /// The demo seed's first reviewer (public demo credentials from fixtures/demo/seed.json).
 pub const REVIEWER_KEY: &str = "user:4242:1";
@@ -183,7 +183,7 @@ pub fn get_json(server: &str, path: &str, credentials: &Credentials) -> serde_js
 pub fn register_key(
     server: &str,
     credentials: &Credentials,
-    key: &vetter_core::signing::ReviewerKey,
+    key: &vetter_decision::signing::ReviewerKey,
 ) {
     let public = key.public_key();
     let answer = request(
@@ -206,7 +206,7 @@ pub fn post_decision(server: &str, credentials: &Credentials, jws: &str) -> Answ
         "POST",
         &format!("{server}/api/v5/reviewers/decisions/"),
         &credentials.authorization(),
-        Some(vetter_core::signing::JWS_MEDIA_TYPE),
+        Some(vetter_decision::signing::JWS_MEDIA_TYPE),
         Some(jws.as_bytes().to_vec()),
     )
 }

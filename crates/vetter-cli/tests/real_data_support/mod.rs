@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use vetter_core::archive::{Limits, read_archive_file};
+use vetter_archive::{Limits, read_archive_file};
 
 /// The five real Firefox extensions (Debian packages), by zip name.
 pub const EXTENSIONS: [&str; 5] = [

@@ -1,0 +1,125 @@
+//! From a synced queue entry to a review and a decision, without a server: the synced rows are
+//! written the way a sync leaves them, over versions really imported into the cache.
+
+use rusqlite::{Connection, params};
+use vetter_archive::Limits;
+use vetter_client::outbox::{Outbox, OutboxError};
+use vetter_client::sync::{LocalFileState, local_entries};
+use vetter_decision::{Action, FieldNeed};
+use vetter_fixtures::addons::{mv2_addon, next_version};
+use vetter_store::{DB_FILE, Store};
+
+const SHA_OLD: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+const SHA_NEW: &str = "2222222222222222222222222222222222222222222222222222222222222222";
+
+/// Imports two versions of one add-on; returns their cache ids (old, new).
+fn import_pair(dir: &std::path::Path) -> (i64, i64) {
+    let mut store = Store::open(dir).unwrap();
+    let old = mv2_addon();
+    let new = next_version(&old);
+    let mut quiet = |_| {};
+    let a = store
+        .import_archive("old.xpi", &old.to_xpi(), &Limits::default(), &mut quiet)
+        .unwrap();
+    let b = store
+        .import_archive("new.xpi", &new.to_xpi(), &Limits::default(), &mut quiet)
+        .unwrap();
+    (a.version_id, b.version_id)
+}
+
+/// Writes the synced rows: add-on 7 with public version 70 and version 71 in `queue`.
+fn sync_rows(dir: &std::path::Path, queue: &str, old: Option<i64>, new: Option<i64>) {
+    let conn = Connection::open(dir.join(DB_FILE)).unwrap();
+    conn.execute(
+        "INSERT INTO remote_addons (id, guid, slug, name, stale) VALUES (7, 'tabs@example.org', 'tabs', 'Tabs', 0)",
+        [],
+    )
+    .unwrap();
+    for (id, version, status, sha, cached) in [
+        (70, "1.0.0", "public", SHA_OLD, old),
+        (71, "1.1.0", "nominated", SHA_NEW, new),
+    ] {
+        conn.execute(
+            "INSERT INTO remote_versions (id, addon_id, version, file_id, status, sha256, size, url,
+                 permissions, host_permissions, cached_version_id)
+             VALUES (?1, 7, ?2, ?1, ?3, ?4, 10, 'http://x/', '[]', '[]', ?5)",
+            params![id, version, status, sha, cached],
+        )
+        .unwrap();
+    }
+    conn.execute(
+        "INSERT INTO queue_entries (id, queue, addon_id, version_id, due_date, reasons, flags, weight)
+         VALUES (1, ?1, 7, 71, '2026-09-10T10:00:00Z', '[\"new_version\"]', '[]', 40)",
+        [queue],
+    )
+    .unwrap();
+}
+
+#[test]
+fn entry_names_the_cached_pair_of_last_approved_and_under_review() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = import_pair(dir.path());
+    sync_rows(dir.path(), "extension", Some(old), Some(new));
+    let entries = local_entries(dir.path(), None).unwrap();
+    let [entry] = entries.as_slice() else {
+        panic!("{entries:?}")
+    };
+    assert_eq!(entry.file, LocalFileState::Cached { version_id: new });
+    assert_eq!(entry.last_approved_version_id, Some(70));
+    assert_eq!(entry.base_cached_version_id, Some(old));
+    assert!(entry.offline_ready);
+}
+
+#[test]
+fn entry_whose_base_is_not_downloaded_is_not_ready_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_old, new) = import_pair(dir.path());
+    sync_rows(dir.path(), "extension", None, Some(new));
+    let entry = &local_entries(dir.path(), None).unwrap()[0];
+    assert_eq!(entry.base_cached_version_id, None);
+    assert!(!entry.offline_ready);
+}
+
+#[test]
+fn decision_target_of_a_reviewed_version_is_the_synced_version_under_review() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = import_pair(dir.path());
+    sync_rows(dir.path(), "content_review", Some(old), Some(new));
+    let target = Outbox::open(dir.path())
+        .unwrap()
+        .target_of_cached(new)
+        .unwrap();
+    assert_eq!(
+        (target.addon.id, target.addon.guid.as_str()),
+        (7, "tabs@example.org")
+    );
+    assert_eq!(
+        (target.version.id, target.version.file_sha256.as_str()),
+        (71, SHA_NEW)
+    );
+    assert_eq!(target.queue, "content_review");
+    let actions: Vec<Action> = target.actions.iter().map(|f| f.action).collect();
+    assert!(actions.contains(&Action::ApproveContent));
+    assert!(!actions.contains(&Action::Public));
+    let reject_many = target
+        .actions
+        .iter()
+        .find(|f| f.action == Action::RejectMultipleVersions)
+        .unwrap();
+    assert_eq!(reject_many.versions, FieldNeed::Required);
+    let ids: Vec<i64> = target.versions.iter().map(|v| v.id).collect();
+    assert_eq!(ids, [71, 70]);
+}
+
+#[test]
+fn a_version_not_under_review_has_no_decision_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = import_pair(dir.path());
+    sync_rows(dir.path(), "extension", Some(old), Some(new));
+    // The last approved version is cached but waits in no queue.
+    let err = Outbox::open(dir.path())
+        .unwrap()
+        .target_of_cached(old)
+        .unwrap_err();
+    assert!(matches!(err, OutboxError::NotUnderReview { .. }), "{err}");
+}

