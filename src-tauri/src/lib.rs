@@ -1,4 +1,5 @@
-//! The desktop shell: wires `vetter-core` to the window through a few short commands.
+//! The desktop shell: wires the Vetter crates (review, client, store, rules…) to the window through
+//! short commands.
 
 pub mod commands;
 pub mod error;

@@ -77,7 +77,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Diagnostics go to stderr, filtered by VETTER_LOG (e.g. `VETTER_LOG=vetter_core=debug`);
+    // Diagnostics go to stderr, filtered by VETTER_LOG (e.g. `VETTER_LOG=vetter_client=debug`);
     // off unless asked for, so scripted output stays clean.
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -2,7 +2,7 @@
 //!
 //! Prints figures and ratios; asserts nothing (speed is reported, not tested). Run through
 //! `bench/diff-bench`, which also times the CLI against `git diff | delta`:
-//! `cargo bench -p vetter-core --bench diff -- [DATA_DIR]` (default `target/bench-data`).
+//! `cargo bench -p vetter-review --bench diff -- [DATA_DIR]` (default `target/bench-data`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

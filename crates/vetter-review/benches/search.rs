@@ -1,7 +1,7 @@
 //! Cross-cache search times: a literal and a regex over every real add-on and pdf.js release
 //! (fetched by `bench/fetch-data`), then over a generated cache of 300 versions.
 //!
-//! Run with `bench/search` (or `cargo bench -p vetter-core --bench search`). Prints figures;
+//! Run with `bench/search` (or `cargo bench -p vetter-review --bench search`). Prints figures;
 //! the target is under 200 ms per search over the real data.
 
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! The reviewer's flow with the server: account, queues, sync, decisions and the outbox.
 //!
-//! Each command is an adapter over `vetter_core::{flow, sync, outbox, credentials}`, the same
+//! Each command is an adapter over `vetter_client::{flow, sync, outbox, credentials}`, the same
 //! engines the `vetter` CLI runs, with the OS keyring as the only place secrets live. Network
 //! work runs on the blocking pool with its own small runtime, so the window never waits on it
 //! and no cache connection is held across the event loop.

@@ -1,4 +1,4 @@
-//! Tauri commands: short adapters from IPC calls to `vetter-core`.
+//! Tauri commands: short adapters from IPC calls to the Vetter crates.
 //!
 //! Anything that reads files or diffs runs on the blocking pool, so the window's event loop
 //! never waits on the cache.
