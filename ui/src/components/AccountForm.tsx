@@ -1,15 +1,9 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { refreshServerStatus, useServer } from "../hooks/useServer";
-import { flowCommands, toUiError } from "../ipc";
+import { useCommand } from "../hooks/useCommand";
+import { flowCommands } from "../ipc";
 import type { LoginOutcome } from "../bindings/LoginOutcome";
 
-type Busy = "login" | "logout" | null;
-
-/**
- * The review server and the reviewer's account. The API secret lives only in the password field
- * until the form is submitted: it is sent to the OS keyring through `login` and the field is
- * emptied whatever the outcome, so no secret stays in the page's state.
- */
 /** What a login did, in words: a plain AMO takes no keys and no decisions over its API. */
 export function loginSummary(outcome: LoginOutcome): string {
   const made = outcome.key_created ? "created and " : "";
@@ -23,6 +17,11 @@ export function loginSummary(outcome: LoginOutcome): string {
   return `Logged in as ${outcome.api_key}; signing key ${made}registered.`;
 }
 
+/**
+ * The review server and the reviewer's account. The API secret lives only in the password field
+ * until the form is submitted: it is sent to the OS keyring through `login` and the field is
+ * emptied whatever the outcome, so no secret stays in the page's state.
+ */
 export function AccountForm() {
   const server = useServer();
   const status = server.status;
@@ -30,7 +29,9 @@ export function AccountForm() {
   const [typedUrl, setUrl] = useState<string | null>(null);
   const url = typedUrl ?? status?.server ?? "";
   const [apiKey, setApiKey] = useState("");
-  const [busy, setBusy] = useState<Busy>(null);
+  const login = useCommand<LoginOutcome>();
+  const logout = useCommand<number>();
+  const busy = login.busy ? "login" : logout.busy ? "logout" : null;
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
 
   useEffect(() => {
@@ -48,40 +49,24 @@ export function AccountForm() {
       setMessage({ ok: false, text: "Enter the server URL, the API key and the API secret." });
       return;
     }
-    setBusy("login");
     setMessage(null);
-    flowCommands.login(url.trim(), apiKey.trim(), secret).then(
-      (outcome) => {
-        // Say "logged in" only once the account facts above show the new account and key.
-        void refreshServerStatus().then(() => {
-          setBusy(null);
-          setMessage({
-            ok: true,
-            text: loginSummary(outcome),
-          });
-        });
-      },
-      (err: unknown) => {
-        setBusy(null);
-        setMessage({ ok: false, text: toUiError(err).message });
-      },
-    );
+    // Say "logged in" only once the account facts above show the new account and key.
+    const call = () =>
+      flowCommands.login(url.trim(), apiKey.trim(), secret).then((outcome) => refreshServerStatus().then(() => outcome));
+    void login.run(call).then((r) => {
+      if (r.status === "ok") setMessage({ ok: true, text: loginSummary(r.data) });
+      else if (r.status === "error") setMessage({ ok: false, text: r.error.message });
+    });
   };
 
-  const logout = () => {
-    setBusy("logout");
+  const signOut = () => {
     setMessage(null);
-    flowCommands.logout().then(
-      (removed) => {
-        setBusy(null);
-        setMessage({ ok: true, text: `Logged out: ${removed} secrets removed from the OS keyring.` });
+    void logout.run(() => flowCommands.logout()).then((r) => {
+      if (r.status === "ok") {
+        setMessage({ ok: true, text: `Logged out: ${r.data} secrets removed from the OS keyring.` });
         void refreshServerStatus();
-      },
-      (err: unknown) => {
-        setBusy(null);
-        setMessage({ ok: false, text: toUiError(err).message });
-      },
-    );
+      } else if (r.status === "error") setMessage({ ok: false, text: r.error.message });
+    });
   };
 
   const loggedIn = Boolean(status?.api_key);
@@ -126,7 +111,7 @@ export function AccountForm() {
           <button type="submit" data-testid="login-button" disabled={busy !== null}>
             {busy === "login" ? "Logging in…" : "Log in"}
           </button>{" "}
-          <button type="button" data-testid="logout-button" onClick={logout} disabled={busy !== null || !loggedIn}>
+          <button type="button" data-testid="logout-button" onClick={signOut} disabled={busy !== null || !loggedIn}>
             {busy === "logout" ? "Logging out…" : "Log out"}
           </button>
         </span>

@@ -1,16 +1,11 @@
-import { useRef, useState, type FormEvent, type Ref } from "react";
+import { useState, type FormEvent, type Ref } from "react";
 import type { FetchPhase } from "../bindings/FetchPhase";
 import type { FetchProgress } from "../bindings/FetchProgress";
 import type { FetchReport } from "../bindings/FetchReport";
 import type { FetchedVersion } from "../bindings/FetchedVersion";
-import { commands, toUiError } from "../ipc";
+import { useCommand } from "../hooks/useCommand";
+import { commands } from "../ipc";
 import "./AmoFetchPanel.css";
-
-type State =
-  | { status: "idle" }
-  | { status: "running"; progress: FetchProgress | null }
-  | { status: "done"; report: FetchReport; next: string | null }
-  | { status: "error"; message: string };
 
 const PHASE: Record<FetchPhase, string> = {
   resolving: "Looking up",
@@ -46,39 +41,30 @@ export function AmoFetchPanel({
   inputRef?: Ref<HTMLInputElement>;
 }) {
   const [reference, setReference] = useState("");
-  const [state, setState] = useState<State>({ status: "idle" });
-  // Channel messages can arrive after the reply; a late one must not reopen a finished fetch.
-  const run = useRef(0);
+  const [invalid, setInvalid] = useState<string | null>(null);
+  const fetching = useCommand<FetchReport>();
+  // What the review did with the fetched versions, a call of its own so a new fetch drops it.
+  const after = useCommand<string | null>();
+  const [progress, setProgress] = useState<FetchProgress | null>(null);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const target = reference.trim();
     if (!target) {
-      setState({ status: "error", message: "Paste an AMO add-on page URL, or enter a slug, guid or numeric id." });
+      fetching.reset();
+      after.reset();
+      setInvalid("Paste an AMO add-on page URL, or enter a slug, guid or numeric id.");
       return;
     }
-    const id = ++run.current;
-    setState({ status: "running", progress: null });
-    const onProgress = (p: FetchProgress) =>
-      setState((s) => (run.current === id && s.status === "running" ? { status: "running", progress: p } : s));
-    commands.fetchFromAmo(target, onProgress).then(
-      (report) => {
-        if (run.current !== id) return;
-        setState({ status: "done", report, next: null });
-        const after = onFetched(report);
-        if (after)
-          void after.then(
-            (next) => {
-              if (run.current === id && next)
-                setState((s) => (s.status === "done" ? { ...s, next } : s));
-            },
-            () => {},
-          );
-      },
-      (err: unknown) => {
-        if (run.current === id) setState({ status: "error", message: toUiError(err).message });
-      },
-    );
+    setInvalid(null);
+    setProgress(null);
+    after.reset();
+    void fetching.run((live) => commands.fetchFromAmo(target, live(setProgress))).then((r) => {
+      if (r.status === "ok") void after.run(() => onFetched(r.data) ?? Promise.resolve(null));
+    });
   };
+  const running = fetching.busy;
+  const report = fetching.status === "ok" ? fetching.data : null;
+  const error = invalid ?? fetching.error?.message ?? null;
   return (
     <div className="amo-fetch">
       <form className="import-panel" onSubmit={submit} aria-label="Open from AMO">
@@ -96,39 +82,39 @@ export function AmoFetchPanel({
           value={reference}
           onChange={(e) => setReference(e.target.value)}
         />
-        <button type="submit" data-testid="amo-fetch" disabled={state.status === "running"}>
-          {state.status === "running" ? "Fetching…" : "Fetch"}
+        <button type="submit" data-testid="amo-fetch" disabled={running}>
+          {running ? "Fetching…" : "Fetch"}
         </button>
       </form>
       <div className="amo-status" aria-live="polite">
-        {state.status === "running" && (
+        {running && (
           <p data-testid="amo-progress">
-            {state.progress === null ? (
+            {progress === null ? (
               "Starting…"
             ) : (
               <>
-                {PHASE[state.progress.phase]}
-                {state.progress.total > 0 && (
+                {PHASE[progress.phase]}
+                {progress.total > 0 && (
                   <>
                     {" "}
                     <progress
                       aria-label="Fetch progress"
-                      max={Math.max(1, state.progress.total)}
-                      value={state.progress.done}
+                      max={Math.max(1, progress.total)}
+                      value={progress.done}
                     />{" "}
-                    {state.progress.done}/{state.progress.total}
+                    {progress.done}/{progress.total}
                   </>
                 )}
-                {state.progress.message && <>: {state.progress.message}</>} · {Math.round(state.progress.bytes / 1024)}{" "}
+                {progress.message && <>: {progress.message}</>} · {Math.round(progress.bytes / 1024)}{" "}
                 KiB
               </>
             )}
           </p>
         )}
-        {state.status === "done" && <FetchResult report={state.report} next={state.next} />}
-        {state.status === "error" && (
+        {report && <FetchResult report={report} next={after.data ?? null} />}
+        {error && (
           <p role="alert" className="error" data-testid="amo-error">
-            {state.message}
+            {error}
           </p>
         )}
       </div>

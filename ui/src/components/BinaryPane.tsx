@@ -1,7 +1,8 @@
-import { useEffect, useState } from "react";
+import { useCallback } from "react";
 import type { FileChange } from "../bindings/FileChange";
 import type { Side } from "../bindings/Side";
-import { commands, toUiError } from "../ipc";
+import { useCommand } from "../hooks/useCommand";
+import { commands } from "../ipc";
 
 function Facts({ label, size, sha }: { label: string; size: number | null; sha: string | null }) {
   return (
@@ -22,19 +23,9 @@ function Facts({ label, size, sha }: { label: string; size: number | null; sha: 
 }
 
 function Picture({ index, side, label }: { index: number; side: Side; label: string }) {
-  const [src, setSrc] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    commands.imageDataUrl(index, side).then(
-      (url) => live && setSrc(url),
-      (err: unknown) => live && setError(toUiError(err).message),
-    );
-    return () => {
-      live = false;
-    };
-  }, [index, side]);
-  if (error) return <p className="error">{error}</p>;
+  const image = useCommand(useCallback(() => commands.imageDataUrl(index, side), [index, side]));
+  const src = image.data;
+  if (image.error) return <p className="error">{image.error.message}</p>;
   if (!src) return <p aria-busy="true">Loading…</p>;
   return <img src={src} alt={`${label} image`} className="bin-image" data-testid={`image-${side}`} />;
 }

@@ -1,11 +1,12 @@
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import type { Action } from "../bindings/Action";
 import type { ActionForm } from "../bindings/ActionForm";
 import type { DecideReport } from "../bindings/DecideReport";
 import type { DecisionTarget } from "../bindings/DecisionTarget";
 import type { KeptDecision } from "../bindings/KeptDecision";
+import { useCommand } from "../hooks/useCommand";
 import { setReachable } from "../hooks/useServer";
-import { commands, flowCommands, toUiError } from "../ipc";
+import { commands, flowCommands } from "../ipc";
 import type { DecideCommand } from "../lib/keys";
 import "./flow.css";
 
@@ -61,38 +62,28 @@ type Props = {
  * signs and records into the outbox (offline too), then sends it if the server answers.
  */
 export function DecisionPanel({ cachedVersionId, preferred = null, onClose, onDecided }: Props) {
-  const [target, setTarget] = useState<DecisionTarget | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
-  const [action, setAction] = useState<Action | null>(null);
+  const loaded = useCommand(useCallback(() => flowCommands.decisionTarget(cachedVersionId), [cachedVersionId]));
+  const target: DecisionTarget | null = loaded.data;
+  const loadError = loaded.error?.message ?? null;
+  // The reviewer's pick; until then the preferred action the queue offers, else its first.
+  const [picked, setAction] = useState<Action | null>(null);
+  const offered = target?.actions.map((a) => a.action) ?? [];
+  const action = picked ?? preferred?.find((a) => offered.includes(a)) ?? offered[0] ?? null;
   const [reasons, setReasons] = useState("");
   const [comments, setComments] = useState("");
   const [versions, setVersions] = useState<number[]>([]);
   const [days, setDays] = useState("");
   const [send, setSend] = useState(true);
   const [problem, setProblem] = useState<{ field: string; message: string } | null>(null);
-  const [busy, setBusy] = useState(false);
   const [notesInfo, setNotesInfo] = useState<string | null>(null);
-  const [done, setDone] = useState<DecideReport | null>(null);
-  const [kept, setKept] = useState<KeptDecision | null>(null);
+  const deciding = useCommand<{ done: DecideReport } | { kept: KeptDecision }>();
+  const busy = deciding.busy;
+  const outcome = deciding.status === "ok" ? deciding.data : null;
+  const done = outcome && "done" in outcome ? outcome.done : null;
+  const kept = outcome && "kept" in outcome ? outcome.kept : null;
+  const notes = useCommand<string>();
   const submitRef = useRef<HTMLButtonElement>(null);
   const firstRef = useRef<HTMLSelectElement>(null);
-
-  useEffect(() => {
-    let live = true;
-    flowCommands.decisionTarget(cachedVersionId).then(
-      (t) => {
-        if (!live) return;
-        setTarget(t);
-        const offered = t.actions.map((a) => a.action);
-        const quick = preferred?.find((a) => offered.includes(a));
-        setAction(quick ?? offered[0] ?? null);
-      },
-      (err: unknown) => live && setLoadError(toUiError(err).message),
-    );
-    return () => {
-      live = false;
-    };
-  }, [cachedVersionId, preferred]);
 
   // Focus where the reviewer continues: the confirm button for a preselected action, else the list.
   useEffect(() => {
@@ -106,7 +97,6 @@ export function DecisionPanel({ cachedVersionId, preferred = null, onClose, onDe
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!action || !target || busy) return;
-    setBusy(true);
     setProblem(null);
     const trimmedDays = days.trim();
     const fields = {
@@ -118,47 +108,35 @@ export function DecisionPanel({ cachedVersionId, preferred = null, onClose, onDe
       delayedRejectionDays:
         form?.delayed_rejection_days === "forbidden" || trimmedDays === "" ? null : Number(trimmedDays),
     };
-    const refused = (err: unknown) => {
-      setBusy(false);
-      const ui = toUiError(err);
-      setProblem({ field: problemField(ui.code) ?? "decision", message: ui.message });
-    };
-    if (target.amo) {
-      // A plain AMO takes no decisions over its API: signed and kept here, as a comment to paste.
-      flowCommands.decideLocally(fields).then((k) => {
-        setBusy(false);
-        setKept(k);
-      }, refused);
-      return;
-    }
-    flowCommands
-      .decide({ ...fields, send })
-      .then(
-        (report) => {
-          setBusy(false);
-          setDone(report);
-          // Only a decision that was meant to be sent says anything about the server.
-          if (send) setReachable(report.online);
-          onDecided?.(report);
-        },
-        refused,
-      );
+    // A plain AMO takes no decisions over its API: signed and kept here, as a comment to paste.
+    const call = target.amo
+      ? () => flowCommands.decideLocally(fields).then((k) => ({ kept: k }))
+      : () => flowCommands.decide({ ...fields, send }).then((report) => ({ done: report }));
+    void deciding.run(call).then((r) => {
+      if (r.status === "error") {
+        setProblem({ field: problemField(r.error.code) ?? "decision", message: r.error.message });
+      } else if (r.status === "ok" && "done" in r.data) {
+        // Only a decision that was meant to be sent says anything about the server.
+        if (send) setReachable(r.data.done.online);
+        onDecided?.(r.data.done);
+      }
+    });
   };
 
   // The reviewer's line notes on this version, appended to the comments as text they can edit.
   const insertNotes = () => {
     setNotesInfo(null);
-    commands.notesSummary(cachedVersionId).then(
-      (text) => {
-        if (text === "") {
-          setNotesInfo("No notes on this version.");
-          return;
-        }
-        setComments((c) => (c.trim() === "" ? text : `${c.trimEnd()}\n\n${text}`));
-        edited("comments");
-      },
-      (err: unknown) => setNotesInfo(toUiError(err).message),
-    );
+    void notes.run(() => commands.notesSummary(cachedVersionId)).then((r) => {
+      if (r.status === "error") setNotesInfo(r.error.message);
+      if (r.status !== "ok") return;
+      if (r.data === "") {
+        setNotesInfo("No notes on this version.");
+        return;
+      }
+      const text = r.data;
+      setComments((c) => (c.trim() === "" ? text : `${c.trimEnd()}\n\n${text}`));
+      edited("comments");
+    });
   };
 
   // A refusal names one field; changing that field takes the stale message away.
@@ -353,6 +331,7 @@ export function DecisionPanel({ cachedVersionId, preferred = null, onClose, onDe
  */
 function KeptForAmo({ kept, onClose }: { kept: KeptDecision; onClose: () => void }) {
   const [said, setSaid] = useState<string | null>(null);
+  const opening = useCommand<string>();
   const textRef = useRef<HTMLTextAreaElement>(null);
   const copy = () => {
     const text = kept.comment;
@@ -368,10 +347,10 @@ function KeptForAmo({ kept, onClose }: { kept: KeptDecision; onClose: () => void
     navigator.clipboard.writeText(text).then(() => setSaid("Comment copied."), fallback);
   };
   const open = () => {
-    flowCommands.openReviewPage(kept.decision_id).then(
-      (url) => setSaid(`Opened ${url}`),
-      (err: unknown) => setSaid(toUiError(err).message),
-    );
+    void opening.run(() => flowCommands.openReviewPage(kept.decision_id)).then((r) => {
+      if (r.status === "ok") setSaid(`Opened ${r.data}`);
+      else if (r.status === "error") setSaid(r.error.message);
+    });
   };
   return (
     <div data-testid="decision-kept">

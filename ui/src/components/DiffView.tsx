@@ -3,7 +3,8 @@ import type { FileLayout } from "../bindings/FileLayout";
 import type { ReviewSignal } from "../bindings/ReviewSignal";
 import type { ViewCell } from "../bindings/ViewCell";
 import type { ViewRow } from "../bindings/ViewRow";
-import { commands, toUiError } from "../ipc";
+import { useCommand } from "../hooks/useCommand";
+import { commands } from "../ipc";
 import { signalLabel } from "../lib/review";
 
 /** Height of one display row in pixels; the CSS gives `.drow` the same height. */
@@ -92,8 +93,10 @@ export function DiffView({
   const scroller = useRef<HTMLDivElement>(null);
   const [charWidth, measureRef] = useCharWidth();
   const [viewport, setViewport] = useState({ top: 0, left: 0, width: 800, height: 600 });
-  const [win, setWin] = useState<Window | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { data: win, error: rowsError, run: runRows } = useCommand<Window>();
+  const { error: expandError, run: runExpand } = useCommand<FileLayout>();
+  const error = (rowsError ?? expandError)?.message ?? null;
+  // The window asked for last and not answered yet, so asking again for the same is skipped.
   const pending = useRef<string | null>(null);
   const painted = useRef(false);
   const split = layout.options.layout === "split";
@@ -162,18 +165,13 @@ export function DiffView({
     if (pending.current === request) return;
     pending.current = request;
     const fetchRows = () =>
-      commands.fileRows(index, start, end - start, colStart, colEnd - colStart).then(
-        (rows) => {
-          if (pending.current !== request) return;
-          pending.current = null;
-          setError(null);
-          setWin({ key: layoutKey, start, end, colStart, colEnd, rows, full });
-        },
-        (err: unknown) => {
-          if (pending.current === request) pending.current = null;
-          setError(toUiError(err).message);
-        },
-      );
+      runRows(() =>
+        commands
+          .fileRows(index, start, end - start, colStart, colEnd - colStart)
+          .then((rows) => ({ key: layoutKey, start, end, colStart, colEnd, rows, full })),
+      ).then((reply) => {
+        if (reply.status !== "stale" && pending.current === request) pending.current = null;
+      });
     if (!covered) {
       void fetchRows();
       return;
@@ -189,7 +187,7 @@ export function DiffView({
         if (pending.current === request) pending.current = null;
       }
     };
-  }, [index, layout, layoutKey, firstRow, lastRow, firstCol, visibleCols, wrap, win]);
+  }, [index, layout, layoutKey, firstRow, lastRow, firstCol, visibleCols, wrap, win, runRows]);
 
   // Tell the parent once the first rows of this file are on screen.
   useEffect(() => {
@@ -201,7 +199,7 @@ export function DiffView({
   }, [win, layoutKey, onPainted]);
 
   const expand = (gap: number, lines: number) => {
-    commands.expandGap(index, gap, lines).then(onLayout, (err: unknown) => setError(toUiError(err).message));
+    void runExpand(() => commands.expandGap(index, gap, lines)).then((r) => r.status === "ok" && onLayout(r.data));
   };
 
   const rows: ViewRow[] = [];

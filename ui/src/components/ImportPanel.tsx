@@ -1,50 +1,45 @@
-import { useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import type { ImportProgress } from "../bindings/ImportProgress";
 import type { ImportSummary } from "../bindings/ImportSummary";
-import { commands, toUiError } from "../ipc";
+import { useCommand } from "../hooks/useCommand";
+import { commands } from "../ipc";
 
-type State =
-  | { status: "idle" }
-  | { status: "running"; done: number; total: number; committing: boolean }
-  | { status: "done"; summary: ImportSummary }
-  | { status: "error"; message: string };
+/** How far the running import has got, from its progress messages. */
+type Progress = { done: number; total: number; committing: boolean };
+const NO_PROGRESS: Progress = { done: 0, total: 0, committing: false };
+
+function advance(s: Progress, p: ImportProgress): Progress {
+  if (p.stage === "started") return { ...s, total: p.files };
+  if (p.stage === "stored") return { ...s, done: p.files_done };
+  return { ...s, committing: true };
+}
 
 /** Imports a package (XPI/zip, CRX, .tgz) from a path on disk into the cache, with progress: no
  * server needed. */
 export function ImportPanel({ onImported }: { onImported: (summary: ImportSummary) => void }) {
   const [path, setPath] = useState("");
-  const [state, setState] = useState<State>({ status: "idle" });
-  // Channel messages can arrive after the command's reply; a late one from this run or an
-  // earlier run must not turn a finished import back into a running one.
-  const run = useRef(0);
+  const [invalid, setInvalid] = useState<string | null>(null);
+  const importing = useCommand<ImportSummary>();
+  // Progress is shown only while the import runs, so a message arriving after the reply
+  // cannot turn a finished import back into a running one.
+  const [progress, setProgress] = useState<Progress>(NO_PROGRESS);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const target = path.trim();
     if (!target) {
-      setState({ status: "error", message: "Enter the path of an .xpi, .zip, .crx or .tgz file." });
+      importing.reset();
+      setInvalid("Enter the path of an .xpi, .zip, .crx or .tgz file.");
       return;
     }
-    const id = ++run.current;
-    setState({ status: "running", done: 0, total: 0, committing: false });
-    const onProgress = (p: ImportProgress) => {
-      setState((s) => {
-        if (run.current !== id || s.status !== "running") return s;
-        if (p.stage === "started") return { ...s, total: p.files };
-        if (p.stage === "stored") return { ...s, done: p.files_done };
-        return { ...s, committing: true };
-      });
-    };
-    commands.importXpi(target, onProgress).then(
-      (summary) => {
-        if (run.current !== id) return;
-        setState({ status: "done", summary });
-        onImported(summary);
-      },
-      (err: unknown) => {
-        if (run.current === id) setState({ status: "error", message: toUiError(err).message });
-      },
-    );
+    setInvalid(null);
+    setProgress(NO_PROGRESS);
+    const onProgress = (p: ImportProgress) => setProgress((s) => advance(s, p));
+    void importing.run((live) => commands.importXpi(target, live(onProgress))).then((r) => {
+      if (r.status === "ok") onImported(r.data);
+    });
   };
+  const summary = importing.status === "ok" ? importing.data : null;
+  const error = invalid ?? importing.error?.message ?? null;
   return (
     <form className="import-panel" onSubmit={submit} aria-label="Import a package">
       <label htmlFor="import-path">Package file</label>
@@ -57,33 +52,33 @@ export function ImportPanel({ onImported }: { onImported: (summary: ImportSummar
         value={path}
         onChange={(e) => setPath(e.target.value)}
       />
-      <button type="submit" data-testid="import-button" disabled={state.status === "running"}>
+      <button type="submit" data-testid="import-button" disabled={importing.busy}>
         Import
       </button>
       <div className="import-status" aria-live="polite">
-        {state.status === "running" && (
+        {importing.busy && (
           <>
             <progress
               data-testid="import-progress"
               aria-label="Import progress"
-              max={Math.max(1, state.total)}
-              value={state.done}
+              max={Math.max(1, progress.total)}
+              value={progress.done}
             />{" "}
-            {state.committing ? "Committing…" : `${state.done} of ${state.total} files`}
+            {progress.committing ? "Committing…" : `${progress.done} of ${progress.total} files`}
           </>
         )}
-        {state.status === "done" && (
+        {summary && (
           <>
             <span data-testid="import-result">
-              {state.summary.already_present ? "Already cached: " : "Imported "}
-              {state.summary.name} {state.summary.label} ({state.summary.files} files)
+              {summary.already_present ? "Already cached: " : "Imported "}
+              {summary.name} {summary.label} ({summary.files} files)
             </span>
-            <ImportNotes summary={state.summary} />
+            <ImportNotes summary={summary} />
           </>
         )}
-        {state.status === "error" && (
+        {error && (
           <span role="alert" className="error" data-testid="import-error">
-            {state.message}
+            {error}
           </span>
         )}
       </div>

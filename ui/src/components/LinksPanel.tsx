@@ -1,6 +1,6 @@
-import { useState } from "react";
 import type { LinkReport } from "../bindings/LinkReport";
-import { commands, toUiError } from "../ipc";
+import { useCommand } from "../hooks/useCommand";
+import { commands } from "../ipc";
 
 /**
  * Other cached add-ons that share files (same sha256) or near-identical code with the one under
@@ -8,27 +8,12 @@ import { commands, toUiError } from "../ipc";
  * Looked up on request, since the first lookup after an import sketches the new files.
  */
 export function LinksPanel({ guid }: { guid: string }) {
-  const [report, setReport] = useState<LinkReport | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [forGuid, setForGuid] = useState<string | null>(null);
-
-  const look = () => {
-    setBusy(true);
-    setError(null);
-    commands.addonLinks(guid).then(
-      (r) => {
-        setReport(r);
-        setForGuid(guid);
-        setBusy(false);
-      },
-      (err: unknown) => {
-        setError(toUiError(err).message);
-        setBusy(false);
-      },
-    );
-  };
-  const shown = report && forGuid === guid ? report : null;
+  // The reply names the add-on it is about, so a report of the previous add-on is never shown.
+  const links = useCommand<{ guid: string; report: LinkReport }>();
+  const busy = links.busy;
+  const error = links.error?.message ?? null;
+  const look = () => void links.run(() => commands.addonLinks(guid).then((report) => ({ guid, report })));
+  const shown = links.data && links.data.guid === guid ? links.data.report : null;
 
   return (
     <section className="audit-panel" aria-label="Linked add-ons" data-testid="links-panel">

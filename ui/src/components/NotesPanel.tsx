@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useState } from "react";
 import type { PlacedNote } from "../bindings/PlacedNote";
-import { commands, toUiError } from "../ipc";
+import { useCommand } from "../hooks/useCommand";
+import { commands } from "../ipc";
 
 type Props = {
   /** The version being reviewed (the newer side). */
@@ -30,22 +31,13 @@ function placement(n: PlacedNote): string {
  * earlier versions carried to the line that still has their content, or marked outdated.
  */
 export function NotesPanel({ versionId, path, line = null, onGoToLine }: Props) {
-  const [notes, setNotes] = useState<PlacedNote[]>([]);
-  const [error, setError] = useState<string | null>(null);
   const [lineText, setLineText] = useState(line ? String(line) : "");
   const [body, setBody] = useState("");
-  const [busy, setBusy] = useState(false);
-
-  const load = useCallback(() => {
-    commands.versionNotes(versionId, path).then(
-      (n) => {
-        setNotes(n);
-        setError(null);
-      },
-      (err: unknown) => setError(toUiError(err).message),
-    );
-  }, [versionId, path]);
-  useEffect(load, [load]);
+  const listed = useCommand(useCallback(() => commands.versionNotes(versionId, path), [versionId, path]));
+  const adding = useCommand<number>();
+  const deleting = useCommand<null>();
+  const notes = listed.data ?? [];
+  const error = (adding.error ?? deleting.error ?? listed.error)?.message ?? null;
   // A new landed line prefills the field; the reviewer's own typing stays until then.
   const [prevLine, setPrevLine] = useState(line);
   if (line !== prevLine) {
@@ -57,21 +49,14 @@ export function NotesPanel({ versionId, path, line = null, onGoToLine }: Props) 
   const lineOk = Number.isInteger(lineNo) && lineNo >= 1;
   const add = () => {
     if (!lineOk || body.trim() === "") return;
-    setBusy(true);
-    commands.addLineNote(versionId, path, lineNo, body).then(
-      () => {
-        setBusy(false);
-        setBody("");
-        load();
-      },
-      (err: unknown) => {
-        setBusy(false);
-        setError(toUiError(err).message);
-      },
-    );
+    void adding.run(() => commands.addLineNote(versionId, path, lineNo, body)).then((r) => {
+      if (r.status !== "ok") return;
+      setBody("");
+      listed.reload();
+    });
   };
   const remove = (id: number) => {
-    commands.deleteLineNote(id).then(load, (err: unknown) => setError(toUiError(err).message));
+    void deleting.run(() => commands.deleteLineNote(id)).then((r) => r.status === "ok" && listed.reload());
   };
 
   return (
@@ -99,7 +84,7 @@ export function NotesPanel({ versionId, path, line = null, onGoToLine }: Props) 
           Note{" "}
           <input data-testid="note-body" value={body} onChange={(e) => setBody(e.target.value)} />
         </label>
-        <button type="submit" data-testid="note-add" disabled={busy || !lineOk || body.trim() === ""}>
+        <button type="submit" data-testid="note-add" disabled={adding.busy || !lineOk || body.trim() === ""}>
           Add note
         </button>
       </form>

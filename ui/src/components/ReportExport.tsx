@@ -1,36 +1,24 @@
-import { useEffect, useState } from "react";
+import { useCallback, useState } from "react";
 import type { WrittenReport } from "../bindings/WrittenReport";
-import { commands, toUiError } from "../ipc";
+import { useCommand } from "../hooks/useCommand";
+import { commands } from "../ipc";
 
 /**
  * Writes the audit report of the open pair (self-contained HTML without scripts, and Markdown)
  * into a folder the reviewer types; the default is under the data folder's `reports/`.
  */
 export function ReportExport({ oldId, newId }: { oldId: number; newId: number }) {
-  const [dir, setDir] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [written, setWritten] = useState<WrittenReport | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const defaultDir = useCommand(useCallback(() => commands.defaultReportDir(oldId, newId), [oldId, newId]));
+  // Null until the reviewer types: the default folder fills the field meanwhile.
+  const [typed, setDir] = useState<string | null>(null);
+  const dir = typed ?? defaultDir.data ?? "";
+  const writing = useCommand<WrittenReport>();
+  const busy = writing.busy;
+  // Only the latest export's outcome is shown: a running one hides the previous result.
+  const written = writing.status === "ok" ? writing.data : null;
+  const error = (writing.error ?? defaultDir.error)?.message ?? null;
 
-  useEffect(() => {
-    commands.defaultReportDir(oldId, newId).then(setDir, (err: unknown) => setError(toUiError(err).message));
-  }, [oldId, newId]);
-
-  const write = () => {
-    setBusy(true);
-    setError(null);
-    setWritten(null);
-    commands.exportReport(oldId, newId, dir).then(
-      (w) => {
-        setWritten(w);
-        setBusy(false);
-      },
-      (err: unknown) => {
-        setError(toUiError(err).message);
-        setBusy(false);
-      },
-    );
-  };
+  const write = () => void writing.run(() => commands.exportReport(oldId, newId, dir));
 
   return (
     <section className="audit-panel" aria-label="Audit report" data-testid="report-panel">

@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useState } from "react";
+import { useState } from "react";
 import type { RuleFileInfo } from "../bindings/RuleFileInfo";
 import type { RuleScan } from "../bindings/RuleScan";
-import { commands, toUiError } from "../ipc";
+import { useCommand } from "../hooks/useCommand";
+import { commands } from "../ipc";
 
 /**
  * The reviewer's local YARA rule files: add one from a path or pasted text (refused with
@@ -9,62 +10,33 @@ import { commands, toUiError } from "../ipc";
  * enabled rules over the open review's newer version.
  */
 export function RulesSettings() {
-  const [files, setFiles] = useState<RuleFileInfo[]>([]);
-  const [listError, setListError] = useState<string | null>(null);
   const [name, setName] = useState("");
   const [from, setFrom] = useState<"text" | "path">("text");
   const [source, setSource] = useState("");
   const [path, setPath] = useState("");
-  const [addError, setAddError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [scan, setScan] = useState<RuleScan | null>(null);
-  const [scanError, setScanError] = useState<string | null>(null);
-  const [scanning, setScanning] = useState(false);
-
-  const load = useCallback(() => {
-    commands.ruleFiles().then(
-      (f) => {
-        setFiles(f);
-        setListError(null);
-      },
-      (err: unknown) => setListError(toUiError(err).message),
-    );
-  }, []);
-  useEffect(load, [load]);
+  const listed = useCommand(commands.ruleFiles);
+  const changing = useCommand<null>();
+  const adding = useCommand<RuleFileInfo>();
+  const scanning = useCommand<RuleScan>();
+  const files = listed.data ?? [];
+  const listError = (changing.error ?? listed.error)?.message ?? null;
+  const addError = adding.error?.message ?? null;
+  const scan = scanning.data;
+  const scanError = scanning.error?.message ?? null;
 
   const add = () => {
-    setBusy(true);
-    setAddError(null);
-    const added = from === "text" ? commands.addRuleText(name, source) : commands.addRulePath(name, path);
-    added.then(
-      () => {
-        setBusy(false);
-        setName("");
-        setSource("");
-        setPath("");
-        load();
-      },
-      (err: unknown) => {
-        setBusy(false);
-        setAddError(toUiError(err).message);
-      },
-    );
+    const added = () => (from === "text" ? commands.addRuleText(name, source) : commands.addRulePath(name, path));
+    void adding.run(added).then((r) => {
+      if (r.status !== "ok") return;
+      setName("");
+      setSource("");
+      setPath("");
+      listed.reload();
+    });
   };
-  const act = (p: Promise<unknown>) => p.then(load, (err: unknown) => setListError(toUiError(err).message));
-  const runScan = () => {
-    setScanning(true);
-    setScanError(null);
-    commands.scanOpenReview().then(
-      (s) => {
-        setScan(s);
-        setScanning(false);
-      },
-      (err: unknown) => {
-        setScanError(toUiError(err).message);
-        setScanning(false);
-      },
-    );
-  };
+  const act = (change: () => Promise<null>) =>
+    changing.run(change).then((r) => r.status === "ok" && listed.reload());
+  const runScan = () => void scanning.run(() => commands.scanOpenReview());
   const ready = name.trim() !== "" && (from === "text" ? source.trim() !== "" : path.trim() !== "");
 
   return (
@@ -84,14 +56,17 @@ export function RulesSettings() {
                 type="checkbox"
                 checked={f.enabled}
                 aria-label={`Use ${f.name} in scans`}
-                onChange={(e) => void act(commands.setRuleEnabled(f.name, e.target.checked))}
+                onChange={(e) => {
+                  const enabled = e.target.checked;
+                  void act(() => commands.setRuleEnabled(f.name, enabled));
+                }}
               />
               <strong>{f.name}</strong>
             </label>{" "}
             <span className="muted">
               {f.rules} {f.rules === 1 ? "rule" : "rules"} · {f.size} bytes · added {f.added_at}
             </span>{" "}
-            <button type="button" aria-label={`Remove ${f.name}`} onClick={() => void act(commands.removeRule(f.name))}>
+            <button type="button" aria-label={`Remove ${f.name}`} onClick={() => void act(() => commands.removeRule(f.name))}>
               Remove
             </button>
           </li>
@@ -142,8 +117,8 @@ export function RulesSettings() {
             aria-describedby={addError ? "rule-add-error" : undefined}
           />
         )}
-        <button type="submit" data-testid="rule-add" disabled={busy || !ready}>
-          {busy ? "Compiling…" : "Add rule file"}
+        <button type="submit" data-testid="rule-add" disabled={adding.busy || !ready}>
+          {adding.busy ? "Compiling…" : "Add rule file"}
         </button>
         {addError && (
           <pre role="alert" id="rule-add-error" className="error" data-testid="rule-add-error">
@@ -152,8 +127,8 @@ export function RulesSettings() {
         )}
       </form>
       <p>
-        <button type="button" data-testid="rule-scan" onClick={runScan} disabled={scanning}>
-          {scanning ? "Scanning…" : "Scan open review"}
+        <button type="button" data-testid="rule-scan" onClick={runScan} disabled={scanning.busy}>
+          {scanning.busy ? "Scanning…" : "Scan open review"}
         </button>
       </p>
       {scanError && (

@@ -1,12 +1,14 @@
-import { useCallback, useEffect, useState } from "react";
+import { useState } from "react";
 import type { OutboxEntry } from "../bindings/OutboxEntry";
 import type { OutboxState } from "../bindings/OutboxState";
+import type { PushSummary } from "../bindings/PushSummary";
 import { ACTION_LABEL } from "../components/DecisionPanel";
 import { EmptyState } from "../components/EmptyState";
 import { SyncButton } from "../components/SyncButton";
 import { ViewFrame } from "../components/ViewFrame";
+import { useCommand } from "../hooks/useCommand";
 import { setReachable, useServer } from "../hooks/useServer";
-import { flowCommands, toUiError } from "../ipc";
+import { flowCommands } from "../ipc";
 import "../components/flow.css";
 
 const STATE_LABEL: Record<OutboxState, string> = {
@@ -33,40 +35,27 @@ export function serverNote(entry: OutboxEntry): string {
 /** Signed decisions waiting to be sent, and what the server answered. */
 export function OutboxView() {
   const { lastReport } = useServer();
-  const [entries, setEntries] = useState<OutboxEntry[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [retrying, setRetrying] = useState(false);
+  // Read again whenever a sync finishes.
+  const listed = useCommand(flowCommands.outboxEntries, lastReport);
+  const entries = listed.data;
+  const error = listed.error?.message ?? null;
+  const pushing = useCommand<PushSummary>();
+  const retrying = pushing.busy;
   const [retryNote, setRetryNote] = useState<string | null>(null);
 
-  const load = useCallback(() => {
-    flowCommands.outboxEntries().then(
-      (list) => {
-        setEntries(list);
-        setError(null);
-      },
-      (err: unknown) => setError(toUiError(err).message),
-    );
-  }, []);
-  useEffect(load, [load, lastReport]);
-
   const retry = () => {
-    setRetrying(true);
     setRetryNote(null);
-    flowCommands.pushOutbox().then(
-      (summary) => {
-        setRetrying(false);
-        setReachable(summary.stopped === null);
-        setRetryNote(
-          `${summary.accepted} accepted, ${summary.conflicts} in conflict, ${summary.rejected} rejected, ${summary.waiting} waiting` +
-            (summary.stopped ? ` (stopped: ${summary.stopped})` : ""),
-        );
-        load();
-      },
-      (err: unknown) => {
-        setRetrying(false);
-        setRetryNote(toUiError(err).message);
-      },
-    );
+    void pushing.run(() => flowCommands.pushOutbox()).then((r) => {
+      if (r.status === "error") setRetryNote(r.error.message);
+      if (r.status !== "ok") return;
+      const summary = r.data;
+      setReachable(summary.stopped === null);
+      setRetryNote(
+        `${summary.accepted} accepted, ${summary.conflicts} in conflict, ${summary.rejected} rejected, ${summary.waiting} waiting` +
+          (summary.stopped ? ` (stopped: ${summary.stopped})` : ""),
+      );
+      listed.reload();
+    });
   };
 
   const waiting = entries?.filter((e) => e.state === "pending" || e.state === "sending").length ?? 0;

@@ -1,11 +1,12 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import type { LocalEntry } from "../bindings/LocalEntry";
 import type { LocalQueue } from "../bindings/LocalQueue";
 import { EmptyState } from "../components/EmptyState";
 import { SyncButton } from "../components/SyncButton";
 import { ViewFrame } from "../components/ViewFrame";
+import { useCommand } from "../hooks/useCommand";
 import { useServer } from "../hooks/useServer";
-import { flowCommands, toUiError } from "../ipc";
+import { flowCommands } from "../ipc";
 import { navigate, type ReviewTarget } from "../lib/navigation";
 import "../components/flow.css";
 
@@ -40,32 +41,29 @@ function fileLabel(entry: LocalEntry): string {
   return entry.offline_ready ? "Ready offline" : "Earlier version not downloaded";
 }
 
+/** The cached queues and entries; "overdue" is judged against the time of the read, so a render
+ * stays pure. */
+function readCache(): Promise<{ queues: LocalQueue[]; entries: LocalEntry[]; now: number }> {
+  return Promise.all([flowCommands.localQueues(), flowCommands.queueEntries(null)]).then(([queues, entries]) => ({
+    queues,
+    entries,
+    now: Date.now(),
+  }));
+}
+
 /** Review queues from the local cache: counts, sorting, filters, sync, and opening a review. */
 export function QueuesView() {
   const { lastReport, reachable, status } = useServer();
-  const [queues, setQueues] = useState<LocalQueue[] | null>(null);
-  const [entries, setEntries] = useState<LocalEntry[]>([]);
+  // Read the cache again whenever a sync finishes (a new report is a new load).
+  const cache = useCommand(readCache, lastReport);
+  const queues = cache.data?.queues ?? null;
+  const entries = useMemo(() => cache.data?.entries ?? [], [cache.data]);
+  const now = cache.data?.now ?? 0;
+  const error = cache.error?.message ?? null;
   const [queue, setQueue] = useState<string | null>(null);
   const [sort, setSort] = useState<SortKey>("due");
   const [reason, setReason] = useState("");
   const [flag, setFlag] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  // "Overdue" is judged against the time the entries were read, so a render stays pure.
-  const [now, setNow] = useState(0);
-
-  const load = useCallback(() => {
-    Promise.all([flowCommands.localQueues(), flowCommands.queueEntries(null)]).then(
-      ([q, e]) => {
-        setQueues(q);
-        setEntries(e);
-        setNow(Date.now());
-        setError(null);
-      },
-      (err: unknown) => setError(toUiError(err).message),
-    );
-  }, []);
-  // Read the cache again whenever a sync finishes.
-  useEffect(load, [load, lastReport]);
 
   const reasons = useMemo(() => [...new Set(entries.flatMap((e) => e.reasons))].sort(), [entries]);
   const flags = useMemo(() => [...new Set(entries.flatMap((e) => e.flags))].sort(), [entries]);

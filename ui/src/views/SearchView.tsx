@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { useMemo, useRef, useState, type KeyboardEvent } from "react";
 import type { AddonVersions } from "../bindings/AddonVersions";
 import type { IndexProgress } from "../bindings/IndexProgress";
 import type { LineExcerpt } from "../bindings/LineExcerpt";
@@ -6,7 +6,8 @@ import type { SearchHit } from "../bindings/SearchHit";
 import type { SearchResults } from "../bindings/SearchResults";
 import type { SearchStop } from "../bindings/SearchStop";
 import { ViewFrame } from "../components/ViewFrame";
-import { commands, toUiError } from "../ipc";
+import { useCommand } from "../hooks/useCommand";
+import { commands } from "../ipc";
 import { navigate } from "../lib/navigation";
 
 const STOPS: Record<SearchStop, string> = {
@@ -66,61 +67,46 @@ function groupHits(hits: SearchHit[]): Group[] {
 
 /** Regex or literal search across one cached version or all of them; a hit opens the review there. */
 export function SearchView() {
-  const [addons, setAddons] = useState<AddonVersions[]>([]);
+  const cached = useCommand(commands.cachedAddons);
   const [pattern, setPattern] = useState("");
   const [literal, setLiteral] = useState(true);
   const [ignoreCase, setIgnoreCase] = useState(false);
   const [glob, setGlob] = useState("");
   const [scope, setScope] = useState<string>("all");
   const [context, setContext] = useState(1);
-  const [running, setRunning] = useState(false);
+  const searching = useCommand<{ results: SearchResults; elapsed: number }>();
   const [indexing, setIndexing] = useState<IndexProgress | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [results, setResults] = useState<SearchResults | null>(null);
-  const [elapsed, setElapsed] = useState(0);
   const [openError, setOpenError] = useState<string | null>(null);
   const list = useRef<HTMLOListElement>(null);
-  const run = useRef(0);
+  const addons = useMemo(() => cached.data ?? [], [cached.data]);
+  const running = searching.busy;
+  // A failed search shows its error and no results; a running one keeps the last results.
+  const results = searching.status === "error" ? null : (searching.data?.results ?? null);
+  const elapsed = searching.data?.elapsed ?? 0;
+  const error = (searching.error ?? cached.error)?.message ?? null;
 
-  useEffect(() => {
-    commands.cachedAddons().then(setAddons, (err: unknown) => setError(toUiError(err).message));
-  }, []);
   const where = useMemo(() => places(addons), [addons]);
   const groups = useMemo(() => groupHits(results?.hits ?? []), [results]);
 
   const submit = () => {
     if (pattern === "") return;
-    const id = ++run.current;
-    const started = performance.now();
-    setRunning(true);
     setIndexing(null);
-    setError(null);
     setOpenError(null);
-    commands
-      .searchCache({
-        pattern,
-        fixedStrings: literal,
-        ignoreCase,
-        versionId: scope === "all" ? null : Number(scope),
-        globs: glob.trim() === "" ? [] : glob.split(",").map((g) => g.trim()),
-        context,
-      }, (p) => {
-        if (id === run.current) setIndexing(p.done < p.total ? p : null);
-      })
-      .then(
-        (r) => {
-          if (id !== run.current) return;
-          setElapsed(performance.now() - started);
-          setResults(r);
-          setRunning(false);
-        },
-        (err: unknown) => {
-          if (id !== run.current) return;
-          setResults(null);
-          setError(toUiError(err).message);
-          setRunning(false);
-        },
-      );
+    const query = {
+      pattern,
+      fixedStrings: literal,
+      ignoreCase,
+      versionId: scope === "all" ? null : Number(scope),
+      globs: glob.trim() === "" ? [] : glob.split(",").map((g) => g.trim()),
+      context,
+    };
+    const onIndex = (p: IndexProgress) => setIndexing(p.done < p.total ? p : null);
+    void searching.run((live) => {
+      const started = performance.now();
+      return commands
+        .searchCache(query, live(onIndex))
+        .then((found) => ({ results: found, elapsed: performance.now() - started }));
+    });
   };
 
   const open = (hit: SearchHit) => {
