@@ -1,11 +1,10 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useEffectEvent, useMemo, useReducer, useRef, useState } from "react";
 import type { AddonVersions } from "../bindings/AddonVersions";
 import type { FetchReport } from "../bindings/FetchReport";
 import type { FileCounts } from "../bindings/FileCounts";
 import type { FileLayout } from "../bindings/FileLayout";
 import type { LineTarget } from "../bindings/LineTarget";
 import type { ReviewSummary } from "../bindings/ReviewSummary";
-import type { UiError } from "../bindings/UiError";
 import type { VersionInfo } from "../bindings/VersionInfo";
 import type { Whitespace } from "../bindings/Whitespace";
 import { AmoFetchPanel, importedIds } from "../components/AmoFetchPanel";
@@ -21,20 +20,14 @@ import { NotesPanel } from "../components/NotesPanel";
 import { ReportExport } from "../components/ReportExport";
 import { PermissionSummary } from "../components/PermissionSummary";
 import { ViewFrame } from "../components/ViewFrame";
+import { useCommand } from "../hooks/useCommand";
 import { usePrefs } from "../hooks/usePrefs";
 import { commands, toUiError } from "../ipc";
 import { buildTree, fileOrder } from "../lib/fileTree";
-import {
-  applyCounts,
-  fileWithSignals,
-  sameSignals,
-  signalCounts,
-  signalsByRow,
-  stepSignal,
-  withSignalsOf,
-} from "../lib/review";
 import { bindingFor, type ReviewCommand, typing } from "../lib/keys";
-import { useReviewRequests, type OpenRequest } from "../lib/navigation";
+import { useReviewRequests, type OpenRequest, type ReviewTarget } from "../lib/navigation";
+import { signalCounts, signalsByRow } from "../lib/review";
+import { INITIAL_REVIEW, reviewReducer } from "../lib/reviewState";
 
 /** Performance mark names: opening a review, and the first diff painted after it. */
 export const MARK_OPEN = "vetter:review-open";
@@ -189,105 +182,23 @@ function VersionPicker({
 /** The review of one add-on: versions, permission changes, files, and the diff. */
 export function ReviewView({ active = true }: { active?: boolean }) {
   const [prefs, setPrefs] = usePrefs();
-  const [addons, setAddons] = useState<AddonVersions[] | null>(null);
-  const [listError, setListError] = useState<UiError | null>(null);
-  const [summary, setSummary] = useState<ReviewSummary | null>(null);
-  const summaryRef = useRef(summary);
-  useEffect(() => {
-    summaryRef.current = summary;
-  }, [summary]);
-  const [pair, setPair] = useState<[number, number] | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [openError, setOpenError] = useState<string | null>(null);
-  const [selected, setSelected] = useState<number | null>(null);
-  const [layout, setLayout] = useState<FileLayout | null>(null);
-  const [fileError, setFileError] = useState<string | null>(null);
-  const [wrapCols, setWrapCols] = useState(120);
-  const [change, setChange] = useState<number>(-1);
-  const [query, setQuery] = useState("");
-  const [hits, setHits] = useState<number[]>([]);
-  const [hit, setHit] = useState(-1);
-  const [help, setHelp] = useState(false);
-  // Open by default while the cache is empty; after that, as the reviewer left it.
-  const [importOpen, setImportOpen] = useState<boolean | null>(null);
-  const [amoOpen, setAmoOpen] = useState<boolean | null>(null);
-  // The last fetch from AMO in a few words, kept in view when its panel is folded away.
-  const [lastFetch, setLastFetch] = useState<string | null>(null);
+  const [state, dispatch] = useReducer(reviewReducer, INITIAL_REVIEW);
+  const { summary, selected, layout, session, pair, pretty, help } = state;
   const amoDetails = useRef<HTMLDetailsElement>(null);
   const amoInput = useRef<HTMLInputElement>(null);
-  // Identifies the open session: a new one means file views must be fetched again.
-  const [sessionKey, setSessionKey] = useState(0);
   const diff = useRef<DiffHandle>(null);
   const search = useRef<HTMLInputElement>(null);
-  const openMarked = useRef(false);
-  // Pretty-printing of minified files, and the signal the reviewer is on (a/z).
-  const [pretty, setPretty] = useState(false);
-  const [signalAt, setSignalAt] = useState(-1);
-  const signalLand = useRef<"first" | "last" | null>(null);
-  // Line counts arrive after the summary; only those of the latest open are taken.
-  const countsToken = useRef(0);
-  const countsFor = useCallback(() => {
-    const token = ++countsToken.current;
-    const early: FileCounts[] = [];
-    let earlySummary: ReviewSummary | null = null;
-    let ready = false;
-    return {
-      onCounts: (batch: FileCounts[]) => {
-        if (token !== countsToken.current) return;
-        if (!ready) early.push(...batch);
-        else setSummary((s) => (s ? applyCounts(s, batch) : s));
-      },
-      // The local rules' matches arrive after the open; the file on screen is laid out again.
-      onSignals: (next: ReviewSummary) => {
-        if (token !== countsToken.current) return;
-        if (!ready) {
-          earlySummary = next;
-          return;
-        }
-        setSummary((s) => (s ? withSignalsOf(s, next) : s));
-        setSessionKey((k) => k + 1);
-      },
-      ready: (s: ReviewSummary) => {
-        ready = true;
-        const counted = applyCounts(s, early);
-        return earlySummary ? withSignalsOf(counted, earlySummary) : counted;
-      },
-    };
-  }, []);
-  // Landing on a line (from search or a note): where it is, and the row still to scroll to.
-  const [landed, setLanded] = useState<{ index: number; row: number; line: number } | null>(null);
-  const landRow = useRef<number | null>(null);
-  const [auditOpen, setAuditOpen] = useState(false);
+  // Set by an open and cleared once its first diff is painted: the performance marks' span.
+  const timing = useRef(false);
 
-  const loadAddons = useCallback(() => {
-    commands.cachedAddons().then(
-      (list) => {
-        setAddons(list);
-        setListError(null);
-      },
-      (err: unknown) => setListError(toUiError(err)),
-    );
-  }, []);
   // Read the cache each time the view is shown: a sync or import may have added versions.
-  useEffect(() => {
-    if (active) loadAddons();
-  }, [active, loadAddons]);
-  // A rules scan run from Settings while away changes the open review's signals.
-  const hasReview = summary !== null;
-  useEffect(() => {
-    if (!active || !hasReview) return;
-    const token = countsToken.current;
-    commands.reviewSummary().then(
-      (next) => {
-        const shown = summaryRef.current;
-        if (token !== countsToken.current || !shown || sameSignals(shown.signals, next.signals)) return;
-        setSummary((s) => (s ? withSignalsOf(s, next) : s));
-        setSessionKey((k) => k + 1);
-      },
-      // No review on the Rust side (a failed open): the view shows its own error already.
-      () => {},
-    );
-  }, [active, hasReview]);
+  const addons = useCommand(useMemo(() => (active ? () => commands.cachedAddons() : null), [active]));
+  const opening = useCommand<{ summary: ReviewSummary; target?: { target: LineTarget; line: number }; revealError?: string }>();
+  const viewing = useCommand<FileLayout>();
+  const rescan = useCommand<ReviewSummary>();
+  const marking = useCommand<number>();
+  const finding = useCommand<number[]>();
+  const revealing = useCommand<LineTarget>();
 
   const tree = useMemo(() => (summary ? buildTree(summary.files) : []), [summary]);
   // Files listed only because a signal or a search hit points into them are not changes.
@@ -296,49 +207,95 @@ export function ReviewView({ active = true }: { active?: boolean }) {
     [summary],
   );
   const order = useMemo(() => fileOrder(tree), [tree]);
+  const signalCountMap = useMemo(() => signalCounts(summary?.signals ?? []), [summary]);
+  const file = summary && selected !== null ? summary.files[selected] : undefined;
+  const isText = file?.change.kind === "text";
+  const wrap = prefs.wrap ? state.wrapCols : null;
 
-  // A new file starts before its first change, with no search.
-  const select = useCallback((index: number | null) => {
-    setSelected(index);
-    setChange(-1);
-    setHits([]);
-    setHit(-1);
-    setSignalAt(-1);
-  }, []);
-
+  // The one way a review opens: from the picker, another view, a fetch, or a whitespace change.
+  const runOpen = opening.run;
   const open = useCallback(
-    (oldId: number, newId: number, whitespace: Whitespace, keepPath?: string) => {
+    (old: number, next: number, whitespace: Whitespace, then: { keepPath?: string; at?: ReviewTarget["at"] } = {}) => {
       performance.clearMarks(MARK_OPEN);
       performance.mark(MARK_OPEN);
-      openMarked.current = true;
-      setBusy(true);
-      setOpenError(null);
-      const counts = countsFor();
-      commands.openReview(oldId, newId, whitespace, counts.onCounts, counts.onSignals).then(
-        (opened) => {
-          performance.clearMarks(MARK_SUMMARY);
-          performance.mark(MARK_SUMMARY);
-          const s = counts.ready(opened);
-          setBusy(false);
-          setPair([oldId, newId]);
-          setSummary(s);
-          setLayout(null);
-          setSessionKey((k) => k + 1);
-          const t = fileOrder(buildTree(s.files));
-          const keep = keepPath ? s.files.findIndex((f) => f.change.path === keepPath) : -1;
-          select(keep >= 0 ? keep : (t[0] ?? null));
-        },
-        (err: unknown) => {
-          setBusy(false);
-          setOpenError(toUiError(err).message);
-        },
-      );
+      timing.current = true;
+      dispatch({ type: "open-start" });
+      const options = { layout: prefs.layout, wrap, pretty };
+      void runOpen(async (live) => {
+        const summary = await commands.openReview(
+          old,
+          next,
+          whitespace,
+          live((batch: FileCounts[]) => dispatch({ type: "counts", batch })),
+          live((s: ReviewSummary) => dispatch({ type: "signals", summary: s })),
+        );
+        performance.clearMarks(MARK_SUMMARY);
+        performance.mark(MARK_SUMMARY);
+        const at = then.at;
+        if (!at) return { summary };
+        // The review opens even when its line cannot be shown; the reason is said instead.
+        return commands.revealLine(at.path, at.line, options).then(
+          (target) => ({ summary, target: { target, line: at.line } }),
+          (err: unknown) => ({ summary, revealError: toUiError(err).message }),
+        );
+      }).then((r) => {
+        if (r.status === "ok") dispatch({ type: "opened", pair: [old, next], keepPath: then.keepPath, ...r.data });
+        else if (r.status === "error") dispatch({ type: "open-failed", message: r.error.message });
+      });
     },
-    [select, countsFor],
+    [prefs.layout, wrap, pretty, runOpen],
   );
+  // A pair asked for by another view (a queue entry, a search hit), with its line if it names one.
+  useReviewRequests(
+    useCallback((r: OpenRequest) => open(r.old, r.next, prefs.whitespace, { at: r.at }), [open, prefs.whitespace]),
+  );
+
+  // A rules scan run from Settings while away changes the open review's signals.
+  const hasReview = summary !== null;
+  const onShown = useEffectEvent(() => {
+    const asked = session;
+    void rescan.run(() => commands.reviewSummary()).then((r) => {
+      // No review on the Rust side (a failed open): the view shows its own error already.
+      if (r.status === "ok") dispatch({ type: "signals", summary: r.data, session: asked });
+    });
+  });
+  useEffect(() => {
+    if (active && hasReview) onShown();
+  }, [active, hasReview]);
+
+  // Lay out the selected text file, again whenever the session, the file or the options change.
+  const runView = viewing.run;
+  useEffect(() => {
+    if (selected === null || !isText) return;
+    void runView(() => commands.viewFile(selected, { layout: prefs.layout, wrap, pretty })).then((r) => {
+      if (r.status === "ok") {
+        if (timing.current) {
+          performance.clearMarks(MARK_LAYOUT);
+          performance.mark(MARK_LAYOUT);
+        }
+        dispatch({ type: "layout", session, layout: r.data });
+      } else if (r.status === "error") dispatch({ type: "file-error", message: r.error.message });
+    });
+  }, [runView, session, state.revision, selected, isText, prefs.layout, wrap, pretty]);
+
+  // The reducer asks for scrolls; the diff does them once it has drawn the new state.
+  useEffect(() => {
+    const to = state.scroll;
+    if (to) requestAnimationFrame(() => diff.current?.scrollToRow(to.row));
+  }, [state.scroll]);
+
+  const onPainted = useCallback(() => {
+    if (!timing.current) return;
+    timing.current = false;
+    performance.clearMarks(MARK_PAINTED);
+    performance.mark(MARK_PAINTED);
+    performance.clearMeasures(MEASURE_FIRST_DIFF);
+    performance.measure(MEASURE_FIRST_DIFF, MARK_OPEN, MARK_PAINTED);
+  }, []);
 
   // After a fetch from AMO: the newest two fetched versions (older → newer) open at once; a
   // single one opens as the newer side against another cached version of the add-on, if any.
+  const readAddons = addons.run;
   const fetched = useCallback(
     (report: FetchReport): Promise<string | null> => {
       const ids = importedIds(report);
@@ -349,25 +306,25 @@ export function ReviewView({ active = true }: { active?: boolean }) {
         return `version ${id}`;
       };
       const skipped = report.versions.length - ids.length;
-      setLastFetch(
-        `${report.addon.name}: ${ids.length} of ${report.versions.length} versions cached${skipped > 0 ? `, ${skipped} skipped` : ""}`,
-      );
+      dispatch({
+        type: "fetched",
+        text: `${report.addon.name}: ${ids.length} of ${report.versions.length} versions cached${skipped > 0 ? `, ${skipped} skipped` : ""}`,
+      });
       // The review needs the room: both forms fold away (the outcome stays a click away).
       const openFetched = (oldId: number, newId: number) => {
-        setImportOpen(false);
-        setAmoOpen(false);
+        dispatch({ type: "fold", panel: "import", open: false });
+        dispatch({ type: "fold", panel: "amo", open: false });
         open(oldId, newId, prefs.whitespace);
       };
-      return commands.cachedAddons().then((list) => {
-        setAddons(list);
-        setListError(null);
+      return readAddons(() => commands.cachedAddons()).then((r) => {
+        if (r.status !== "ok") return null;
         const [newest, older] = ids;
         if (newest === undefined) return "No version of this add-on could be cached: the reasons are listed above.";
         if (older !== undefined) {
           openFetched(older, newest);
           return `Opened the newest two in the review: ${label(older)} → ${label(newest)}.`;
         }
-        const versions = list.find((a) => a.versions.some((v) => v.id === newest))?.versions ?? [];
+        const versions = r.data.find((a) => a.versions.some((v) => v.id === newest))?.versions ?? [];
         const others = versions.filter((v) => v.id !== newest);
         const at = versions.findIndex((v) => v.id === newest);
         const base = (at > 0 ? versions[at - 1] : undefined) ?? others[others.length - 1];
@@ -378,249 +335,80 @@ export function ReviewView({ active = true }: { active?: boolean }) {
         return `Only ${label(newest)} was fetched, and the review compares two versions: fetch or import another version of this add-on to compare it with.`;
       });
     },
-    [open, prefs.whitespace],
+    [open, prefs.whitespace, readAddons],
   );
   const focusAmo = useCallback(() => {
     if (amoDetails.current) amoDetails.current.open = true;
-    setAmoOpen(true);
+    dispatch({ type: "fold", panel: "amo", open: true });
     amoInput.current?.focus();
     requestAnimationFrame(() => amoInput.current?.focus());
   }, []);
 
-  const file = summary && selected !== null ? summary.files[selected] : undefined;
-  const isText = file?.change.kind === "text";
-  const wrap = prefs.wrap ? wrapCols : null;
+  // A line of the newer version asked for by a note: shown in the diff, its file joining the list.
+  const reveal = (path: string, line: number) => {
+    const asked = session;
+    void revealing.run(() => commands.revealLine(path, line, { layout: prefs.layout, wrap, pretty })).then((r) => {
+      if (r.status === "ok") dispatch({ type: "land", session: asked, target: r.data, line });
+      else if (r.status === "error") dispatch({ type: "file-error", message: r.error.message });
+    });
+  };
 
-  // Shows a landed line: its file (appended when unchanged in the pair), expanded layout, row.
-  const land = useCallback(
-    (t: LineTarget, line: number) => {
-      setSummary((s) => (s && s.files.length <= t.index ? { ...s, files: [...s.files, t.file] } : s));
-      select(t.index);
-      setLayout(t.layout);
-      setLanded({ index: t.index, row: t.row, line });
-      landRow.current = t.row;
-    },
-    [select],
-  );
-  const reveal = useCallback(
-    (path: string, line: number) =>
-      commands.revealLine(path, line, { layout: prefs.layout, wrap, pretty }).then(
-        (t) => land(t, line),
-        (err: unknown) => setFileError(toUiError(err).message),
-      ),
-    [land, prefs.layout, wrap, pretty],
-  );
-  // A pair asked for by another view (a queue entry, a search hit): open it, and land on its
-  // line when it names one.
-  const onRequest = useCallback((request: OpenRequest) => {
-    const at = request.at;
-    if (!at) {
-      open(request.old, request.next, prefs.whitespace);
-      return;
-    }
-    const jumpCounts = countsFor();
-    commands
-      .openReview(request.old, request.next, prefs.whitespace, jumpCounts.onCounts, jumpCounts.onSignals)
-      .then((opened) => {
-        const s = jumpCounts.ready(opened);
-        setOpenError(null);
-        setPair([request.old, request.next]);
-        setSummary(s);
-        setLayout(null);
-        setSessionKey((k) => k + 1);
-        return commands.revealLine(at.path, at.line, { layout: prefs.layout, wrap, pretty });
-      })
-      .then(
-        (t) => {
-          land(t, at.line);
-        },
-        (err: unknown) => setOpenError(toUiError(err).message),
-      );
-  }, [open, prefs.whitespace, prefs.layout, wrap, pretty, land, countsFor]);
-  useReviewRequests(onRequest);
-  useEffect(() => {
-    const row = landRow.current;
-    if (row === null || !layout || layout.index !== selected) return;
-    landRow.current = null;
-    requestAnimationFrame(() => diff.current?.scrollToRow(row));
-  }, [layout, selected]);
-  // After a/z moved to another file: land on its first (or last) signal once it is laid out.
-  useEffect(() => {
-    const where = signalLand.current;
-    if (where === null || !layout || layout.index !== selected) return;
-    // A layout made before a rule scan attached its signals has none yet: wait for the
-    // relayout that brings them instead of giving up the landing.
-    if (layout.signals.length === 0) return;
-    signalLand.current = null;
-    const at = where === "first" ? 0 : layout.signals.length - 1;
-    const target = layout.signals[at];
-    if (target === undefined) return;
-    setSignalAt(at);
-    requestAnimationFrame(() => diff.current?.scrollToRow(target.row));
-  }, [layout, selected]);
+  const toggleViewed = () => {
+    if (!file || selected === null) return;
+    const viewed = !file.viewed;
+    const asked = session;
+    void marking.run(() => commands.setViewed(selected, viewed)).then((r) => {
+      if (r.status === "ok") dispatch({ type: "viewed", session: asked, index: selected, viewed, count: r.data });
+      else if (r.status === "error") dispatch({ type: "file-error", message: r.error.message });
+    });
+  };
 
-  // Open (or relayout) the selected text file.
-  useEffect(() => {
-    if (selected === null || !isText) return;
-    let live = true;
-    commands.viewFile(selected, { layout: prefs.layout, wrap, pretty }).then(
-      (l) => {
-        if (!live) return;
-        if (openMarked.current) {
-          performance.clearMarks(MARK_LAYOUT);
-          performance.mark(MARK_LAYOUT);
-        }
-        setLayout(l);
-        setFileError(null);
-      },
-      (err: unknown) => live && setFileError(toUiError(err).message),
-    );
-    return () => {
-      live = false;
-    };
-  }, [sessionKey, selected, isText, prefs.layout, wrap, pretty]);
-
-  const onPainted = useCallback(() => {
-    if (!openMarked.current) return;
-    openMarked.current = false;
-    performance.clearMarks(MARK_PAINTED);
-    performance.mark(MARK_PAINTED);
-    performance.clearMeasures(MEASURE_FIRST_DIFF);
-    performance.measure(MEASURE_FIRST_DIFF, MARK_OPEN, MARK_PAINTED);
-  }, []);
-
-  const step = useCallback(
-    (delta: number) => {
-      if (order.length === 0) return;
-      const at = selected === null ? -1 : order.indexOf(selected);
-      const next = order[Math.min(order.length - 1, Math.max(0, at + delta))];
-      if (next !== undefined) select(next);
-    },
-    [order, selected, select],
-  );
-
-  const goChange = useCallback(
-    (delta: number) => {
-      if (!layout || layout.changes.length === 0) return;
-      const next = Math.min(layout.changes.length - 1, Math.max(0, change + delta));
-      setChange(next);
-      const row = layout.changes[next];
-      if (row !== undefined) diff.current?.scrollToRow(row);
-    },
-    [layout, change],
-  );
-
-  const signalCountMap = useMemo(() => signalCounts(summary?.signals ?? []), [summary]);
-  const goSignal = useCallback(
-    (delta: 1 | -1) => {
-      if (!summary || summary.signals.length === 0) return;
-      const rows = layout && layout.index === selected ? layout.signals : [];
-      const to = stepSignal(rows, signalAt, delta);
-      if (typeof to === "number") {
-        setSignalAt(to);
-        const target = rows[to];
-        if (target) diff.current?.scrollToRow(target.row);
-        return;
-      }
-      const paths = summary.files.map((f) => f.change.path);
-      const next = fileWithSignals(order, paths, signalCountMap, selected, delta);
-      if (next === null) return;
-      if (next === selected) {
-        // The only flagged file: wrap around within it.
-        const at = delta > 0 ? 0 : rows.length - 1;
-        const target = rows[at];
-        if (target) {
-          setSignalAt(at);
-          diff.current?.scrollToRow(target.row);
-        }
-        return;
-      }
-      signalLand.current = delta > 0 ? "first" : "last";
-      select(next);
-    },
-    [summary, layout, selected, signalAt, order, signalCountMap, select],
-  );
-
-  const toggleViewed = useCallback(() => {
-    if (!summary || selected === null) return;
-    const target = summary.files[selected];
-    if (!target) return;
-    const viewed = !target.viewed;
-    commands.setViewed(selected, viewed).then(
-      (count) =>
-        setSummary((s) =>
-          s
-            ? {
-                ...s,
-                viewed: count,
-                files: s.files.map((f, i) => (i === selected ? { ...f, viewed } : f)),
-              }
-            : s,
-        ),
-      (err: unknown) => setFileError(toUiError(err).message),
-    );
-  }, [summary, selected]);
-
-  const runSearch = useCallback(() => {
+  const runSearch = () => {
     if (selected === null || !layout) return;
+    const { query } = state;
+    const asked = session;
     if (query === "") {
-      setHits([]);
-      setHit(-1);
+      dispatch({ type: "found", session: asked, index: selected, query, rows: [] });
       return;
     }
-    commands.findInFile(selected, query).then(
-      (rows) => {
-        setHits(rows);
-        const first = rows.length > 0 ? 0 : -1;
-        setHit(first);
-        const row = rows[0];
-        if (row !== undefined) diff.current?.scrollToRow(row);
-      },
-      (err: unknown) => setFileError(toUiError(err).message),
-    );
-  }, [selected, layout, query]);
-
-  const nextHit = useCallback(
-    (delta: number) => {
-      if (hits.length === 0) return;
-      const n = (hit + delta + hits.length) % hits.length;
-      setHit(n);
-      const row = hits[n];
-      if (row !== undefined) diff.current?.scrollToRow(row);
-    },
-    [hits, hit],
-  );
+    void finding.run(() => commands.findInFile(selected, query)).then((r) => {
+      if (r.status === "ok") dispatch({ type: "found", session: asked, index: selected, query, rows: r.data });
+      else if (r.status === "error") dispatch({ type: "file-error", message: r.error.message });
+    });
+  };
 
   // The review's keys, active while this view is open and no text field has focus.
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (!active || help || typing(e)) return;
-      const b = bindingFor("review", e);
-      // Help and "Open from AMO" work before any review is open.
-      if (!b || !(summary || b.always)) return;
-      e.preventDefault();
-      const actions: Record<ReviewCommand, () => void> = {
-        "next-file": () => step(1),
-        "previous-file": () => step(-1),
-        "next-change": () => goChange(1),
-        "previous-change": () => goChange(-1),
-        "toggle-viewed": toggleViewed,
-        find: () => search.current?.focus(),
-        help: () => setHelp(true),
-        unified: () => setPrefs({ layout: "unified" }),
-        split: () => setPrefs({ layout: "split" }),
-        wrap: () => setPrefs({ wrap: !prefs.wrap }),
-        "next-signal": () => goSignal(1),
-        "previous-signal": () => goSignal(-1),
-        pretty: () => setPretty((x) => !x),
-        amo: focusAmo,
-      };
-      actions[b.does]();
+  const onKey = useEffectEvent((e: KeyboardEvent) => {
+    if (!active || help || typing(e)) return;
+    const b = bindingFor("review", e);
+    // Help and "Open from AMO" work before any review is open.
+    if (!b || !(summary || b.always)) return;
+    e.preventDefault();
+    const actions: Record<ReviewCommand, () => void> = {
+      "next-file": () => dispatch({ type: "step-file", delta: 1, order }),
+      "previous-file": () => dispatch({ type: "step-file", delta: -1, order }),
+      "next-change": () => dispatch({ type: "step-change", delta: 1 }),
+      "previous-change": () => dispatch({ type: "step-change", delta: -1 }),
+      "toggle-viewed": toggleViewed,
+      find: () => search.current?.focus(),
+      help: () => dispatch({ type: "help", open: true }),
+      unified: () => setPrefs({ layout: "unified" }),
+      split: () => setPrefs({ layout: "split" }),
+      wrap: () => setPrefs({ wrap: !prefs.wrap }),
+      "next-signal": () => dispatch({ type: "step-signal", delta: 1, order }),
+      "previous-signal": () => dispatch({ type: "step-signal", delta: -1, order }),
+      pretty: () => dispatch({ type: "toggle-pretty" }),
+      amo: focusAmo,
     };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [active, help, step, goChange, goSignal, toggleViewed, setPrefs, prefs.wrap, summary, focusAmo]);
+    actions[b.does]();
+  });
+  useEffect(() => {
+    const listener = (e: KeyboardEvent) => onKey(e);
+    window.addEventListener("keydown", listener);
+    return () => window.removeEventListener("keydown", listener);
+  }, []);
 
+  const { hits, hit, change, signalAt, landed, query } = state;
   const hitSet = useMemo(() => new Set(hits), [hits]);
   const rowSignals = useMemo(
     () => signalsByRow(layout?.signals ?? [], summary?.signals ?? []),
@@ -634,51 +422,53 @@ export function ReviewView({ active = true }: { active?: boolean }) {
         : change >= 0 && layout
           ? (layout.changes[change] ?? null)
           : null;
-
+  const addonList = addons.data;
+  const busy = state.opening !== null;
+  const onWrapWidth = useCallback((cols: number) => dispatch({ type: "wrap-width", cols }), []);
   return (
     <ViewFrame id="review" title="Review" active={active}>
       <details
         className="import-details"
-        open={importOpen ?? (addons !== null && addons.length === 0)}
-        onToggle={(e) => setImportOpen(e.currentTarget.open)}
+        open={state.importOpen ?? (addonList !== null && addonList.length === 0)}
+        onToggle={(e) => dispatch({ type: "fold", panel: "import", open: e.currentTarget.open })}
       >
         <summary>Import a package from disk (XPI, CRX, .tgz)</summary>
-        <ImportPanel onImported={loadAddons} />
+        <ImportPanel onImported={addons.reload} />
       </details>
       <details
         ref={amoDetails}
         className="amo-details import-details"
-        open={amoOpen ?? (addons !== null && addons.length === 0)}
-        onToggle={(e) => setAmoOpen(e.currentTarget.open)}
+        open={state.amoOpen ?? (addonList !== null && addonList.length === 0)}
+        onToggle={(e) => dispatch({ type: "fold", panel: "amo", open: e.currentTarget.open })}
       >
         <summary data-testid="amo-toggle">
           Open from AMO… (paste an add-on page URL, slug, guid or id; key o)
-          {lastFetch && <span data-testid="amo-last"> · last fetch: {lastFetch}</span>}
+          {state.lastFetch && <span data-testid="amo-last"> · last fetch: {state.lastFetch}</span>}
         </summary>
         <AmoFetchPanel onFetched={fetched} inputRef={amoInput} />
       </details>
-      {listError && (
+      {addons.error && (
         <p role="alert" className="error">
-          Could not list the cache: {listError.message}
+          Could not list the cache: {addons.error.message}
         </p>
       )}
-      {addons !== null && addons.length === 0 && (
+      {addonList !== null && addonList.length === 0 && (
         <EmptyState title="No add-on open">
           Import two versions of an add-on above, open one from AMO (o), or sync a queue, then compare them here file by file (j/k files,
           n/p changes, v viewed, ? all keys).
         </EmptyState>
       )}
-      {addons !== null && addons.length > 0 && (
+      {addonList !== null && addonList.length > 0 && (
         <VersionPicker
-          addons={addons}
+          addons={addonList}
           busy={busy}
           current={pair}
           onOpen={(a, b) => open(a, b, prefs.whitespace)}
         />
       )}
-      {openError && (
+      {state.openError && (
         <p role="alert" className="error" data-testid="open-error">
-          {openError}
+          {state.openError}
         </p>
       )}
       {summary && (
@@ -721,7 +511,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
           </header>
           <div className="review-body">
             <nav className="review-files" aria-label="Files">
-              <FileTree rows={tree} selected={selected} onSelect={select} signals={signalCountMap} />
+              <FileTree rows={tree} selected={selected} onSelect={(index) => dispatch({ type: "select", index })} signals={signalCountMap} />
             </nav>
             <section className="review-diff" aria-label="File diff">
               {file && (
@@ -755,7 +545,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
                     onChange={(e) => {
                       const ws = e.target.value as Whitespace;
                       setPrefs({ whitespace: ws });
-                      if (pair) open(pair[0], pair[1], ws, file.change.path);
+                      if (pair) open(pair[0], pair[1], ws, { keepPath: file.change.path });
                     }}
                   >
                     {(Object.keys(WHITESPACE_LABELS) as Whitespace[]).map((w) => (
@@ -778,7 +568,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
                     role="search"
                     onSubmit={(e) => {
                       e.preventDefault();
-                      if (hits.length > 0) nextHit(1);
+                      if (hits.length > 0) dispatch({ type: "step-hit", delta: 1 });
                       else runSearch();
                     }}
                   >
@@ -789,11 +579,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
                       data-testid="find-input"
                       placeholder="Search in file (/)"
                       value={query}
-                      onChange={(e) => {
-                        setQuery(e.target.value);
-                        setHits([]);
-                        setHit(-1);
-                      }}
+                      onChange={(e) => dispatch({ type: "query", text: e.target.value })}
                       onKeyDown={(e) => {
                         if (bindingFor("find", e.nativeEvent)?.does === "leave") {
                           e.preventDefault();
@@ -818,7 +604,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
                     data-testid="pretty-toggle"
                     aria-pressed={pretty}
                     title="Pretty-print minified JavaScript, CSS and JSON (f)"
-                    onClick={() => setPretty((x) => !x)}
+                    onClick={() => dispatch({ type: "toggle-pretty" })}
                   >
                     Pretty
                   </button>
@@ -834,14 +620,14 @@ export function ReviewView({ active = true }: { active?: boolean }) {
                       shown as stored (not JavaScript, CSS or JSON the pretty-printer reads)
                     </span>
                   )}
-                  <button type="button" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts">
+                  <button type="button" onClick={() => dispatch({ type: "help", open: true })} aria-label="Keyboard shortcuts">
                     ?
                   </button>
                 </div>
               )}
-              {fileError && (
+              {state.fileError && (
                 <p role="alert" className="error" data-testid="file-error">
-                  {fileError}
+                  {state.fileError}
                 </p>
               )}
               {file && !isText && selected !== null && <BinaryPane index={selected} change={file.change} />}
@@ -854,9 +640,9 @@ export function ReviewView({ active = true }: { active?: boolean }) {
                   layout={layout}
                   hits={hitSet}
                   current={currentRow ?? (landed?.index === selected ? landed.row : null)}
-                  onLayout={setLayout}
+                  onLayout={(l) => dispatch({ type: "layout", session, layout: l })}
                   onPainted={onPainted}
-                  onWrapWidth={setWrapCols}
+                  onWrapWidth={onWrapWidth}
                   signals={rowSignals}
                 />
               )}
@@ -866,23 +652,23 @@ export function ReviewView({ active = true }: { active?: boolean }) {
           <details
             className="review-audit"
             style={{ flex: "none", maxHeight: "40vh", overflow: "auto" }}
-            onToggle={(e) => setAuditOpen(e.currentTarget.open)}
+            onToggle={(e) => dispatch({ type: "fold", panel: "audit", open: e.currentTarget.open })}
           >
             <summary data-testid="audit-toggle">Notes, linked add-ons and report</summary>
-            {auditOpen && file?.change.new_sha256 && (
+            {state.auditOpen && file?.change.new_sha256 && (
               <NotesPanel
                 versionId={summary.new.id}
                 path={file.change.path}
                 line={landed?.index === selected ? landed.line : null}
-                onGoToLine={(l) => void reveal(file.change.path, l)}
+                onGoToLine={(l) => reveal(file.change.path, l)}
               />
             )}
-            {auditOpen && <LinksPanel guid={summary.new.guid} />}
-            {auditOpen && pair && <ReportExport key={pair.join("-")} oldId={pair[0]} newId={pair[1]} />}
+            {state.auditOpen && <LinksPanel guid={summary.new.guid} />}
+            {state.auditOpen && pair && <ReportExport key={pair.join("-")} oldId={pair[0]} newId={pair[1]} />}
           </details>
         </div>
       )}
-      {help && <KeyHelp onClose={() => setHelp(false)} />}
+      {help && <KeyHelp onClose={() => dispatch({ type: "help", open: false })} />}
     </ViewFrame>
   );
 }
