@@ -5,33 +5,15 @@
 //! needs is a comment typed into its review page, so the decision becomes that comment, with
 //! line comments as `* path#Lx-y` references AMO's reviewers read, and the page's URL to open.
 
-use rusqlite::{OptionalExtension, params};
-use serde::Serialize;
-use ts_rs::TS;
 use vetter_protocol::routes;
 
-use crate::outbox::{DecisionTarget, Outbox, OutboxError, VersionChoice};
-pub use vetter_decision::AmoTarget;
+use crate::outbox::{DecisionTarget, Outbox, OutboxError};
 use vetter_decision::signing::ReviewerKey;
 use vetter_decision::{
     Action, AddonRef, Decision, LineComment, VersionRef, rfc3339_millis, unix_millis_now,
 };
-
-/// A decision kept locally.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
-pub struct KeptDecision {
-    /// The decision's id.
-    pub decision_id: String,
-    /// The signing key's id.
-    pub kid: String,
-    /// The comment to paste on AMO's review page.
-    pub comment: String,
-    /// AMO's review page.
-    pub review_url: String,
-    /// When it was kept.
-    pub created_at: String,
-}
+pub use vetter_decision::{AmoTarget, KeptDecision};
+use vetter_store::AmoOrigin;
 
 /// The comment AMO's review page takes for `decision`: the reviewer's text, then each line
 /// comment as `* path#Lline: text`, sorted by path and line.
@@ -52,33 +34,28 @@ pub fn amo_comment(decision: &Decision) -> String {
     out
 }
 
-const TARGET_SELECT: &str = "
-SELECT o.amo_addon_id, a.guid, v.name, o.amo_version_id, v.version, v.xpi_sha256, o.amo_origin,
-       o.channel
-FROM version_origins o JOIN versions v ON v.id = o.version_id JOIN addons a ON a.id = v.addon_id";
-
-fn target_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AmoTarget> {
-    let amo: String = r.get(6)?;
-    let channel: String = r.get(7)?;
-    let addon_id: i64 = r.get(0)?;
-    Ok(AmoTarget {
+/// A fetched version as a decision target on its AMO, with the review page to open.
+fn amo_target(origin: AmoOrigin) -> AmoTarget {
+    let review_url = format!(
+        "{}{}",
+        origin.amo_origin,
+        routes::review_page(origin.amo_addon_id, origin.channel == "unlisted")
+    );
+    AmoTarget {
         addon: AddonRef {
-            id: addon_id,
-            guid: r.get(1)?,
+            id: origin.amo_addon_id,
+            guid: origin.guid,
         },
-        addon_name: r.get(2)?,
+        addon_name: origin.name,
         version: VersionRef {
-            id: r.get(3)?,
-            version: r.get(4)?,
-            file_sha256: r.get(5)?,
+            id: origin.amo_version_id,
+            version: origin.version,
+            file_sha256: origin.sha256,
         },
-        review_url: format!(
-            "{amo}{}",
-            routes::review_page(addon_id, channel == "unlisted")
-        ),
-        amo,
-        channel,
-    })
+        review_url,
+        amo: origin.amo_origin,
+        channel: origin.channel,
+    }
 }
 
 impl Outbox {
@@ -88,13 +65,9 @@ impl Outbox {
         cached_version_id: i64,
     ) -> Result<Option<AmoTarget>, OutboxError> {
         Ok(self
-            .conn()
-            .query_row(
-                &format!("{TARGET_SELECT} WHERE o.version_id = ?1"),
-                [cached_version_id],
-                target_row,
-            )
-            .optional()?)
+            .store()
+            .amo_origin_of(cached_version_id)?
+            .map(amo_target))
     }
 
     /// The fetched add-on named `addon` (AMO id, guid or slug) and its version with AMO id
@@ -104,20 +77,10 @@ impl Outbox {
         addon: &str,
         version_id: Option<i64>,
     ) -> Result<Option<AmoTarget>, OutboxError> {
-        let slug_pattern = format!("%/addon/{addon}/%");
         Ok(self
-            .conn()
-            .query_row(
-                &format!(
-                    "{TARGET_SELECT}
-                     WHERE (CAST(o.amo_addon_id AS TEXT) = ?1 OR a.guid = ?1 OR o.page_url LIKE ?2)
-                       AND (?3 IS NULL OR o.amo_version_id = ?3)
-                     ORDER BY o.amo_version_id DESC LIMIT 1"
-                ),
-                params![addon, slug_pattern, version_id],
-                target_row,
-            )
-            .optional()?)
+            .store()
+            .amo_origin_named(addon, version_id)?
+            .map(amo_target))
     }
 
     /// The decision form's target for a fetched version: every action AMO's reviewers have
@@ -126,23 +89,9 @@ impl Outbox {
         &self,
         target: AmoTarget,
     ) -> Result<DecisionTarget, OutboxError> {
-        let versions = {
-            let conn = self.conn();
-            let mut stmt = conn.prepare(
-                "SELECT o.amo_version_id, v.version, o.channel FROM version_origins o
-                 JOIN versions v ON v.id = o.version_id
-                 WHERE o.amo_origin = ?1 AND o.amo_addon_id = ?2
-                 ORDER BY o.amo_version_id DESC LIMIT 1000",
-            )?;
-            stmt.query_map(params![target.amo, target.addon.id], |r| {
-                Ok(VersionChoice {
-                    id: r.get(0)?,
-                    version: r.get(1)?,
-                    status: r.get(2)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?
-        };
+        let versions = self
+            .store()
+            .amo_version_choices(&target.amo, target.addon.id)?;
         Ok(DecisionTarget {
             addon: target.addon.clone(),
             addon_name: target.addon_name.clone(),
@@ -173,60 +122,21 @@ impl Outbox {
             review_url: target.review_url.clone(),
             created_at: rfc3339_millis(unix_millis_now()),
         };
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        crate::outbox::insert_local_decision(&tx, &target.amo, decision)?;
-        tx.execute(
-            "INSERT INTO kept_decisions (decision_id, kid, jws, review_url, comment, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                kept.decision_id,
-                kept.kid,
-                jws,
-                kept.review_url,
-                kept.comment,
-                kept.created_at
-            ],
-        )?;
-        tx.commit()?;
+        self.store()
+            .record_kept(&target.amo, decision, &kept, &jws)?;
         tracing::info!(id = %decision.id, action = %decision.action, "decision kept locally");
         Ok(kept)
     }
 
     /// Every decision kept locally, newest first.
     pub fn kept(&self) -> Result<Vec<KeptDecision>, OutboxError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(&format!(
-            "{KEPT_SELECT} ORDER BY created_at DESC, decision_id DESC"
-        ))?;
-        let rows = stmt.query_map([], kept_row)?.collect::<Result<_, _>>()?;
-        Ok(rows)
+        Ok(self.store().kept_decisions()?)
     }
 
     /// The decision kept locally under `decision_id`.
     pub fn kept_decision(&self, decision_id: &str) -> Result<Option<KeptDecision>, OutboxError> {
-        Ok(self
-            .conn()
-            .query_row(
-                &format!("{KEPT_SELECT} WHERE decision_id = ?1"),
-                [decision_id],
-                kept_row,
-            )
-            .optional()?)
+        Ok(self.store().kept_decision(decision_id)?)
     }
-}
-
-const KEPT_SELECT: &str =
-    "SELECT decision_id, kid, comment, review_url, created_at FROM kept_decisions";
-
-fn kept_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeptDecision> {
-    Ok(KeptDecision {
-        decision_id: r.get(0)?,
-        kid: r.get(1)?,
-        comment: r.get(2)?,
-        review_url: r.get(3)?,
-        created_at: r.get(4)?,
-    })
 }
 
 #[cfg(test)]

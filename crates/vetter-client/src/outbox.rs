@@ -16,15 +16,14 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use vetter_decision::signing::{JWS_MEDIA_TYPE, ReviewerKey, SigningError};
-use vetter_decision::{
-    Action, ActionForm, AddonRef, Decision, VersionRef, rfc3339_millis, unix_millis_now,
-};
+use vetter_decision::{Action, AddonRef, Decision, VersionRef, rfc3339_millis, unix_millis_now};
+pub use vetter_decision::{DecisionTarget, VersionChoice};
 use vetter_protocol::auth::Credentials;
+use vetter_store::decisions::OutboxRow;
 use vetter_store::{Store, StoreError};
 
 /// Longest server answer read for one decision.
@@ -195,40 +194,6 @@ pub struct PushSummary {
     pub stopped: Option<String>,
 }
 
-/// One version of an add-on, for choosing the versions of a multi-version action.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
-pub struct VersionChoice {
-    /// The server's version id.
-    #[ts(type = "number")]
-    pub id: i64,
-    /// The version string.
-    pub version: String,
-    /// The server's file status (`public`, `nominated`, `disabled`, …).
-    pub status: String,
-}
-
-/// What a decision made in a review would be about, and the choices the decision form offers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
-pub struct DecisionTarget {
-    /// The add-on.
-    pub addon: AddonRef,
-    /// Its name.
-    pub addon_name: String,
-    /// The version under review, bound to the hash the sync verified.
-    pub version: VersionRef,
-    /// The queue the version waits in.
-    pub queue: String,
-    /// The actions offered in that queue, with the inputs each takes.
-    pub actions: Vec<ActionForm>,
-    /// The add-on's versions on the server, newest first.
-    pub versions: Vec<VersionChoice>,
-    /// Set for a version fetched from a plain AMO: the decision is signed and kept locally,
-    /// and becomes a comment for this review page.
-    pub amo: Option<vetter_decision::AmoTarget>,
-}
-
 /// How the server answered one decision.
 enum Answer {
     Final {
@@ -244,7 +209,7 @@ enum Answer {
 /// The outbox over the cache database. Safe to share between threads (one connection behind a
 /// mutex, never held across a network call).
 pub struct Outbox {
-    conn: Mutex<Connection>,
+    store: Mutex<Store>,
 }
 
 impl std::fmt::Debug for Outbox {
@@ -258,14 +223,14 @@ impl Outbox {
     pub fn open(data_dir: &Path) -> Result<Outbox, OutboxError> {
         // The store's one way to open the file: migrated, WAL, foreign keys on, and FULL
         // sync, so a recorded decision survives a power cut, not just a crash.
-        let conn = Store::open(data_dir)?.into_connection();
         Ok(Outbox {
-            conn: Mutex::new(conn),
+            store: Mutex::new(Store::open(data_dir)?),
         })
     }
 
-    pub(crate) fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    /// The cache, for one short operation (never held across a network call).
+    pub(crate) fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Signs `decision` with `key` and records it for `server`: the local decision and its
@@ -278,19 +243,10 @@ impl Outbox {
     ) -> Result<OutboxEntry, OutboxError> {
         let jws = key.sign(decision)?;
         let kid = key.public_key().kid();
-        let server = server.trim_end_matches('/');
+        let server = &server_key(server)?;
         let now = rfc3339_millis(unix_millis_now());
-        {
-            let mut conn = self.conn();
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            insert_local_decision(&tx, server, decision)?;
-            tx.execute(
-                "INSERT INTO outbox (decision_id, kid, jws, state, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, 'pending', ?4, ?4)",
-                params![decision.id, kid, jws, now],
-            )?;
-            tx.commit()?;
-        }
+        self.store()
+            .record_for_outbox(server, decision, &kid, &jws, &now)?;
         tracing::info!(id = %decision.id, action = %decision.action, "decision recorded in the outbox");
         self.entry(&decision.id)
     }
@@ -303,33 +259,14 @@ impl Outbox {
         addon: &str,
         version_id: Option<i64>,
     ) -> Result<(AddonRef, VersionRef), OutboxError> {
-        let conn = self.conn();
-        let found: Option<(i64, String)> = conn
-            .query_row(
-                "SELECT id, guid FROM remote_addons
-                 WHERE CAST(id AS TEXT) = ?1 OR slug = ?1 OR guid = ?1
-                 ORDER BY CAST(id AS TEXT) = ?1 DESC LIMIT 1",
-                [addon],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let (addon_id, guid) = found.ok_or_else(|| OutboxError::UnknownAddon {
-            addon: addon.to_owned(),
-        })?;
-        let mut stmt = conn.prepare(
-            "SELECT DISTINCT v.id, v.version, v.sha256 FROM queue_entries q
-             JOIN remote_versions v ON v.id = q.version_id
-             WHERE q.addon_id = ?1 AND (?2 IS NULL OR v.id = ?2) ORDER BY v.id",
-        )?;
-        let versions: Vec<VersionRef> = stmt
-            .query_map(params![addon_id, version_id], |r| {
-                Ok(VersionRef {
-                    id: r.get(0)?,
-                    version: r.get(1)?,
-                    file_sha256: r.get(2)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
+        let store = self.store();
+        let (addon_id, guid) =
+            store
+                .remote_addon_named(addon)?
+                .ok_or_else(|| OutboxError::UnknownAddon {
+                    addon: addon.to_owned(),
+                })?;
+        let versions = store.queued_versions(addon_id, version_id)?;
         let addon_ref = AddonRef { id: addon_id, guid };
         match versions.as_slice() {
             [one] => Ok((addon_ref, one.clone())),
@@ -351,35 +288,9 @@ impl Outbox {
     /// the new side of a review) is about: the synced add-on and version under review, the
     /// queue it waits in, the actions offered there and the add-on's other versions.
     pub fn target_of_cached(&self, cached_version_id: i64) -> Result<DecisionTarget, OutboxError> {
-        let conn = self.conn();
-        // The same bytes may be cached under several server versions; the one in a queue is
-        // the one a decision can be about.
-        let found = conn
-            .query_row(
-                "SELECT a.id, a.guid, a.name, v.id, v.version, v.sha256, q.queue
-                 FROM remote_versions v JOIN remote_addons a ON a.id = v.addon_id
-                 JOIN queue_entries q ON q.version_id = v.id
-                 WHERE v.cached_version_id = ?1 ORDER BY v.id DESC, q.queue LIMIT 1",
-                [cached_version_id],
-                |r| {
-                    Ok((
-                        AddonRef {
-                            id: r.get(0)?,
-                            guid: r.get(1)?,
-                        },
-                        r.get::<_, String>(2)?,
-                        VersionRef {
-                            id: r.get(3)?,
-                            version: r.get(4)?,
-                            file_sha256: r.get(5)?,
-                        },
-                        r.get::<_, String>(6)?,
-                    ))
-                },
-            )
-            .optional()?;
-        let Some((addon, addon_name, version, queue)) = found else {
-            drop(conn);
+        let store = self.store();
+        let Some(queued) = store.queued_version_of_cached(cached_version_id)? else {
+            drop(store);
             // Not in a synced queue: a version fetched from AMO is decided on locally.
             return match self.amo_target_of_cached(cached_version_id)? {
                 Some(target) => self.amo_decision_target(target),
@@ -389,19 +300,13 @@ impl Outbox {
                 }),
             };
         };
-        let mut stmt = conn.prepare(
-            "SELECT id, version, status FROM remote_versions WHERE addon_id = ?1 ORDER BY id DESC
-             LIMIT 1000",
-        )?;
-        let versions = stmt
-            .query_map([addon.id], |r| {
-                Ok(VersionChoice {
-                    id: r.get(0)?,
-                    version: r.get(1)?,
-                    status: r.get(2)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
+        let versions = store.remote_version_choices(queued.addon.id)?;
+        let vetter_store::queues::QueuedVersion {
+            addon,
+            addon_name,
+            version,
+            queue,
+        } = queued;
         let actions = Action::offered_in(Some(&queue))
             .into_iter()
             .map(Action::form)
@@ -419,34 +324,20 @@ impl Outbox {
 
     /// One decision by id.
     pub fn entry(&self, id: &str) -> Result<OutboxEntry, OutboxError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(&format!("{SELECT_ENTRY} WHERE o.decision_id = ?1"))?;
-        let row = stmt.query_row([id], raw_entry).optional()?;
-        row.ok_or_else(|| OutboxError::NotFound { id: id.to_owned() })?
-            .into_entry()
+        let row = self.store().outbox_row(id)?;
+        into_entry(row.ok_or_else(|| OutboxError::NotFound { id: id.to_owned() })?)
     }
 
     /// Every decision, newest first; only `server`'s when given.
     pub fn entries(&self, server: Option<&str>) -> Result<Vec<OutboxEntry>, OutboxError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(&format!(
-            "{SELECT_ENTRY} WHERE ?1 IS NULL OR d.server = ?1 ORDER BY o.created_at DESC, o.decision_id DESC"
-        ))?;
-        let server = server.map(|s| s.trim_end_matches('/'));
-        let rows = stmt
-            .query_map([server], raw_entry)?
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter().map(RawEntry::into_entry).collect()
+        let server = server.map(server_key).transpose()?;
+        let rows = self.store().outbox_rows(server.as_deref())?;
+        rows.into_iter().map(into_entry).collect()
     }
 
     /// How many decisions for `server` are still waiting.
     pub fn waiting(&self, server: &str) -> Result<u32, OutboxError> {
-        Ok(self.conn().query_row(
-            "SELECT count(*) FROM outbox o JOIN local_decisions d ON d.id = o.decision_id
-             WHERE d.server = ?1 AND o.state IN ('pending', 'sending')",
-            [server.trim_end_matches('/')],
-            |r| r.get(0),
-        )?)
+        Ok(self.store().outbox_waiting_count(&server_key(server)?)?)
     }
 
     /// Sends every waiting decision for `server`, oldest first, each as its own request.
@@ -459,7 +350,7 @@ impl Outbox {
         server: &str,
         credentials: &Credentials,
     ) -> Result<PushSummary, OutboxError> {
-        let server = server.trim_end_matches('/').to_owned();
+        let server = server_key(server)?;
         let client = vetter_protocol::Client::new(
             &server,
             credentials.clone(),
@@ -471,17 +362,7 @@ impl Outbox {
             .url(vetter_protocol::routes::DECISIONS)
             .map_err(|e| OutboxError::Client(e.to_string()))?;
         let mut summary = PushSummary::default();
-        let waiting: Vec<(String, String)> = {
-            let conn = self.conn();
-            let mut stmt = conn.prepare(
-                "SELECT o.decision_id, o.jws FROM outbox o
-                 JOIN local_decisions d ON d.id = o.decision_id
-                 WHERE d.server = ?1 AND o.state IN ('pending', 'sending')
-                 ORDER BY o.created_at, o.decision_id",
-            )?;
-            stmt.query_map([&server], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?
-        };
+        let waiting = self.store().outbox_waiting(&server)?;
         for (id, jws) in waiting {
             self.set_sending(&id)?;
             let answer = send(&client, &url, jws).await;
@@ -513,12 +394,9 @@ impl Outbox {
     }
 
     fn set_sending(&self, id: &str) -> Result<(), OutboxError> {
-        self.conn().execute(
-            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2
-             WHERE decision_id = ?1 AND state IN ('pending', 'sending')",
-            params![id, rfc3339_millis(unix_millis_now())],
-        )?;
-        Ok(())
+        Ok(self
+            .store()
+            .outbox_set_sending(id, &rfc3339_millis(unix_millis_now()))?)
     }
 
     fn finish(
@@ -529,62 +407,31 @@ impl Outbox {
         detail: Option<&str>,
         response: &serde_json::Value,
     ) -> Result<(), OutboxError> {
-        self.conn().execute(
-            "UPDATE outbox SET state = ?2, error_code = ?3, last_error = ?4, response = ?5,
-                 updated_at = ?6
-             WHERE decision_id = ?1",
-            params![
-                id,
-                state.name(),
-                code,
-                detail,
-                response.to_string(),
-                rfc3339_millis(unix_millis_now())
-            ],
-        )?;
-        Ok(())
+        Ok(self.store().outbox_finish(
+            id,
+            state.name(),
+            code,
+            detail,
+            &response.to_string(),
+            &rfc3339_millis(unix_millis_now()),
+        )?)
     }
 
     fn retry_later(&self, id: &str, code: &str, detail: &str) -> Result<(), OutboxError> {
-        self.conn().execute(
-            "UPDATE outbox SET state = 'pending', error_code = ?2, last_error = ?3, updated_at = ?4
-             WHERE decision_id = ?1 AND state = 'sending'",
-            params![id, code, detail, rfc3339_millis(unix_millis_now())],
-        )?;
-        Ok(())
+        Ok(self
+            .store()
+            .outbox_retry_later(id, code, detail, &rfc3339_millis(unix_millis_now()))?)
     }
 }
 
-/// Records `decision` for `server` in the local decision log (inside the caller's transaction,
-/// which also records where it goes next).
-pub(crate) fn insert_local_decision(
-    tx: &rusqlite::Transaction<'_>,
-    server: &str,
-    decision: &Decision,
-) -> rusqlite::Result<()> {
-    let json = String::from_utf8(decision.to_json()).unwrap_or_default();
-    tx.execute(
-        "INSERT INTO local_decisions (id, server, reviewer, addon_id, addon_guid,
-             version_id, version, file_sha256, action, decided_at, decision)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![
-            decision.id,
-            server,
-            decision.reviewer,
-            decision.addon.id,
-            decision.addon.guid,
-            decision.version.id,
-            decision.version.version,
-            decision.version.file_sha256,
-            decision.action.name(),
-            decision.decided_at,
-            json,
-        ],
-    )?;
-    Ok(())
+/// Sends one signed decision and classifies the answer.
+/// `server` as [`vetter_protocol::routes::normalize_server`] spells it: the one spelling outbox
+/// rows are kept and looked up under.
+fn server_key(server: &str) -> Result<String, OutboxError> {
+    vetter_protocol::routes::normalize_server(server)
+        .map_err(|e| OutboxError::Client(e.to_string()))
 }
 
-/// Sends one signed decision and classifies the answer.
 async fn send(client: &vetter_protocol::Client, url: &reqwest::Url, jws: String) -> Answer {
     use vetter_protocol::PostError;
     let (status, body) = match client
@@ -655,79 +502,44 @@ async fn send(client: &vetter_protocol::Client, url: &reqwest::Url, jws: String)
     }
 }
 
-const SELECT_ENTRY: &str = "SELECT d.id, d.server, d.decision, o.kid, o.state, o.attempts,
-    o.created_at, o.updated_at, o.error_code, o.last_error, o.response
-    FROM outbox o JOIN local_decisions d ON d.id = o.decision_id";
-
-struct RawEntry {
-    id: String,
-    server: String,
-    decision: String,
-    kid: String,
-    state: String,
-    attempts: i64,
-    created_at: String,
-    updated_at: String,
-    error_code: Option<String>,
-    last_error: Option<String>,
-    response: Option<String>,
-}
-
-fn raw_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawEntry> {
-    Ok(RawEntry {
-        id: r.get(0)?,
-        server: r.get(1)?,
-        decision: r.get(2)?,
-        kid: r.get(3)?,
-        state: r.get(4)?,
-        attempts: r.get(5)?,
-        created_at: r.get(6)?,
-        updated_at: r.get(7)?,
-        error_code: r.get(8)?,
-        last_error: r.get(9)?,
-        response: r.get(10)?,
+/// An outbox row read back, its JSON checked: a row this build cannot read is reported, not guessed.
+fn into_entry(row: OutboxRow) -> Result<OutboxEntry, OutboxError> {
+    let damaged = |reason: String| OutboxError::Damaged {
+        id: row.id.clone(),
+        reason,
+    };
+    let decision: Decision =
+        serde_json::from_str(&row.decision).map_err(|e| damaged(format!("decision JSON: {e}")))?;
+    let state = OutboxState::from_name(&row.state)
+        .ok_or_else(|| damaged(format!("unknown state {:?}", row.state)))?;
+    let response: Option<serde_json::Value> = match &row.response {
+        Some(text) => {
+            Some(serde_json::from_str(text).map_err(|e| damaged(format!("response JSON: {e}")))?)
+        }
+        None => None,
+    };
+    let current_version = (state == OutboxState::Conflict)
+        .then_some(response.as_ref())
+        .flatten()
+        .and_then(|r| r.pointer("/current/version_under_review"))
+        .and_then(|v| {
+            Some(CurrentVersion {
+                id: v.get("id")?.as_i64()?,
+                version: v.get("version")?.as_str()?.to_owned(),
+                hash: v.get("hash")?.as_str()?.to_owned(),
+            })
+        });
+    Ok(OutboxEntry {
+        decision,
+        server: row.server,
+        kid: row.kid,
+        state,
+        attempts: row.attempts,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        error_code: row.error_code,
+        last_error: row.last_error,
+        response,
+        current_version,
     })
-}
-
-impl RawEntry {
-    fn into_entry(self) -> Result<OutboxEntry, OutboxError> {
-        let damaged = |reason: String| OutboxError::Damaged {
-            id: self.id.clone(),
-            reason,
-        };
-        let decision: Decision = serde_json::from_str(&self.decision)
-            .map_err(|e| damaged(format!("decision JSON: {e}")))?;
-        let state = OutboxState::from_name(&self.state)
-            .ok_or_else(|| damaged(format!("unknown state {:?}", self.state)))?;
-        let response: Option<serde_json::Value> = match &self.response {
-            Some(text) => Some(
-                serde_json::from_str(text).map_err(|e| damaged(format!("response JSON: {e}")))?,
-            ),
-            None => None,
-        };
-        let current_version = (state == OutboxState::Conflict)
-            .then_some(response.as_ref())
-            .flatten()
-            .and_then(|r| r.pointer("/current/version_under_review"))
-            .and_then(|v| {
-                Some(CurrentVersion {
-                    id: v.get("id")?.as_i64()?,
-                    version: v.get("version")?.as_str()?.to_owned(),
-                    hash: v.get("hash")?.as_str()?.to_owned(),
-                })
-            });
-        Ok(OutboxEntry {
-            decision,
-            server: self.server,
-            kid: self.kid,
-            state,
-            attempts: self.attempts,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            error_code: self.error_code,
-            last_error: self.last_error,
-            response,
-            current_version,
-        })
-    }
 }

@@ -272,6 +272,56 @@ pub struct LineComment {
     pub text: String,
 }
 
+/// One version of an add-on, for choosing the versions of a multi-version action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct VersionChoice {
+    /// The server's version id.
+    #[ts(type = "number")]
+    pub id: i64,
+    /// The version string.
+    pub version: String,
+    /// The server's file status (`public`, `nominated`, `disabled`, …).
+    pub status: String,
+}
+
+/// What a decision made in a review would be about, and the choices the decision form offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct DecisionTarget {
+    /// The add-on.
+    pub addon: AddonRef,
+    /// Its name.
+    pub addon_name: String,
+    /// The version under review, bound to the hash the sync verified.
+    pub version: VersionRef,
+    /// The queue the version waits in.
+    pub queue: String,
+    /// The actions offered in that queue, with the inputs each takes.
+    pub actions: Vec<ActionForm>,
+    /// The add-on's versions on the server, newest first.
+    pub versions: Vec<VersionChoice>,
+    /// Set for a version fetched from a plain AMO: the decision is signed and kept locally,
+    /// and becomes a comment for this review page.
+    pub amo: Option<AmoTarget>,
+}
+
+/// A decision kept locally.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct KeptDecision {
+    /// The decision's id.
+    pub decision_id: String,
+    /// The signing key's id.
+    pub kid: String,
+    /// The comment to paste on AMO's review page.
+    pub comment: String,
+    /// AMO's review page.
+    pub review_url: String,
+    /// When it was kept.
+    pub created_at: String,
+}
+
 /// A fetched version a decision can be about, with where AMO reviews it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]

@@ -14,10 +14,12 @@
 
 mod category;
 mod codec;
+pub mod decisions;
 mod import;
 pub mod info;
 pub mod notes;
 mod origins;
+pub mod queues;
 mod schema;
 pub mod signals;
 mod similar;
@@ -37,7 +39,7 @@ use vetter_manifest::ManifestError;
 
 pub use category::FileCategory;
 pub use import::{ImportProgress, ImportSummary, identity_for, package_identity};
-pub use origins::{VALIDATOR_SOURCE, VersionOrigin};
+pub use origins::{AmoOrigin, VALIDATOR_SOURCE, VersionOrigin};
 
 /// The file name of the cache inside the data folder.
 pub const DB_FILE: &str = "vetter.sqlite3";

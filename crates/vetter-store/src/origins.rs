@@ -114,3 +114,102 @@ impl Store {
             .optional()?)
     }
 }
+
+/// A fetched version as AMO knows it: what a local decision on it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AmoOrigin {
+    /// AMO's add-on id.
+    pub amo_addon_id: i64,
+    /// The add-on's guid.
+    pub guid: String,
+    /// The add-on's name in that version.
+    pub name: String,
+    /// AMO's version id.
+    pub amo_version_id: i64,
+    /// The version string.
+    pub version: String,
+    /// The package's sha256.
+    pub sha256: String,
+    /// The AMO it came from (scheme, host, port).
+    pub amo_origin: String,
+    /// `listed` or `unlisted`.
+    pub channel: String,
+}
+
+const AMO_ORIGIN_SELECT: &str = "
+SELECT o.amo_addon_id, a.guid, v.name, o.amo_version_id, v.version, v.xpi_sha256, o.amo_origin,
+       o.channel
+FROM version_origins o JOIN versions v ON v.id = o.version_id JOIN addons a ON a.id = v.addon_id";
+
+fn amo_origin(r: &rusqlite::Row<'_>) -> rusqlite::Result<AmoOrigin> {
+    Ok(AmoOrigin {
+        amo_addon_id: r.get(0)?,
+        guid: r.get(1)?,
+        name: r.get(2)?,
+        amo_version_id: r.get(3)?,
+        version: r.get(4)?,
+        sha256: r.get(5)?,
+        amo_origin: r.get(6)?,
+        channel: r.get(7)?,
+    })
+}
+
+impl Store {
+    /// Where the cached version `version_id` was fetched from, if it was fetched from AMO.
+    pub fn amo_origin_of(&self, version_id: i64) -> Result<Option<AmoOrigin>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("{AMO_ORIGIN_SELECT} WHERE o.version_id = ?1"),
+                [version_id],
+                amo_origin,
+            )
+            .optional()?)
+    }
+
+    /// The fetched add-on named `addon` (AMO id, guid or slug) and its version with AMO id
+    /// `amo_version_id`, or its newest fetched version.
+    pub fn amo_origin_named(
+        &self,
+        addon: &str,
+        amo_version_id: Option<i64>,
+    ) -> Result<Option<AmoOrigin>, StoreError> {
+        let slug_pattern = format!("%/addon/{addon}/%");
+        Ok(self
+            .conn()
+            .query_row(
+                &format!(
+                    "{AMO_ORIGIN_SELECT}
+                     WHERE (CAST(o.amo_addon_id AS TEXT) = ?1 OR a.guid = ?1 OR o.page_url LIKE ?2)
+                       AND (?3 IS NULL OR o.amo_version_id = ?3)
+                     ORDER BY o.amo_version_id DESC LIMIT 1"
+                ),
+                rusqlite::params![addon, slug_pattern, amo_version_id],
+                amo_origin,
+            )
+            .optional()?)
+    }
+
+    /// The fetched versions of AMO add-on `amo_addon_id` from the AMO at `amo_origin`, newest
+    /// first, with their channel as the status.
+    pub fn amo_version_choices(
+        &self,
+        amo_origin: &str,
+        amo_addon_id: i64,
+    ) -> Result<Vec<vetter_decision::VersionChoice>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT o.amo_version_id, v.version, o.channel FROM version_origins o
+             JOIN versions v ON v.id = o.version_id
+             WHERE o.amo_origin = ?1 AND o.amo_addon_id = ?2
+             ORDER BY o.amo_version_id DESC LIMIT 1000",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![amo_origin, amo_addon_id], |r| {
+            Ok(vetter_decision::VersionChoice {
+                id: r.get(0)?,
+                version: r.get(1)?,
+                status: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

@@ -22,13 +22,12 @@
 //!    [`QuarantineRetry::max_downloads`] times in all; bytes that matched the hash but broke the
 //!    archive rules are what the server really serves, and are not retried.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
 use serde::Serialize;
 use serde_json::Value;
 use ts_rs::TS;
@@ -40,6 +39,8 @@ use vetter_protocol::{Downloaded, ProtocolError};
 
 use vetter_archive::Limits;
 use vetter_protocol::auth::{AuthError, Credentials};
+pub use vetter_store::queues::{LocalEntry, LocalFileState, LocalQueue};
+use vetter_store::queues::{NeededDownload, Quarantine, QueueChange, RemoteAddon, RemoteVersion};
 use vetter_store::{Store, StoreError};
 
 /// Largest XPI downloaded (the archive reader's total limit is 250 MiB uncompressed).
@@ -289,34 +290,18 @@ pub async fn check_credentials(
     })
 }
 
-fn open_local(data_dir: &Path) -> Result<(Store, Connection), SyncError> {
-    let store = Store::open(data_dir)?;
-    let conn = Store::open(data_dir)?.into_connection();
-    Ok((store, conn))
-}
-
 /// Remembers the server URL (never credentials) in the cache.
 pub fn remember_server(data_dir: &Path, url: &str) -> Result<(), SyncError> {
-    let (_store, conn) = open_local(data_dir)?;
-    conn.execute(
-        "INSERT INTO sync_settings (key, value) VALUES ('server', ?1)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        [url],
-    )?;
-    Ok(())
+    Ok(Store::open(data_dir)?.set_setting(SERVER_SETTING, url)?)
 }
 
 /// The server remembered by [`remember_server`].
 pub fn remembered_server(data_dir: &Path) -> Result<Option<String>, SyncError> {
-    let (_store, conn) = open_local(data_dir)?;
-    Ok(conn
-        .query_row(
-            "SELECT value FROM sync_settings WHERE key = 'server'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?)
+    Ok(Store::open(data_dir)?.setting(SERVER_SETTING)?)
 }
+
+/// The cache setting that holds the remembered server URL.
+const SERVER_SETTING: &str = "server";
 
 /// A string field of at most [`MAX_FIELD`] characters.
 fn text(v: &Value) -> Option<String> {
@@ -324,18 +309,6 @@ fn text(v: &Value) -> Option<String> {
 }
 
 /// A version as the client keeps it.
-struct RemoteVersion {
-    id: i64,
-    version: String,
-    file_id: i64,
-    status: String,
-    sha256: String,
-    size: i64,
-    url: String,
-    permissions: String,
-    host_permissions: String,
-}
-
 /// A string of at most [`MAX_FIELD`] bytes, or `None`.
 fn capped(text: &str) -> Option<String> {
     (text.len() <= MAX_FIELD).then(|| text.to_owned())
@@ -392,49 +365,6 @@ fn parse_version(v: &amo::Version, url: &str) -> Result<RemoteVersion, SyncError
     })
 }
 
-fn upsert_version(tx: &Connection, addon_id: i64, v: &RemoteVersion) -> rusqlite::Result<()> {
-    // A changed hash means other bytes: forget the cached link so they are fetched again.
-    tx.execute(
-        "INSERT INTO remote_versions (id, addon_id, version, file_id, status, sha256, size, url,
-            permissions, host_permissions)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT (id) DO UPDATE SET version = excluded.version, file_id = excluded.file_id,
-            status = excluded.status, size = excluded.size, url = excluded.url,
-            permissions = excluded.permissions, host_permissions = excluded.host_permissions,
-            cached_version_id = CASE WHEN sha256 = excluded.sha256 THEN cached_version_id END,
-            sha256 = excluded.sha256",
-        params![
-            v.id,
-            addon_id,
-            v.version,
-            v.file_id,
-            v.status,
-            v.sha256,
-            v.size,
-            v.url,
-            v.permissions,
-            v.host_permissions
-        ],
-    )?;
-    Ok(())
-}
-
-fn upsert_addon(tx: &Connection, a: &EntryAddon, stale: bool) -> Result<i64, SyncError> {
-    tx.execute(
-        "INSERT INTO remote_addons (id, guid, slug, name, stale) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (id) DO UPDATE SET guid = excluded.guid, slug = excluded.slug,
-            name = excluded.name, stale = MAX(stale, excluded.stale)",
-        params![
-            a.id,
-            capped(&a.guid).unwrap_or_default(),
-            capped(&a.slug).unwrap_or_default(),
-            a.name.best("en-US").and_then(capped).unwrap_or_default(),
-            i64::from(stale)
-        ],
-    )?;
-    Ok(a.id)
-}
-
 /// Runs one sync. `progress` receives events from this task (call it cheaply).
 pub async fn sync(
     options: &SyncOptions,
@@ -446,7 +376,7 @@ pub async fn sync(
         options.retry.clone(),
         options.read_timeout,
     )?;
-    let (mut store, mut conn) = open_local(&options.data_dir)?;
+    let mut store = Store::open(&options.data_dir)?;
     let mut summary = SyncSummary::default();
     let started = Instant::now();
     let bytes = |c: &Client| c.counters.bytes.load(Ordering::Relaxed);
@@ -489,14 +419,7 @@ pub async fn sync(
                 )
             })?;
         let server_cursor = capped(&q.cursor).unwrap_or_default();
-        let mut cursor: String = conn
-            .query_row(
-                "SELECT cursor FROM sync_cursors WHERE queue = ?1",
-                [&name],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or_default();
+        let mut cursor = store.queue_cursor(&name)?.unwrap_or_default();
         if !server_cursor.is_empty() && cursor == server_cursor {
             continue;
         }
@@ -507,7 +430,7 @@ pub async fn sync(
             }
             let page: QueuePage = client.get(&url).await?;
             let (changed, removed, next_cursor) =
-                apply_queue_page(&mut conn, &name, &page, url.as_str())?;
+                apply_queue_page(&mut store, &name, &page, url.as_str())?;
             summary.entries_changed += changed;
             summary.entries_removed += removed;
             let advanced = next_cursor != cursor;
@@ -519,11 +442,7 @@ pub async fn sync(
     }
 
     // Phase 2: metadata of stale add-ons.
-    let stale: Vec<i64> = {
-        let mut stmt = conn.prepare("SELECT id FROM remote_addons WHERE stale = 1 ORDER BY id")?;
-        stmt.query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?
-    };
+    let stale = store.stale_remote_addons()?;
     let total = stale.len() as u64;
     let mut fetches = futures_util::stream::iter(stale.into_iter().map(|id| {
         let client = client.clone();
@@ -533,17 +452,7 @@ pub async fn sync(
     let mut done = 0;
     while let Some(result) = fetches.next().await {
         let (id, meta) = result?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for v in &meta.versions {
-            upsert_version(&tx, id, v)?;
-        }
-        tx.execute(
-            "INSERT INTO signals (addon_id, body) VALUES (?1, ?2)
-             ON CONFLICT (addon_id) DO UPDATE SET body = excluded.body",
-            params![id, meta.signals.to_string()],
-        )?;
-        tx.execute("UPDATE remote_addons SET stale = 0 WHERE id = ?1", [id])?;
-        tx.commit()?;
+        store.apply_addon_metadata(id, &meta.versions, &meta.signals.to_string())?;
         done += 1;
         summary.addons_refreshed += 1;
         progress(SyncProgress {
@@ -559,7 +468,7 @@ pub async fn sync(
     // Phase 3: downloads.
     let download_start = Instant::now();
     if !options.metadata_only {
-        let needed = needed_downloads(&conn, vetter_protocol::auth::unix_now())?;
+        let needed = store.needed_downloads(vetter_protocol::auth::unix_now())?;
         let total = needed.len() as u64;
         let partial_dir = options.data_dir.join("partial");
         tokio::fs::create_dir_all(&partial_dir)
@@ -584,16 +493,7 @@ pub async fn sync(
                     let name = format!("{}-{}.xpi", n.slug, n.version);
                     match store.import_archive(&name, &data, &Limits::default(), &mut |_| {}) {
                         Ok(imported) => {
-                            conn.execute(
-                                "UPDATE remote_versions SET cached_version_id = ?2 WHERE id = ?1",
-                                params![n.id, imported.version_id],
-                            )?;
-                            // A retried quarantine succeeded: its record stays for audit.
-                            conn.execute(
-                                "UPDATE quarantined_versions SET retry_at = NULL
-                                 WHERE remote_version_id = ?1",
-                                [n.id],
-                            )?;
+                            store.link_cached(n.id, imported.version_id)?;
                             summary.downloaded += 1;
                         }
                         Err(
@@ -606,7 +506,7 @@ pub async fn sync(
                         Err(refusal) => {
                             // The bytes are the advertised ones: downloading again would bring
                             // the same refusal.
-                            quarantine(&conn, &n, Some(&n.sha256), &refusal.to_string(), None)?;
+                            quarantine(&store, &n, Some(&n.sha256), &refusal.to_string(), None)?;
                             summary.quarantined += 1;
                         }
                     }
@@ -614,7 +514,7 @@ pub async fn sync(
                 }
                 Downloaded::Mismatch { actual, reason } => {
                     let retry = &options.quarantine_retry;
-                    quarantine(&conn, &n, actual.as_deref(), &reason, Some(retry))?;
+                    quarantine(&store, &n, actual.as_deref(), &reason, Some(retry))?;
                     summary.quarantined += 1;
                 }
             }
@@ -640,9 +540,10 @@ pub async fn sync(
     Ok(summary)
 }
 
-/// Applies one queue page and its cursor in one transaction; returns (changed, removed, cursor).
+/// Checks one queue page and applies it with its cursor in one transaction; returns (changed,
+/// removed, cursor).
 fn apply_queue_page(
-    conn: &mut Connection,
+    store: &mut Store,
     queue: &str,
     page: &QueuePage,
     url: &str,
@@ -651,54 +552,49 @@ fn apply_queue_page(
     let cursor = Some(page.cursor.clone())
         .filter(|c| !c.is_empty() && c.len() <= 200)
         .ok_or_else(|| bad("no cursor".into()))?;
-    let (mut changed, mut removed) = (0, 0);
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut changes = Vec::with_capacity(page.results.len());
     for e in &page.results {
         if e.removed {
-            removed += tx.execute("DELETE FROM queue_entries WHERE id = ?1", [e.id])? as u64;
+            changes.push(QueueChange::Removed { id: e.id });
             continue;
         }
         let addon = e
             .addon
             .as_ref()
             .ok_or_else(|| bad(format!("entry {} has no add-on", e.id)))?;
-        let addon_id = upsert_addon(&tx, addon, true)?;
         let version = parse_version(
             e.version
                 .as_ref()
                 .ok_or_else(|| bad(format!("entry {} has no version", e.id)))?,
             url,
         )?;
-        upsert_version(&tx, addon_id, &version)?;
-        tx.execute(
-            "INSERT INTO queue_entries (id, queue, addon_id, version_id, due_date, reasons, flags, weight)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT (id) DO UPDATE SET queue = excluded.queue, addon_id = excluded.addon_id,
-                version_id = excluded.version_id, due_date = excluded.due_date,
-                reasons = excluded.reasons, flags = excluded.flags, weight = excluded.weight",
-            params![
-                e.id,
-                e.queue
-                    .as_deref()
-                    .and_then(capped)
-                    .unwrap_or_else(|| queue.to_owned()),
-                addon_id,
-                version.id,
-                e.due_date.as_deref().and_then(capped).unwrap_or_default(),
-                capped_list(&e.reasons, 100),
-                capped_list(&e.flags, 100),
-                e.weight
-            ],
-        )?;
-        changed += 1;
+        changes.push(QueueChange::Upsert {
+            id: e.id,
+            queue: e
+                .queue
+                .as_deref()
+                .and_then(capped)
+                .unwrap_or_else(|| queue.to_owned()),
+            addon: remote_addon(addon),
+            version,
+            due_date: e.due_date.as_deref().and_then(capped).unwrap_or_default(),
+            reasons: capped_list(&e.reasons, 100),
+            flags: capped_list(&e.flags, 100),
+            weight: e.weight,
+        });
     }
-    tx.execute(
-        "INSERT INTO sync_cursors (queue, cursor) VALUES (?1, ?2)
-         ON CONFLICT (queue) DO UPDATE SET cursor = excluded.cursor",
-        params![queue, cursor],
-    )?;
-    tx.commit()?;
+    let (changed, removed) = store.apply_queue_page(queue, &changes, &cursor)?;
     Ok((changed, removed, cursor))
+}
+
+/// An add-on of a queue entry, its texts capped.
+fn remote_addon(a: &EntryAddon) -> RemoteAddon {
+    RemoteAddon {
+        id: a.id,
+        guid: capped(&a.guid).unwrap_or_default(),
+        slug: capped(&a.slug).unwrap_or_default(),
+        name: a.name.best("en-US").and_then(capped).unwrap_or_default(),
+    }
 }
 
 struct Metadata {
@@ -727,91 +623,37 @@ async fn fetch_metadata(client: &Client, id: i64) -> Result<Metadata, SyncError>
     Ok(Metadata { versions, signals })
 }
 
-/// A version whose XPI a queue entry needs and the cache lacks.
-struct Needed {
-    id: i64,
-    file_id: i64,
-    slug: String,
-    version: String,
-    sha256: String,
-    size: u64,
-    url: String,
-}
-
-/// The versions to download: those the queue needs that are neither cached nor quarantined,
-/// and quarantined ones whose retry is due at `now` (unix seconds).
-fn needed_downloads(conn: &Connection, now: i64) -> Result<Vec<Needed>, SyncError> {
-    let mut stmt = conn.prepare(
-        "WITH wanted (id) AS (
-             SELECT version_id FROM queue_entries
-             UNION
-             SELECT (SELECT r.id FROM remote_versions r
-                     WHERE r.addon_id = q.addon_id AND r.status = 'public' AND r.id < q.version_id
-                     ORDER BY r.id DESC LIMIT 1)
-             FROM queue_entries q)
-         SELECT v.id, v.file_id, a.slug, v.version, v.sha256, v.size, v.url
-         FROM wanted w JOIN remote_versions v ON v.id = w.id
-         JOIN remote_addons a ON a.id = v.addon_id
-         LEFT JOIN quarantined_versions qv
-             ON qv.remote_version_id = v.id AND qv.expected_sha256 = v.sha256
-         WHERE v.cached_version_id IS NULL
-             AND (qv.remote_version_id IS NULL OR qv.retry_at <= ?1)
-         ORDER BY v.id",
-    )?;
-    let rows = stmt
-        .query_map([now], |r| {
-            Ok(Needed {
-                id: r.get(0)?,
-                file_id: r.get(1)?,
-                slug: r.get(2)?,
-                version: r.get(3)?,
-                sha256: r.get(4)?,
-                size: r.get::<_, i64>(5)?.max(0) as u64,
-                url: r.get(6)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut seen = HashSet::new();
-    Ok(rows.into_iter().filter(|n| seen.insert(n.id)).collect())
-}
-
 /// Records a refused download of `n`. With `retry`, the refusal may be a passing fault: the
 /// download is counted against the same expected hash's earlier refusals and scheduled again
 /// while the policy allows; without, it is final.
 fn quarantine(
-    conn: &Connection,
+    store: &Store,
     n: &Needed,
     actual: Option<&str>,
     reason: &str,
     retry: Option<&QuarantineRetry>,
 ) -> Result<(), SyncError> {
     let now = vetter_protocol::auth::unix_now();
-    // Earlier refusals count only while the server advertises the same hash.
-    let earlier: u32 = conn
-        .query_row(
-            "SELECT attempts FROM quarantined_versions
-             WHERE remote_version_id = ?1 AND expected_sha256 = ?2",
-            params![n.id, n.sha256],
-            |r| r.get::<_, i64>(0),
-        )
-        .optional()?
-        .map_or(0, |a| u32::try_from(a.max(0)).unwrap_or(u32::MAX));
-    let attempts = earlier.saturating_add(1);
+    let attempts = store
+        .quarantine_attempts(n.id, &n.sha256)?
+        .saturating_add(1);
     let retry_at = retry
         .and_then(|policy| policy.delay_after(attempts))
         .map(|delay| now.saturating_add(i64::try_from(delay).unwrap_or(i64::MAX)));
-    conn.execute(
-        "INSERT INTO quarantined_versions
-             (remote_version_id, expected_sha256, actual_sha256, reason, quarantined_at, attempts, retry_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (remote_version_id) DO UPDATE SET expected_sha256 = excluded.expected_sha256,
-            actual_sha256 = excluded.actual_sha256, reason = excluded.reason,
-            quarantined_at = excluded.quarantined_at, attempts = excluded.attempts,
-            retry_at = excluded.retry_at",
-        params![n.id, n.sha256, actual, reason, now, attempts, retry_at],
-    )?;
+    store.quarantine(&Quarantine {
+        remote_version_id: n.id,
+        expected_sha256: &n.sha256,
+        actual_sha256: actual,
+        reason,
+        at: now,
+        attempts,
+        retry_at,
+    })?;
     Ok(())
 }
+
+/// A version to download.
+type Needed = NeededDownload;
 
 /// Downloads one XPI into its partial file, resuming from what is there. File URLs come from
 /// the server's answers, so they must be on its own origin.
@@ -823,144 +665,14 @@ async fn download(client: &Client, n: &Needed, dir: &Path) -> Result<Downloaded,
         .await?)
 }
 
-/// One queue in the local cache.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
-pub struct LocalQueue {
-    /// Queue name.
-    pub name: String,
-    /// Entries cached.
-    #[ts(type = "number")]
-    pub count: u64,
-}
-
-/// Where a queue entry's XPI is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case", tag = "state")]
-#[ts(export)]
-pub enum LocalFileState {
-    /// Imported into the cache under this version id.
-    Cached {
-        /// The cache's version id.
-        #[ts(type = "number")]
-        version_id: i64,
-    },
-    /// Refused: hash mismatch or archive rules.
-    Quarantined {
-        /// Why.
-        reason: String,
-    },
-    /// Not downloaded yet.
-    Pending,
-}
-
-/// One queue entry from the local cache.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
-pub struct LocalEntry {
-    /// Entry id.
-    #[ts(type = "number")]
-    pub id: i64,
-    /// Queue.
-    pub queue: String,
-    /// Add-on id on the server.
-    #[ts(type = "number")]
-    pub addon_id: i64,
-    /// Add-on name.
-    pub addon_name: String,
-    /// Add-on slug.
-    pub slug: String,
-    /// Version id on the server.
-    #[ts(type = "number")]
-    pub version_id: i64,
-    /// Version string.
-    pub version: String,
-    /// Due date.
-    pub due_date: String,
-    /// Needs-human-review reasons.
-    pub reasons: Vec<String>,
-    /// Flags.
-    pub flags: Vec<String>,
-    /// Weight.
-    #[ts(type = "number")]
-    pub weight: i64,
-    /// The version under review's file.
-    pub file: LocalFileState,
-    /// The last approved version's id on the server, if any.
-    #[ts(type = "number | null")]
-    pub last_approved_version_id: Option<i64>,
-    /// The cache's version id of the last approved version, once its XPI is imported: with
-    /// [`LocalFileState::Cached`] it makes the default review pair (last approved → under review).
-    #[ts(type = "number | null")]
-    pub base_cached_version_id: Option<i64>,
-    /// Whether everything a review of this entry reads is in the cache (the version under
-    /// review and, if there is one, the last approved version), so it can be reviewed offline.
-    pub offline_ready: bool,
-}
-
 /// Queues with cached entries.
 pub fn local_queues(data_dir: &Path) -> Result<Vec<LocalQueue>, SyncError> {
-    let (_store, conn) = open_local(data_dir)?;
-    let mut stmt =
-        conn.prepare("SELECT queue, COUNT(*) FROM queue_entries GROUP BY queue ORDER BY queue")?;
-    let rows = stmt
-        .query_map([], |r| {
-            Ok(LocalQueue {
-                name: r.get(0)?,
-                count: r.get::<_, i64>(1)?.max(0) as u64,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+    Ok(Store::open(data_dir)?.local_queues()?)
 }
 
 /// Cached entries of `queue` (all queues when `None`), soonest due first.
 pub fn local_entries(data_dir: &Path, queue: Option<&str>) -> Result<Vec<LocalEntry>, SyncError> {
-    let (_store, conn) = open_local(data_dir)?;
-    let mut stmt = conn.prepare(
-        "SELECT q.id, q.queue, q.addon_id, a.name, a.slug, q.version_id, v.version, q.due_date,
-                q.reasons, q.flags, q.weight, v.cached_version_id, qv.reason,
-                b.id, b.cached_version_id
-         FROM queue_entries q JOIN remote_addons a ON a.id = q.addon_id
-         JOIN remote_versions v ON v.id = q.version_id
-         LEFT JOIN quarantined_versions qv ON qv.remote_version_id = v.id AND qv.expected_sha256 = v.sha256
-         LEFT JOIN remote_versions b ON b.id = (SELECT r.id FROM remote_versions r
-                 WHERE r.addon_id = q.addon_id AND r.status = 'public' AND r.id < q.version_id
-                 ORDER BY r.id DESC LIMIT 1)
-         WHERE ?1 IS NULL OR q.queue = ?1
-         ORDER BY q.due_date, q.id",
-    )?;
-    let rows = stmt
-        .query_map([queue], |r| {
-            let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
-            let cached: Option<i64> = r.get(11)?;
-            let quarantined: Option<String> = r.get(12)?;
-            let base: Option<i64> = r.get(13)?;
-            let base_cached: Option<i64> = r.get(14)?;
-            Ok(LocalEntry {
-                id: r.get(0)?,
-                queue: r.get(1)?,
-                addon_id: r.get(2)?,
-                addon_name: r.get(3)?,
-                slug: r.get(4)?,
-                version_id: r.get(5)?,
-                version: r.get(6)?,
-                due_date: r.get(7)?,
-                reasons: list(r.get(8)?),
-                flags: list(r.get(9)?),
-                weight: r.get(10)?,
-                file: match (cached, quarantined) {
-                    (Some(version_id), _) => LocalFileState::Cached { version_id },
-                    (None, Some(reason)) => LocalFileState::Quarantined { reason },
-                    (None, None) => LocalFileState::Pending,
-                },
-                last_approved_version_id: base,
-                base_cached_version_id: base_cached,
-                offline_ready: cached.is_some() && (base.is_none() || base_cached.is_some()),
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+    Ok(Store::open(data_dir)?.local_entries(queue)?)
 }
 
 #[cfg(test)]
@@ -985,19 +697,40 @@ mod tests {
         ));
     }
 
+    fn version_7(sha256: &str) -> RemoteVersion {
+        RemoteVersion {
+            id: 7,
+            version: "1.0".to_owned(),
+            file_id: 70,
+            status: "nominated".to_owned(),
+            sha256: sha256.to_owned(),
+            size: 3,
+            url: "http://x/7".to_owned(),
+            permissions: "[]".to_owned(),
+            host_permissions: "[]".to_owned(),
+        }
+    }
+
     /// A cache with one add-on whose version 7 waits in a queue, not downloaded yet.
-    fn cache_with_one_queued_version(dir: &Path) -> (Store, Connection, Needed) {
-        let (store, conn) = open_local(dir).unwrap();
+    fn cache_with_one_queued_version(dir: &Path) -> (Store, Needed) {
+        let mut store = Store::open(dir).unwrap();
         let sha = "ab".repeat(32);
-        conn.execute_batch(&format!(
-            "INSERT INTO remote_addons (id, guid, slug, name, stale) VALUES (1, 'a@x', 'a', 'A', 0);
-             INSERT INTO remote_versions (id, addon_id, version, file_id, status, sha256, size, url,
-                 permissions, host_permissions)
-             VALUES (7, 1, '1.0', 70, 'nominated', '{sha}', 3, 'http://x/7', '[]', '[]');
-             INSERT INTO queue_entries (id, queue, addon_id, version_id, due_date, reasons, flags, weight)
-             VALUES (1, 'extension', 1, 7, '2026-01-01', '[]', '[]', 0);"
-        ))
-        .unwrap();
+        let entry = QueueChange::Upsert {
+            id: 1,
+            queue: "extension".to_owned(),
+            addon: RemoteAddon {
+                id: 1,
+                guid: "a@x".to_owned(),
+                slug: "a".to_owned(),
+                name: "A".to_owned(),
+            },
+            version: version_7(&sha),
+            due_date: "2026-01-01".to_owned(),
+            reasons: "[]".to_owned(),
+            flags: "[]".to_owned(),
+            weight: 0,
+        };
+        store.apply_queue_page("extension", &[entry], "c1").unwrap();
         let needed = Needed {
             id: 7,
             file_id: 70,
@@ -1007,11 +740,12 @@ mod tests {
             size: 3,
             url: "http://x/7".to_owned(),
         };
-        (store, conn, needed)
+        (store, needed)
     }
 
-    fn due(conn: &Connection, now: i64) -> Vec<i64> {
-        needed_downloads(conn, now)
+    fn due(store: &Store, now: i64) -> Vec<i64> {
+        store
+            .needed_downloads(now)
             .unwrap()
             .into_iter()
             .map(|n| n.id)
@@ -1021,16 +755,16 @@ mod tests {
     #[test]
     fn hash_mismatch_is_downloaded_again_after_a_doubling_delay_until_the_downloads_are_spent() {
         let dir = tempfile::tempdir().unwrap();
-        let (_store, conn, n) = cache_with_one_queued_version(dir.path());
+        let (store, n) = cache_with_one_queued_version(dir.path());
         let policy = QuarantineRetry {
             max_downloads: 3,
             base_delay: Duration::from_secs(100),
             max_delay: Duration::from_secs(150),
         };
         let start = vetter_protocol::auth::unix_now();
-        assert_eq!(due(&conn, start), vec![7]);
+        assert_eq!(due(&store, start), vec![7]);
         quarantine(
-            &conn,
+            &store,
             &n,
             Some(&"cd".repeat(32)),
             "wrong hash",
@@ -1038,17 +772,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            due(&conn, start),
+            due(&store, start),
             Vec::<i64>::new(),
             "retried before its delay"
         );
-        assert_eq!(due(&conn, start + 101), vec![7]);
-        quarantine(&conn, &n, None, "too long", Some(&policy)).unwrap();
+        assert_eq!(due(&store, start + 101), vec![7]);
+        quarantine(&store, &n, None, "too long", Some(&policy)).unwrap();
         // The second delay doubles to 200 s, capped at 150 s.
-        assert_eq!(due(&conn, start + 140), Vec::<i64>::new());
-        assert_eq!(due(&conn, start + 160), vec![7]);
+        assert_eq!(due(&store, start + 140), Vec::<i64>::new());
+        assert_eq!(due(&store, start + 160), vec![7]);
         quarantine(
-            &conn,
+            &store,
             &n,
             Some(&"cd".repeat(32)),
             "wrong hash",
@@ -1056,36 +790,27 @@ mod tests {
         )
         .unwrap();
         // Three refused downloads: it stays quarantined, with every refusal counted.
-        assert_eq!(due(&conn, start + 1_000_000), Vec::<i64>::new());
-        let attempts: i64 = conn
-            .query_row(
-                "SELECT attempts FROM quarantined_versions WHERE remote_version_id = 7",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(attempts, 3);
+        assert_eq!(due(&store, start + 1_000_000), Vec::<i64>::new());
+        assert_eq!(store.quarantine_attempts(7, &n.sha256).unwrap(), 3);
     }
 
     #[test]
     fn a_new_advertised_hash_starts_the_retries_afresh() {
         let dir = tempfile::tempdir().unwrap();
-        let (_store, conn, mut n) = cache_with_one_queued_version(dir.path());
+        let (mut store, mut n) = cache_with_one_queued_version(dir.path());
         let policy = QuarantineRetry {
             max_downloads: 1,
             ..QuarantineRetry::default()
         };
-        quarantine(&conn, &n, None, "wrong hash", Some(&policy)).unwrap();
+        quarantine(&store, &n, None, "wrong hash", Some(&policy)).unwrap();
         let now = vetter_protocol::auth::unix_now();
-        assert_eq!(due(&conn, now + 1_000_000), Vec::<i64>::new());
+        assert_eq!(due(&store, now + 1_000_000), Vec::<i64>::new());
         n.sha256 = "ef".repeat(32);
-        conn.execute(
-            "UPDATE remote_versions SET sha256 = ?1 WHERE id = 7",
-            [&n.sha256],
-        )
-        .unwrap();
+        store
+            .apply_addon_metadata(1, &[version_7(&n.sha256)], "[]")
+            .unwrap();
         assert_eq!(
-            due(&conn, now),
+            due(&store, now),
             vec![7],
             "the server now serves other bytes"
         );
@@ -1094,11 +819,11 @@ mod tests {
     #[test]
     fn bytes_that_match_the_hash_but_break_the_archive_rules_are_not_downloaded_again() {
         let dir = tempfile::tempdir().unwrap();
-        let (_store, conn, n) = cache_with_one_queued_version(dir.path());
+        let (store, n) = cache_with_one_queued_version(dir.path());
         let sha = n.sha256.clone();
-        quarantine(&conn, &n, Some(&sha), "entry escapes the root", None).unwrap();
+        quarantine(&store, &n, Some(&sha), "entry escapes the root", None).unwrap();
         assert_eq!(
-            due(&conn, vetter_protocol::auth::unix_now() + 1_000_000),
+            due(&store, vetter_protocol::auth::unix_now() + 1_000_000),
             Vec::<i64>::new()
         );
     }
