@@ -10,7 +10,6 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -46,9 +45,6 @@ pub enum FlowError {
     /// The cache could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The cache's settings table could not be read or written.
-    #[error("cache database error: {0}")]
-    Database(#[from] rusqlite::Error),
     /// The version was not fetched from an AMO, so it cannot be decided on locally.
     #[error("cached version {version_id} was not fetched from AMO; decide on it in its queue")]
     NotFetched {
@@ -136,7 +132,6 @@ pub async fn login_keyring_or_session(
     api_key: &str,
     api_secret: &str,
 ) -> Result<LaunchLogin, FlowError> {
-    let server = server.trim().trim_end_matches('/');
     let login = match credentials::login(keyring, server, api_key, api_secret).await {
         Ok(outcome) => LaunchLogin {
             outcome,
@@ -151,7 +146,8 @@ pub async fn login_keyring_or_session(
         }
         Err(e) => return Err(e.into()),
     };
-    sync::remember_server(data_dir, server)?;
+    // The server as the login spelt it, so the keyring account and the remembered server agree.
+    sync::remember_server(data_dir, &login.outcome.server)?;
     Ok(login)
 }
 
@@ -190,19 +186,7 @@ pub fn server_status(
 
 /// When the last sync finished, if one did.
 pub fn last_sync(data_dir: &Path) -> Result<Option<String>, FlowError> {
-    let conn = settings(data_dir)?;
-    Ok(conn
-        .query_row(
-            "SELECT value FROM sync_settings WHERE key = ?1",
-            [LAST_SYNC_KEY],
-            |r| r.get(0),
-        )
-        .optional()?)
-}
-
-/// A connection to the cache's settings, after the store has run its migrations.
-fn settings(data_dir: &Path) -> Result<Connection, FlowError> {
-    Ok(Store::open(data_dir)?.into_connection())
+    Ok(Store::open(data_dir)?.setting(LAST_SYNC_KEY)?)
 }
 
 /// Whether `server` answers HTTP at all (any status counts: a 401 still proves it is there).
@@ -210,7 +194,10 @@ pub async fn is_reachable(server: &str) -> bool {
     let Ok(client) = reqwest::Client::builder().timeout(PROBE_TIMEOUT).build() else {
         return false;
     };
-    let url = format!("{}/api/v5/reviewers/queues/", server.trim_end_matches('/'));
+    let Ok(server) = vetter_protocol::routes::normalize_server(server) else {
+        return false;
+    };
+    let url = format!("{server}{}", vetter_protocol::routes::QUEUES);
     client.get(url).send().await.is_ok()
 }
 
@@ -239,11 +226,7 @@ pub async fn sync_round(
     let options = SyncOptions::new(&server, credentials, data_dir);
     let synced = sync::sync(&options, progress).await?;
     let finished_at = rfc3339_millis(vetter_decision::unix_millis_now());
-    settings(data_dir)?.execute(
-        "INSERT INTO sync_settings (key, value) VALUES (?1, ?2)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        [LAST_SYNC_KEY, finished_at.as_str()],
-    )?;
+    Store::open(data_dir)?.set_setting(LAST_SYNC_KEY, &finished_at)?;
     Ok(SyncReport {
         online: true,
         pushed,

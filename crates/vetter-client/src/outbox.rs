@@ -37,9 +37,6 @@ pub enum OutboxError {
     /// The cache database could not be opened or migrated.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// SQLite refused an operation.
-    #[error("outbox database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
     /// The decision could not be signed (it broke a rule, or the key is bad).
     #[error(transparent)]
     Signing(#[from] SigningError),

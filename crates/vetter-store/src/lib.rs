@@ -447,12 +447,6 @@ impl Store {
         Ok(Store { conn })
     }
 
-    /// The connection, for a caller that keeps its own handle on the file beside other
-    /// stores' (the outbox, the sync engine), opened and migrated like every other.
-    pub fn into_connection(self) -> Connection {
-        self.conn
-    }
-
     /// The open connection, for the audit modules (search, notes, links, rules) that keep
     /// their own tables in the same file.
     pub fn conn(&self) -> &Connection {

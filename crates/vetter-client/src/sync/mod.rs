@@ -58,9 +58,6 @@ pub enum SyncError {
     /// The cache could not be opened or written.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// A sync table could not be read or written.
-    #[error("cache database error during sync: {0}")]
-    Database(#[from] rusqlite::Error),
     /// A request failed: refused, unanswered, or answered against the protocol.
     #[error(transparent)]
     Protocol(#[from] ProtocolError),
