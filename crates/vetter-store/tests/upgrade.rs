@@ -1,7 +1,7 @@
 //! Every released schema step, frozen with data as users' caches held it, upgrades to today's
 //! schema without losing a row, and what it held reads back through the store.
 //!
-//! The frozen caches are `tests/frozen/vNN.sql` (sqlite3 `.dump` output written by
+//! The frozen caches are `tests/frozen/vNN.dump` (sqlite3 `.dump` output written by
 //! `tests/frozen/make.py` when each step was released); a new step adds a file, never edits one.
 
 use std::collections::BTreeMap;
@@ -18,7 +18,7 @@ const SCRIPT: &[u8] = b"console.log('frozen');\nfetch('https://example.com/x');\
 const RELEASED: u32 = 13;
 
 fn frozen(step: u32) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/frozen/v{step:02}.sql"));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/frozen/v{step:02}.dump"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Writes one frozen cache per released schema step: v01.sql … vNN.sql.
+"""Writes one frozen cache per released schema step: v01.dump … vNN.dump.
 
 Run once when a step is released, never again for released steps: the files are the databases
 that users' machines held, and `tests/upgrade.rs` upgrades each of them. Each step's rows are
 inserted right after that step's migration, with the schema as it stood then, so later steps
 transform them as they transformed real caches. The dump is sqlite3's own `.dump`.
 
-Usage: python3 make.py STEP   (writes vSTEP.sql for step STEP from ../../migrations)
+Usage: python3 make.py STEP   (writes vSTEP.dump for step STEP from ../../migrations)
 """
 import hashlib, os, pathlib, sqlite3, subprocess, sys, tempfile
 
@@ -99,7 +99,7 @@ def main(step: int) -> None:
         conn.close()
         dump = subprocess.run(["sqlite3", db, ".dump"], check=True, capture_output=True, text=True).stdout
     header = f"-- A cache at schema step {step}, frozen by make.py; never edit.\nPRAGMA user_version = {step};\n"
-    (HERE / f"v{step:02}.sql").write_text(header + dump)
+    (HERE / f"v{step:02}.dump").write_text(header + dump)
 
 
 if __name__ == "__main__":
