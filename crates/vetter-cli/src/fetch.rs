@@ -61,7 +61,7 @@ fn credentials_for(amo: &str, anonymous: bool) -> (Option<Credentials>, String) 
 
 /// Runs `vetter fetch`.
 pub fn run(data_dir: &Path, args: &FetchArgs, json: bool) -> anyhow::Result<()> {
-    let amo = args.amo.trim_end_matches('/').to_owned();
+    let amo = vetter_protocol::routes::normalize_server(&args.amo)?;
     let (credentials, who) = credentials_for(&amo, args.anonymous);
     let mut options = FetchOptions::new(&amo, data_dir);
     options.credentials = credentials;

@@ -15,6 +15,7 @@ use vetter_client::credentials::{self, KeyringStore};
 use vetter_client::sync;
 use vetter_decision::signing::SecretText;
 use vetter_protocol::auth::{API_KEY_ENV, API_SECRET_ENV};
+use vetter_protocol::routes::normalize_server;
 
 /// Arguments of `vetter login`.
 #[derive(Args)]
@@ -64,18 +65,19 @@ fn read_credentials() -> anyhow::Result<(String, SecretText)> {
 
 /// Runs `vetter login`.
 pub fn run(data_dir: &Path, args: &LoginArgs, json: bool) -> anyhow::Result<()> {
-    let server = args.server.trim_end_matches('/');
+    // A server that is no URL is refused before the secret is asked for.
+    let server = normalize_server(&args.server)?;
     let (key, secret) = read_credentials()?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let outcome = runtime
         .block_on(credentials::login(
             &KeyringStore,
-            server,
+            &server,
             &key,
             secret.as_str(),
         ))
         .with_context(|| format!("cannot log in to {server}"))?;
-    sync::remember_server(data_dir, server)?;
+    sync::remember_server(data_dir, &outcome.server)?;
     if json {
         println!("{}", serde_json::to_string(&outcome)?);
     } else {

@@ -16,7 +16,7 @@ pub struct LogoutArgs {
 /// Runs `vetter logout`.
 pub fn run(data_dir: &Path, args: &LogoutArgs, json: bool) -> anyhow::Result<()> {
     let server = match &args.server {
-        Some(s) => s.trim_end_matches('/').to_owned(),
+        Some(s) => vetter_protocol::routes::normalize_server(s)?,
         None => crate::outbox::server(data_dir)?,
     };
     let removed = logout(&KeyringStore, &server)?;

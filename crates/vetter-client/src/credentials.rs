@@ -24,6 +24,7 @@ use std::sync::Mutex;
 
 use vetter_decision::signing::{PublicKey, ReviewerKey, SecretText, SigningError};
 use vetter_protocol::auth::Credentials;
+use vetter_protocol::routes::normalize_server;
 
 #[cfg(not(any(
     target_os = "linux",
@@ -192,9 +193,12 @@ pub trait CredentialStore: Send + Sync {
     fn delete(&self, server: &str, secret: Secret) -> Result<bool, CredentialError>;
 }
 
-/// The keyring account of one secret: the server URL and the secret's name.
+/// The keyring account of one secret: the server URL (as [`normalize_server`] spells it) and the
+/// secret's name. A text that is no server URL is used as given: login refuses such a server, so
+/// no secret is ever stored under one.
 pub fn account(server: &str, secret: Secret) -> String {
-    format!("{} {}", server.trim_end_matches('/'), secret.name())
+    let server = normalize_server(server).unwrap_or_else(|_| server.to_owned());
+    format!("{server} {}", secret.name())
 }
 
 /// The OS keyring.
@@ -419,7 +423,7 @@ pub async fn login(
     api_key: &str,
     api_secret: &str,
 ) -> Result<LoginOutcome, CredentialError> {
-    let server = server.trim_end_matches('/').to_owned();
+    let server = normalize_server(server).map_err(|e| credential_error(e, server))?;
     let credentials = Credentials::new(api_key, api_secret);
     let retry = vetter_protocol::RetryPolicy {
         max_attempts: 2,

@@ -143,7 +143,8 @@ pub struct FetchOptions {
 impl FetchOptions {
     /// Defaults: anonymous, every version, AMO's CDN allowed when `amo` is AMO itself.
     pub fn new(amo: &str, data_dir: &Path) -> FetchOptions {
-        let amo = amo.trim_end_matches('/').to_owned();
+        // One that is no server URL is kept as given: the fetch refuses it, naming it.
+        let amo = routes::normalize_server(amo).unwrap_or_else(|_| amo.to_owned());
         let download_origins = if amo == DEFAULT_AMO {
             vec![AMO_CDN.to_owned()]
         } else {

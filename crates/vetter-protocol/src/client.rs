@@ -648,12 +648,10 @@ pub enum PostError {
 }
 
 fn parse_base(server: &str) -> Result<Url, ProtocolError> {
-    Url::parse(server.trim_end_matches('/'))
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-        .ok_or_else(|| ProtocolError::BadServerUrl {
-            url: server.to_owned(),
-        })
+    let normal = crate::routes::normalize_server(server)?;
+    Url::parse(&normal).map_err(|_| ProtocolError::BadServerUrl {
+        url: server.to_owned(),
+    })
 }
 
 /// Why reading a body stopped.

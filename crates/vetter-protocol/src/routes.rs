@@ -1,8 +1,37 @@
 //! Every path Vetter asks of a server, in one place, so client and server spell them alike.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::Url;
 
 use crate::addon_ref::Ident;
+use crate::client::ProtocolError;
+
+/// A server's base URL (a review server or an AMO instance) as every part of Vetter spells it:
+/// in requests, as the keyring's account, in the outbox, as the remembered server. One spelling,
+/// so one server is never two: `https://h/` and ` https://h ` are both `https://h`.
+///
+/// Surrounding whitespace and trailing slashes are dropped; the rest is kept as typed. It must be
+/// an `http` or `https` URL with a host. A path is kept (every route is absolute, so requests go
+/// to the origin's `/api/...`); user info, a query or a fragment is refused, since none of them
+/// can be part of a base the routes are joined to.
+pub fn normalize_server(text: &str) -> Result<String, ProtocolError> {
+    let refused = || ProtocolError::BadServerUrl {
+        url: text.to_owned(),
+    };
+    let trimmed = text.trim().trim_end_matches('/');
+    let url = Url::parse(trimmed).map_err(|_| refused())?;
+    let plain = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.query().is_none()
+        && url.fragment().is_none();
+    if plain {
+        Ok(trimmed.to_owned())
+    } else {
+        Err(refused())
+    }
+}
 
 /// What a path segment must escape: everything but unreserved characters and `@`, which RFC
 /// 3986 allows in a segment and every guid of the `name@domain` form holds.
@@ -108,6 +137,71 @@ impl VersionFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn normal(text: &str) -> String {
+        normalize_server(text).unwrap_or_else(|e| panic!("{text:?}: {e}"))
+    }
+
+    #[test]
+    fn a_server_is_spelt_without_trailing_slashes_or_spaces() {
+        assert_eq!(normal("https://amo.example.org"), "https://amo.example.org");
+        assert_eq!(
+            normal("https://amo.example.org/"),
+            "https://amo.example.org"
+        );
+        assert_eq!(
+            normal(" http://127.0.0.1:8080// \n"),
+            "http://127.0.0.1:8080"
+        );
+        // As typed otherwise: a keyring account made from it yesterday still matches today.
+        assert_eq!(
+            normal("https://Reviews.Example.org"),
+            "https://Reviews.Example.org"
+        );
+    }
+
+    #[test]
+    fn a_path_is_kept() {
+        assert_eq!(
+            normal("https://h.example/vetter/"),
+            "https://h.example/vetter"
+        );
+    }
+
+    #[test]
+    fn a_server_needs_http_or_https_and_a_host() {
+        for bad in [
+            "",
+            "   ",
+            "amo.example.org",
+            "localhost:8080",
+            "ftp://amo.example.org",
+            "file:///etc/passwd",
+            "https://",
+            "mailto:a@b.example",
+        ] {
+            assert!(
+                matches!(
+                    normalize_server(bad),
+                    Err(ProtocolError::BadServerUrl { .. })
+                ),
+                "{bad:?} was accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn user_info_query_and_fragment_are_refused() {
+        for bad in [
+            "https://me:pw@amo.example.org",
+            "https://me@amo.example.org",
+            "https://amo.example.org/?lang=en",
+            "https://amo.example.org/#top",
+        ] {
+            let err = normalize_server(bad).unwrap_err();
+            assert!(err.to_string().contains(bad), "{err}");
+        }
+    }
 
     #[test]
     fn guids_are_escaped_in_paths() {
