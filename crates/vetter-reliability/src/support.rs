@@ -221,6 +221,12 @@ pub fn server_decision_counts(server: &str) -> Result<HashMap<String, usize>, Su
 }
 
 /// The add-on `addon_id` and its version under review in the cache of `client_dir` (synced
+/// Opens a cache read-only, as an outside observer would with `sqlite3`: the harness checks
+/// what is on disk by its own queries, never through the store it is testing.
+fn observe(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
+    rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+}
+
 /// before): what a reviewer would decide on.
 pub fn cached_under_review(
     client_dir: &Path,
@@ -230,8 +236,7 @@ pub fn cached_under_review(
         dir: client_dir.to_owned(),
         detail,
     };
-    let conn = rusqlite::Connection::open(client_dir.join(vetter_store::DB_FILE))
-        .map_err(|e| fail(e.to_string()))?;
+    let conn = observe(&client_dir.join(vetter_store::DB_FILE)).map_err(|e| fail(e.to_string()))?;
     conn.query_row(
         "SELECT v.id, v.version, v.sha256, a.guid FROM queue_entries q
          JOIN remote_versions v ON v.id = q.version_id
@@ -260,8 +265,7 @@ pub fn integrity(dir: &Path) -> Result<(String, i64), SupportError> {
         dir: dir.to_owned(),
         detail,
     };
-    let conn = rusqlite::Connection::open(dir.join(vetter_store::DB_FILE))
-        .map_err(|e| fail(e.to_string()))?;
+    let conn = observe(&dir.join(vetter_store::DB_FILE)).map_err(|e| fail(e.to_string()))?;
     let check: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .map_err(|e| fail(e.to_string()))?;
@@ -293,8 +297,7 @@ impl CacheState {
             dir: dir.to_owned(),
             detail,
         };
-        let conn = rusqlite::Connection::open(dir.join(vetter_store::DB_FILE))
-            .map_err(|e| fail(e.to_string()))?;
+        let conn = observe(&dir.join(vetter_store::DB_FILE)).map_err(|e| fail(e.to_string()))?;
         let mut state = CacheState::default();
         let mut stmt = conn
             .prepare(

@@ -16,7 +16,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use rusqlite::{Connection, TransactionBehavior, params};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -49,12 +48,6 @@ pub enum LinkError {
     /// The cache could not be read.
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl From<rusqlite::Error> for LinkError {
-    fn from(error: rusqlite::Error) -> Self {
-        LinkError::Store(StoreError::Sqlite(error))
-    }
 }
 
 /// One file held by both add-ons.
@@ -265,126 +258,32 @@ fn decode(bytes: &[u8]) -> Option<Vec<u64>> {
     })
 }
 
-const JS_PATH: &str = "(path LIKE '%.js' OR path LIKE '%.mjs' OR path LIKE '%.cjs')";
-
 /// Sketches every JavaScript blob not sketched yet, in one transaction; returns how many.
 pub fn catch_up(store: &mut Store) -> Result<u64, LinkError> {
-    let conn = store.conn_mut();
-    let pending: Vec<i64> = {
-        let mut stmt = conn.prepare(&format!(
-            "SELECT DISTINCT blob_id FROM files WHERE {JS_PATH}
-             AND blob_id NOT IN (SELECT blob_id FROM minhash_sketch)"
-        ))?;
-        stmt.query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?
-    };
-    if pending.is_empty() {
-        return Ok(0);
-    }
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut done = 0;
-    // Pending blobs come oldest first, so a release's files are decoded once as the bases of the
-    // next release's deltas.
-    let mut blobs = vetter_store::BlobCache::default();
-    for id in pending {
-        let inserted = tx.execute(
-            "INSERT OR IGNORE INTO minhash_sketch (blob_id, sketch) VALUES (?1, NULL)",
-            [id],
-        )?;
-        if inserted == 0 {
-            continue;
-        }
-        let data = blobs.read(&tx, id)?;
-        if let Some(s) = sketch(&String::from_utf8_lossy(&data)) {
-            tx.execute(
-                "UPDATE minhash_sketch SET sketch = ?2 WHERE blob_id = ?1",
-                params![id, encode(&s)],
-            )?;
-            for key in band_keys(&s) {
-                tx.execute(
-                    "INSERT OR IGNORE INTO minhash_band (band_key, blob_id) VALUES (?1, ?2)",
-                    params![key, id],
-                )?;
-            }
-        }
-        done += 1;
-    }
-    tx.commit()?;
-    Ok(done)
-}
-
-/// The identity of `addon`: a gecko id / `noid:` identity, or the id of a cached version.
-fn resolve(conn: &Connection, addon: &str) -> Result<(i64, String), LinkError> {
-    let by_guid = conn.query_row(
-        "SELECT id, guid FROM addons WHERE guid = ?1",
-        [addon],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    );
-    match by_guid {
-        Ok(found) => return Ok(found),
-        Err(rusqlite::Error::QueryReturnedNoRows) => {}
-        Err(e) => return Err(e.into()),
-    }
-    if let Ok(version) = addon.parse::<i64>() {
-        let by_version = conn.query_row(
-            "SELECT a.id, a.guid FROM versions v JOIN addons a ON a.id = v.addon_id WHERE v.id = ?1",
-            [version],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        );
-        match by_version {
-            Ok(found) => return Ok(found),
-            Err(rusqlite::Error::QueryReturnedNoRows) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(LinkError::UnknownAddon(addon.to_owned()))
+    Ok(store.sketch_pending_js(&mut |data| {
+        sketch(&String::from_utf8_lossy(data)).map(|s| (encode(&s), band_keys(&s)))
+    })?)
 }
 
 /// The add-ons linked to `addon` (a gecko id, `noid:` identity, or a version id), over all its
 /// cached versions.
 pub fn links_for(store: &mut Store, addon: &str) -> Result<LinkReport, LinkError> {
-    let (addon_id, guid) = resolve(store.conn(), addon)?;
+    let (addon_id, guid) = store
+        .addon_named(addon)?
+        .ok_or_else(|| LinkError::UnknownAddon(addon.to_owned()))?;
     catch_up(store)?;
-    let conn = store.conn();
-    let addons_in_cache: u32 = conn.query_row("SELECT count(*) FROM addons", [], |r| r.get(0))?;
+    let addons_in_cache = store.addon_count()?;
     let threshold = library_threshold(addons_in_cache);
 
     // The add-on's own blobs: id -> (path, sha256, size).
     let mut own: BTreeMap<i64, (String, String, u64)> = BTreeMap::new();
-    {
-        let mut stmt = conn.prepare(
-            "SELECT f.blob_id, f.path, f.sha256, f.size FROM files f
-             JOIN versions v ON v.id = f.version_id WHERE v.addon_id = ?1 ORDER BY f.version_id DESC",
-        )?;
-        let rows = stmt.query_map([addon_id], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-            ))
-        })?;
-        for row in rows {
-            let (id, path, sha, size) = row?;
-            own.entry(id)
-                .or_insert((path, sha, u64::try_from(size).unwrap_or(0)));
-        }
+    for (id, path, sha, size) in store.addon_blobs(addon_id)? {
+        own.entry(id).or_insert((path, sha, size));
     }
 
     let mut others: HashMap<i64, LinkedAddon> = HashMap::new();
-    let popularity_of = |blob: i64| -> Result<u32, rusqlite::Error> {
-        conn.query_row(
-            "SELECT count(DISTINCT v.addon_id) FROM entries e JOIN versions v ON v.id = e.version_id
-             WHERE e.blob_id = ?1",
-            [blob],
-            |r| r.get(0),
-        )
-    };
-    let mut holders = conn.prepare(
-        "SELECT DISTINCT v.addon_id, a.guid, a.name, f.path FROM files f
-         JOIN versions v ON v.id = f.version_id JOIN addons a ON a.id = v.addon_id
-         WHERE f.blob_id = ?1 AND v.addon_id != ?2 ORDER BY f.path",
-    )?;
+    let popularity_of = |blob: i64| store.blob_popularity(blob);
+    let holders = |blob: i64| store.blob_holders(blob, addon_id);
     let entry = |others: &mut HashMap<i64, LinkedAddon>, id: i64, guid: String, name: String| {
         others.entry(id).or_insert_with(|| LinkedAddon {
             guid,
@@ -409,11 +308,7 @@ pub fn links_for(store: &mut Store, addon: &str) -> Result<LinkReport, LinkError
         if pop < 2 {
             continue;
         }
-        let rows: Vec<(i64, String, String, String)> = holders
-            .query_map(params![blob, addon_id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })?
-            .collect::<Result<_, _>>()?;
+        let rows = holders(blob)?;
         let mut seen = HashSet::new();
         for (other, oguid, oname, opath) in rows {
             if !seen.insert(other) {
@@ -437,32 +332,22 @@ pub fn links_for(store: &mut Store, addon: &str) -> Result<LinkReport, LinkError
     }
 
     // Near-duplicates of the add-on's non-library JS.
-    let mut sketch_of = conn.prepare("SELECT sketch FROM minhash_sketch WHERE blob_id = ?1")?;
-    let mut candidates = conn.prepare("SELECT blob_id FROM minhash_band WHERE band_key = ?1")?;
     let mut best: HashMap<(i64, String), (String, f64)> = HashMap::new();
     for (&blob, (path, _, _)) in &own {
         if popular.contains(&blob) {
             continue;
         }
-        let Some(Some(bytes)) = sketch_of
-            .query_row([blob], |r| r.get::<_, Option<Vec<u8>>>(0))
-            .ok()
-        else {
+        let Some(bytes) = store.blob_sketch(blob)? else {
             continue;
         };
         let Some(mine) = decode(&bytes) else { continue };
         let mut cand: HashSet<i64> = HashSet::new();
         for key in band_keys(&mine) {
-            for id in candidates.query_map([key], |r| r.get::<_, i64>(0))? {
-                cand.insert(id?);
-            }
+            cand.extend(store.band_members(key)?);
         }
         cand.remove(&blob);
         for other_blob in cand {
-            let Some(Some(ob)) = sketch_of
-                .query_row([other_blob], |r| r.get::<_, Option<Vec<u8>>>(0))
-                .ok()
-            else {
+            let Some(ob) = store.blob_sketch(other_blob)? else {
                 continue;
             };
             let Some(theirs) = decode(&ob) else { continue };
@@ -470,11 +355,7 @@ pub fn links_for(store: &mut Store, addon: &str) -> Result<LinkReport, LinkError
             if sim < NEAR_DUPLICATE || popularity_of(other_blob)? >= threshold {
                 continue;
             }
-            let rows: Vec<(i64, String, String, String)> = holders
-                .query_map(params![other_blob, addon_id], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                })?
-                .collect::<Result<_, _>>()?;
+            let rows = holders(other_blob)?;
             for (other, oguid, oname, opath) in rows {
                 entry(&mut others, other, oguid, oname);
                 let key = (other, path.clone());

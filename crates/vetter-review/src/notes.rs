@@ -52,12 +52,6 @@ pub enum NoteError {
     Store(#[from] StoreError),
 }
 
-impl From<rusqlite::Error> for NoteError {
-    fn from(error: rusqlite::Error) -> Self {
-        NoteError::Store(StoreError::Sqlite(error))
-    }
-}
-
 /// Where a note stands in the version being viewed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]

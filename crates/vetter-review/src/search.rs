@@ -25,7 +25,6 @@ use std::time::{Duration, Instant};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::bytes::{Regex, RegexBuilder};
 use regex_syntax::hir::{Hir, HirKind};
-use rusqlite::{Connection, TransactionBehavior, params};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -53,12 +52,6 @@ pub enum SearchError {
     /// The cache could not be read.
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl From<rusqlite::Error> for SearchError {
-    fn from(error: rusqlite::Error) -> Self {
-        SearchError::Store(StoreError::Sqlite(error))
-    }
 }
 
 /// What to look for and where.
@@ -207,23 +200,6 @@ pub struct SearchResults {
 /// Characters per literal sent to the index; longer ones only slow the query.
 const MAX_TRIGRAMS: usize = 48;
 
-/// Indexes one blob's bytes under its `blobs.id`.
-pub(crate) fn index_blob(conn: &Connection, blob_id: i64, data: &[u8]) -> rusqlite::Result<()> {
-    let is_text = !data.contains(&0);
-    if is_text {
-        let text = String::from_utf8_lossy(data);
-        conn.execute(
-            "INSERT INTO search_text (rowid, body) VALUES (?1, ?2)",
-            params![blob_id, text.as_ref()],
-        )?;
-    }
-    conn.execute(
-        "INSERT OR REPLACE INTO search_indexed (blob_id, is_text) VALUES (?1, ?2)",
-        params![blob_id, is_text],
-    )?;
-    Ok(())
-}
-
 /// Indexes every blob the search index has not seen yet, in one transaction; returns how many.
 /// Run by [`search`] first, so the index is always complete when it is used.
 pub fn catch_up(store: &mut Store) -> Result<u64, SearchError> {
@@ -236,41 +212,7 @@ pub fn catch_up_with(
     store: &mut Store,
     progress: &mut dyn FnMut(IndexProgress),
 ) -> Result<u64, SearchError> {
-    let conn = store.conn_mut();
-    let pending: Vec<i64> = {
-        let mut stmt = conn.prepare(
-            "SELECT b.id FROM blobs b
-             WHERE NOT EXISTS (SELECT 1 FROM search_indexed s WHERE s.blob_id = b.id)",
-        )?;
-        stmt.query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?
-    };
-    if pending.is_empty() {
-        return Ok(0);
-    }
-    let total = pending.len() as u64;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut done = 0;
-    // Pending blobs come oldest first, so a release's files are decoded once as the bases of the
-    // next release's deltas.
-    let mut blobs = vetter_store::BlobCache::default();
-    for id in pending {
-        // Another process may have indexed it between the scan and the write lock.
-        let seen: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM search_indexed WHERE blob_id = ?1)",
-            [id],
-            |r| r.get(0),
-        )?;
-        if seen {
-            continue;
-        }
-        let data = blobs.read(&tx, id)?;
-        index_blob(&tx, id, &data)?;
-        done += 1;
-        progress(IndexProgress { done, total });
-    }
-    tx.commit()?;
-    Ok(done)
+    Ok(store.index_pending_blobs(&mut |done, total| progress(IndexProgress { done, total }))?)
 }
 
 /// Compiles the query's pattern under the limits.
@@ -407,31 +349,12 @@ pub fn search(
         store.version(id)?;
     }
     catch_up(store)?;
-    let conn = store.conn();
     let literals = required_literals(&source, query.ignore_case);
 
     // Candidate (version, path, blob) rows, narrowed by the index when there are literals.
-    let mut sql = String::from(
-        "SELECT f.version_id, f.path, f.blob_id FROM files f
-         JOIN search_indexed s ON s.blob_id = f.blob_id AND s.is_text = 1
-         WHERE (?1 IS NULL OR f.version_id = ?1)",
-    );
     let fts = fts_query(&literals);
-    if !fts.is_empty() {
-        sql.push_str(
-            " AND f.blob_id IN (SELECT rowid FROM search_text WHERE search_text MATCH ?2)",
-        );
-    } else {
-        sql.push_str(" AND ?2 IS NULL");
-    }
-    sql.push_str(" ORDER BY f.version_id, f.path");
-    let fts_param: Option<&str> = (!fts.is_empty()).then_some(fts.as_str());
-    let mut stmt = conn.prepare(&sql)?;
-    let rows: Vec<(i64, String, i64)> = stmt
-        .query_map(params![query.version_id, fts_param], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-        .collect::<Result<_, _>>()?;
+    let rows =
+        store.search_candidates(query.version_id, (!fts.is_empty()).then_some(fts.as_str()))?;
 
     let mut results = SearchResults {
         hits: Vec::new(),
@@ -442,7 +365,7 @@ pub fn search(
     };
     // Each distinct blob is decoded and scanned once, however many versions share it.
     let mut found: HashMap<i64, (std::rc::Rc<Vec<u8>>, Vec<BlobLine>)> = HashMap::new();
-    let mut blobs = vetter_store::BlobCache::default();
+    let mut blobs = store.blob_reader();
     let mut by_file: BTreeMap<(i64, String), i64> = BTreeMap::new();
     for (version_id, path, blob_id) in rows {
         if let Some(g) = &globs
@@ -455,7 +378,7 @@ pub fn search(
                 results.stopped = Some(SearchStop::TimeBudget);
                 break;
             }
-            let data = blobs.read(conn, blob_id)?;
+            let data = blobs.read(blob_id)?;
             if results.bytes_scanned + data.len() as u64 > limits.max_scan_bytes {
                 results.stopped = Some(SearchStop::ByteBudget);
                 break;

@@ -511,19 +511,36 @@ fn renames_of_identical_bytes_are_listed_without_reading_content() {
 }
 
 /// Stores a synced signals body for the add-on of version `id`, as sync would.
-fn store_signals(store: &Store, id: i64, body: &str) {
+fn store_signals(store: &mut Store, id: i64, body: &str) {
+    use vetter_store::queues::{QueueChange, QueuedEntry, RemoteAddon, RemoteVersion};
     let guid = store.version(id).unwrap().guid;
-    let conn = store.conn();
-    conn.execute(
-        "INSERT INTO remote_addons (id, guid, slug, name, stale) VALUES (7, ?1, 's', 'n', 0)",
-        [&guid],
-    )
-    .unwrap();
-    conn.execute(
-        "INSERT INTO signals (addon_id, body) VALUES (7, ?1)",
-        [body],
-    )
-    .unwrap();
+    let entry = QueueChange::Upsert(Box::new(QueuedEntry {
+        id: 1,
+        queue: "extension".to_owned(),
+        addon: RemoteAddon {
+            id: 7,
+            guid,
+            slug: "s".to_owned(),
+            name: "n".to_owned(),
+        },
+        version: RemoteVersion {
+            id: 70,
+            version: "2.0".to_owned(),
+            file_id: 700,
+            status: "nominated".to_owned(),
+            sha256: "ab".repeat(32),
+            size: 1,
+            url: "http://127.0.0.1/f".to_owned(),
+            permissions: "[]".to_owned(),
+            host_permissions: "[]".to_owned(),
+        },
+        due_date: String::new(),
+        reasons: "[]".to_owned(),
+        flags: "[]".to_owned(),
+        weight: 0,
+    }));
+    store.apply_queue_page("extension", &[entry], "c").unwrap();
+    store.apply_addon_metadata(7, &[], body).unwrap();
 }
 
 /// [`pair_with`], reopened after the server's signals `body` were synced for it.
@@ -532,10 +549,10 @@ fn pair_with_signals(
     new: &str,
     body: &str,
 ) -> (Store, tempfile::TempDir, ReviewSession) {
-    let (store, dir, session, _) = pair_with(old, new);
+    let (mut store, dir, session, _) = pair_with(old, new);
     let (a, b) = (session.summary().old.id, session.summary().new.id);
     drop(session);
-    store_signals(&store, b, body);
+    store_signals(&mut store, b, body);
     let session = ReviewSession::open(&store, a, b, Whitespace::All).unwrap();
     (store, dir, session)
 }
@@ -782,13 +799,13 @@ fn revealing_a_stored_line_in_the_pretty_printed_view_lands_on_its_printed_line(
 
 #[test]
 fn files_with_signals_that_did_not_change_are_listed_so_every_signal_can_be_reached() {
-    let (store, _dir, session, _) = pair_with("a\n", "b\n");
+    let (mut store, _dir, session, _) = pair_with("a\n", "b\n");
     let (a, b) = (session.summary().old.id, session.summary().new.id);
     let changed = session.summary().files.len();
     drop(session);
     // content/content.js is the same in both versions; missing.js is in neither.
     store_signals(
-        &store,
+        &mut store,
         b,
         r#"{"scanners":[{"scanner":"yara","rule":"r","files":[
             {"path":"content/content.js","lines":[3]},

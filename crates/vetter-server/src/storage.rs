@@ -12,6 +12,9 @@ pub enum StorageError {
     /// The database refused an operation.
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Open(#[from] vetter_store::StoreError),
     /// A stored JSON column did not parse (the database was edited by hand).
     #[error("stored JSON in {what} is invalid: {error}")]
     Json {

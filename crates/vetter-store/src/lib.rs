@@ -17,10 +17,13 @@ mod codec;
 pub mod decisions;
 mod import;
 pub mod info;
+pub mod minhash;
 pub mod notes;
 mod origins;
 pub mod queues;
 mod schema;
+pub mod search_index;
+pub mod server_db;
 pub mod signals;
 mod similar;
 pub mod viewed;
@@ -419,6 +422,21 @@ fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result
     }
 }
 
+/// Opens the SQLite file at `path` with the settings every Vetter database uses: a busy
+/// timeout, WAL, and FULL sync.
+pub(crate) fn open_file(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Switching a new file to WAL answers "busy" at once, without the busy handler, while
+    // another connection is doing the same; it is done within milliseconds.
+    retry_busy(|| conn.pragma_update(None, "journal_mode", "WAL"))?;
+    // FULL syncs the WAL on every commit: the cache holds signed decisions and notes, the
+    // server its decisions, which must survive a power cut, not just a crash; an import is
+    // one commit, so the extra fsync is small beside the work.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(conn)
+}
+
 /// Rounds of [`migrate`]: each lost round means another process applied at least one step.
 const MIGRATION_ATTEMPTS: usize = 32;
 
@@ -429,15 +447,7 @@ impl Store {
             path: data_dir.to_owned(),
             error,
         })?;
-        let mut conn = Connection::open(data_dir.join(DB_FILE))?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        // Switching a new file to WAL answers "busy" at once, without the busy handler, while
-        // another connection is doing the same; it is done within milliseconds.
-        retry_busy(|| conn.pragma_update(None, "journal_mode", "WAL"))?;
-        // FULL syncs the WAL on every commit: the same file holds signed decisions and notes,
-        // which must survive a power cut, not just a crash; an import is one commit, so the
-        // extra fsync is small beside the work.
-        conn.pragma_update(None, "synchronous", "FULL")?;
+        let mut conn = open_file(&data_dir.join(DB_FILE))?;
         // Foreign keys are off while migrating: a step that rebuilds a table (SQLite's only way
         // to drop a constraint) would otherwise cascade into the tables that refer to it. Such
         // steps run `foreign_key_check` before they commit instead.
@@ -798,7 +808,7 @@ pub(crate) fn read_blob_id(conn: &Connection, id: i64) -> Result<Vec<u8>, StoreE
 /// shared by many deltas (the previous release of a file, for every later one) is decoded and
 /// verified once. Bounded: past [`BlobCache::MAX_BYTES`] it starts afresh.
 #[derive(Default)]
-pub struct BlobCache {
+pub(crate) struct BlobCache {
     decoded: HashMap<i64, Rc<Vec<u8>>>,
 }
 
@@ -807,7 +817,7 @@ impl BlobCache {
     const MAX_BYTES: usize = 128 * 1024 * 1024;
 
     /// Blob `id`, decoded and checked against its sha256 like [`read_blob_id`].
-    pub fn read(&mut self, conn: &Connection, id: i64) -> Result<Rc<Vec<u8>>, StoreError> {
+    pub(crate) fn read(&mut self, conn: &Connection, id: i64) -> Result<Rc<Vec<u8>>, StoreError> {
         let held: usize = self.decoded.values().map(|b| b.len()).sum();
         if held > Self::MAX_BYTES {
             self.decoded.clear();

@@ -230,24 +230,28 @@ pub enum QueueChange {
         id: i64,
     },
     /// An entry was added or changed, with its add-on and version.
-    Upsert {
-        /// The entry's id.
-        id: i64,
-        /// The queue it is in (the page's queue unless the entry names another).
-        queue: String,
-        /// Its add-on (marked stale: its metadata is fetched next).
-        addon: RemoteAddon,
-        /// The version under review.
-        version: RemoteVersion,
-        /// When it is due (text as the server sent it).
-        due_date: String,
-        /// The reasons, as a JSON list.
-        reasons: String,
-        /// The flags, as a JSON list.
-        flags: String,
-        /// Its weight.
-        weight: i64,
-    },
+    Upsert(Box<QueuedEntry>),
+}
+
+/// A queue entry as a page brings it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedEntry {
+    /// The entry's id.
+    pub id: i64,
+    /// The queue it is in (the page's queue unless the entry names another).
+    pub queue: String,
+    /// Its add-on (marked stale: its metadata is fetched next).
+    pub addon: RemoteAddon,
+    /// The version under review.
+    pub version: RemoteVersion,
+    /// When it is due (text as the server sent it).
+    pub due_date: String,
+    /// The reasons, as a JSON list.
+    pub reasons: String,
+    /// The flags, as a JSON list.
+    pub flags: String,
+    /// Its weight.
+    pub weight: i64,
 }
 
 /// A version whose XPI a queue entry needs and the cache lacks.
@@ -371,16 +375,17 @@ impl Store {
                 QueueChange::Removed { id } => {
                     removed += tx.execute("DELETE FROM queue_entries WHERE id = ?1", [id])? as u64;
                 }
-                QueueChange::Upsert {
-                    id,
-                    queue,
-                    addon,
-                    version,
-                    due_date,
-                    reasons,
-                    flags,
-                    weight,
-                } => {
+                QueueChange::Upsert(entry) => {
+                    let QueuedEntry {
+                        id,
+                        queue,
+                        addon,
+                        version,
+                        due_date,
+                        reasons,
+                        flags,
+                        weight,
+                    } = entry.as_ref();
                     tx.execute(
                         "INSERT INTO remote_addons (id, guid, slug, name, stale)
                          VALUES (?1, ?2, ?3, ?4, 1)

@@ -153,6 +153,7 @@ mod tests {
         let mut files: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|name| name.ends_with(".sql"))
             .collect();
         files.sort();
         let listed: Vec<&str> = STEPS.iter().map(|s| s.name).collect();

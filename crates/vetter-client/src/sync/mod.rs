@@ -40,7 +40,9 @@ use vetter_protocol::{Downloaded, ProtocolError};
 use vetter_archive::Limits;
 use vetter_protocol::auth::{AuthError, Credentials};
 pub use vetter_store::queues::{LocalEntry, LocalFileState, LocalQueue};
-use vetter_store::queues::{NeededDownload, Quarantine, QueueChange, RemoteAddon, RemoteVersion};
+use vetter_store::queues::{
+    NeededDownload, Quarantine, QueueChange, QueuedEntry, RemoteAddon, RemoteVersion,
+};
 use vetter_store::{Store, StoreError};
 
 /// Largest XPI downloaded (the archive reader's total limit is 250 MiB uncompressed).
@@ -565,7 +567,7 @@ fn apply_queue_page(
                 .ok_or_else(|| bad(format!("entry {} has no version", e.id)))?,
             url,
         )?;
-        changes.push(QueueChange::Upsert {
+        changes.push(QueueChange::Upsert(Box::new(QueuedEntry {
             id: e.id,
             queue: e
                 .queue
@@ -578,7 +580,7 @@ fn apply_queue_page(
             reasons: capped_list(&e.reasons, 100),
             flags: capped_list(&e.flags, 100),
             weight: e.weight,
-        });
+        })));
     }
     let (changed, removed) = store.apply_queue_page(queue, &changes, &cursor)?;
     Ok((changed, removed, cursor))
@@ -712,7 +714,7 @@ mod tests {
     fn cache_with_one_queued_version(dir: &Path) -> (Store, Needed) {
         let mut store = Store::open(dir).unwrap();
         let sha = "ab".repeat(32);
-        let entry = QueueChange::Upsert {
+        let entry = QueueChange::Upsert(Box::new(QueuedEntry {
             id: 1,
             queue: "extension".to_owned(),
             addon: RemoteAddon {
@@ -726,7 +728,7 @@ mod tests {
             reasons: "[]".to_owned(),
             flags: "[]".to_owned(),
             weight: 0,
-        };
+        }));
         store.apply_queue_page("extension", &[entry], "c1").unwrap();
         let needed = Needed {
             id: 7,

@@ -1,0 +1,125 @@
+//! `search_text` and `search_indexed`: the trigram index over every cached text blob.
+//!
+//! `search_text` is a contentless FTS5 trigram index (rowid = `blobs.id`); `search_indexed`
+//! records every blob looked at, text or not, so catching up only reads blobs never seen.
+
+use std::rc::Rc;
+
+use rusqlite::{Connection, TransactionBehavior, params};
+
+use crate::{BlobCache, Store, StoreError};
+
+/// A file whose blob may hold a match: (version, path, blob).
+pub type Candidate = (i64, String, i64);
+
+/// Indexes one blob's bytes under its `blobs.id`: a blob holding a NUL byte is binary and only
+/// recorded as seen.
+fn index_blob(conn: &Connection, blob_id: i64, data: &[u8]) -> rusqlite::Result<()> {
+    let is_text = !data.contains(&0);
+    if is_text {
+        let text = String::from_utf8_lossy(data);
+        conn.execute(
+            "INSERT INTO search_text (rowid, body) VALUES (?1, ?2)",
+            params![blob_id, text.as_ref()],
+        )?;
+    }
+    conn.execute(
+        "INSERT OR REPLACE INTO search_indexed (blob_id, is_text) VALUES (?1, ?2)",
+        params![blob_id, is_text],
+    )?;
+    Ok(())
+}
+
+impl Store {
+    /// Indexes every blob the search index has not seen yet, in one transaction, reporting
+    /// (done, total) after each; returns how many were indexed.
+    pub fn index_pending_blobs(
+        &mut self,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<u64, StoreError> {
+        let conn = self.conn_mut();
+        let pending: Vec<i64> = {
+            let mut stmt = conn.prepare(
+                "SELECT b.id FROM blobs b
+                 WHERE NOT EXISTS (SELECT 1 FROM search_indexed s WHERE s.blob_id = b.id)",
+            )?;
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?
+        };
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        let total = pending.len() as u64;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut done = 0;
+        // Pending blobs come oldest first, so a release's files are decoded once as the bases
+        // of the next release's deltas.
+        let mut blobs = BlobCache::default();
+        for id in pending {
+            // Another process may have indexed it between the scan and the write lock.
+            let seen: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM search_indexed WHERE blob_id = ?1)",
+                [id],
+                |r| r.get(0),
+            )?;
+            if seen {
+                continue;
+            }
+            let data = blobs.read(&tx, id)?;
+            index_blob(&tx, id, &data)?;
+            done += 1;
+            progress(done, total);
+        }
+        tx.commit()?;
+        Ok(done)
+    }
+
+    /// The text files (of version `version_id`, or of every version) whose blob holds every
+    /// trigram of the FTS5 query `fts` (all text files when `None`), by version then path.
+    pub fn search_candidates(
+        &self,
+        version_id: Option<i64>,
+        fts: Option<&str>,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        let mut sql = String::from(
+            "SELECT f.version_id, f.path, f.blob_id FROM files f
+             JOIN search_indexed s ON s.blob_id = f.blob_id AND s.is_text = 1
+             WHERE (?1 IS NULL OR f.version_id = ?1)",
+        );
+        if fts.is_some() {
+            sql.push_str(
+                " AND f.blob_id IN (SELECT rowid FROM search_text WHERE search_text MATCH ?2)",
+            );
+        } else {
+            sql.push_str(" AND ?2 IS NULL");
+        }
+        sql.push_str(" ORDER BY f.version_id, f.path");
+        let mut stmt = self.conn().prepare(&sql)?;
+        let rows = stmt.query_map(params![version_id, fts], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A reader of many blobs in a row that decodes a shared delta base once (see
+    /// [`BlobCache`]).
+    pub fn blob_reader(&self) -> BlobReader<'_> {
+        BlobReader {
+            store: self,
+            cache: BlobCache::default(),
+        }
+    }
+}
+
+/// Reads blobs by id, keeping what it decoded (bounded), for a pass over many files.
+pub struct BlobReader<'s> {
+    store: &'s Store,
+    cache: BlobCache,
+}
+
+impl BlobReader<'_> {
+    /// Blob `id`, decoded and checked against its sha256.
+    pub fn read(&mut self, id: i64) -> Result<Rc<Vec<u8>>, StoreError> {
+        self.cache.read(self.store.conn(), id)
+    }
+}
