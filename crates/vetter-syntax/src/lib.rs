@@ -6,4 +6,5 @@
 //! printed lines back to stored ones.
 
 pub mod highlight;
+mod js_lexer;
 pub mod pretty;

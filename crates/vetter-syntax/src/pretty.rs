@@ -2,27 +2,26 @@
 //!
 //! Reviewers read minified bundles, and search hits, signals and notes are positions in the
 //! original bytes; so the pretty text must map every position back. This is a token-level
-//! reformatter: it lexes the source (strings, template literals with nested `${}`, regex
-//! literals, comments, numbers, identifiers, punctuators), copies every token verbatim, and only
-//! changes the whitespace between tokens: a line break after `{`, `;` and `}` and before `}`,
-//! indentation by brace depth, and every original line break kept. Because tokens are copied
-//! byte for byte, the map is a sorted list of (pretty offset, original offset) segments, exact at
-//! every token byte. Because only whitespace between tokens changes, and never where a line
-//! break would trigger automatic semicolon insertion differently (see [`breaks_after`]), the
-//! pretty code means what the original means. See docs/design.md for why this rather than a
-//! full formatter crate.
+//! reformatter: it lexes the source with the crate's one JavaScript lexer (the highlighter's
+//! too, so both agree on where a string, template or regex starts and ends), copies every token
+//! verbatim, and only changes the whitespace between tokens: a line break after `{`, `;` and `}`
+//! and before `}`, indentation by brace depth, and every original line break kept. Because
+//! tokens are copied byte for byte, the map is a sorted list of (pretty offset, original offset)
+//! segments, exact at every token byte. Because only whitespace between tokens changes, and
+//! never where a line break would trigger automatic semicolon insertion differently (see
+//! [`breaks_after`]), the pretty code means what the original means. See docs/design.md for why
+//! this rather than a full formatter crate.
 
 use serde::Serialize;
 use ts_rs::TS;
+
+use crate::js_lexer;
 
 /// The largest input pretty-printed; larger files are shown as they are.
 pub const MAX_PRETTY_INPUT: usize = 64 * 1024 * 1024;
 
 /// Indentation stops growing at this depth, so hostile nesting cannot blow up the output.
 const MAX_INDENT_DEPTH: usize = 32;
-
-/// Deepest `${` nesting the template scanner follows; deeper text is kept inside the template.
-const MAX_TEMPLATE_NESTING: usize = 64;
 
 /// Why a file was not pretty-printed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -152,271 +151,16 @@ impl Pretty {
     }
 }
 
-/// What kind of token, as far as layout (and the near-duplicate finder) needs to know.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Word,
-    Number,
-    Str,
-    Template,
-    Regex,
-    LineComment,
-    BlockComment,
-    Punct,
-}
+pub use crate::js_lexer::{Kind, js_tokens};
 
-#[derive(Debug, Clone, Copy)]
-struct Tok {
-    start: usize,
-    end: usize,
-    kind: Kind,
-    /// The whitespace before it held a line break.
-    newline_before: bool,
-    /// There was whitespace before it.
-    space_before: bool,
-}
+/// A token as the layout sees it: its bytes, kind, the whitespace before it, and for `{` whether
+/// it opens a block.
+type Tok = js_lexer::Token;
 
-const PUNCTS: &[&str] = &[
-    ">>>=", "...", "===", "!==", "**=", "<<=", ">>=", ">>>", "&&=", "||=", "??=", "=>", "==", "!=",
-    "<=", ">=", "&&", "||", "??", "?.", "++", "--", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=",
-    "<<", ">>", "**",
-];
-
-const REGEX_AFTER_WORDS: &[&str] = &[
-    "return",
-    "typeof",
-    "instanceof",
-    "in",
-    "of",
-    "new",
-    "delete",
-    "void",
-    "throw",
-    "case",
-    "do",
-    "else",
-    "yield",
-    "await",
-];
-
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'\\' || b == b'#' || b >= 0x80
-}
-
-struct Lexer<'a> {
-    src: &'a [u8],
-}
-
-impl Lexer<'_> {
-    /// Ends a quoted string at its closing quote, or before an unescaped line break.
-    fn string(&self, from: usize, quote: u8) -> usize {
-        let mut i = from + 1;
-        while i < self.src.len() {
-            match self.src[i] {
-                b'\\' => i += 2,
-                b'\n' => return i,
-                b if b == quote => return i + 1,
-                _ => i += 1,
-            }
-        }
-        self.src.len()
-    }
-
-    /// Ends a template literal, following `${ … }` expressions to `depth` levels.
-    fn template(&self, from: usize, depth: usize) -> usize {
-        let mut i = from + 1;
-        while i < self.src.len() {
-            match self.src[i] {
-                b'\\' => i += 2,
-                b'`' => return i + 1,
-                b'$' if self.src.get(i + 1) == Some(&b'{') && depth < MAX_TEMPLATE_NESTING => {
-                    i = self.expression(i + 2, depth + 1);
-                }
-                _ => i += 1,
-            }
-        }
-        self.src.len()
-    }
-
-    /// Skips code inside `${` up to and including its closing `}`.
-    fn expression(&self, from: usize, depth: usize) -> usize {
-        let mut braces = 0usize;
-        let mut i = from;
-        while i < self.src.len() {
-            match self.src[i] {
-                b'{' => braces += 1,
-                b'}' if braces == 0 => return i + 1,
-                b'}' => braces -= 1,
-                q @ (b'"' | b'\'') => {
-                    i = self.string(i, q);
-                    continue;
-                }
-                b'`' => {
-                    i = self.template(i, depth);
-                    continue;
-                }
-                b'/' if self.src.get(i + 1) == Some(&b'*') => {
-                    i = self.block_comment(i);
-                    continue;
-                }
-                _ => {}
-            }
-            i += 1;
-        }
-        self.src.len()
-    }
-
-    fn block_comment(&self, from: usize) -> usize {
-        self.src[from + 2..]
-            .windows(2)
-            .position(|w| w == b"*/")
-            .map_or(self.src.len(), |p| from + 2 + p + 2)
-    }
-
-    /// Ends a regex literal, or `None` when a line break comes first (then `/` is division).
-    fn regex(&self, from: usize) -> Option<usize> {
-        let mut i = from + 1;
-        let mut class = false;
-        while i < self.src.len() {
-            match self.src[i] {
-                b'\\' => i += 1,
-                b'\n' | b'\r' => return None,
-                b'[' => class = true,
-                b']' => class = false,
-                b'/' if !class => {
-                    i += 1;
-                    while i < self.src.len() && self.src[i].is_ascii_alphabetic() {
-                        i += 1;
-                    }
-                    return Some(i);
-                }
-                _ => {}
-            }
-            i += 1;
-        }
-        None
-    }
-
-    fn number(&self, from: usize) -> usize {
-        let radix = self.src.get(from) == Some(&b'0')
-            && matches!(
-                self.src.get(from + 1),
-                Some(b'x' | b'X' | b'b' | b'B' | b'o' | b'O')
-            );
-        let mut i = from;
-        while i < self.src.len() {
-            let b = self.src[i];
-            let exponent_sign =
-                (b == b'+' || b == b'-') && !radix && matches!(self.src[i - 1], b'e' | b'E');
-            if b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || exponent_sign {
-                i += 1;
-            } else {
-                break;
-            }
-        }
-        i
-    }
-}
-
-/// Splits JavaScript (or JSON) into tokens. Never fails: anything unexpected becomes a
-/// one-byte punctuator, so the text is always covered exactly.
+/// Splits JavaScript (or JSON) into tokens with the shared lexer. Never fails: anything
+/// unexpected becomes a one-character punctuator, so the text is always covered exactly.
 fn lex_js(src: &str) -> Vec<Tok> {
-    let lx = Lexer {
-        src: src.as_bytes(),
-    };
-    let bytes = lx.src;
-    let mut toks: Vec<Tok> = Vec::new();
-    let mut i = 0;
-    let mut regex_ok = true;
-    while i < bytes.len() {
-        let ws_start = i;
-        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
-            i += 1;
-        }
-        if i >= bytes.len() {
-            break;
-        }
-        let newline_before = bytes[ws_start..i].contains(&b'\n');
-        let space_before = i > ws_start;
-        let b = bytes[i];
-        let next = bytes.get(i + 1).copied();
-        let (end, kind) = if b == b'/' && next == Some(b'/') {
-            let e = bytes[i..]
-                .iter()
-                .position(|&c| c == b'\n')
-                .map_or(bytes.len(), |p| i + p);
-            // A `\r` before the line end stays with the line end, not the comment.
-            let e = if e > i && bytes[e - 1] == b'\r' {
-                e - 1
-            } else {
-                e
-            };
-            (e, Kind::LineComment)
-        } else if b == b'/' && next == Some(b'*') {
-            (lx.block_comment(i), Kind::BlockComment)
-        } else if b == b'"' || b == b'\'' {
-            (lx.string(i, b), Kind::Str)
-        } else if b == b'`' {
-            (lx.template(i, 0), Kind::Template)
-        } else if b.is_ascii_digit() || (b == b'.' && next.is_some_and(|n| n.is_ascii_digit())) {
-            (lx.number(i), Kind::Number)
-        } else if is_word_byte(b) {
-            let mut e = i;
-            while e < bytes.len() && is_word_byte(bytes[e]) {
-                e += if bytes[e] == b'\\' { 2 } else { 1 };
-            }
-            (e.min(bytes.len()), Kind::Word)
-        } else if b == b'/' && regex_ok {
-            match lx.regex(i) {
-                Some(e) => (e, Kind::Regex),
-                None => (i + 1, Kind::Punct),
-            }
-        } else {
-            let len = PUNCTS
-                .iter()
-                .find(|p| bytes[i..].starts_with(p.as_bytes()))
-                .map_or_else(|| utf8_len(b), |p| p.len());
-            ((i + len).min(bytes.len()), Kind::Punct)
-        };
-        let end = end.max(i + 1).min(bytes.len());
-        // Never split a UTF-8 character: extend to the next boundary.
-        let end = (end..=bytes.len())
-            .find(|&e| src.is_char_boundary(e))
-            .unwrap_or(bytes.len());
-        let text = &src[i..end];
-        match kind {
-            Kind::Word => regex_ok = REGEX_AFTER_WORDS.contains(&text),
-            Kind::Number | Kind::Str | Kind::Template | Kind::Regex => regex_ok = false,
-            Kind::Punct => regex_ok = !matches!(text, ")" | "]" | "++" | "--"),
-            Kind::LineComment | Kind::BlockComment => {}
-        }
-        toks.push(Tok {
-            start: i,
-            end,
-            kind,
-            newline_before,
-            space_before,
-        });
-        i = end;
-    }
-    toks
-}
-
-fn utf8_len(b: u8) -> usize {
-    match b {
-        0xF0..=0xFF => 4,
-        0xE0..=0xEF => 3,
-        0xC0..=0xDF => 2,
-        _ => 1,
-    }
-}
-
-/// The tokens of a JavaScript text with their kinds, for the near-duplicate finder in
-/// the link finder (`vetter_review::links`), which shares this lexer so both agree on what a token is.
-pub fn js_tokens(src: &str) -> impl Iterator<Item = (Kind, &str)> {
-    lex_js(src)
-        .into_iter()
-        .map(move |t| (t.kind, &src[t.start..t.end]))
+    js_lexer::Tokens::new(src).collect()
 }
 
 /// Whether the byte at `e` ends a run of CSS "anything else".
@@ -428,10 +172,7 @@ fn ends_css_word(bytes: &[u8], e: usize) -> bool {
 
 /// Splits CSS into comments, strings, braces, semicolons and runs of anything else.
 fn lex_css(src: &str) -> Vec<Tok> {
-    let lx = Lexer {
-        src: src.as_bytes(),
-    };
-    let bytes = lx.src;
+    let bytes = src.as_bytes();
     let mut toks = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
@@ -446,9 +187,10 @@ fn lex_css(src: &str) -> Vec<Tok> {
         let space_before = i > ws_start;
         let b = bytes[i];
         let (end, kind) = if b == b'/' && bytes.get(i + 1) == Some(&b'*') {
-            (lx.block_comment(i), Kind::BlockComment)
+            let end = js_lexer::block_comment_end(bytes, i + 2).unwrap_or(bytes.len());
+            (end, Kind::BlockComment)
         } else if b == b'"' || b == b'\'' {
-            (lx.string(i, b), Kind::Str)
+            (js_lexer::string_end(bytes, i + 1, b).0, Kind::Str)
         } else if matches!(b, b'{' | b'}' | b';') {
             (i + 1, Kind::Punct)
         } else {
@@ -467,6 +209,7 @@ fn lex_css(src: &str) -> Vec<Tok> {
             kind,
             newline_before,
             space_before,
+            opens_block: false,
         });
         i = end;
     }
@@ -586,10 +329,7 @@ pub fn pretty_print(src: &str, lang: PrettyLang) -> Result<Pretty, PrettyError> 
             match text {
                 "{" => {
                     depth += 1;
-                    let prev = idx
-                        .checked_sub(1)
-                        .map(|p| (toks[p].kind, &src[toks[p].start..toks[p].end]));
-                    openers.push(if block_follows(prev) { b'b' } else { b'o' });
+                    openers.push(if tok.opens_block { b'b' } else { b'o' });
                 }
                 "[" => {
                     if lang == PrettyLang::Json {
@@ -625,19 +365,6 @@ pub fn pretty_print(src: &str, lang: PrettyLang) -> Result<Pretty, PrettyError> 
         original_lines: line_starts(src),
         original_len: src.len(),
     })
-}
-
-/// Whether a `{` after this token opens a block (rather than an object literal): after `)`
-/// (`if (…) {`, `function f() {`), `=>`, `;`, `{`, `}`, `else`, `do`, `try`, `finally`, or at the
-/// start of the text.
-fn block_follows(prev: Option<(Kind, &str)>) -> bool {
-    match prev {
-        None => true,
-        Some((Kind::Punct, p)) => matches!(p, ")" | "=>" | ";" | "{" | "}"),
-        Some((Kind::Word, w)) => matches!(w, "else" | "do" | "try" | "finally"),
-        Some((Kind::LineComment | Kind::BlockComment, _)) => true,
-        Some(_) => false,
-    }
 }
 
 /// A readability space after `,` (JavaScript) and `:` (JSON); never needed for meaning.
