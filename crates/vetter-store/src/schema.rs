@@ -38,6 +38,7 @@ pub(crate) const STEPS: &[Step] = &[
     step!("0011_builds.sql"),
     step!("0012_origins.sql"),
     step!("0013_kept.sql"),
+    step!("0014_resketch.sql"),
 ];
 
 /// The step that rebuilds `versions` (0011) must run with foreign keys off, so it checks them
@@ -124,6 +125,10 @@ mod tests {
         (
             "0013_kept.sql",
             "e332b68b0eaeb9d6741db82d4088467aab83e65c5b640cb02c1fc21ecf99556d",
+        ),
+        (
+            "0014_resketch.sql",
+            "a637214567724ae67b1599eb966582dbb792e1036c8919a0d2b7594b52f2b9da",
         ),
     ];
 

@@ -78,6 +78,7 @@ ROWS = {
         " 'https://addons.mozilla.org', 5, 9, 77, 'listed', '2026-01-02T08:00:00Z')",
         "INSERT INTO version_findings (version_id, source, body) VALUES (1, 'amo_validator', '{\"messages\":[]}')",
     ],
+    14: [],
     13: [
         "INSERT INTO kept_decisions (decision_id, kid, jws, review_url, comment, created_at)"
         f" VALUES ('{DECISION}', 'kid-1', 'e30.e30.sig', 'https://addons.mozilla.org/reviewers/review/5',"
