@@ -42,13 +42,6 @@ async fn text_containing(
     }
 }
 
-/// A script returning the text of the element with `testid`, or null.
-fn text_js(testid: &str) -> String {
-    format!(
-        "const e = document.querySelector('[data-testid={testid}]'); return e ? e.textContent : null"
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pasted_amo_page_opens_the_diff_of_the_newest_two_public_versions() -> Result<()> {
     let files = tempfile::tempdir()?;
@@ -92,7 +85,7 @@ async fn a_pasted_amo_page_opens_the_diff_of_the_newest_two_public_versions() ->
         let title = text_containing(
             &s,
             "the review",
-            &text_js("review-title"),
+            &harness::text_js("[data-testid=review-title]"),
             "1.0.1 → 1.0.2",
             Duration::from_secs(60),
         )

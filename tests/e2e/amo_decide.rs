@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use serde_json::Value;
 use vetter_fixtures::standin::{ADDON_SLUG, AmoStandin, REVIEWER_KEY, REVIEWER_SECRET};
 
@@ -16,21 +16,8 @@ use crate::harness::{self, Session};
 
 /// Polls `js` until it returns `want`, up to `secs` seconds.
 async fn eventually(s: &Session, what: &str, js: &str, want: &Value, secs: u64) -> Result<Value> {
-    let start = Instant::now();
-    loop {
-        let got = s.script(js).await?;
-        if &got == want {
-            return Ok(got);
-        }
-        if start.elapsed() > Duration::from_secs(secs) {
-            let shot = s.screenshot("amo-decide-failed").await?;
-            bail!(
-                "{what}: expected {want}, still {got} (see {})",
-                shot.display()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
+    s.eventually(what, js, want, Duration::from_secs(secs))
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,9 +2,9 @@
 //! review at its line, write a note on that line, and export the audit report.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use serde_json::{Value, json};
 use vetter_fixtures::addons::{mv2_addon, next_version};
 
@@ -17,50 +17,7 @@ const NEEDLE_LINE: u32 = 12;
 
 /// Polls `js` until it returns something other than null/false, up to 20 s; returns it.
 async fn until(s: &Session, what: &str, js: &str) -> Result<Value> {
-    let start = Instant::now();
-    loop {
-        let got = s.script(js).await?;
-        if !got.is_null() && got != json!(false) {
-            return Ok(got);
-        }
-        if start.elapsed() > Duration::from_secs(20) {
-            bail!("{what}: still {got}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Sets a React-controlled input's value the way typing does.
-async fn fill(s: &Session, testid: &str, value: &str) -> Result<()> {
-    s.wait_for(&format!("[data-testid={testid}]")).await?;
-    let js = format!(
-        "const el = document.querySelector('[data-testid={testid}]');
-         Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, {v});
-         el.dispatchEvent(new Event('input', {{ bubbles: true }})); return null",
-        v = serde_json::to_string(value)?
-    );
-    s.script(&js).await?;
-    Ok(())
-}
-
-/// Imports one XPI through the review view's import form and waits until it is done.
-async fn import(s: &Session, path: &Path) -> Result<()> {
-    fill(s, "import-path", &path.display().to_string()).await?;
-    s.click("[data-testid=import-button]").await?;
-    until(
-        s,
-        "import result",
-        "const r = document.querySelector('[data-testid=import-result]');
-         const e = document.querySelector('[data-testid=import-error]');
-         if (e) return 'error: ' + e.textContent;
-         return r && !document.querySelector('[data-testid=import-progress]') ? r.textContent : null",
-    )
-    .await
-    .and_then(|v| {
-        let text = v.as_str().unwrap_or_default();
-        ensure!(!text.starts_with("error"), "import of {}: {text}", path.display());
-        Ok(())
-    })
+    s.until(what, js, Duration::from_secs(20)).await
 }
 
 /// With the default preferences, imports the fixture add-on and its next version through the
@@ -78,8 +35,8 @@ async fn import_fixture_pair(s: &Session) -> Result<()> {
     s.wait_for("[data-testid=view-review]").await?;
     s.script("document.querySelector('.import-details').open = true; return null")
         .await?;
-    import(s, &p1).await?;
-    import(s, &p2).await
+    s.import(&p1).await?;
+    s.import(&p2).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,7 +48,7 @@ async fn search_hit_opens_the_review_at_its_line_then_a_note_and_the_report() ->
         // Search every cached version for the literal: one hit in each version.
         s.click("[data-testid=nav-search]").await?;
         s.wait_for("[data-testid=view-search]").await?;
-        fill(&s, "search-pattern", NEEDLE).await?;
+        s.fill("search-pattern", NEEDLE).await?;
         s.click("[data-testid=search-run]").await?;
         let summary = until(
             &s,
@@ -160,7 +117,7 @@ async fn search_hit_opens_the_review_at_its_line_then_a_note_and_the_report() ->
         )
         .await?;
         ensure!(line == json!(NEEDLE_LINE.to_string()), "note line is {line}");
-        fill(&s, "note-body", "removes the banner on click, fine").await?;
+        s.fill("note-body", "removes the banner on click, fine").await?;
         s.click("[data-testid=note-add]").await?;
         let note = until(
             &s,
@@ -234,8 +191,8 @@ async fn a_rule_added_in_settings_marks_its_match_inline_in_the_review() -> Resu
 
         // A rule that does not compile is refused with the compiler's message, and not stored.
         s.click("[data-testid=nav-settings]").await?;
-        fill(&s, "rule-name", "broken.yar").await?;
-        fill_text_area(&s, "rule-source", "rule broken { condition: $nope }").await?;
+        s.fill("rule-name", "broken.yar").await?;
+        s.fill("rule-source", "rule broken { condition: $nope }").await?;
         s.click("[data-testid=rule-add]").await?;
         let refusal = until(
             &s,
@@ -247,8 +204,8 @@ async fn a_rule_added_in_settings_marks_its_match_inline_in_the_review() -> Resu
             refusal.as_str().unwrap_or_default().contains("$nope"),
             "refusal {refusal}"
         );
-        fill(&s, "rule-name", "telemetry.yar").await?;
-        fill_text_area(&s, "rule-source", TELEMETRY_RULE).await?;
+        s.fill("rule-name", "telemetry.yar").await?;
+        s.fill("rule-source", TELEMETRY_RULE).await?;
         s.click("[data-testid=rule-add]").await?;
         let files = until(
             &s,
@@ -321,17 +278,4 @@ async fn a_rule_added_in_settings_marks_its_match_inline_in_the_review() -> Resu
         s.close().await
     })
     .await
-}
-
-/// Sets a React-controlled text area's value the way typing does.
-async fn fill_text_area(s: &Session, testid: &str, value: &str) -> Result<()> {
-    s.wait_for(&format!("[data-testid={testid}]")).await?;
-    let js = format!(
-        "const el = document.querySelector('[data-testid={testid}]');
-         Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call(el, {v});
-         el.dispatchEvent(new Event('input', {{ bubbles: true }})); return null",
-        v = serde_json::to_string(value)?
-    );
-    s.script(&js).await?;
-    Ok(())
 }

@@ -13,7 +13,7 @@ use vetter_decision::signing::SignedDecision;
 use vetter_decision::{Action, Decision};
 use vetter_server::storage::Storage;
 
-use crate::harness::{self, SCRIPT_PAYLOADS, Session};
+use crate::harness::{self, SCRIPT_PAYLOADS, Session, text_js};
 
 /// The demo seed's first reviewer (public demo credentials from fixtures/demo/seed.json).
 const REVIEWER_KEY: &str = "user:4242:1";
@@ -116,22 +116,9 @@ impl Drop for TestServer {
 
 /// Polls `js` until it returns `want`, up to `secs` seconds.
 async fn eventually(s: &Session, what: &str, js: &str, want: Value, secs: u64) -> Result<()> {
-    let start = Instant::now();
-    loop {
-        let got = s.script(js).await?;
-        if got == want {
-            return Ok(());
-        }
-        if start.elapsed() > Duration::from_secs(secs) {
-            bail!("{what}: expected {want}, still {got}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// The text of the first element matching `css`, or null.
-fn text_js(css: &str) -> String {
-    format!("const e = document.querySelector('{css}'); return e ? e.textContent : null")
+    s.eventually(what, js, &want, Duration::from_secs(secs))
+        .await
+        .map(drop)
 }
 
 /// Types `text` into the field matching `css`.

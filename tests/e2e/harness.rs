@@ -432,12 +432,113 @@ impl Session {
         Ok(self.client.execute(js, vec![]).await?)
     }
 
+    /// Polls `js` until it returns `want`, up to `limit`; on timeout fails with what it last
+    /// saw and a screenshot named after `what`.
+    pub async fn eventually(
+        &self,
+        what: &str,
+        js: &str,
+        want: &serde_json::Value,
+        limit: Duration,
+    ) -> Result<serde_json::Value> {
+        let start = Instant::now();
+        loop {
+            let got = self.script(js).await?;
+            if &got == want {
+                return Ok(got);
+            }
+            if start.elapsed() > limit {
+                let shot = self.screenshot(&shot_name(what)).await?;
+                bail!(
+                    "{what}: expected {want}, still {got} (see {})",
+                    shot.display()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Polls `js` until it returns something other than null or false, up to `limit`; returns it.
+    pub async fn until(&self, what: &str, js: &str, limit: Duration) -> Result<serde_json::Value> {
+        let start = Instant::now();
+        loop {
+            let got = self.script(js).await?;
+            if !got.is_null() && got != serde_json::Value::Bool(false) {
+                return Ok(got);
+            }
+            if start.elapsed() > limit {
+                let shot = self.screenshot(&shot_name(what)).await?;
+                bail!("{what}: still {got} (see {})", shot.display());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Sets the React-controlled input with `testid` to `value` the way typing does
+    /// (WebKitWebDriver's clear does not fire `input`, so React would not see it).
+    pub async fn fill(&self, testid: &str, value: &str) -> Result<()> {
+        self.wait_for(&format!("[data-testid={testid}]")).await?;
+        let js = format!(
+            "const el = document.querySelector('[data-testid={testid}]');
+             const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement : HTMLInputElement;
+             Object.getOwnPropertyDescriptor(proto.prototype, 'value').set.call(el, {v});
+             el.dispatchEvent(new Event('input', {{ bubbles: true }})); return null",
+            v = serde_json::to_string(value)?
+        );
+        self.script(&js).await?;
+        Ok(())
+    }
+
+    /// Imports one package through the review view's import form and waits until it is done,
+    /// failing with the form's error when the import is refused.
+    pub async fn import(&self, path: &Path) -> Result<()> {
+        self.fill("import-path", &path.display().to_string())
+            .await?;
+        self.click("[data-testid=import-button]").await?;
+        let got = self
+            .until(
+                &format!("import of {}", path.display()),
+                "const r = document.querySelector('[data-testid=import-result]');
+                 const e = document.querySelector('[data-testid=import-error]');
+                 if (e) return 'error: ' + e.textContent;
+                 return r && !document.querySelector('[data-testid=import-progress]') ? r.textContent : null",
+                Duration::from_secs(20),
+            )
+            .await?;
+        let text = got.as_str().unwrap_or_default();
+        if text.starts_with("error") {
+            bail!("import of {}: {text}", path.display());
+        }
+        Ok(())
+    }
+
     /// Ends the WebDriver session (closing the app) before the processes are torn down.
     pub async fn close(self) -> Result<()> {
         let Session { client, .. } = self;
         client.close().await?;
         Ok(())
     }
+}
+
+/// A script returning the text of the first element matching `css`, or null.
+pub fn text_js(css: &str) -> String {
+    format!("const e = document.querySelector('{css}'); return e ? e.textContent : null")
+}
+
+/// A screenshot file name for a failed wait on `what`.
+fn shot_name(what: &str) -> String {
+    let name: String = what
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .take(40)
+        .collect();
+    format!("failed-{name}")
 }
 
 /// Runs one test body with an overall time limit, so a hung driver fails the test instead of

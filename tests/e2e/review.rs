@@ -14,17 +14,9 @@ use crate::harness::{self, SCRIPT_PAYLOADS, Session};
 
 /// Polls `js` (a script returning a value) until it returns `want`, up to 15 s.
 async fn eventually(s: &Session, what: &str, js: &str, want: Value) -> Result<()> {
-    let start = std::time::Instant::now();
-    loop {
-        let got = s.script(js).await?;
-        if got == want {
-            return Ok(());
-        }
-        if start.elapsed() > std::time::Duration::from_secs(15) {
-            anyhow::bail!("{what}: expected {want}, still {got}");
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    s.eventually(what, js, &want, std::time::Duration::from_secs(15))
+        .await
+        .map(drop)
 }
 
 /// Writes an add-on's XPI into `dir` and returns its path.
@@ -32,47 +24,6 @@ fn write_xpi(dir: &Path, name: &str, addon: &Addon) -> Result<PathBuf> {
     let path = dir.join(name);
     std::fs::write(&path, addon.to_xpi()).with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
-}
-
-/// Imports an XPI through the app's import form and waits for its result.
-async fn import(s: &Session, path: &Path) -> Result<()> {
-    let input = s.wait_for("[data-testid=import-path]").await?;
-    // Empty the field the way React sees it (WebKitWebDriver's clear does not fire `input`),
-    // then type the path as a reviewer would.
-    s.script(
-        "const el = document.querySelector('[data-testid=import-path]');
-         Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, '');
-         el.dispatchEvent(new Event('input', { bubbles: true })); return null",
-    )
-    .await?;
-    input.click().await?;
-    input.send_keys(&path.display().to_string()).await?;
-    s.click("[data-testid=import-button]").await?;
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let start = std::time::Instant::now();
-    loop {
-        let result = s
-            .script("const e = document.querySelector('[data-testid=import-result]'); return e ? e.textContent : null")
-            .await?;
-        let error = s
-            .script("const e = document.querySelector('[data-testid=import-error]'); return e ? e.textContent : null")
-            .await?;
-        ensure!(error.is_null(), "importing {name} failed: {error}");
-        if let Some(text) = result.as_str()
-            && text.contains("files")
-            && !text.is_empty()
-            && s.script("return !document.querySelector('[data-testid=import-progress]')")
-                .await?
-                == json!(true)
-        {
-            return Ok(());
-        }
-        ensure!(
-            start.elapsed() < std::time::Duration::from_secs(20),
-            "import of {name} did not finish"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
 }
 
 /// Opens the review view's import form, with the display preferences at their defaults (the
@@ -102,8 +53,8 @@ async fn keys_move_through_files_and_changes_and_viewed_marks_persist() -> Resul
         let p1 = write_xpi(xpis.path(), "v1.xpi", &v1)?;
         let p2 = write_xpi(xpis.path(), "v2.xpi", &v2)?;
         open_import(&s).await?;
-        import(&s, &p1).await?;
-        import(&s, &p2).await?;
+        s.import(&p1).await?;
+        s.import(&p2).await?;
         s.click("[data-testid=open-review]").await?;
         s.wait_for("[data-testid=review]").await?;
         // next_version adds the notifications permission: it is the first thing shown.
@@ -255,8 +206,8 @@ async fn script_payloads_in_an_addon_are_shown_as_text_and_never_run() -> Result
         let p1 = write_xpi(xpis.path(), "evil-1.xpi", &hostile(&base, "1.0.0"))?;
         let p2 = write_xpi(xpis.path(), "evil-2.xpi", &hostile(&next_version(&base), "1.0.1"))?;
         open_import(&s).await?;
-        import(&s, &p1).await?;
-        import(&s, &p2).await?;
+        s.import(&p1).await?;
+        s.import(&p2).await?;
         s.click("[data-testid=open-review]").await?;
         s.wait_for("[data-testid=review]").await?;
 
@@ -309,8 +260,8 @@ async fn every_view_renders_in_the_light_and_the_dark_theme() -> Result<()> {
         let p1 = write_xpi(xpis.path(), "v1.xpi", &v1)?;
         let p2 = write_xpi(xpis.path(), "v2.xpi", &next_version(&v1))?;
         open_import(&s).await?;
-        import(&s, &p1).await?;
-        import(&s, &p2).await?;
+        s.import(&p1).await?;
+        s.import(&p2).await?;
         s.click("[data-testid=open-review]").await?;
         s.wait_for("[data-testid=review]").await?;
         let bg = "const b = Array.from(document.querySelectorAll('[data-testid=tree-file]')).find(e => e.dataset.path === 'background.js'); b.click(); return null";
