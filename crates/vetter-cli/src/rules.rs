@@ -1,11 +1,10 @@
 //! `vetter rules`: the reviewer's local YARA rule files and scans of cached versions with them.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use vetter_rules::{
-    MAX_RULE_FILE_SIZE, RuleScan, RuleSkipReason, ScanLimits, add_rule_file, remove_rule_file,
+    RuleScan, RuleSkipReason, ScanLimits, add_rule_file, read_rule_file, remove_rule_file,
     rule_files, scan_version, set_rule_file_enabled,
 };
 use vetter_store::Store;
@@ -67,7 +66,7 @@ pub fn run(data_dir: &Path, args: &RulesArgs, json: bool) -> anyhow::Result<()> 
     let store = Store::open(data_dir)?;
     match &args.command {
         RulesCommand::Add { file, name } => {
-            let source = read_capped(file)?;
+            let source = read_rule_file(file)?;
             let name = match name {
                 Some(n) => n.clone(),
                 None => file
@@ -139,22 +138,6 @@ pub fn run(data_dir: &Path, args: &RulesArgs, json: bool) -> anyhow::Result<()> 
         }
     }
     Ok(())
-}
-
-/// Reads a rule file, refusing one over the core's size limit without reading all of it.
-fn read_capped(file: &Path) -> anyhow::Result<Vec<u8>> {
-    let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
-    let mut source = Vec::new();
-    f.take(MAX_RULE_FILE_SIZE as u64 + 1)
-        .read_to_end(&mut source)
-        .with_context(|| format!("cannot read {}", file.display()))?;
-    if source.len() > MAX_RULE_FILE_SIZE {
-        anyhow::bail!(
-            "{} is over the {MAX_RULE_FILE_SIZE}-byte limit for a rule file",
-            file.display()
-        );
-    }
-    Ok(source)
 }
 
 /// The versions a scan covers: one by id, the latest of one add-on, or all.

@@ -20,7 +20,9 @@
 //! cap, a per-pattern match cap and a cap on the signals kept per version.
 
 use std::collections::HashMap;
+use std::io::Read as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
@@ -101,6 +103,22 @@ pub enum RulesError {
         path: String,
         /// yara-x's message.
         message: String,
+    },
+    /// A rule file on disk could not be read.
+    #[error("cannot read {}: {source}", .path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A rule file on disk is over [`MAX_RULE_FILE_SIZE`] (found without reading all of it).
+    #[error("{} is over the {limit}-byte limit for a rule file", .path.display())]
+    FileTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// [`MAX_RULE_FILE_SIZE`].
+        limit: usize,
     },
     /// The cache could not be read or written.
     #[error(transparent)]
@@ -334,6 +352,27 @@ fn build(compiler: yara_x::Compiler<'_>, name: &str) -> Result<yara_x::Rules, Ru
     catch_unwind(AssertUnwindSafe(|| compiler.build())).map_err(|_| RulesError::CompilerCrash {
         name: name.to_owned(),
     })
+}
+
+/// Reads a rule file from disk for [`add_rule_file`], refusing one over [`MAX_RULE_FILE_SIZE`]
+/// after reading at most one byte more, so a huge (or endless) file costs no more than the cap.
+pub fn read_rule_file(path: &Path) -> Result<Vec<u8>, RulesError> {
+    let read_error = |source| RulesError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let mut source = Vec::new();
+    file.take(MAX_RULE_FILE_SIZE as u64 + 1)
+        .read_to_end(&mut source)
+        .map_err(read_error)?;
+    if source.len() > MAX_RULE_FILE_SIZE {
+        return Err(RulesError::FileTooLarge {
+            path: path.to_owned(),
+            limit: MAX_RULE_FILE_SIZE,
+        });
+    }
+    Ok(source)
 }
 
 /// Compiles one rule file on its own (as [`add_rule_file`] does before storing it) and returns

@@ -8,8 +8,9 @@ use vetter_archive::Limits;
 use vetter_fixtures::addons::{Addon, mv2_addon};
 use vetter_fixtures::linked::{linked_family, payload_js};
 use vetter_rules::{
-    RuleSignal, RuleSkipReason, RulesError, ScanLimits, add_rule_file, remove_rule_file,
-    rule_files, scan_version, set_rule_file_enabled, signals_for_version,
+    MAX_RULE_FILE_SIZE, RuleSignal, RuleSkipReason, RulesError, ScanLimits, add_rule_file,
+    read_rule_file, remove_rule_file, rule_files, scan_version, set_rule_file_enabled,
+    signals_for_version,
 };
 use vetter_store::Store;
 
@@ -341,4 +342,32 @@ fn unknown_version_is_an_error() {
     let (_dir, store, version) = cache_with(&mv2_addon());
     let err = signals_for_version(&store, version + 100).unwrap_err();
     assert!(err.to_string().contains("no cached version"), "{err}");
+}
+
+#[test]
+fn a_rule_file_on_disk_is_read_up_to_the_one_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let at_cap = dir.path().join("at-cap.yar");
+    std::fs::write(&at_cap, "x".repeat(MAX_RULE_FILE_SIZE)).unwrap();
+    assert_eq!(read_rule_file(&at_cap).unwrap().len(), MAX_RULE_FILE_SIZE);
+
+    let over = dir.path().join("over.yar");
+    std::fs::write(&over, "x".repeat(MAX_RULE_FILE_SIZE + 1)).unwrap();
+    let err = read_rule_file(&over).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RulesError::FileTooLarge {
+                limit: MAX_RULE_FILE_SIZE,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("over.yar is over the"), "{err}");
+
+    let missing = dir.path().join("missing.yar");
+    let err = read_rule_file(&missing).unwrap_err();
+    assert!(matches!(err, RulesError::Read { .. }), "{err:?}");
+    assert!(err.to_string().starts_with("cannot read "), "{err}");
 }
