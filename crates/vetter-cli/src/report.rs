@@ -1,8 +1,9 @@
-//! `vetter report`: the audit report of a version pair, as HTML and Markdown files.
+//! `vetter report`: the audit report of a version pair, as HTML and Markdown files, with the
+//! matches of the reviewer's local rules (the same report the app exports).
 
 use std::path::{Path, PathBuf};
 
-use vetter_review::report::{build_report, write_report};
+use vetter_review::report::{audit_report, write_report};
 use vetter_store::Store;
 
 /// Arguments of `vetter report`.
@@ -20,7 +21,7 @@ pub struct ReportArgs {
 /// Runs `vetter report`.
 pub fn run(data_dir: &Path, args: &ReportArgs, json: bool) -> anyhow::Result<()> {
     let store = Store::open(data_dir)?;
-    let report = build_report(&store, args.old, args.new, Vec::new())?;
+    let report = audit_report(&store, args.old, args.new)?;
     let (html, md) = write_report(&report, &args.out)?;
     if json {
         println!(

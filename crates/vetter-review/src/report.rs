@@ -15,6 +15,7 @@ use crate::notes::{NoteError, PlacedNote, notes_for};
 use vetter_manifest::{
     Manifest, PermissionChanges, RiskNote, parse_manifest, permission_changes, risk_notes,
 };
+use vetter_rules::{RuleSignal, RulesError, signals_for_version};
 use vetter_store::{FileEntry, PackageKind, Store, StoreError, VersionInfo};
 
 /// Why a report could not be made.
@@ -51,6 +52,9 @@ pub enum ReportError {
     /// Notes could not be read.
     #[error(transparent)]
     Notes(#[from] NoteError),
+    /// The reviewer's local rules could not be run over the new version.
+    #[error(transparent)]
+    Rules(#[from] RulesError),
     /// The cache could not be read.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -95,8 +99,8 @@ pub struct ChangedFile {
     pub new_size: Option<u64>,
 }
 
-/// A match of one of the reviewer's own rules, as the report lists it. Produced by the local
-/// rules engine and passed in by the caller.
+/// A match of one of the reviewer's own rules, as the report lists it: `rule` is
+/// `<rule file>/<rule>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct LocalSignal {
@@ -143,7 +147,30 @@ fn manifest_of(store: &Store, version_id: i64) -> Result<Manifest, ReportError> 
     })
 }
 
-/// Builds the report for `old_id` → `new_id`, with the caller's local rule matches.
+impl From<RuleSignal> for LocalSignal {
+    fn from(signal: RuleSignal) -> LocalSignal {
+        LocalSignal {
+            rule: format!("{}/{}", signal.namespace, signal.rule),
+            path: signal.path,
+            offset: signal.offset,
+            line: signal.line,
+        }
+    }
+}
+
+/// The report of `old_id` → `new_id` as the app and the CLI write it: with the matches of the
+/// reviewer's enabled local rules on the new version (a stored scan when these rules already
+/// scanned it, else a scan now).
+pub fn audit_report(store: &Store, old_id: i64, new_id: i64) -> Result<AuditReport, ReportError> {
+    let local = signals_for_version(store, new_id)?
+        .into_iter()
+        .map(LocalSignal::from)
+        .collect();
+    build_report(store, old_id, new_id, local)
+}
+
+/// Builds the report for `old_id` → `new_id` with the local rule matches the caller gives;
+/// [`audit_report`] is the one that runs the reviewer's rules.
 pub fn build_report(
     store: &Store,
     old_id: i64,
