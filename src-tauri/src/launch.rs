@@ -152,9 +152,14 @@ impl Launch {
     }
 }
 
-/// A URL given on the command line, trimmed and without a trailing slash; `None` when blank.
+/// A URL given on the command line, spelt as every part of Vetter spells a server; `None` when
+/// blank. One that is no server URL is kept as typed, so the login or fetch that uses it names
+/// the problem to the reviewer instead of the app quietly using another server.
 fn origin_text(url: &str) -> Option<String> {
-    Some(url.trim().trim_end_matches('/').to_owned()).filter(|u| !u.is_empty())
+    if url.trim().is_empty() {
+        return None;
+    }
+    Some(vetter_protocol::routes::normalize_server(url).unwrap_or_else(|_| url.to_owned()))
 }
 
 /// How much room around the window the screen must have for it to open at its own size: less,
@@ -255,6 +260,11 @@ mod tests {
         assert!(l.download_hosts.is_empty());
         assert_eq!(parse(&["--amo", " "]).amo, None);
         assert_eq!(parse(&["--amo"]).amo, None);
+        // Not a server URL: kept as typed for the fetch to refuse by name, not dropped for AMO.
+        assert_eq!(
+            parse(&["--amo", "amo.example.org/"]).amo.as_deref(),
+            Some("amo.example.org/")
+        );
     }
 
     #[test]

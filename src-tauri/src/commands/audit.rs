@@ -6,7 +6,6 @@
 //! the review the reviewer is scrolling meanwhile.
 
 use std::fmt::Display;
-use std::io::Read;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -15,7 +14,7 @@ use tauri::ipc::Channel;
 use ts_rs::TS;
 use vetter_review::links::{LinkReport, links_for};
 use vetter_review::notes::{PlacedNote, add_note, delete_note, notes_for};
-use vetter_review::report::{LocalSignal, build_report, write_report};
+use vetter_review::report::{ReportError, audit_report, write_report};
 use vetter_review::search::{
     IndexProgress, SearchLimits, SearchQuery, SearchResults, catch_up_with, search,
 };
@@ -176,18 +175,10 @@ pub async fn export_report(
             return Err(UiError::app("type the folder to write the report into"));
         }
         let report = s.with_store(|store| {
-            // The reviewer's own rules over the newer version (a stored scan when they already ran).
-            let local = vetter_rules::signals_for_version(store, new)
-                .map_err(|e| failed("rules", e))?
-                .into_iter()
-                .map(|g| LocalSignal {
-                    rule: format!("{}/{}", g.namespace, g.rule),
-                    path: g.path,
-                    offset: g.offset,
-                    line: g.line,
-                })
-                .collect();
-            build_report(store, old, new, local).map_err(|e| failed("report", e))
+            audit_report(store, old, new).map_err(|e| match e {
+                ReportError::Rules(e) => failed("rules", e),
+                e => failed("report", e),
+            })
         })?;
         let (html, markdown) =
             write_report(&report, &PathBuf::from(dir)).map_err(|e| failed("report", e))?;
@@ -214,9 +205,6 @@ pub async fn reveal_line(
     .await
 }
 
-/// Largest rule file read from disk; rules are text, and the core refuses bigger sources anyway.
-const MAX_RULE_READ: u64 = 4 * 1024 * 1024;
-
 /// Every local rule file, by name.
 #[tauri::command]
 pub async fn rule_files(app: AppHandle) -> Result<Vec<RuleFileInfo>, UiError> {
@@ -242,8 +230,8 @@ pub async fn add_rule_text(
     .await
 }
 
-/// Reads a rule file from disk (at most [`MAX_RULE_READ`] bytes), compiles it and stores it as
-/// rule file `name`.
+/// Reads a rule file from disk (up to the core's cap on rule files), compiles it and stores it
+/// as rule file `name`.
 #[tauri::command]
 pub async fn add_rule_path(
     app: AppHandle,
@@ -251,16 +239,8 @@ pub async fn add_rule_path(
     path: String,
 ) -> Result<RuleFileInfo, UiError> {
     blocking(app, move |s| {
-        let mut source = Vec::new();
-        std::fs::File::open(&path)
-            .and_then(|f| f.take(MAX_RULE_READ + 1).read_to_end(&mut source))
-            .map_err(|e| failed("rules", format!("cannot read {path}: {e}")))?;
-        if source.len() as u64 > MAX_RULE_READ {
-            return Err(failed(
-                "rules",
-                format!("{path} is over the {MAX_RULE_READ}-byte limit for a rule file"),
-            ));
-        }
+        let source =
+            vetter_rules::read_rule_file(&PathBuf::from(path)).map_err(|e| failed("rules", e))?;
         s.with_store(|store| {
             vetter_rules::add_rule_file(store, &name, &source).map_err(|e| failed("rules", e))
         })

@@ -102,12 +102,13 @@ pub async fn login(
     api_secret: String,
 ) -> Result<LoginOutcome, UiError> {
     let secret = SecretText::new(api_secret);
-    let server = server.trim().trim_end_matches('/').to_owned();
     run(app, move |data_dir, store| async move {
         let outcome = credentials::login(&*store, &server, api_key.trim(), secret.as_str())
             .await
             .map_err(|e| ui("credentials", e))?;
-        sync::remember_server(&data_dir, &server).map_err(|e| ui("sync", e))?;
+        // The server as the login spelt it, so the keyring account and the remembered server
+        // agree.
+        sync::remember_server(&data_dir, &outcome.server).map_err(|e| ui("sync", e))?;
         Ok(outcome)
     })
     .await
