@@ -8,31 +8,26 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, ensure};
+use anyhow::{Result, ensure};
 use serde_json::{Value, json};
-use vetter_archive::{Limits, read_archive};
+use vetter_archive::Limits;
 use vetter_store::Store;
 
 use crate::harness::{self, Session, workspace_root};
 
-/// The pdfjs-dist zip as an add-on: its files plus a manifest naming the release (pdf.js is an
-/// npm package, not an extension, so it needs one to be imported).
+/// The pdfjs-dist zip as an add-on (see `vetter_testkit::pdfjs_xpi`).
 fn pdfjs_xpi(zips: &Path, version: &str) -> Result<Vec<u8>> {
     let path = zips.join(format!("pdfjs-dist-{version}.zip"));
-    let zip = std::fs::read(&path)
-        .with_context(|| format!("{} is missing: run bench/fetch-data", path.display()))?;
-    let archive = read_archive(&zip, &Limits::default())?;
-    let manifest = format!(
-        r#"{{"manifest_version":3,"name":"pdf.js bundle","version":"{version}","browser_specific_settings":{{"gecko":{{"id":"pdfjs-bundle@bench.invalid"}}}}}}"#
+    ensure!(
+        path.exists(),
+        "{} is missing: run bench/fetch-data",
+        path.display()
     );
-    let mut files: Vec<(&str, &[u8])> = vec![("manifest.json", manifest.as_bytes())];
-    files.extend(
-        archive
-            .entries
-            .iter()
-            .map(|e| (e.path.as_str(), e.data.as_slice())),
-    );
-    Ok(vetter_fixtures::zip_files(&files))
+    Ok(vetter_testkit::pdfjs_xpi(
+        &path,
+        version,
+        "pdfjs-bundle@bench.invalid",
+    )?)
 }
 
 /// Scrolls the diff for `frames` animation frames, `dy`/`dx` pixels per frame, and returns the

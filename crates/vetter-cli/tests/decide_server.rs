@@ -50,7 +50,7 @@ struct Setup {
 
 fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path(), 0);
+    let server = Server::start(dir.path(), 0).unwrap();
     let key = ReviewerKey::generate().unwrap();
     register_key(&server.url, &reviewer(), &key);
     Setup {
@@ -202,7 +202,7 @@ fn refuses_an_expired_request_token() {
 fn refuses_a_decision_on_a_superseded_version_with_the_current_state() {
     let s = setup();
     let stale = comment(&reviewer(), &s.server.url, "reviewed 1.1.0");
-    let new_id = Server::add_version(&s.server.data_dir, ADDON, "1.2.0");
+    let new_id = support::add_version(&s.server.data_dir, ADDON, "1.2.0");
     let answer = post_decision(&s.server.url, &reviewer(), &s.key.sign(&stale).unwrap());
     assert_eq!(
         (answer.status, code(&answer)),

@@ -49,7 +49,7 @@ fn secrets_written_by_login_are_read_by_other_processes_and_removed_by_logout() 
     }
     let server_dir = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
-    let server = Server::start(server_dir.path(), 0);
+    let server = Server::start(server_dir.path(), 0).unwrap();
 
     // Refused credentials are never stored.
     let out = vetter(data.path(), &["login", "--server", &server.url])
@@ -125,7 +125,7 @@ fn secrets_written_by_login_are_read_by_other_processes_and_removed_by_logout() 
 fn login_without_a_keyring_fails_with_instructions_and_writes_no_secret() {
     let server_dir = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
-    let server = Server::start(server_dir.path(), 0);
+    let server = Server::start(server_dir.path(), 0).unwrap();
     let out = vetter(data.path(), &["login", "--server", &server.url])
         .env("VETTER_API_KEY", REVIEWER_KEY)
         .env("VETTER_API_SECRET", REVIEWER_SECRET)

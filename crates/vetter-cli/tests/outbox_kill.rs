@@ -151,7 +151,7 @@ fn decisions_survive_random_kills() {
     let started = Instant::now();
     let server_dir = tempfile::tempdir().unwrap();
     let client_dir = tempfile::tempdir().unwrap();
-    let server = Server::start(server_dir.path(), 0);
+    let server = Server::start(server_dir.path(), 0).unwrap();
     let key = ReviewerKey::generate().unwrap();
     register_key(&server.url, &reviewer(), &key);
     let (version_id, version, sha) = under_review(&server.url, 101);

@@ -44,7 +44,7 @@ fn push(outbox: &Outbox, server: &str) -> vetter_client::outbox::PushSummary {
 fn decisions_wait_offline_then_are_accepted_or_conflict_when_the_version_moved_on() {
     let server_dir = tempfile::tempdir().unwrap();
     let client_dir = tempfile::tempdir().unwrap();
-    let server = Server::start(server_dir.path(), 0);
+    let server = Server::start(server_dir.path(), 0).unwrap();
     let port = server.port();
     let url = server.url.clone();
     let key = ReviewerKey::generate().unwrap();
@@ -98,8 +98,8 @@ fn decisions_wait_offline_then_are_accepted_or_conflict_when_the_version_moved_o
     );
 
     // A new version of add-on 103 arrives while the reviewer is offline.
-    let new_version = Server::add_version(server_dir.path(), 103, "9.0.0");
-    let server = Server::start(server_dir.path(), port);
+    let new_version = support::add_version(server_dir.path(), 103, "9.0.0");
+    let server = Server::start(server_dir.path(), port).unwrap();
 
     let summary = push(&outbox, &url);
     assert_eq!(

@@ -83,7 +83,7 @@ fn a_full_run_leaves_no_secret_in_the_database_files_or_logs() {
     }
     let server_dir = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
-    let server = Server::start(server_dir.path(), 0);
+    let server = Server::start(server_dir.path(), 0).unwrap();
     let mut log = Vec::new();
     run(data.path(), &["login", "--server", &server.url], &mut log);
     run(data.path(), &["sync"], &mut log);

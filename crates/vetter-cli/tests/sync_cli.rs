@@ -34,7 +34,7 @@ fn sync_then_queue_lists_the_demo_entries_offline() {
     let tmp = tempfile::tempdir().unwrap();
     let client = tmp.path().join("client");
     {
-        let server = Server::start(&tmp.path().join("server"), 0);
+        let server = Server::start(&tmp.path().join("server"), 0).unwrap();
         let out = vetter(
             &client,
             &["--json", "sync", "--server", &server.url],
@@ -94,7 +94,7 @@ fn sync_without_credentials_names_the_variable() {
 #[test]
 fn sync_with_a_wrong_secret_fails_with_the_servers_reason() {
     let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start(&tmp.path().join("server"), 0);
+    let server = Server::start(&tmp.path().join("server"), 0).unwrap();
     let out = vetter(
         &tmp.path().join("client"),
         &["sync", "--server", &server.url],

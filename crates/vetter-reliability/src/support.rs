@@ -2,32 +2,17 @@
 //! on 127.0.0.1 with the demo seed, its reviewers, raw calls to the decision API, the cache
 //! invariants every test checks, a seeded generator, and the figures file each test writes.
 //!
-//! The server part mirrors crates/vetter-cli/tests/decide_support, which test binaries of
-//! another crate cannot import.
+//! The server, the demo seed and its reviewers come from `vetter-testkit`, shared with the
+//! CLI's tests.
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
-use vetter_protocol::auth::Credentials;
-
-/// The demo seed's first reviewer (public demo credentials from fixtures/demo/seed.json).
-pub const REVIEWER_KEY: &str = "user:4242:1";
-/// Its secret (a public demo value, not a real credential).
-pub const REVIEWER_SECRET: &str = "demo-secret-4242-not-for-production";
+pub use vetter_testkit::{REVIEWER_KEY, REVIEWER_SECRET, Server, demo_seed, reviewer};
 
 /// Errors of the support code: all are setup failures of a test, never findings.
 #[derive(Debug, thiserror::Error)]
 pub enum SupportError {
-    /// The in-process server did not come up.
-    #[error("the reference server did not start on 127.0.0.1:{port}: {detail}")]
-    ServerStart {
-        /// The port it was given.
-        port: u16,
-        /// What went wrong.
-        detail: String,
-    },
     /// A direct call to the server failed.
     #[error("{method} {url} failed: {detail}")]
     Http {
@@ -54,73 +39,6 @@ pub enum SupportError {
         /// The I/O error.
         error: std::io::Error,
     },
-}
-
-/// The demo seed folder (fixtures/demo).
-pub fn demo_seed() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/demo")
-}
-
-/// The demo reviewer's credentials.
-pub fn reviewer() -> Credentials {
-    Credentials::new(REVIEWER_KEY, REVIEWER_SECRET)
-}
-
-/// The reference server on its own tokio runtime in this process; dropping it stops it.
-pub struct Server {
-    runtime: Option<tokio::runtime::Runtime>,
-    /// Its data folder.
-    pub data_dir: PathBuf,
-    /// `http://127.0.0.1:PORT`.
-    pub url: String,
-}
-
-impl Server {
-    /// Starts a server on `data_dir` (seeded with the demo seed when empty) on a free port and
-    /// waits (at most 60 s) until it accepts connections.
-    pub fn start(data_dir: &Path) -> Result<Server, SupportError> {
-        // Bound here and handed over, so no parallel test can take the port in between.
-        let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| SupportError::ServerStart {
-            port: 0,
-            detail: e.to_string(),
-        })?;
-        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-        let fail = |detail: String| SupportError::ServerStart { port, detail };
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| fail(e.to_string()))?;
-        let config = vetter_server::Config {
-            data_dir: data_dir.to_owned(),
-            listen: SocketAddr::from(([127, 0, 0, 1], port)),
-            seed: Some(demo_seed()),
-        };
-        let task = runtime.spawn(vetter_server::serve_on(config, listener));
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if task.is_finished() {
-                return Err(fail("the server exited while starting".into()));
-            }
-            if Instant::now() > deadline {
-                return Err(fail("not listening after 60 s".into()));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Ok(Server {
-            runtime: Some(runtime),
-            data_dir: data_dir.to_owned(),
-            url: format!("http://127.0.0.1:{port}"),
-        })
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
-        }
-    }
 }
 
 fn block_on<F: std::future::Future>(future: F) -> F::Output {

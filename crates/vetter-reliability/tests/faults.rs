@@ -58,7 +58,7 @@ fn sync_and_outbox_converge_under_seeded_fault_schedules() {
     let started = Instant::now();
     let schedules = count_from_env("VETTER_FAULT_SCHEDULES", CI_SCHEDULES);
     let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start(&tmp.path().join("server")).unwrap();
+    let server = Server::start(&tmp.path().join("server"), 0).unwrap();
     let key = ReviewerKey::generate().unwrap();
     support::register_key(&server.url, &key).unwrap();
     let rt = runtime();

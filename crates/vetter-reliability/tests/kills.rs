@@ -218,7 +218,7 @@ fn caches_survive_random_kills_during_import_sync_and_push() {
     let started = Instant::now();
     let kills = count_from_env("VETTER_KILLS", CI_KILLS);
     let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start(&tmp.path().join("server")).unwrap();
+    let server = Server::start(&tmp.path().join("server"), 0).unwrap();
     let key = ReviewerKey::generate().unwrap();
     support::register_key(&server.url, &key).unwrap();
     let client = tmp.path().join("client");

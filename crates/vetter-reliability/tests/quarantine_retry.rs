@@ -48,7 +48,7 @@ fn quarantine_record(dir: &std::path::Path, id: i64) -> Option<(i64, bool)> {
 #[test]
 fn tampered_download_is_retried_by_the_next_sync_and_persistent_tampering_stays_refused() {
     let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start(&tmp.path().join("server")).unwrap();
+    let server = Server::start(&tmp.path().join("server"), 0).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -3,125 +3,34 @@
 //! re-running one test inside a private unlocked GNOME Keyring.
 #![allow(dead_code)]
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::Path;
 
 use vetter_protocol::auth::Credentials;
+// Each test binary that includes this module uses a different part of it.
+#[allow(unused_imports)]
+pub use vetter_testkit::{
+    OTHER_KEY, OTHER_SECRET, REVIEWER_KEY, REVIEWER_SECRET, Server, demo_seed, other_reviewer,
+    reviewer,
+};
 
-/// The demo seed's first reviewer (public demo credentials from fixtures/demo/seed.json).
-pub const REVIEWER_KEY: &str = "user:4242:1";
-/// Its secret.
-pub const REVIEWER_SECRET: &str = "demo-secret-4242-not-for-production";
-/// The demo seed's second reviewer.
-pub const OTHER_KEY: &str = "user:4343:1";
-/// Its secret.
-pub const OTHER_SECRET: &str = "demo-secret-4343-not-for-production";
-
-/// The demo seed folder.
-pub fn demo_seed() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/demo")
-}
-
-/// The reviewer's credentials.
-pub fn reviewer() -> Credentials {
-    Credentials::new(REVIEWER_KEY, REVIEWER_SECRET)
-}
-
-/// The other reviewer's credentials.
-pub fn other_reviewer() -> Credentials {
-    Credentials::new(OTHER_KEY, OTHER_SECRET)
-}
-
-/// The reference server, running on its own tokio runtime in this process.
-pub struct Server {
-    runtime: Option<tokio::runtime::Runtime>,
-    /// Its data folder.
-    pub data_dir: PathBuf,
-    /// `http://127.0.0.1:PORT`.
-    pub url: String,
-    port: u16,
-}
-
-impl Server {
-    /// Starts a server on `data_dir` (seeded with the demo seed when empty) on `port`
-    /// (0 = a free one), and waits until it accepts connections.
-    pub fn start(data_dir: &Path, port: u16) -> Server {
-        // Bound here and handed over, so no parallel test can take the port in between.
-        let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let config = vetter_server::Config {
-            data_dir: data_dir.to_owned(),
-            listen: SocketAddr::from(([127, 0, 0, 1], port)),
-            seed: Some(demo_seed()),
-        };
-        let task = runtime.spawn(vetter_server::serve_on(config, listener));
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(!task.is_finished(), "the server exited while starting");
-            assert!(
-                Instant::now() < deadline,
-                "the server did not start within 60 s"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Server {
-            runtime: Some(runtime),
-            data_dir: data_dir.to_owned(),
-            url: format!("http://127.0.0.1:{port}"),
-            port,
-        }
-    }
-
-    /// The port it listens on.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// Stops it: the listener closes and connections are refused until a restart.
-    pub fn stop(mut self) {
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_timeout(Duration::from_secs(5));
-        }
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-            assert!(Instant::now() < deadline, "the server did not stop");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Adds a new version to an add-on through the server's admin storage, which moves the
-    /// add-on's queue entry to it (what "a new version arrived" looks like to reviewers).
-    pub fn add_version(data_dir: &Path, addon_id: i64, version: &str) -> i64 {
-        use vetter_server::storage::{NewVersion, Storage};
-        let storage = vetter_server::open_storage(data_dir, None).unwrap();
-        let mut addon = vetter_fixtures::addons::mv2_addon();
-        addon = vetter_fixtures::addons::next_version(&addon);
-        let row = storage
-            .add_version(&NewVersion {
-                addon_id,
-                version: version.to_owned(),
-                xpi: addon.to_xpi(),
-                permissions: vec![],
-                host_permissions: vec![],
-                queue: "extension".to_owned(),
-            })
-            .unwrap();
-        row.id
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
-        }
-    }
+/// Adds a new version to an add-on through the server's admin storage, which moves the
+/// add-on's queue entry to it (what "a new version arrived" looks like to reviewers).
+pub fn add_version(data_dir: &Path, addon_id: i64, version: &str) -> i64 {
+    use vetter_server::storage::{NewVersion, Storage};
+    let storage = vetter_server::open_storage(data_dir, None).unwrap();
+    let mut addon = vetter_fixtures::addons::mv2_addon();
+    addon = vetter_fixtures::addons::next_version(&addon);
+    let row = storage
+        .add_version(&NewVersion {
+            addon_id,
+            version: version.to_owned(),
+            xpi: addon.to_xpi(),
+            permissions: vec![],
+            host_permissions: vec![],
+            queue: "extension".to_owned(),
+        })
+        .unwrap();
+    row.id
 }
 
 /// A blocking HTTP answer.

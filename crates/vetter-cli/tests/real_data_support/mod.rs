@@ -12,8 +12,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use vetter_archive::{Limits, read_archive_file};
-
 /// The five real Firefox extensions (Debian packages), by zip name.
 pub const EXTENSIONS: [&str; 5] = [
     "ublock-origin",
@@ -87,27 +85,11 @@ pub fn tree_path(name: &str) -> PathBuf {
     bench_data().join("trees").join(name)
 }
 
-/// A pdfjs-dist release as an add-on XPI: the fetched zip's files plus a generated
-/// manifest.json naming the release.
-///
-/// pdfjs-dist is an npm package, not an extension, and the cache groups versions by the
-/// manifest's identity; an extension bundling pdf.js would ship exactly such a manifest.
+/// A pdfjs-dist release as an add-on XPI (see `vetter_testkit::pdfjs_xpi`).
 pub fn pdfjs_xpi(version: &str) -> Vec<u8> {
     let name = format!("pdfjs-dist-{version}");
-    let archive = read_archive_file(&zip_path(&name), &Limits::default())
-        .unwrap_or_else(|e| panic!("{name}.zip: {e}"));
-    let manifest = format!(
-        r#"{{"manifest_version": 3, "name": "pdf.js bundle", "version": "{version}",
-            "browser_specific_settings": {{"gecko": {{"id": "{PDFJS_GUID}"}}}}}}"#
-    );
-    let mut files: Vec<(&str, &[u8])> = vec![("manifest.json", manifest.as_bytes())];
-    files.extend(
-        archive
-            .entries
-            .iter()
-            .map(|e| (e.path.as_str(), e.data.as_slice())),
-    );
-    vetter_fixtures::zip_files(&files)
+    vetter_testkit::pdfjs_xpi(&zip_path(&name), version, PDFJS_GUID)
+        .unwrap_or_else(|e| panic!("{name}.zip: {e}"))
 }
 
 /// [`pdfjs_xpi`] written to `out_dir/pdfjs-dist-VERSION.xpi`, for tests that drive the CLI.
