@@ -21,6 +21,7 @@ pub mod minhash;
 pub mod notes;
 mod origins;
 pub mod queues;
+pub mod rules;
 mod schema;
 pub mod search_index;
 pub mod server_db;
