@@ -23,6 +23,7 @@ import type { ImportProgress } from "./bindings/ImportProgress";
 import type { ImportSummary } from "./bindings/ImportSummary";
 import type { ReviewSummary } from "./bindings/ReviewSummary";
 import type { Side } from "./bindings/Side";
+import type { ErrorCode } from "./bindings/ErrorCode";
 import type { UiError } from "./bindings/UiError";
 import type { ViewOptions } from "./bindings/ViewOptions";
 import type { ViewRow } from "./bindings/ViewRow";
@@ -41,7 +42,8 @@ import type { KeptDecision } from "./bindings/KeptDecision";
 export function toUiError(err: unknown): UiError {
   if (typeof err === "object" && err !== null && "code" in err && "message" in err) {
     const e = err as { code: unknown; message: unknown };
-    return { code: String(e.code), message: String(e.message) };
+    // A command rejects with a serialized UiError, whose code is one of the ErrorCode strings.
+    return { code: String(e.code) as ErrorCode, message: String(e.message) };
   }
   return { code: "ipc", message: err instanceof Error ? err.message : String(err) };
 }

@@ -23,17 +23,14 @@ use vetter_rules::{RuleFileInfo, RuleScan, ScanLimits};
 use vetter_store::Store;
 
 use super::blocking;
-use crate::error::UiError;
+use crate::error::{ErrorCode, UiError};
 
 /// How often indexing progress goes to the window: visible movement without a message per file.
 const INDEX_PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// An error of one of the audit tools, keeping the core's message (which names the item).
-fn failed(code: &str, err: impl Display) -> UiError {
-    UiError {
-        code: code.to_owned(),
-        message: err.to_string(),
-    }
+fn failed(code: ErrorCode, err: impl Display) -> UiError {
+    UiError::new(code, err)
 }
 
 /// Where an exported report was written.
@@ -69,7 +66,7 @@ pub async fn search_cache(
                 let _ = on_index.send(p);
             }
         })
-        .map_err(|e| failed("search", e))?;
+        .map_err(|e| failed(ErrorCode::Search, e))?;
         let query = SearchQuery {
             pattern,
             fixed_strings,
@@ -78,7 +75,8 @@ pub async fn search_cache(
             globs: globs.into_iter().filter(|g| !g.trim().is_empty()).collect(),
             context: context.min(10),
         };
-        search(&mut store, &query, &SearchLimits::default()).map_err(|e| failed("search", e))
+        search(&mut store, &query, &SearchLimits::default())
+            .map_err(|e| failed(ErrorCode::Search, e))
     })
     .await
 }
@@ -89,7 +87,7 @@ pub async fn search_cache(
 pub async fn addon_links(app: AppHandle, addon: String) -> Result<LinkReport, UiError> {
     blocking(app, move |s| {
         let mut store = Store::open(&s.data_dir)?;
-        links_for(&mut store, &addon).map_err(|e| failed("links", e))
+        links_for(&mut store, &addon).map_err(|e| failed(ErrorCode::Links, e))
     })
     .await
 }
@@ -103,7 +101,7 @@ pub async fn version_notes(
 ) -> Result<Vec<PlacedNote>, UiError> {
     blocking(app, move |s| {
         s.with_store(|store| {
-            notes_for(store, version_id, path.as_deref()).map_err(|e| failed("notes", e))
+            notes_for(store, version_id, path.as_deref()).map_err(|e| failed(ErrorCode::Notes, e))
         })
     })
     .await
@@ -115,7 +113,8 @@ pub async fn version_notes(
 pub async fn notes_summary(app: AppHandle, version_id: i64) -> Result<String, UiError> {
     blocking(app, move |s| {
         s.with_store(|store| {
-            let notes = notes_for(store, version_id, None).map_err(|e| failed("notes", e))?;
+            let notes =
+                notes_for(store, version_id, None).map_err(|e| failed(ErrorCode::Notes, e))?;
             Ok(vetter_review::notes::notes_summary(&notes))
         })
     })
@@ -133,7 +132,7 @@ pub async fn add_line_note(
 ) -> Result<i64, UiError> {
     blocking(app, move |s| {
         s.with_store(|store| {
-            add_note(store, version_id, &path, line, &body).map_err(|e| failed("notes", e))
+            add_note(store, version_id, &path, line, &body).map_err(|e| failed(ErrorCode::Notes, e))
         })
     })
     .await
@@ -143,7 +142,7 @@ pub async fn add_line_note(
 #[tauri::command]
 pub async fn delete_line_note(app: AppHandle, id: i64) -> Result<(), UiError> {
     blocking(app, move |s| {
-        s.with_store(|store| delete_note(store, id).map_err(|e| failed("notes", e)))
+        s.with_store(|store| delete_note(store, id).map_err(|e| failed(ErrorCode::Notes, e)))
     })
     .await
 }
@@ -176,12 +175,12 @@ pub async fn export_report(
         }
         let report = s.with_store(|store| {
             audit_report(store, old, new).map_err(|e| match e {
-                ReportError::Rules(e) => failed("rules", e),
-                e => failed("report", e),
+                ReportError::Rules(e) => failed(ErrorCode::Rules, e),
+                e => failed(ErrorCode::Report, e),
             })
         })?;
         let (html, markdown) =
-            write_report(&report, &PathBuf::from(dir)).map_err(|e| failed("report", e))?;
+            write_report(&report, &PathBuf::from(dir)).map_err(|e| failed(ErrorCode::Report, e))?;
         Ok(WrittenReport {
             html: html.display().to_string(),
             markdown: markdown.display().to_string(),
@@ -209,7 +208,9 @@ pub async fn reveal_line(
 #[tauri::command]
 pub async fn rule_files(app: AppHandle) -> Result<Vec<RuleFileInfo>, UiError> {
     blocking(app, |s| {
-        s.with_store(|store| vetter_rules::rule_files(store).map_err(|e| failed("rules", e)))
+        s.with_store(|store| {
+            vetter_rules::rule_files(store).map_err(|e| failed(ErrorCode::Rules, e))
+        })
     })
     .await
 }
@@ -224,7 +225,7 @@ pub async fn add_rule_text(
     blocking(app, move |s| {
         s.with_store(|store| {
             vetter_rules::add_rule_file(store, &name, source.as_bytes())
-                .map_err(|e| failed("rules", e))
+                .map_err(|e| failed(ErrorCode::Rules, e))
         })
     })
     .await
@@ -239,10 +240,11 @@ pub async fn add_rule_path(
     path: String,
 ) -> Result<RuleFileInfo, UiError> {
     blocking(app, move |s| {
-        let source =
-            vetter_rules::read_rule_file(&PathBuf::from(path)).map_err(|e| failed("rules", e))?;
+        let source = vetter_rules::read_rule_file(&PathBuf::from(path))
+            .map_err(|e| failed(ErrorCode::Rules, e))?;
         s.with_store(|store| {
-            vetter_rules::add_rule_file(store, &name, &source).map_err(|e| failed("rules", e))
+            vetter_rules::add_rule_file(store, &name, &source)
+                .map_err(|e| failed(ErrorCode::Rules, e))
         })
     })
     .await
@@ -253,7 +255,7 @@ pub async fn add_rule_path(
 pub async fn remove_rule(app: AppHandle, name: String) -> Result<(), UiError> {
     blocking(app, move |s| {
         s.with_store(|store| {
-            vetter_rules::remove_rule_file(store, &name).map_err(|e| failed("rules", e))
+            vetter_rules::remove_rule_file(store, &name).map_err(|e| failed(ErrorCode::Rules, e))
         })
     })
     .await
@@ -265,7 +267,7 @@ pub async fn set_rule_enabled(app: AppHandle, name: String, enabled: bool) -> Re
     blocking(app, move |s| {
         s.with_store(|store| {
             vetter_rules::set_rule_file_enabled(store, &name, enabled)
-                .map_err(|e| failed("rules", e))
+                .map_err(|e| failed(ErrorCode::Rules, e))
         })
     })
     .await
@@ -278,7 +280,7 @@ pub async fn scan_open_review(app: AppHandle) -> Result<RuleScan, UiError> {
         s.with_review(|r, store| {
             let scan =
                 vetter_rules::scan_version(store, r.summary().new.id, &ScanLimits::default())
-                    .map_err(|e| failed("rules", e))?;
+                    .map_err(|e| failed(ErrorCode::Rules, e))?;
             // The review shows the matches next to the server's signals from now on.
             r.set_local_signals(store, scan.signals.iter().map(|g| g.to_review_signal()))?;
             Ok(scan)

@@ -16,7 +16,7 @@ use vetter_client::fetch::{self, FetchError, FetchOptions, FetchProgress, FetchR
 use vetter_protocol::auth::Credentials;
 
 use super::{blocking, network_runtime};
-use crate::error::UiError;
+use crate::error::{ErrorCode, UiError};
 
 /// The longest the window waits between two progress messages of one step: a download reports
 /// every chunk, far more often than a status line can be read.
@@ -32,12 +32,10 @@ impl<'a> Running<'a> {
             .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
             .is_err()
         {
-            return Err(UiError {
-                code: "busy".into(),
-                message: "a fetch from AMO is already running; wait for it to finish, then fetch \
-                          again"
-                    .into(),
-            });
+            return Err(UiError::new(
+                ErrorCode::Busy,
+                "a fetch from AMO is already running; wait for it to finish, then fetch again",
+            ));
         }
         Ok(Running(flag))
     }
@@ -97,16 +95,13 @@ fn stored_credentials(store: &dyn CredentialStore, amo: &str) -> Option<Credenti
 /// A fetch error as the window shows it: the core's message, which names the problem.
 fn fetch_error(err: FetchError) -> UiError {
     let code = match &err {
-        FetchError::BadReference(_) => "fetch:reference",
-        FetchError::Insecure { .. } | FetchError::OtherOrigin { .. } => "fetch:amo",
-        FetchError::NotFound { .. } | FetchError::NoVersions { .. } => "fetch:not_found",
-        FetchError::Store(_) | FetchError::Io { .. } => "fetch:cache",
-        FetchError::Protocol(_) => "fetch:network",
+        FetchError::BadReference(_) => ErrorCode::FetchReference,
+        FetchError::Insecure { .. } | FetchError::OtherOrigin { .. } => ErrorCode::FetchAmo,
+        FetchError::NotFound { .. } | FetchError::NoVersions { .. } => ErrorCode::FetchNotFound,
+        FetchError::Store(_) | FetchError::Io { .. } => ErrorCode::FetchCache,
+        FetchError::Protocol(_) => ErrorCode::FetchNetwork,
     };
-    UiError {
-        code: code.into(),
-        message: err.to_string(),
-    }
+    UiError::new(code, err)
 }
 
 /// Fetches the add-on `reference` names (an AMO page or API URL, a slug, a guid or an id) from
@@ -153,7 +148,7 @@ mod tests {
         let flag = AtomicBool::new(false);
         let first = Running::start(&flag).unwrap();
         let refused = Running::start(&flag).err().unwrap();
-        assert_eq!(refused.code, "busy");
+        assert_eq!(refused.code, ErrorCode::Busy);
         assert!(refused.message.contains("already running"));
         drop(first);
         assert!(Running::start(&flag).is_ok());

@@ -22,23 +22,21 @@ use vetter_decision::signing::SecretText;
 use vetter_decision::{Action, DecisionInput};
 
 use super::{blocking, network_runtime};
-use crate::error::UiError;
+use crate::error::{ErrorCode, Field, UiError};
 
-fn ui(code: &str, err: impl std::fmt::Display) -> UiError {
-    UiError {
-        code: code.into(),
-        message: err.to_string(),
-    }
+fn ui(code: ErrorCode, err: impl std::fmt::Display) -> UiError {
+    UiError::new(code, err)
 }
 
 fn flow_error(err: FlowError) -> UiError {
-    match &err {
+    let code = match &err {
         // The field goes in the code, so the form can show the message next to that input.
-        FlowError::Invalid(problem) => ui(&format!("invalid:{}", problem.field), &err),
-        FlowError::NoServer => ui("no_server", &err),
-        FlowError::Credentials(_) => ui("credentials", &err),
-        _ => ui("flow", &err),
-    }
+        FlowError::Invalid(problem) => ErrorCode::Invalid(Field(problem.field.clone())),
+        FlowError::NoServer => ErrorCode::NoServer,
+        FlowError::Credentials(_) => ErrorCode::Credentials,
+        _ => ErrorCode::Flow,
+    };
+    ui(code, err)
 }
 
 /// Runs an async core call to completion on the blocking pool, with the data folder and the
@@ -105,10 +103,10 @@ pub async fn login(
     run(app, move |data_dir, store| async move {
         let outcome = credentials::login(&*store, &server, api_key.trim(), secret.as_str())
             .await
-            .map_err(|e| ui("credentials", e))?;
+            .map_err(|e| ui(ErrorCode::Credentials, e))?;
         // The server as the login spelt it, so the keyring account and the remembered server
         // agree.
-        sync::remember_server(&data_dir, &outcome.server).map_err(|e| ui("sync", e))?;
+        sync::remember_server(&data_dir, &outcome.server).map_err(|e| ui(ErrorCode::Sync, e))?;
         Ok(outcome)
     })
     .await
@@ -119,7 +117,7 @@ pub async fn login(
 pub async fn logout(app: AppHandle) -> Result<usize, UiError> {
     blocking(app, |s| {
         let server = flow::server(&s.data_dir).map_err(flow_error)?;
-        credentials::logout(&*s.credentials(), &server).map_err(|e| ui("credentials", e))
+        credentials::logout(&*s.credentials(), &server).map_err(|e| ui(ErrorCode::Credentials, e))
     })
     .await
 }
@@ -128,7 +126,7 @@ pub async fn logout(app: AppHandle) -> Result<usize, UiError> {
 #[tauri::command]
 pub async fn local_queues(app: AppHandle) -> Result<Vec<LocalQueue>, UiError> {
     blocking(app, |s| {
-        sync::local_queues(&s.data_dir).map_err(|e: SyncError| ui("sync", e))
+        sync::local_queues(&s.data_dir).map_err(|e: SyncError| ui(ErrorCode::Sync, e))
     })
     .await
 }
@@ -140,7 +138,7 @@ pub async fn queue_entries(
     queue: Option<String>,
 ) -> Result<Vec<LocalEntry>, UiError> {
     blocking(app, move |s| {
-        sync::local_entries(&s.data_dir, queue.as_deref()).map_err(|e| ui("sync", e))
+        sync::local_entries(&s.data_dir, queue.as_deref()).map_err(|e| ui(ErrorCode::Sync, e))
     })
     .await
 }
@@ -173,7 +171,7 @@ pub async fn decision_target(
     blocking(app, move |s| {
         Outbox::open(&s.data_dir)
             .and_then(|o| o.target_of_cached(cached_version_id))
-            .map_err(|e: OutboxError| ui("outbox", e))
+            .map_err(|e: OutboxError| ui(ErrorCode::Outbox, e))
     })
     .await
 }
@@ -252,11 +250,11 @@ pub async fn open_review_page(app: AppHandle, decision_id: String) -> Result<Str
     let url = blocking(app, move |s| {
         Outbox::open(&s.data_dir)
             .and_then(|o| o.kept_decision(&decision_id))
-            .map_err(|e| ui("outbox", e))?
+            .map_err(|e| ui(ErrorCode::Outbox, e))?
             .map(|k| k.review_url)
             .ok_or_else(|| {
                 ui(
-                    "outbox",
+                    ErrorCode::Outbox,
                     format!("no decision {decision_id} is kept locally"),
                 )
             })
@@ -266,7 +264,7 @@ pub async fn open_review_page(app: AppHandle, decision_id: String) -> Result<Str
     opener
         .opener()
         .open_url(&url, None::<&str>)
-        .map_err(|e| ui("open", format!("cannot open {url}: {e}")))?;
+        .map_err(|e| ui(ErrorCode::Open, format!("cannot open {url}: {e}")))?;
     Ok(url)
 }
 
@@ -276,7 +274,7 @@ pub async fn outbox_entries(app: AppHandle) -> Result<Vec<OutboxEntry>, UiError>
     blocking(app, |s| {
         Outbox::open(&s.data_dir)
             .and_then(|o| o.entries(None))
-            .map_err(|e| ui("outbox", e))
+            .map_err(|e| ui(ErrorCode::Outbox, e))
     })
     .await
 }
