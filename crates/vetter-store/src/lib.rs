@@ -458,14 +458,13 @@ impl Store {
         Ok(Store { conn })
     }
 
-    /// The open connection, for the audit modules (search, notes, links, rules) that keep
-    /// their own tables in the same file.
-    pub fn conn(&self) -> &Connection {
+    /// The open connection, for this crate's table modules.
+    pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
 
-    /// The open connection, mutably, for those modules' transactions.
-    pub fn conn_mut(&mut self) -> &mut Connection {
+    /// The open connection, mutably, for this crate's transactions.
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
         &mut self.conn
     }
 
