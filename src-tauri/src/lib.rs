@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod error;
+pub mod ipc;
 pub mod launch;
 
 use std::path::PathBuf;
@@ -161,48 +162,8 @@ pub fn run() {
             }
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::cached_addons,
-            commands::import_xpi,
-            commands::open_review,
-            commands::view_file,
-            commands::file_rows,
-            commands::expand_gap,
-            commands::find_in_file,
-            commands::set_viewed,
-            commands::image_data_url,
-            commands::flow::server_status,
-            commands::flow::login,
-            commands::flow::logout,
-            commands::flow::launch_login,
-            commands::flow::local_queues,
-            commands::flow::queue_entries,
-            commands::flow::sync_now,
-            commands::flow::decision_target,
-            commands::flow::decide,
-            commands::flow::decide_locally,
-            commands::flow::open_review_page,
-            commands::flow::outbox_entries,
-            commands::flow::push_outbox,
-            commands::audit::search_cache,
-            commands::audit::addon_links,
-            commands::audit::version_notes,
-            commands::audit::add_line_note,
-            commands::audit::delete_line_note,
-            commands::audit::default_report_dir,
-            commands::audit::export_report,
-            commands::audit::reveal_line,
-            commands::audit::rule_files,
-            commands::audit::add_rule_text,
-            commands::audit::add_rule_path,
-            commands::audit::remove_rule,
-            commands::audit::set_rule_enabled,
-            commands::audit::scan_open_review,
-            commands::review_summary,
-            commands::audit::notes_summary,
-            commands::fetch::fetch_from_amo,
-        ])
+        // Every #[tauri::command] function, listed by build.rs: a command is declared once.
+        .invoke_handler(include!(concat!(env!("OUT_DIR"), "/invoke_handler.rs")))
         .run(tauri::generate_context!())
         .expect("the Tauri runtime failed to start");
 }
