@@ -60,12 +60,6 @@ pub enum ReportError {
     Store(#[from] StoreError),
 }
 
-impl From<rusqlite::Error> for ReportError {
-    fn from(error: rusqlite::Error) -> Self {
-        ReportError::Store(StoreError::Sqlite(error))
-    }
-}
-
 /// What happened to one path between the two versions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
