@@ -3,7 +3,9 @@
 
 use super::*;
 use vetter_archive::Limits;
+use vetter_diff::{FileStatus, Whitespace};
 use vetter_fixtures::addons::{Addon, AddonFile, mv2_addon, next_version};
+use vetter_store::{Store, StoreError};
 
 const LONG: &str = "lib/long.js";
 

@@ -1,6 +1,12 @@
 use super::*;
+use std::ops::Range;
+
+use crate::layout::build_spans;
 use vetter_archive::Limits;
+use vetter_diff::{DiffOptions, FileChange, FileStatus, RowKind, Whitespace, diff_trees};
 use vetter_fixtures::addons::{Addon, AddonFile, mv2_addon, next_version};
+use vetter_store::Store;
+use vetter_syntax::highlight::Class;
 
 fn import(store: &mut Store, name: &str, addon: &Addon) -> i64 {
     store
