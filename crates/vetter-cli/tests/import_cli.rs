@@ -1,17 +1,9 @@
 //! `vetter import` and `vetter versions` as a user meets them: output, exit status, JSON.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod cli_support;
 
-fn vetter(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vetter"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("VETTER_DATA_DIR")
-        .output()
-        .unwrap()
-}
+use cli_support::vetter;
+use std::path::Path;
 
 fn text(out: &[u8]) -> String {
     String::from_utf8(out.to_vec()).unwrap()

@@ -1,28 +1,11 @@
 //! `vetter report` writes the same report the app exports: with the matches of the reviewer's
 //! local rules on the newer version.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod cli_support;
+
+use cli_support::{ok, vetter};
 
 use vetter_fixtures::addons::{mv2_addon, next_version};
-
-fn vetter(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vetter"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("vetter runs")
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "vetter failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 #[test]
 fn the_report_lists_the_local_rules_matches_on_the_new_version() {

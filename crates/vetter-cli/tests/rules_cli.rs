@@ -1,28 +1,11 @@
 //! `vetter rules` end to end on the generated MV2 add-on: add, list, scan (printing
 //! `path:line:col rule`), cached re-scan, refusal of a broken file, remove.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod cli_support;
+
+use cli_support::{ok, vetter};
 
 use vetter_fixtures::addons::mv2_addon;
-
-fn vetter(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vetter"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("vetter runs")
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "vetter failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// Line and column (both 1-based) of the first `needle` in `text`, counted line by line.
 fn line_col(text: &str, needle: &str) -> (usize, usize) {

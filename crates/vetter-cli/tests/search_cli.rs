@@ -1,28 +1,12 @@
 //! `vetter search`, `vetter notes`, `vetter links`, `vetter report` and `vetter diff --manifest /
 //! --pretty` end to end on generated add-ons.
 
+mod cli_support;
+
+use cli_support::{ok, vetter};
 use std::path::Path;
-use std::process::{Command, Output};
 
 use vetter_fixtures::linked::linked_family;
-
-fn vetter(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vetter"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("vetter runs")
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "vetter failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// Imports the linked family; returns the data folder.
 fn family(dir: &Path) -> std::path::PathBuf {
