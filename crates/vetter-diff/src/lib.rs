@@ -205,7 +205,7 @@ impl TreeDiff {
 }
 
 /// Sums the statuses and line counts of a list of changes.
-fn totals_of(files: &[FileChange]) -> DiffTotals {
+pub fn totals_of<'a>(files: impl IntoIterator<Item = &'a FileChange>) -> DiffTotals {
     let mut totals = DiffTotals::default();
     for c in files {
         match c.status {

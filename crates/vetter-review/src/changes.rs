@@ -270,20 +270,7 @@ pub(crate) fn read_sides(
     Ok((ob, nb))
 }
 
-/// Sums statuses and the line counts known so far.
+/// The totals of a review's files, counted like a diff's.
 pub(crate) fn totals_of(files: &[ReviewFile]) -> DiffTotals {
-    let mut t = DiffTotals::default();
-    for f in files {
-        let c = &f.change;
-        match c.status {
-            FileStatus::Added => t.added += 1,
-            FileStatus::Deleted => t.deleted += 1,
-            FileStatus::Modified => t.modified += 1,
-            FileStatus::Renamed => t.renamed += 1,
-            FileStatus::Unchanged => t.unchanged += 1,
-        }
-        t.lines_added += u64::from(c.added.unwrap_or(0));
-        t.lines_removed += u64::from(c.removed.unwrap_or(0));
-    }
-    t
+    vetter_diff::totals_of(files.iter().map(|f| &f.change))
 }
