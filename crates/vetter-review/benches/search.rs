@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use vetter_archive::{Limits, read_archive};
+use vetter_archive::Limits;
 use vetter_review::search::{SearchLimits, SearchQuery, catch_up, search};
 use vetter_store::Store;
 
@@ -115,22 +115,16 @@ fn real_data(root: &Path) {
             .unwrap();
     }
     for v in PDFJS {
-        let zip = std::fs::read(zips.join(format!("pdfjs-dist-{v}.zip"))).unwrap();
-        let archive = read_archive(&zip, &Limits::default()).unwrap();
-        let manifest = format!(
-            r#"{{"manifest_version":3,"name":"pdf.js bundle","version":"{v}","browser_specific_settings":{{"gecko":{{"id":"pdfjs-bundle@bench.invalid"}}}}}}"#
-        );
-        let mut files: Vec<(&str, &[u8])> = vec![("manifest.json", manifest.as_bytes())];
-        files.extend(
-            archive
-                .entries
-                .iter()
-                .map(|e| (e.path.as_str(), e.data.as_slice())),
-        );
+        let xpi = vetter_testkit::pdfjs_xpi(
+            &zips.join(format!("pdfjs-dist-{v}.zip")),
+            v,
+            "pdfjs-bundle@bench.invalid",
+        )
+        .unwrap();
         store
             .import_archive(
                 &format!("pdfjs-{v}.xpi"),
-                &vetter_fixtures::zip_files(&files),
+                &xpi,
                 &Limits::default(),
                 &mut |_| {},
             )
