@@ -31,7 +31,7 @@ files_scanned: number,
  */
 skipped: Array<RuleSkippedFile>, 
 /**
- * Whether [`ScanLimits::max_signals`] cut the list of signals short.
+ * Whether the scan's signal limit cut the list of signals short.
  */
 truncated: boolean, 
 /**
