@@ -9,6 +9,6 @@ export type SignalRow = {
  */
 row: number, 
 /**
- * The signal's index in [`ReviewSummary::signals`].
+ * The signal's index in [`ReviewSummary::signals`](crate::ReviewSummary::signals).
  */
 signal: number, };

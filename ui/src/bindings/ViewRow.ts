@@ -10,7 +10,7 @@ export type ViewRow = { "type": "gap",
  */
 row: number, 
 /**
- * The gap's number, for [`ReviewSession::expand`].
+ * The gap's number, for [`ReviewSession::expand`](crate::ReviewSession::expand).
  */
 gap: number, 
 /**
