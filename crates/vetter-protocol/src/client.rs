@@ -22,79 +22,12 @@ use tokio::io::AsyncWriteExt;
 
 use crate::amo::ErrorBody;
 use crate::auth::Credentials;
+pub use crate::error::ProtocolError;
 
 /// Largest JSON response read (a 1,000-entry queue page is about 1 MiB).
 pub const MAX_JSON_BYTES: usize = 16 * 1024 * 1024;
 /// Redirects followed for one request.
 pub const MAX_REDIRECTS: usize = 5;
-
-/// Why a request failed. Every variant names the URL.
-#[derive(Debug, thiserror::Error)]
-pub enum ProtocolError {
-    /// The server URL is not an http(s) URL.
-    #[error("{url:?} is not a server URL (expected http://HOST:PORT or https://HOST)")]
-    BadServerUrl {
-        /// The URL.
-        url: String,
-    },
-    /// The HTTP client could not be built.
-    #[error("cannot talk to {url}: {error}")]
-    Http {
-        /// The URL.
-        url: String,
-        /// The error.
-        error: String,
-    },
-    /// The server refused a request (4xx other than 429).
-    #[error("{url}: HTTP {status} {code}: {detail}")]
-    Status {
-        /// The URL.
-        url: String,
-        /// HTTP status.
-        status: u16,
-        /// The server's error code (AMO sends none; then empty).
-        code: String,
-        /// The server's explanation.
-        detail: String,
-    },
-    /// Transient failures persisted through every attempt.
-    #[error("{url}: gave up after {attempts} attempts; last error: {last}")]
-    GaveUp {
-        /// The URL.
-        url: String,
-        /// Attempts made.
-        attempts: u32,
-        /// The last failure.
-        last: String,
-    },
-    /// The server answered something that breaks the protocol (a body that does not parse, a
-    /// URL off the allowed hosts, a redirect loop).
-    #[error("{url}: invalid response: {reason}")]
-    InvalidResponse {
-        /// The URL.
-        url: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A partial-download file could not be written.
-    #[error("cannot write {path}: {error}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The OS error.
-        error: std::io::Error,
-    },
-}
-
-impl ProtocolError {
-    /// The HTTP status of a refusal.
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            ProtocolError::Status { status, .. } => Some(*status),
-            _ => None,
-        }
-    }
-}
 
 /// How failed requests are retried.
 #[derive(Debug, Clone)]

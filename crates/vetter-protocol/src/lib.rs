@@ -10,6 +10,7 @@ pub mod addon_ref;
 pub mod amo;
 pub mod auth;
 pub mod client;
+pub mod error;
 pub mod routes;
 pub mod vetter;
 

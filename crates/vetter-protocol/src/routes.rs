@@ -4,7 +4,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Url;
 
 use crate::addon_ref::Ident;
-use crate::client::ProtocolError;
+use crate::error::ProtocolError;
 
 /// A server's base URL (a review server or an AMO instance) as every part of Vetter spells it:
 /// in requests, as the keyring's account, in the outbox, as the remembered server. One spelling,

@@ -6,7 +6,7 @@ use serde::Serialize;
 use ts_rs::TS;
 use vetter_store::{Store, VersionInfo};
 
-use crate::ReviewError;
+use crate::error::ReviewError;
 
 /// One add-on with every cached version of it, oldest import first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

@@ -1,7 +1,7 @@
 //! Images shown inline: recognising raster images by their magic bytes and inlining them as
 //! `data:` URLs, kept apart so the one place that decides what may render as an `<img>` is small.
 
-use crate::ReviewError;
+use crate::error::ReviewError;
 
 /// The largest image [`ReviewSession::image_data_url`](crate::ReviewSession::image_data_url)
 /// inlines; add-on images are icons and screenshots, and a bigger one is shown by size and hash

@@ -11,8 +11,8 @@ use vetter_diff::{FileChange, LineDiff, LineOptions, Whitespace, diff_lines};
 use vetter_store::Store;
 use vetter_text::{FileKind, TextEncoding, TextLines, classify};
 
-use crate::ReviewError;
 use crate::changes::read_sides;
+use crate::error::ReviewError;
 
 /// A file's kind and line counts, computed after the review opened.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
