@@ -17,32 +17,7 @@ use vetter_store::{DB_FILE, Store};
 const RUNS: u32 = 50;
 const SEED: u64 = 0x5EED_0F4B_1100;
 
-/// splitmix64: a seeded generator, so a failing run can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
-/// Text that compresses like real code but not trivially (words drawn at random).
-fn text(rng: &mut Rng, bytes: usize) -> Vec<u8> {
-    const WORDS: [&str; 12] = [
-        "function", "return", "const", "value", "event", "listener", "window", "document", "=>",
-        "{", "}", ";\n",
-    ];
-    let mut out = Vec::with_capacity(bytes + 16);
-    while out.len() < bytes {
-        out.extend_from_slice(WORDS[(rng.next() % 12) as usize].as_bytes());
-        out.extend_from_slice(format!(" v{} ", rng.next() % 5000).as_bytes());
-    }
-    out
-}
+use vetter_testkit::{Rng, code_like_text as text};
 
 fn manifest(version: &str) -> Vec<u8> {
     format!(
@@ -153,14 +128,16 @@ fn import_killed_at_random_points_leaves_all_or_nothing() {
             continue;
         }
         let mut new = data.clone();
-        let at = (rng.next() as usize) % new.len();
+        let at = (rng.next_u64() as usize) % new.len();
         new.splice(at..at, text(&mut rng, 2000));
         v2.insert(path.clone(), new);
     }
     for i in 0..6 {
         v2.insert(
             format!("assets/blob{i}.bin"),
-            (0..400_000).map(|_| rng.next() as u8).collect::<Vec<u8>>(),
+            (0..400_000)
+                .map(|_| rng.next_u64() as u8)
+                .collect::<Vec<u8>>(),
         );
     }
     assert_eq!(v2.len(), v1.len() - 3 + 6);
@@ -198,7 +175,7 @@ fn import_killed_at_random_points_leaves_all_or_nothing() {
         let dir = fresh_copy(&format!("run{run}"));
         // Uniform over the whole import plus a margin, so kills also land after the commit.
         let window = full.as_micros() as u64 * 13 / 10;
-        let delay = Duration::from_micros(rng.next() % window.max(1));
+        let delay = Duration::from_micros(rng.next_u64() % window.max(1));
         let mut child = run_import(&dir, &v2_path);
         std::thread::sleep(delay);
         let _ = child.kill(); // SIGKILL; fails harmlessly if the import already exited

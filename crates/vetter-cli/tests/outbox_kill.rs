@@ -15,7 +15,6 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rusqlite::Connection;
 use support::{Server, register_key, reviewer, under_review};
 use vetter_client::outbox::{Outbox, OutboxState};
 use vetter_decision::signing::ReviewerKey;
@@ -27,17 +26,7 @@ const DECISIONS_PER_RUN: usize = 100;
 const MAX_KILL_DELAY_MS: u64 = 800;
 const SEED: u64 = 0x5EED_0006;
 
-/// xorshift64*: a seeded, reproducible source for the kill moments.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-}
+use vetter_testkit::Rng;
 
 /// The child role: push what is waiting (rows a previous kill left in `sending` included),
 /// then record and push decisions one by one, announcing each id once its record committed.
@@ -139,13 +128,6 @@ fn check_invariants(
     waiting
 }
 
-fn integrity(dir: &std::path::Path) -> String {
-    Connection::open(dir.join(vetter_store::DB_FILE))
-        .unwrap()
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap()
-}
-
 #[test]
 fn decisions_survive_random_kills() {
     let started = Instant::now();
@@ -163,7 +145,7 @@ fn decisions_survive_random_kills() {
     let mut killed_mid_run = 0;
     let mut tally = Tally::default();
     for run in 0..RUNS {
-        let delay = Duration::from_millis(rng.next() % (MAX_KILL_DELAY_MS + 1));
+        let delay = Duration::from_millis(rng.next_u64() % (MAX_KILL_DELAY_MS + 1));
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args([
                 "kill_child",
@@ -194,7 +176,11 @@ fn decisions_survive_random_kills() {
                 announced.insert(id.to_owned());
             }
         }
-        assert_eq!(integrity(client_dir.path()), "ok", "after run {run}");
+        assert_eq!(
+            vetter_testkit::integrity(client_dir.path()).unwrap().0,
+            "ok",
+            "after run {run}"
+        );
         let outbox = Outbox::open(client_dir.path()).unwrap();
         check_invariants(&outbox, &server.url, &announced, &mut tally);
     }
@@ -227,7 +213,10 @@ fn decisions_survive_random_kills() {
     assert_eq!(server_ids.len(), total, "a decision was recorded twice");
     let server_set: HashSet<String> = server_ids.into_iter().collect();
     assert_eq!(server_set, local_ids);
-    assert_eq!(integrity(client_dir.path()), "ok");
+    assert_eq!(
+        vetter_testkit::integrity(client_dir.path()).unwrap().0,
+        "ok"
+    );
     eprintln!(
         "kill test: {RUNS} runs ({killed_mid_run} killed mid-way), {} decisions; after the kills {} waited in total, {} in sending, {} of those already on the server; {:.1} s",
         local_ids.len(),

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-pub use vetter_testkit::{REVIEWER_KEY, REVIEWER_SECRET, Server, demo_seed, reviewer};
+pub use vetter_testkit::{REVIEWER_KEY, REVIEWER_SECRET, Rng, Server, demo_seed, reviewer};
 
 /// Errors of the support code: all are setup failures of a test, never findings.
 #[derive(Debug, thiserror::Error)]
@@ -139,10 +139,10 @@ pub fn server_decision_counts(server: &str) -> Result<HashMap<String, usize>, Su
 }
 
 /// The add-on `addon_id` and its version under review in the cache of `client_dir` (synced
-/// Opens a cache read-only, as an outside observer would with `sqlite3`: the harness checks
-/// what is on disk by its own queries, never through the store it is testing.
-fn observe(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
-    rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+/// Opens a cache read-only (the store's `open_read_only`): the harness checks what is on disk
+/// by its own queries, never through the store it is testing.
+fn observe(path: &Path) -> Result<rusqlite::Connection, vetter_store::StoreError> {
+    vetter_store::open_read_only(path)
 }
 
 /// before): what a reviewer would decide on.
@@ -179,20 +179,10 @@ pub fn cached_under_review(
 
 /// `PRAGMA integrity_check` and the number of foreign-key violations of the cache in `dir`.
 pub fn integrity(dir: &Path) -> Result<(String, i64), SupportError> {
-    let fail = |detail: String| SupportError::Cache {
+    vetter_testkit::integrity(dir).map_err(|e| SupportError::Cache {
         dir: dir.to_owned(),
-        detail,
-    };
-    let conn = observe(&dir.join(vetter_store::DB_FILE)).map_err(|e| fail(e.to_string()))?;
-    let check: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .map_err(|e| fail(e.to_string()))?;
-    let fk: i64 = conn
-        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
-            r.get(0)
-        })
-        .map_err(|e| fail(e.to_string()))?;
-    Ok((check, fk))
+        detail: e.to_string(),
+    })
 }
 
 /// What the cache holds of the server's review state, in a shape two caches can be compared
@@ -257,27 +247,6 @@ impl CacheState {
             .filter(|(_, (advertised, stored, _))| stored.as_ref().is_some_and(|s| s != advertised))
             .map(|(id, _)| *id)
             .collect()
-    }
-}
-
-/// splitmix64: the seeded generator of every schedule and kill moment, so a failing run can
-/// be replayed from its seed.
-#[derive(Debug, Clone)]
-pub struct Rng(pub u64);
-
-impl Rng {
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (0 when `n` is 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next_u64() % n }
     }
 }
 

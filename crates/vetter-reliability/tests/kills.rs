@@ -128,19 +128,6 @@ fn kill_child() {
     }
 }
 
-/// Text that compresses like code but not trivially, so an import runs long enough to kill.
-fn text(rng: &mut Rng, bytes: usize) -> Vec<u8> {
-    const WORDS: [&str; 10] = [
-        "function", "return", "const", "value", "event", "window", "=>", "{", "}", ";\n",
-    ];
-    let mut out = Vec::with_capacity(bytes + 32);
-    while out.len() < bytes {
-        out.extend_from_slice(WORDS[rng.below(10) as usize].as_bytes());
-        out.extend_from_slice(format!(" v{} ", rng.below(5000)).as_bytes());
-    }
-    out
-}
-
 /// A ~3 MB add-on with its own version string.
 fn big_addon(rng: &mut Rng, run: u64) -> Vec<u8> {
     let manifest = json!({
@@ -152,7 +139,10 @@ fn big_addon(rng: &mut Rng, run: u64) -> Vec<u8> {
     .to_string();
     let mut files: Vec<(String, Vec<u8>)> = vec![("manifest.json".into(), manifest.into_bytes())];
     for i in 0..ADDON_FILES - 1 {
-        files.push((format!("lib/part{i}.js"), text(rng, 120_000)));
+        files.push((
+            format!("lib/part{i}.js"),
+            vetter_testkit::code_like_text(rng, 120_000),
+        ));
     }
     vetter_fixtures::zip_files(&files)
 }

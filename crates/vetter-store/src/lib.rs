@@ -438,6 +438,15 @@ pub(crate) fn open_file(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// Opens the SQLite file at `path` read-only, for an outside observer (a test harness, a
+/// support tool) that checks what is on disk with its own queries and must change nothing:
+/// no migration runs and no write is possible.
+pub fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
+}
+
 /// Rounds of [`migrate`]: each lost round means another process applied at least one step.
 const MIGRATION_ATTEMPTS: usize = 32;
 

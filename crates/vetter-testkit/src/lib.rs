@@ -1,6 +1,7 @@
 //! What Vetter's test suites share, so each does not keep its own copy: the real reference
 //! server run in-process on 127.0.0.1 (a test can stop and restart it), the demo seed and its
-//! reviewers, and the builder that turns a fetched pdf.js release into an add-on.
+//! reviewers, the builder that turns a fetched pdf.js release into an add-on, and what the
+//! crash tests need: a seeded generator, code-like filler, and the file's integrity checks.
 //!
 //! Test binaries of one crate cannot import another crate's `tests/` modules; a crate can.
 
@@ -139,4 +140,50 @@ pub fn pdfjs_xpi(zip: &Path, version: &str, guid: &str) -> Result<Vec<u8>, Archi
             .map(|e| (e.path.as_str(), e.data.as_slice())),
     );
     Ok(vetter_fixtures::zip_files(&files))
+}
+
+/// splitmix64: a seeded generator, so a failing run can be replayed from its seed.
+#[derive(Debug, Clone)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.next_u64() % n }
+    }
+}
+
+/// About `bytes` of text that compresses like code but not trivially (words drawn at random),
+/// so an import of it runs long enough for a crash test to land a kill inside it.
+pub fn code_like_text(rng: &mut Rng, bytes: usize) -> Vec<u8> {
+    const WORDS: [&str; 12] = [
+        "function", "return", "const", "value", "event", "listener", "window", "document", "=>",
+        "{", "}", ";\n",
+    ];
+    let mut out = Vec::with_capacity(bytes + 32);
+    while out.len() < bytes {
+        out.extend_from_slice(WORDS[rng.below(WORDS.len() as u64) as usize].as_bytes());
+        out.extend_from_slice(format!(" v{} ", rng.below(5000)).as_bytes());
+    }
+    out
+}
+
+/// `PRAGMA integrity_check` and the number of foreign-key violations of the cache in
+/// `data_dir`, read through a read-only connection.
+pub fn integrity(data_dir: &Path) -> Result<(String, i64), vetter_store::StoreError> {
+    let conn = vetter_store::open_read_only(&data_dir.join(vetter_store::DB_FILE))?;
+    let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    let broken: i64 = conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+        r.get(0)
+    })?;
+    Ok((check, broken))
 }
