@@ -1,4 +1,4 @@
-//! End-to-end: the real `vetter-server` process on 127.0.0.1 and the sync engine of vetter-core.
+//! End-to-end: the real `vetter-server` process on 127.0.0.1 and the sync engine of vetter-client.
 
 mod common;
 
