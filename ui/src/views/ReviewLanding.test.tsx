@@ -3,42 +3,19 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { describe, expect, it } from "vitest";
 import type { FileLayout } from "../bindings/FileLayout";
 import type { LineTarget } from "../bindings/LineTarget";
-import type { ReviewFile } from "../bindings/ReviewFile";
 import type { ReviewSummary } from "../bindings/ReviewSummary";
 import type { VersionInfo } from "../bindings/VersionInfo";
 import { cachedVersion } from "../test/versions";
 import { navigate } from "../lib/navigation";
 import { ReviewView } from "./ReviewView";
-import { reviewSummary } from "../test/review";
+import { reviewSummary, textFile } from "../test/review";
 
 function version(id: number, v: string): VersionInfo {
   return cachedVersion(id, v);
 }
 
-function file(path: string, status: ReviewFile["change"]["status"]): ReviewFile {
-  return {
-    viewed: false,
-    change: {
-      path,
-      old_path: null,
-      status,
-      kind: "text",
-      old_size: 10,
-      new_size: 12,
-      old_sha256: "a".repeat(64),
-      new_sha256: "b".repeat(64),
-      added: 0,
-      removed: 0,
-      similarity: null,
-      old_encoding: "utf8",
-      new_encoding: "utf8",
-      deadline_hit: false,
-    },
-  };
-}
-
 const SUMMARY: ReviewSummary = reviewSummary(version(1, "1.0"), version(2, "1.1"), {
-  files: [file("background.js", "modified")],
+  files: [textFile("background.js", "modified")],
   totals: { added: 0, deleted: 0, modified: 1, renamed: 0, unchanged: 1, lines_added: 1, lines_removed: 1 },
 });
 
@@ -65,7 +42,7 @@ describe("ReviewView landing on a line", () => {
         case "open_review":
           return SUMMARY;
         case "reveal_line": {
-          const t: LineTarget = { index: 1, file: file("content/content.js", "unchanged"), layout: LAYOUT, row: 299 };
+          const t: LineTarget = { index: 1, file: textFile("content/content.js", "unchanged"), layout: LAYOUT, row: 299 };
           return t;
         }
         case "view_file":

@@ -4,41 +4,18 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { describe, expect, it } from "vitest";
 import type { AddonVersions } from "../bindings/AddonVersions";
 import type { FileLayout } from "../bindings/FileLayout";
-import type { ReviewFile } from "../bindings/ReviewFile";
 import type { ReviewSummary } from "../bindings/ReviewSummary";
 import type { VersionInfo } from "../bindings/VersionInfo";
 import { cachedVersion } from "../test/versions";
 import type { ViewRow } from "../bindings/ViewRow";
 import { navigate } from "../lib/navigation";
 import { ReviewView } from "./ReviewView";
-import { noPermissionChanges, reviewSummary } from "../test/review";
+import { noPermissionChanges, reviewSummary, textFile } from "../test/review";
 
 const PAYLOAD = '<img src=x onerror="document.title=\'pwned\'">';
 
 function version(id: number, v: string): VersionInfo {
   return cachedVersion(id, v, `Addon ${PAYLOAD}`);
-}
-
-function changed(path: string, status: ReviewFile["change"]["status"], viewed = false): ReviewFile {
-  return {
-    viewed,
-    change: {
-      path,
-      old_path: null,
-      status,
-      kind: "text",
-      old_size: 10,
-      new_size: 12,
-      old_sha256: "a".repeat(64),
-      new_sha256: "b".repeat(64),
-      added: 1,
-      removed: 1,
-      similarity: null,
-      old_encoding: "utf8",
-      new_encoding: "utf8",
-      deadline_hit: false,
-    },
-  };
 }
 
 const ADDONS: AddonVersions[] = [{ guid: "x@example.com", name: "Addon", versions: [version(1, "1.0"), version(2, "1.1")] }];
@@ -49,7 +26,7 @@ const SUMMARY: ReviewSummary = reviewSummary(version(1, "1.0"), version(2, "1.1"
     permissions: { added: ["notifications"], removed: [] },
     host_permissions: { added: ["<all_urls>"], removed: [] },
   },
-  files: [changed("background.js", "modified"), changed(`lib/${PAYLOAD}.js`, "added")],
+  files: [textFile("background.js", "modified"), textFile(`lib/${PAYLOAD}.js`, "added")],
   totals: { added: 1, deleted: 0, modified: 1, renamed: 0, unchanged: 5, lines_added: 2, lines_removed: 1 },
 });
 
