@@ -304,16 +304,9 @@ pub fn check_amo_url(amo: &str) -> Result<reqwest::Url, FetchError> {
         url: amo.to_owned(),
     };
     let url = reqwest::Url::parse(amo).map_err(|_| insecure())?;
-    let host = url.host_str().ok_or_else(insecure)?;
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
     match url.scheme() {
-        "https" => Ok(url),
-        "http" if loopback => Ok(url),
+        "https" if url.host().is_some() => Ok(url),
+        "http" if vetter_protocol::routes::is_loopback(&url) => Ok(url),
         _ => Err(insecure()),
     }
 }

@@ -12,6 +12,16 @@ pub enum ProtocolError {
         /// The URL.
         url: String,
     },
+    /// A server URL would send signed requests in clear text over a network.
+    #[error(
+        "{url} is plain http to another machine, which would send your credentials and \
+         decisions in clear text: use https:// (http:// is accepted only for 127.0.0.1, ::1 and \
+         localhost)"
+    )]
+    PlainHttp {
+        /// The URL.
+        url: String,
+    },
     /// The HTTP client could not be built.
     #[error("cannot talk to {url}: {error}")]
     Http {

@@ -11,9 +11,11 @@ use crate::error::ProtocolError;
 /// so one server is never two: `https://h/` and ` https://h ` are both `https://h`.
 ///
 /// Surrounding whitespace and trailing slashes are dropped; the rest is kept as typed. It must be
-/// an `http` or `https` URL with a host. A path is kept (every route is absolute, so requests go
-/// to the origin's `/api/...`); user info, a query or a fragment is refused, since none of them
-/// can be part of a base the routes are joined to.
+/// an `https` URL with a host, or `http` to this machine only (127.0.0.0/8, `::1`, `localhost`):
+/// every request carries a token signed with the API secret, and a decision is worth nothing if
+/// someone on the path can read or change it. A path is kept (every route is absolute, so
+/// requests go to the origin's `/api/...`); user info, a query or a fragment is refused, since
+/// none of them can be part of a base the routes are joined to.
 pub fn normalize_server(text: &str) -> Result<String, ProtocolError> {
     let refused = || ProtocolError::BadServerUrl {
         url: text.to_owned(),
@@ -26,10 +28,24 @@ pub fn normalize_server(text: &str) -> Result<String, ProtocolError> {
         && url.password().is_none()
         && url.query().is_none()
         && url.fragment().is_none();
-    if plain {
-        Ok(trimmed.to_owned())
-    } else {
-        Err(refused())
+    if !plain {
+        return Err(refused());
+    }
+    if url.scheme() == "http" && !is_loopback(&url) {
+        return Err(ProtocolError::PlainHttp {
+            url: trimmed.to_owned(),
+        });
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Whether `url`'s host is this machine: an IPv4 loopback address, `::1`, or `localhost`.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
     }
 }
 
@@ -187,6 +203,35 @@ mod tests {
                 ),
                 "{bad:?} was accepted"
             );
+        }
+    }
+
+    #[test]
+    fn plain_http_is_accepted_only_to_this_machine() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3",
+            "http://[::1]:47474",
+            "http://localhost:8000",
+            "http://LOCALHOST",
+            "https://amo.example.org",
+        ] {
+            assert!(normalize_server(ok).is_ok(), "{ok:?} was refused");
+        }
+        for bad in [
+            "http://amo.example.org",
+            "http://10.0.0.7:8080",
+            "http://127.0.0.1.example.org",
+            "http://localhost.example.org",
+            "http://[::2]",
+            "http://0.0.0.0:47474",
+        ] {
+            let err = normalize_server(bad).unwrap_err();
+            assert!(
+                matches!(err, ProtocolError::PlainHttp { .. }),
+                "{bad:?}: {err}"
+            );
+            assert!(err.to_string().contains("https://"), "{err}");
         }
     }
 
