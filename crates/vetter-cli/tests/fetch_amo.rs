@@ -261,7 +261,7 @@ fn bad_references_and_insecure_instances_are_refused_before_any_request() {
     for (args, expect) in [
         (
             vec!["fetch", "tab-notes", "--amo", "http://addons.example.org"],
-            "must be https",
+            "is plain http to another machine",
         ),
         (
             vec![
