@@ -139,12 +139,6 @@ pub fn server_decision_counts(server: &str) -> Result<HashMap<String, usize>, Su
 }
 
 /// The add-on `addon_id` and its version under review in the cache of `client_dir` (synced
-/// Opens a cache read-only (the store's `open_read_only`): the harness checks what is on disk
-/// by its own queries, never through the store it is testing.
-fn observe(path: &Path) -> Result<rusqlite::Connection, vetter_store::StoreError> {
-    vetter_store::open_read_only(path)
-}
-
 /// before): what a reviewer would decide on.
 pub fn cached_under_review(
     client_dir: &Path,
@@ -154,7 +148,8 @@ pub fn cached_under_review(
         dir: client_dir.to_owned(),
         detail,
     };
-    let conn = observe(&client_dir.join(vetter_store::DB_FILE)).map_err(|e| fail(e.to_string()))?;
+    let conn = vetter_store::open_read_only(&client_dir.join(vetter_store::DB_FILE))
+        .map_err(|e| fail(e.to_string()))?;
     conn.query_row(
         "SELECT v.id, v.version, v.sha256, a.guid FROM queue_entries q
          JOIN remote_versions v ON v.id = q.version_id
@@ -205,7 +200,8 @@ impl CacheState {
             dir: dir.to_owned(),
             detail,
         };
-        let conn = observe(&dir.join(vetter_store::DB_FILE)).map_err(|e| fail(e.to_string()))?;
+        let conn = vetter_store::open_read_only(&dir.join(vetter_store::DB_FILE))
+            .map_err(|e| fail(e.to_string()))?;
         let mut state = CacheState::default();
         let mut stmt = conn
             .prepare(

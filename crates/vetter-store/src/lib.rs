@@ -467,6 +467,39 @@ impl Store {
         Ok(Store { conn })
     }
 
+    /// The cached add-on named `key`: its identity (gecko id or `noid:` name), or the id of one
+    /// of its cached versions; as (id, identity).
+    pub fn addon_named(&self, key: &str) -> Result<Option<(i64, String)>, StoreError> {
+        let by_guid = self
+            .conn()
+            .query_row("SELECT id, guid FROM addons WHERE guid = ?1", [key], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        if by_guid.is_some() {
+            return Ok(by_guid);
+        }
+        let Ok(version) = key.parse::<i64>() else {
+            return Ok(None);
+        };
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT a.id, a.guid FROM versions v JOIN addons a ON a.id = v.addon_id
+                 WHERE v.id = ?1",
+                [version],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// How many add-ons the cache holds.
+    pub fn addon_count(&self) -> Result<u32, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT count(*) FROM addons", [], |r| r.get(0))?)
+    }
+
     /// The open connection, for this crate's table modules.
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn

@@ -627,7 +627,7 @@ async fn fetch_metadata(client: &Client, id: i64) -> Result<Metadata, SyncError>
 /// while the policy allows; without, it is final.
 fn quarantine(
     store: &Store,
-    n: &Needed,
+    n: &NeededDownload,
     actual: Option<&str>,
     reason: &str,
     retry: Option<&QuarantineRetry>,
@@ -651,12 +651,13 @@ fn quarantine(
     Ok(())
 }
 
-/// A version to download.
-type Needed = NeededDownload;
-
 /// Downloads one XPI into its partial file, resuming from what is there. File URLs come from
 /// the server's answers, so they must be on its own origin.
-async fn download(client: &Client, n: &Needed, dir: &Path) -> Result<Downloaded, SyncError> {
+async fn download(
+    client: &Client,
+    n: &NeededDownload,
+    dir: &Path,
+) -> Result<Downloaded, SyncError> {
     let url = client.same_origin(&n.url)?;
     let part = dir.join(format!("{}-{}.part", n.file_id, n.sha256));
     Ok(client
@@ -711,7 +712,7 @@ mod tests {
     }
 
     /// A cache with one add-on whose version 7 waits in a queue, not downloaded yet.
-    fn cache_with_one_queued_version(dir: &Path) -> (Store, Needed) {
+    fn cache_with_one_queued_version(dir: &Path) -> (Store, NeededDownload) {
         let mut store = Store::open(dir).unwrap();
         let sha = "ab".repeat(32);
         let entry = QueueChange::Upsert(Box::new(QueuedEntry {
@@ -730,7 +731,7 @@ mod tests {
             weight: 0,
         }));
         store.apply_queue_page("extension", &[entry], "c1").unwrap();
-        let needed = Needed {
+        let needed = NeededDownload {
             id: 7,
             file_id: 70,
             slug: "a".to_owned(),
