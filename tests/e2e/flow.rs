@@ -44,9 +44,11 @@ impl TestServer {
         let listener = TcpListener::bind(("127.0.0.1", port))?;
         let port = listener.local_addr()?.port();
         let config = vetter_server::Config {
-            data_dir: data_dir.to_owned(),
-            listen: SocketAddr::from(([127, 0, 0, 1], port)),
             seed: Some(seed.to_owned()),
+            ..vetter_server::Config::new(
+                data_dir.to_owned(),
+                SocketAddr::from(([127, 0, 0, 1], port)),
+            )
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {

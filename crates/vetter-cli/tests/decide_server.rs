@@ -272,3 +272,119 @@ fn sign_raw(key: &ReviewerKey, input: &str) -> String {
     let signature = signing.sign(input.as_bytes());
     format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
 }
+
+fn post_signed(s: &Setup, d: &Decision) -> support::Answer {
+    post_decision(&s.server.url, &reviewer(), &s.key.sign(d).unwrap())
+}
+
+#[test]
+fn refuses_a_guid_that_is_not_the_addons() {
+    let s = setup();
+    // Signed, but about a decoy guid: the signature cannot tell, the server's records can.
+    let mut d = comment(&reviewer(), &s.server.url, "ok");
+    d.addon.guid = "decoy@attacker.example".to_owned();
+    let answer = post_signed(&s, &d);
+    assert_eq!(
+        (answer.status, code(&answer)),
+        (422, "addon_guid_mismatch"),
+        "{:?}",
+        answer.json
+    );
+    assert!(support::server_decision_ids(&s.server.url).is_empty());
+}
+
+#[test]
+fn refuses_a_multi_version_rejection_naming_another_addons_version() {
+    let s = setup();
+    let (id, version, sha) = under_review(&s.server.url, ADDON);
+    let d = Decision::new(
+        reviewer().key(),
+        AddonRef {
+            id: ADDON,
+            guid: GUID.to_owned(),
+        },
+        VersionRef {
+            id,
+            version,
+            file_sha256: sha,
+        },
+        Action::RejectMultipleVersions,
+        DecisionInput {
+            // 10201 is a version of add-on 102.
+            versions: vec![id, 10201],
+            reasons: vec!["policy-remote-code".to_owned()],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let answer = post_signed(&s, &d);
+    assert_eq!(
+        (answer.status, code(&answer)),
+        (422, "version_of_another_addon"),
+        "{:?}",
+        answer.json
+    );
+    assert!(
+        answer.json["detail"]
+            .as_str()
+            .unwrap()
+            .contains("version 10201 belongs to add-on 102"),
+        "{:?}",
+        answer.json
+    );
+}
+
+#[test]
+fn refuses_a_decision_dated_ahead_of_the_server_and_keeps_both_times_of_an_old_one() {
+    let s = setup();
+    let now = vetter_protocol::auth::unix_now();
+    let mut ahead = comment(&reviewer(), &s.server.url, "from a fast clock");
+    ahead.decided_at = vetter_decision::rfc3339_millis((now + 3600) * 1000);
+    let answer = post_signed(&s, &ahead);
+    assert_eq!(
+        (answer.status, code(&answer)),
+        (422, "decided_in_future"),
+        "{:?}",
+        answer.json
+    );
+    // A day in an offline outbox is normal: accepted, with the reviewer's time and the
+    // server's both in the log.
+    let mut old = comment(&reviewer(), &s.server.url, "from the outbox");
+    old.decided_at = vetter_decision::rfc3339_millis((now - 86_400) * 1000);
+    let answer = post_signed(&s, &old);
+    assert_eq!(answer.status, 201, "{:?}", answer.json);
+    let log = support::get_json(
+        &s.server.url,
+        "/api/v5/reviewers/decisions/?since=0",
+        &reviewer(),
+    );
+    let row = &log["results"][0];
+    assert_eq!(row["decided_at"], old.decided_at.as_str());
+    assert_ne!(row["recorded_at"], row["decided_at"]);
+    assert_eq!(row["kid"], s.key.public_key().kid().as_str());
+}
+
+#[test]
+fn a_revoked_key_signs_nothing_new() {
+    let s = setup();
+    let first = post_signed(&s, &comment(&reviewer(), &s.server.url, "before"));
+    assert_eq!(first.status, 201, "{:?}", first.json);
+    let kid = s.key.public_key().kid();
+    let revoked = support::request(
+        "DELETE",
+        &format!("{}/api/v5/reviewers/keys/{kid}/", s.server.url),
+        &reviewer().authorization(),
+        None,
+        None,
+    );
+    assert_eq!(revoked.status, 200, "{:?}", revoked.json);
+    assert!(revoked.json["revoked_at"].is_string(), "{:?}", revoked.json);
+    let after = post_signed(&s, &comment(&reviewer(), &s.server.url, "after"));
+    assert_eq!(
+        (after.status, code(&after)),
+        (403, "key_revoked"),
+        "{:?}",
+        after.json
+    );
+    assert_eq!(support::server_decision_ids(&s.server.url).len(), 1);
+}

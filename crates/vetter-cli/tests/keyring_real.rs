@@ -59,7 +59,7 @@ fn secrets_written_by_login_are_read_by_other_processes_and_removed_by_logout() 
         .unwrap();
     assert!(!out.status.success());
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("bad_signature"),
+        String::from_utf8_lossy(&out.stderr).contains("bad_credentials"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );

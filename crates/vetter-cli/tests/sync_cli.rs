@@ -103,5 +103,5 @@ fn sync_with_a_wrong_secret_fails_with_the_servers_reason() {
     server.stop();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("bad_signature"), "{stderr}");
+    assert!(stderr.contains("bad_credentials"), "{stderr}");
 }

@@ -439,8 +439,9 @@ pub async fn login(
     let profile_url = client
         .url(vetter_protocol::routes::PROFILE)
         .map_err(|e| credential_error(e, &server))?;
+    // No redirect is followed here: fresh credentials go only to the server the reviewer named.
     let profile = client
-        .get_json(&profile_url)
+        .get_json_here(&profile_url)
         .await
         .map_err(|e| credential_error(e, &server))?;
     let kind = match discover(&client)
@@ -492,14 +493,7 @@ pub async fn register_key(
             MAX_RESPONSE,
         )
         .await
-        .map_err(|e| match e {
-            vetter_protocol::PostError::Unreachable(d) | vetter_protocol::PostError::Cut(d) => {
-                unreachable(d)
-            }
-            vetter_protocol::PostError::TooLarge => {
-                unreachable(format!("the response is longer than {MAX_RESPONSE} bytes"))
-            }
-        })?;
+        .map_err(|e| unreachable(e.describe(MAX_RESPONSE)))?;
     if !(200..300).contains(&status) {
         let parsed: vetter_protocol::amo::ErrorBody =
             serde_json::from_slice(&bytes).unwrap_or_default();

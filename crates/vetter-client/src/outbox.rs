@@ -460,6 +460,13 @@ async fn send(client: &vetter_protocol::Client, url: &reqwest::Url, jws: String)
                 detail: format!("the answer from {url} was cut off: {reason}"),
             };
         }
+        // A redirect says nothing about the decision: it waits until the address is fixed.
+        Err(e @ PostError::Redirected { .. }) => {
+            return Answer::Retry {
+                code: "redirect_refused".to_owned(),
+                detail: format!("{url}: {}", e.describe(MAX_RESPONSE)),
+            };
+        }
     };
     let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
     let text = |name: &str| {

@@ -69,6 +69,7 @@ fn record_writes_the_decision_and_its_signed_outbox_row_together() {
             Some(&RegisteredKey {
                 owner: "1".to_owned(),
                 public_key: key.public_key().to_base64url(),
+                revoked_at: None,
             }),
         )
         .unwrap();

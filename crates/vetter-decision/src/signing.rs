@@ -105,6 +105,14 @@ pub enum VerifyError {
         /// The key id.
         kid: String,
     },
+    /// The key was revoked: it verifies what it signed before, but signs nothing new.
+    #[error("key {kid:?} was revoked at {revoked_at}; log in again to register a new key")]
+    KeyRevoked {
+        /// The key id.
+        kid: String,
+        /// When it was revoked (RFC 3339).
+        revoked_at: String,
+    },
     /// The key is registered, but to another reviewer.
     #[error("key {kid:?} belongs to another reviewer")]
     KeyOfAnotherReviewer {
@@ -159,6 +167,7 @@ impl VerifyError {
             VerifyError::WrongHeader { .. } => "wrong_jws_header",
             VerifyError::UnknownKey { .. } => "unknown_key",
             VerifyError::KeyOfAnotherReviewer { .. } => "key_not_yours",
+            VerifyError::KeyRevoked { .. } => "key_revoked",
             VerifyError::BadSignature { .. } => "bad_signature",
             VerifyError::ReviewerMismatch { .. } => "reviewer_mismatch",
             VerifyError::Invalid(_) => "invalid_decision",
@@ -172,7 +181,9 @@ impl VerifyError {
     pub fn status(&self) -> u16 {
         match self {
             VerifyError::Malformed { .. } | VerifyError::WrongHeader { .. } => 400,
-            VerifyError::KeyOfAnotherReviewer { .. } | VerifyError::ReviewerMismatch { .. } => 403,
+            VerifyError::KeyOfAnotherReviewer { .. }
+            | VerifyError::KeyRevoked { .. }
+            | VerifyError::ReviewerMismatch { .. } => 403,
             VerifyError::UnknownKey { .. }
             | VerifyError::BadSignature { .. }
             | VerifyError::Invalid(_) => 422,
@@ -316,6 +327,8 @@ pub struct RegisteredKey {
     pub owner: String,
     /// The public key in base64url.
     pub public_key: String,
+    /// When it was revoked, if it was (RFC 3339).
+    pub revoked_at: Option<String>,
 }
 
 /// Who is submitting a decision: the JWT issuer and the user it belongs to.
@@ -430,9 +443,9 @@ impl SignedDecision {
         &self.payload
     }
 
-    /// Checks, in order: the key is registered, it belongs to the submitter, the signature
-    /// verifies (strictly), the payload is a valid decision, and its `reviewer` is the
-    /// submitting API key. Returns the verified decision.
+    /// Checks, in order: the key is registered, it belongs to the submitter and is not revoked,
+    /// the signature verifies (strictly), the payload is a valid decision, and its `reviewer`
+    /// is the submitting API key. Returns the verified decision.
     pub fn verify(
         &self,
         submitter: Submitter<'_>,
@@ -444,6 +457,12 @@ impl SignedDecision {
         if key.owner != submitter.user {
             return Err(VerifyError::KeyOfAnotherReviewer {
                 kid: self.kid.clone(),
+            });
+        }
+        if let Some(revoked_at) = &key.revoked_at {
+            return Err(VerifyError::KeyRevoked {
+                kid: self.kid.clone(),
+                revoked_at: revoked_at.chars().take(40).collect(),
             });
         }
         let bad_signature = || VerifyError::BadSignature {

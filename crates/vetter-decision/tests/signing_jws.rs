@@ -39,6 +39,7 @@ fn registered(key: &ReviewerKey, owner: &str) -> RegisteredKey {
     RegisteredKey {
         owner: owner.to_owned(),
         public_key: key.public_key().to_base64url(),
+        revoked_at: None,
     }
 }
 
@@ -113,6 +114,16 @@ fn refuses_a_key_registered_by_another_reviewer() {
     )
     .unwrap_err();
     assert_eq!(err.code(), "key_not_yours");
+}
+
+#[test]
+fn a_revoked_key_signs_nothing_new() {
+    let key = ReviewerKey::generate().unwrap();
+    let mut revoked = registered(&key, "1");
+    revoked.revoked_at = Some("2026-12-04T05:00:00Z".to_owned());
+    let err = verify(&key.sign(&decision()).unwrap(), Some(&revoked)).unwrap_err();
+    assert_eq!((err.code(), err.status()), ("key_revoked", 403), "{err}");
+    assert!(err.to_string().contains("2026-12-04T05:00:00Z"), "{err}");
 }
 
 #[test]

@@ -66,16 +66,13 @@ pub enum AuthError {
         /// What it should be.
         expected: &'static str,
     },
-    /// `iss` names no API key the server knows.
-    #[error("unknown API key {iss:?} in the token's `iss` claim")]
-    UnknownIssuer {
+    /// `iss` names no API key the server knows, or the signature does not match its secret.
+    /// One error for both, so a caller without the secret cannot tell which API keys exist.
+    #[error(
+        "the token's API key {iss:?} and signature do not match a key and secret of this server: check both"
+    )]
+    BadCredentials {
         /// The issuer that was sent.
-        iss: String,
-    },
-    /// The signature does not match the API secret.
-    #[error("the token's signature does not match the API secret of {iss:?}")]
-    BadSignature {
-        /// The issuer whose secret was tried.
         iss: String,
     },
     /// `exp` is not after `iat`.
@@ -136,8 +133,7 @@ impl AuthError {
             AuthError::WrongAlgorithm { .. } => "wrong_algorithm",
             AuthError::MissingClaim { .. } => "missing_claim",
             AuthError::InvalidClaim { .. } => "invalid_claim",
-            AuthError::UnknownIssuer { .. } => "unknown_api_key",
-            AuthError::BadSignature { .. } => "bad_signature",
+            AuthError::BadCredentials { .. } => "bad_credentials",
             AuthError::ExpiresBeforeIssued { .. } => "expires_before_issued",
             AuthError::LifetimeTooLong { .. } => "lifetime_too_long",
             AuthError::IssuedInFuture { .. } => "issued_in_future",
@@ -161,11 +157,12 @@ pub struct Claims {
     pub exp: i64,
 }
 
-/// A reviewer's API key and secret. The secret never appears in `Debug` output or errors.
+/// A reviewer's API key and secret. The secret never appears in `Debug` output or errors, and
+/// every copy of it is wiped from memory when dropped.
 #[derive(Clone)]
 pub struct Credentials {
     key: String,
-    secret: String,
+    secret: zeroize::Zeroizing<String>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -178,11 +175,11 @@ impl std::fmt::Debug for Credentials {
 }
 
 impl Credentials {
-    /// Credentials from a key and a secret.
+    /// Credentials from a key and a secret (an owned `String` is taken over, not copied).
     pub fn new(key: impl Into<String>, secret: impl Into<String>) -> Credentials {
         Credentials {
             key: key.into(),
-            secret: secret.into(),
+            secret: zeroize::Zeroizing::new(secret.into()),
         }
     }
 
@@ -291,7 +288,7 @@ pub trait JtiLedger {
 pub fn verify_authorization(
     header: Option<&str>,
     now: i64,
-    secret_for: impl FnOnce(&str) -> Option<Vec<u8>>,
+    secret_for: impl FnOnce(&str) -> Option<zeroize::Zeroizing<Vec<u8>>>,
     ledger: &dyn JtiLedger,
 ) -> Result<Claims, AuthError> {
     let header = header.ok_or(AuthError::MissingHeader)?;
@@ -337,18 +334,22 @@ pub fn verify_authorization(
             expected: "a string",
         })?,
     };
-    let secret = secret_for(iss).ok_or_else(|| AuthError::UnknownIssuer {
-        iss: iss.chars().take(100).collect(),
-    })?;
     let signature = URL_SAFE_NO_PAD
         .decode(signature)
         .map_err(|_| malformed("signature is not base64url"))?;
-    let mut mac = HmacSha256::new_from_slice(&secret).expect("HMAC takes keys of any length");
+    let secret = secret_for(iss);
+    // An unknown issuer still costs one HMAC, so its answer takes as long as a bad signature's.
+    let key: &[u8] = secret
+        .as_deref()
+        .map_or(b"no such API key", |s| s.as_slice());
+    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes keys of any length");
     mac.update(format!("{}.{}", token_segment(token, 0), token_segment(token, 1)).as_bytes());
-    mac.verify_slice(&signature)
-        .map_err(|_| AuthError::BadSignature {
-            iss: iss.to_owned(),
-        })?;
+    let verified = mac.verify_slice(&signature).is_ok();
+    if secret.is_none() || !verified {
+        return Err(AuthError::BadCredentials {
+            iss: iss.chars().take(100).collect(),
+        });
+    }
 
     let int_claim = |claim: &'static str| match claims.get(claim) {
         None => Err(AuthError::MissingClaim { claim }),
@@ -415,25 +416,66 @@ fn decode_segment(segment: &str, what: &str) -> Result<serde_json::Value, AuthEr
 
 /// An in-memory [`JtiLedger`], enough for one server process (tokens live at most 305 s, so a
 /// restart forgets nothing that could still be replayed for long).
+///
+/// Entries are filed in buckets of [`LEDGER_BUCKET_SECS`] by expiry; a bucket whose whole span
+/// has passed is dropped at once, so each token costs O(log n) and nothing is rescanned.
 #[derive(Default)]
 pub struct MemoryJtiLedger {
-    seen: std::sync::Mutex<std::collections::HashMap<(String, String), i64>>,
+    inner: std::sync::Mutex<Ledger>,
+}
+
+/// Seconds of expiry times that share one bucket of a [`MemoryJtiLedger`].
+pub const LEDGER_BUCKET_SECS: i64 = 30;
+
+#[derive(Default)]
+struct Ledger {
+    /// Live `(iss, jti)` and when each expires.
+    live: std::collections::HashMap<(String, String), i64>,
+    /// Bucket number (expiry / bucket length) → the entries filed in it.
+    buckets: std::collections::BTreeMap<i64, Vec<(String, String)>>,
+}
+
+impl MemoryJtiLedger {
+    /// How many tokens are remembered now.
+    pub fn len(&self) -> usize {
+        self.inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .live
+            .len()
+    }
+
+    /// Whether no token is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 impl JtiLedger for MemoryJtiLedger {
     fn record(&self, iss: &str, jti: &str, expires_at: i64, now: i64) -> bool {
-        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        if seen.len() > 10_000 {
-            seen.retain(|_, exp| *exp >= now);
-        }
-        let key = (iss.to_owned(), jti.to_owned());
-        match seen.get(&key) {
-            Some(exp) if *exp >= now => false,
-            _ => {
-                seen.insert(key, expires_at);
-                true
+        let mut ledger = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let Ledger { live, buckets } = &mut *ledger;
+        // Every entry of a bucket that ended by `now` has expired.
+        while let Some(entry) = buckets.first_entry() {
+            if (*entry.key() + 1).saturating_mul(LEDGER_BUCKET_SECS) > now {
+                break;
+            }
+            for key in entry.remove() {
+                if live.get(&key).is_some_and(|exp| *exp < now) {
+                    live.remove(&key);
+                }
             }
         }
+        let key = (iss.to_owned(), jti.to_owned());
+        if live.get(&key).is_some_and(|exp| *exp >= now) {
+            return false;
+        }
+        live.insert(key.clone(), expires_at);
+        buckets
+            .entry(expires_at.div_euclid(LEDGER_BUCKET_SECS))
+            .or_default()
+            .push(key);
+        true
     }
 }
 
@@ -449,7 +491,7 @@ mod tests {
         verify_authorization(
             Some(&header),
             now,
-            |iss| (iss == "user:1:1").then(|| SECRET.to_vec()),
+            |iss| (iss == "user:1:1").then(|| zeroize::Zeroizing::new(SECRET.to_vec())),
             ledger,
         )
     }
@@ -474,7 +516,7 @@ mod tests {
         let cases: Vec<(String, &str)> = vec![
             (
                 encode_token(&claims(1000, 1060, "a"), b"other"),
-                "bad_signature",
+                "bad_credentials",
             ),
             (
                 encode_token(&json!({"iss": "user:1:1", "jti": "b", "exp": 1060}), SECRET),
@@ -513,7 +555,7 @@ mod tests {
                     &json!({"iss": "user:9:9", "jti": "i", "iat": 1000, "exp": 1060}),
                     SECRET,
                 ),
-                "unknown_api_key",
+                "bad_credentials",
             ),
             ("not-a-token".to_owned(), "malformed_token"),
         ];
@@ -549,6 +591,39 @@ mod tests {
         assert_eq!(err.code(), "wrong_auth_scheme");
         let err = verify_authorization(None, 0, |_| None, &ledger).unwrap_err();
         assert_eq!(err.code(), "missing_authorization");
+    }
+
+    #[test]
+    fn the_ledger_forgets_expired_tokens_by_bucket_and_still_refuses_live_ones() {
+        let ledger = MemoryJtiLedger::default();
+        for n in 0..50 {
+            assert!(ledger.record("user:1:1", &format!("old-{n}"), 1060, 1000));
+        }
+        assert!(ledger.record("user:1:1", "live", 2100, 1001));
+        assert!(
+            !ledger.record("user:1:1", "old-3", 1060, 1030),
+            "still alive"
+        );
+        // Long after: the 50 old ones are gone without a scan, the live one is still refused.
+        assert!(ledger.record("user:1:1", "new", 2200, 2000));
+        assert_eq!(ledger.len(), 2);
+        assert!(!ledger.record("user:1:1", "live", 2100, 2050));
+        // An expired jti may be used again (its token could not be).
+        assert!(ledger.record("user:1:1", "old-3", 3000, 2990));
+    }
+
+    #[test]
+    fn every_copy_of_the_secret_is_wiped_on_drop() {
+        // A plain `String` would leave the secret in freed memory after each clone is dropped.
+        let credentials = Credentials::new("user:1:1", "s3cret".to_owned());
+        let copy = credentials.clone();
+        for c in [&credentials, &copy] {
+            assert!(
+                std::any::type_name_of_val(&c.secret).starts_with("zeroize::Zeroizing<"),
+                "{}",
+                std::any::type_name_of_val(&c.secret)
+            );
+        }
     }
 
     #[test]

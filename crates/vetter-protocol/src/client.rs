@@ -106,6 +106,8 @@ enum Reach {
     Server,
     /// The server's origin and the download allow-list.
     Downloads,
+    /// No redirect at all: a login must talk to the server it names, not wherever it points.
+    Nowhere,
 }
 
 impl Client {
@@ -276,6 +278,12 @@ impl Client {
             self.count_head(&response);
             let status = response.status();
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+                if reach == Reach::Nowhere {
+                    return Err(Failure::Fatal(ProtocolError::InvalidResponse {
+                        url: url.to_string(),
+                        reason: redirect_refused(status.as_u16(), location_of(&response)),
+                    }));
+                }
                 let location = response
                     .headers()
                     .get(header::LOCATION)
@@ -370,7 +378,21 @@ impl Client {
     /// GETs `url` (on the server's origin) and parses its JSON body, retrying transient
     /// failures.
     pub async fn get_json(&self, url: &Url) -> Result<serde_json::Value, ProtocolError> {
-        self.allowed(url, Reach::Server).map_err(|e| match e {
+        self.get_json_within(url, Reach::Server).await
+    }
+
+    /// Like [`Client::get_json`], but a redirect is an error: for the login check, where
+    /// following one would send fresh credentials wherever the answer points.
+    pub async fn get_json_here(&self, url: &Url) -> Result<serde_json::Value, ProtocolError> {
+        self.get_json_within(url, Reach::Nowhere).await
+    }
+
+    async fn get_json_within(
+        &self,
+        url: &Url,
+        reach: Reach,
+    ) -> Result<serde_json::Value, ProtocolError> {
+        self.allowed(url, reach).map_err(|e| match e {
             ProtocolError::InvalidResponse { url, reason } => ProtocolError::InvalidResponse {
                 url,
                 reason: format!("refusing to send a request there: {reason}"),
@@ -379,7 +401,7 @@ impl Client {
         })?;
         let mut last = String::new();
         for attempt in 0..self.retry.max_attempts {
-            match self.attempt(url, None, Reach::Server).await {
+            match self.attempt(url, None, reach).await {
                 Ok(response) => match read_capped(self, response, MAX_JSON_BYTES).await {
                     Ok(bytes) => {
                         return serde_json::from_slice(&bytes).map_err(|e| {
@@ -561,6 +583,14 @@ impl Client {
             .map_err(|e| PostError::Unreachable(crate::describe(e)))?;
         self.count_head(&response);
         let status = response.status().as_u16();
+        // The client never follows redirects (its policy is none); a write is not re-sent
+        // anywhere else, and the caller learns why it did not arrive.
+        if response.status().is_redirection() {
+            return Err(PostError::Redirected {
+                status,
+                location: location_of(&response),
+            });
+        }
         match read_capped(self, response, cap).await {
             Ok(bytes) => Ok((status, bytes)),
             Err(ReadError::TooLarge) => Err(PostError::TooLarge),
@@ -578,6 +608,46 @@ pub enum PostError {
     TooLarge,
     /// The answer was cut off.
     Cut(String),
+    /// The server answered with a redirect, which a write never follows.
+    Redirected {
+        /// The 3xx status.
+        status: u16,
+        /// Where it pointed (at most 200 characters), if it said.
+        location: Option<String>,
+    },
+}
+
+impl PostError {
+    /// What went wrong, for a person.
+    pub fn describe(&self, max_response: usize) -> String {
+        match self {
+            PostError::Unreachable(reason) => reason.clone(),
+            PostError::TooLarge => format!("the answer is longer than {max_response} bytes"),
+            PostError::Cut(reason) => format!("the answer was cut off: {reason}"),
+            PostError::Redirected { status, location } => {
+                redirect_refused(*status, location.clone())
+            }
+        }
+    }
+}
+
+/// The `Location` of a redirect, cut to 200 characters.
+fn location_of(response: &Response) -> Option<String> {
+    response.headers().get(header::LOCATION).map(|v| {
+        String::from_utf8_lossy(v.as_bytes())
+            .chars()
+            .take(200)
+            .collect()
+    })
+}
+
+/// Why a redirect on a write or a login was not followed.
+fn redirect_refused(status: u16, location: Option<String>) -> String {
+    format!(
+        "the server answered HTTP {status} redirecting to {}; Vetter never follows a redirect \
+         when logging in or sending a key or decision: use the server's final address",
+        location.as_deref().unwrap_or("nowhere")
+    )
 }
 
 fn parse_base(server: &str) -> Result<Url, ProtocolError> {

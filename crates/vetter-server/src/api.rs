@@ -10,14 +10,14 @@ use std::sync::Mutex;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::Method;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post, put};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use serde_json::{Value, json};
-use vetter_decision::signing::{RegisteredKey, SignedDecision, Submitter, VerifyError};
+use vetter_decision::signing::{PublicKey, RegisteredKey, SignedDecision, Submitter, VerifyError};
 use vetter_fixtures::demo::FaultSeed;
 use vetter_protocol::amo::{self, Page, Translated};
 use vetter_protocol::auth::{Claims, MemoryJtiLedger, verify_authorization};
@@ -26,8 +26,10 @@ use vetter_protocol::vetter::{
     Capabilities, EntryAddon, QueueEntry, QueueList, QueuePage, QueueSummary,
 };
 
+use crate::limits::RateLimits;
 use crate::storage::{
-    DecisionOutcome, EntryRow, NewDecision, Profile, Storage, StorageError, VersionRow,
+    DecisionOutcome, EntryRow, KeyPut, KeyRevoke, KeyRow, NewDecision, Profile, Storage,
+    StorageError, VersionRow,
 };
 
 /// Largest request body accepted (decisions and keys are a few hundred bytes).
@@ -36,6 +38,11 @@ pub const MAX_BODY: usize = 64 * 1024;
 pub const QUEUE_PAGE: (i64, i64) = (500, 1000);
 /// Default and largest page of versions (AMO's default is 25).
 pub const VERSION_PAGE: (i64, i64) = (25, 50);
+/// How far a decision's `decided_at` may lie ahead of the server's clock. Earlier times are
+/// accepted (a decision can wait in an offline outbox for days); both times are recorded.
+pub const MAX_DECISION_SKEW_SECS: i64 = 300;
+/// Bytes read from storage per step of a download.
+const DOWNLOAD_CHUNK: usize = 256 * 1024;
 
 /// Shared state of the handlers.
 pub struct AppState {
@@ -43,10 +50,12 @@ pub struct AppState {
     pub storage: Arc<dyn Storage>,
     /// Used `jti`s.
     pub ledger: MemoryJtiLedger,
-    /// Base URL for `file.url` (`http://127.0.0.1:PORT`).
+    /// Base URL for `file.url` and page links (`http://127.0.0.1:PORT`, or `--public-url`).
     pub public_url: String,
     /// Test-only faults left to inject.
     pub faults: Mutex<Vec<FaultSeed>>,
+    /// Request limits per API key and per peer.
+    pub limits: RateLimits,
 }
 
 /// A JSON error response.
@@ -139,7 +148,14 @@ fn route_table() -> Vec<(Method, &'static str, MethodRouter<Arc<AppState>>)> {
             "/api/v5/reviewers/addon/{id}/signals/",
             get(signals),
         ),
+        (Method::GET, "/api/v5/reviewers/keys/", get(list_keys)),
+        (Method::GET, "/api/v5/reviewers/keys/{kid}/", get(get_key)),
         (Method::PUT, "/api/v5/reviewers/keys/{kid}/", put(put_key)),
+        (
+            Method::DELETE,
+            "/api/v5/reviewers/keys/{kid}/",
+            delete(revoke_key),
+        ),
         (
             Method::POST,
             "/api/v5/reviewers/decisions/",
@@ -218,36 +234,65 @@ async fn authenticate(
         .headers()
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("\u{fffd}").to_owned());
-    let storage = state.storage.clone();
-    let mut profile: Option<Profile> = None;
-    let mut lookup_error: Option<StorageError> = None;
-    let result = verify_authorization(
-        header.as_deref(),
-        vetter_protocol::auth::unix_now(),
-        |iss| match storage.api_key(iss) {
-            Ok(Some(key)) => {
-                profile = Some(key.profile);
-                Some(key.secret.into_bytes())
-            }
-            Ok(None) => None,
-            Err(e) => {
-                lookup_error = Some(e);
-                None
-            }
-        },
-        &state.ledger,
-    );
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    // The key lookup is a SQLite read: it runs off the async workers like every other one.
+    let checked = state.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let mut profile: Option<Profile> = None;
+        let mut lookup_error: Option<StorageError> = None;
+        let result = verify_authorization(
+            header.as_deref(),
+            vetter_protocol::auth::unix_now(),
+            |iss| match checked.storage.api_key(iss) {
+                Ok(Some(key)) => {
+                    profile = Some(key.profile);
+                    Some(key.secret)
+                }
+                Ok(None) => None,
+                Err(e) => {
+                    lookup_error = Some(e);
+                    None
+                }
+            },
+            &checked.ledger,
+        );
+        (result, profile, lookup_error)
+    })
+    .await;
+    let (result, profile, lookup_error) = match outcome {
+        Ok(outcome) => outcome,
+        Err(_) => {
+            return ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "the credential check failed",
+            )
+            .into_response();
+        }
+    };
     if let Some(e) = lookup_error {
         return ApiError::from(e).into_response();
     }
     match (result, profile) {
         (Ok(claims), Some(profile)) => {
+            if let Err(wait) = state.limits.check_key(&claims.iss) {
+                return too_many(wait, "requests with this API key");
+            }
             request.extensions_mut().insert(profile);
             // The API key (`iss`) is who submits a signed decision.
             request.extensions_mut().insert(claims);
             next.run(request).await
         }
         (Err(e), _) => {
+            // Guessing is slowed per peer; a reviewer's own budget is not spent by others.
+            if let Some(ip) = peer
+                && let Err(wait) = state.limits.check_failure(ip)
+            {
+                return too_many(wait, "refused credentials from this address");
+            }
             let mut response =
                 ApiError::new(StatusCode::UNAUTHORIZED, e.code(), e.to_string()).into_response();
             response
@@ -256,12 +301,28 @@ async fn authenticate(
             response
         }
         (Ok(_), None) => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unknown_api_key",
-            "unknown API key",
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "a verified API key has no profile",
         )
         .into_response(),
     }
+}
+
+/// A 429 answer with `Retry-After` in whole seconds (at least 1).
+fn too_many(wait: std::time::Duration, what: &str) -> Response {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let secs = secs.max(1);
+    let mut response = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("too many {what}; retry in {secs} s"),
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    response
 }
 
 async fn inject_faults(
@@ -525,19 +586,16 @@ async fn download(
 ) -> ApiResult {
     let file_id = parse_id(&file_id, "file id")?;
     let storage = state.storage.clone();
-    let (_, mut data) = blocking(move || storage.file(file_id))
+    let row = blocking(move || storage.file_row(file_id))
         .await?
         .ok_or_else(|| ApiError::not_found("no such file"))?;
+    let mut flip_last = false;
     let mut cut_after = None;
     {
         let mut faults = state.faults.lock().unwrap_or_else(|p| p.into_inner());
         for f in faults.iter_mut() {
             match f {
-                FaultSeed::WrongBytes { file_id: id } if *id == file_id => {
-                    if let Some(last) = data.last_mut() {
-                        *last ^= 0xff;
-                    }
-                }
+                FaultSeed::WrongBytes { file_id: id } if *id == file_id => flip_last = true,
                 FaultSeed::CutDownload {
                     file_id: id,
                     after_bytes,
@@ -550,7 +608,7 @@ async fn download(
             }
         }
     }
-    let size = data.len() as u64;
+    let size = u64::try_from(row.size).unwrap_or(0);
     let range = match headers.get(header::RANGE).map(|v| v.to_str().unwrap_or("")) {
         None => None,
         Some(value) => match parse_range(value, size) {
@@ -573,28 +631,18 @@ async fn download(
         Some((s, e)) => (StatusCode::PARTIAL_CONTENT, s, e),
         None => (StatusCode::OK, 0, size.saturating_sub(1)),
     };
-    let body_bytes = if size == 0 {
-        Bytes::new()
-    } else {
-        Bytes::from(data).slice(start as usize..=end as usize)
-    };
-    let length = body_bytes.len() as u64;
-    let body = match cut_after {
-        Some(n) if n < length => {
-            // Send the first n bytes, then fail the stream: hyper drops the connection, so the
-            // client sees a body shorter than Content-Length, as after a network reset.
-            let head = body_bytes.slice(..n as usize);
-            let stream = futures_util::stream::iter(vec![
-                Ok::<Bytes, std::io::Error>(head),
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionReset,
-                    "injected cut",
-                )),
-            ]);
-            Body::from_stream(stream)
-        }
-        _ => Body::from(body_bytes),
-    };
+    let length = if size == 0 { 0 } else { end - start + 1 };
+    let body = Body::from_stream(file_stream(
+        state.storage.clone(),
+        FileStream {
+            file_id,
+            size,
+            next: start,
+            end: start + length,
+            flip_last,
+            cut_at: cut_after.map(|n| start + n),
+        },
+    ));
     let mut response = Response::new(body);
     *response.status_mut() = status;
     let h = response.headers_mut();
@@ -610,6 +658,74 @@ async fn download(
         h.insert(header::CONTENT_RANGE, v);
     }
     Ok(response)
+}
+
+/// Where a streamed download stands: the next byte to send and the end (exclusive).
+struct FileStream {
+    file_id: i64,
+    size: u64,
+    next: u64,
+    end: u64,
+    /// Test fault: the file's last byte is sent flipped.
+    flip_last: bool,
+    /// Test fault: the connection fails once this offset is reached.
+    cut_at: Option<u64>,
+}
+
+/// The file from `next` to `end` in chunks of [`DOWNLOAD_CHUNK`], each read in its own blocking
+/// task, so a slow client holds neither the whole file in memory nor a database connection.
+fn file_stream(
+    storage: Arc<dyn Storage>,
+    at: FileStream,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
+    futures_util::stream::unfold(Some(at), move |at| {
+        let storage = storage.clone();
+        async move {
+            let mut at = at?;
+            if at.next >= at.end {
+                return None;
+            }
+            if at.cut_at.is_some_and(|cut| cut <= at.next) {
+                // hyper drops the connection: the client sees a body shorter than
+                // Content-Length, as after a network reset.
+                let error =
+                    std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected cut");
+                return Some((Err(error), None));
+            }
+            let stop = at.cut_at.map_or(at.end, |cut| cut.min(at.end));
+            let want = usize::try_from(stop - at.next)
+                .unwrap_or(DOWNLOAD_CHUNK)
+                .min(DOWNLOAD_CHUNK);
+            let (id, offset) = (at.file_id, at.next);
+            let read =
+                tokio::task::spawn_blocking(move || storage.file_chunk(id, offset, want)).await;
+            let mut chunk = match read {
+                Ok(Ok(chunk)) if chunk.len() == want => chunk,
+                Ok(Ok(chunk)) => {
+                    let reason = format!(
+                        "file {id} has {} bytes at offset {offset}, not {want}",
+                        chunk.len()
+                    );
+                    eprintln!("vetter-server: download failed: {reason}");
+                    return Some((Err(std::io::Error::other(reason)), None));
+                }
+                Ok(Err(e)) => {
+                    eprintln!("vetter-server: download failed: {e}");
+                    return Some((Err(std::io::Error::other("storage failed")), None));
+                }
+                Err(_) => return Some((Err(std::io::Error::other("read task failed")), None)),
+            };
+            if at.flip_last
+                && at.size > 0
+                && (at.next..at.next + want as u64).contains(&(at.size - 1))
+                && let Some(last) = chunk.get_mut((at.size - 1 - at.next) as usize)
+            {
+                *last ^= 0xff;
+            }
+            at.next += want as u64;
+            Some((Ok(Bytes::from(chunk)), Some(at)))
+        }
+    })
 }
 
 async fn queues(State(state): State<Arc<AppState>>) -> ApiResult {
@@ -723,12 +839,17 @@ async fn read_json(request: Request) -> Result<Value, ApiError> {
         .map_err(|e| ApiError::bad_request(format!("body is not JSON: {e}")))
 }
 
-async fn put_key(
-    State(state): State<Arc<AppState>>,
-    Path(kid): Path<String>,
-    request: Request,
-) -> ApiResult {
-    let user = profile_of(&request)?;
+/// A key as the key routes show it: AMO-style fields plus the JWK members (`kty`, `crv`, `x`,
+/// `use`), so the list is a JWKS any JOSE library can load.
+fn key_json(k: &KeyRow) -> Value {
+    json!({
+        "kid": k.kid, "alg": k.alg, "public_key": k.public_key, "user_id": k.user_id,
+        "created_at": k.created_at, "revoked_at": k.revoked_at,
+        "kty": "OKP", "crv": "Ed25519", "x": k.public_key, "use": "sig",
+    })
+}
+
+fn check_kid(kid: &str) -> Result<(), ApiError> {
     if kid.is_empty()
         || kid.len() > 64
         || !kid
@@ -739,6 +860,36 @@ async fn put_key(
             "kid must be 1-64 characters of A-Z, a-z, 0-9, - and _",
         ));
     }
+    Ok(())
+}
+
+/// Every key ever registered, revoked ones included: what an auditor needs to verify the
+/// whole decision log.
+async fn list_keys(State(state): State<Arc<AppState>>) -> ApiResult {
+    let storage = state.storage.clone();
+    let keys = blocking(move || storage.keys()).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({"count": keys.len(), "keys": keys.iter().map(key_json).collect::<Vec<_>>()}),
+    ))
+}
+
+async fn get_key(State(state): State<Arc<AppState>>, Path(kid): Path<String>) -> ApiResult {
+    check_kid(&kid)?;
+    let storage = state.storage.clone();
+    let key = blocking(move || storage.key(&kid))
+        .await?
+        .ok_or_else(|| ApiError::not_found("no key with this kid"))?;
+    Ok(json_response(StatusCode::OK, key_json(&key)))
+}
+
+async fn put_key(
+    State(state): State<Arc<AppState>>,
+    Path(kid): Path<String>,
+    request: Request,
+) -> ApiResult {
+    let user = profile_of(&request)?;
+    check_kid(&kid)?;
     let body = read_json(request).await?;
     let key = body
         .get("public_key")
@@ -750,56 +901,71 @@ async fn put_key(
     if body.get("alg").and_then(Value::as_str) != Some("EdDSA") {
         return Err(ApiError::bad_request("alg must be \"EdDSA\" (Ed25519)"));
     }
-    use base64_decode::decode_b64url;
-    if decode_b64url(&key).map(|k| k.len()) != Some(32) {
-        return Err(ApiError::bad_request(
-            "public_key must be 32 bytes of Ed25519 key in base64url",
+    // A key that is not a valid, strong Ed25519 point, or a kid that is not its thumbprint, is
+    // well-formed JSON with a meaning the server refuses: 422, not 400.
+    let public = PublicKey::from_base64url(&key).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_public_key",
+            e.to_string(),
+        )
+    })?;
+    if public.kid() != kid {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "kid_not_thumbprint",
+            format!(
+                "kid {kid:?} is not the key's RFC 7638 thumbprint; this key's kid is {:?}",
+                public.kid()
+            ),
         ));
     }
     let storage = state.storage.clone();
+    let now = vetter_decision::rfc3339_seconds(vetter_protocol::auth::unix_now());
     let (kid2, key2) = (kid.clone(), key.clone());
-    let created = blocking(move || storage.put_key(user.id, &kid2, &key2))
-        .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::CONFLICT,
-                "kid_taken",
-                format!("key id {kid:?} belongs to another reviewer"),
-            )
-        })?;
-    Ok(json_response(
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        json!({"kid": kid, "alg": "EdDSA", "public_key": key}),
-    ))
+    let outcome = blocking(move || storage.put_key(user.id, &kid2, &key2, &now)).await?;
+    match outcome {
+        KeyPut::Created(row) => Ok(json_response(StatusCode::CREATED, key_json(&row))),
+        KeyPut::Existing(row) if row.public_key == key => {
+            Ok(json_response(StatusCode::OK, key_json(&row)))
+        }
+        // Only a row from before kids were checked can hold another key under this kid.
+        KeyPut::Existing(_) | KeyPut::OtherOwner => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "kid_taken",
+            format!("key id {kid:?} is registered with another key or by another reviewer"),
+        )),
+        KeyPut::Revoked(row) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "key_revoked",
+            format!(
+                "key {kid:?} was revoked at {}; a revoked key is never registered again: make a new one",
+                row.revoked_at.unwrap_or_default()
+            ),
+        )),
+    }
 }
 
-mod base64_decode {
-    /// Decodes unpadded base64url; `None` on any other character.
-    pub fn decode_b64url(text: &str) -> Option<Vec<u8>> {
-        let mut bits = 0u32;
-        let mut n = 0;
-        let mut out = Vec::with_capacity(text.len() * 3 / 4);
-        for c in text.bytes() {
-            let v = match c {
-                b'A'..=b'Z' => c - b'A',
-                b'a'..=b'z' => c - b'a' + 26,
-                b'0'..=b'9' => c - b'0' + 52,
-                b'-' => 62,
-                b'_' => 63,
-                _ => return None,
-            };
-            bits = (bits << 6) | u32::from(v);
-            n += 6;
-            if n >= 8 {
-                n -= 8;
-                out.push((bits >> n) as u8);
-            }
-        }
-        Some(out)
+/// Revokes one of the caller's keys: decisions it signed before stay verifiable, new ones are
+/// refused.
+async fn revoke_key(
+    State(state): State<Arc<AppState>>,
+    Path(kid): Path<String>,
+    request: Request,
+) -> ApiResult {
+    let user = profile_of(&request)?;
+    check_kid(&kid)?;
+    let storage = state.storage.clone();
+    let now = vetter_decision::rfc3339_seconds(vetter_protocol::auth::unix_now());
+    let outcome = blocking(move || storage.revoke_key(user.id, &kid, &now)).await?;
+    match outcome {
+        KeyRevoke::Revoked(row) => Ok(json_response(StatusCode::OK, key_json(&row))),
+        KeyRevoke::NotYours => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "key_not_yours",
+            "this key belongs to another reviewer",
+        )),
+        KeyRevoke::Missing => Err(ApiError::not_found("no key with this kid")),
     }
 }
 
@@ -829,11 +995,12 @@ async fn post_decision(State(state): State<Arc<AppState>>, request: Request) -> 
     let signed = SignedDecision::parse(text).map_err(|e| refused(&e))?;
     let storage = state.storage.clone();
     let kid = signed.kid().to_owned();
-    let key = blocking(move || storage.key_by_kid(&kid))
+    let key = blocking(move || storage.key(&kid))
         .await?
-        .map(|(owner, public_key)| RegisteredKey {
-            owner: owner.to_string(),
-            public_key,
+        .map(|row| RegisteredKey {
+            owner: row.user_id.to_string(),
+            public_key: row.public_key,
+            revoked_at: row.revoked_at,
         });
     let user_id = user.id.to_string();
     let submitter = Submitter {
@@ -843,10 +1010,12 @@ async fn post_decision(State(state): State<Arc<AppState>>, request: Request) -> 
     let verified = signed
         .verify(submitter, key.as_ref())
         .map_err(|e| refused(&e))?;
+    check_decided_at(&verified.decided_at, vetter_protocol::auth::unix_now())?;
     let decision = NewDecision {
         body: bytes.to_vec(),
         user_id: user.id,
         decision: verified,
+        kid: signed.kid().to_owned(),
     };
     let storage = state.storage.clone();
     let outcome = blocking(move || storage.record_decision(&decision)).await?;
@@ -873,7 +1042,35 @@ async fn post_decision(State(state): State<Arc<AppState>>, request: Request) -> 
             "sha256 does not match the file under review",
             current,
         )),
+        DecisionOutcome::Inconsistent { code, detail } => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+            detail,
+        )),
     }
+}
+
+/// Refuses a `decided_at` more than [`MAX_DECISION_SKEW_SECS`] ahead of the server's clock `now`.
+fn check_decided_at(decided_at: &str, now: i64) -> Result<(), ApiError> {
+    // `Decision::validate` already checked the format; an unreadable time is refused anyway.
+    let millis = vetter_decision::parse_rfc3339_millis(decided_at).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_decision",
+            format!("decided_at {decided_at:?} is not a time"),
+        )
+    })?;
+    let ahead = millis.div_euclid(1000) - now;
+    if ahead > MAX_DECISION_SKEW_SECS {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "decided_in_future",
+            format!(
+                "decided_at {decided_at} is {ahead} s ahead of the server's clock; at most {MAX_DECISION_SKEW_SECS} s is allowed: check the reviewer's clock"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 async fn list_decisions(
@@ -907,8 +1104,13 @@ mod tests {
     }
 
     #[test]
-    fn decodes_base64url() {
-        assert_eq!(base64_decode::decode_b64url("aGk"), Some(b"hi".to_vec()));
-        assert_eq!(base64_decode::decode_b64url("a+b"), None);
+    fn a_decision_from_the_future_is_refused_and_one_from_the_past_kept() {
+        let now = 1_780_000_000;
+        let at = |secs: i64| vetter_decision::rfc3339_millis(secs * 1000);
+        assert!(check_decided_at(&at(now + MAX_DECISION_SKEW_SECS), now).is_ok());
+        let err = check_decided_at(&at(now + MAX_DECISION_SKEW_SECS + 1), now).unwrap_err();
+        assert_eq!(err.code, "decided_in_future");
+        // A week in an offline outbox is normal.
+        assert!(check_decided_at(&at(now - 7 * 86_400), now).is_ok());
     }
 }

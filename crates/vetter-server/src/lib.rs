@@ -4,6 +4,7 @@
 //! process) and anyone embedding it share one implementation.
 
 pub mod api;
+pub mod limits;
 pub mod sqlite;
 pub mod storage;
 
@@ -15,6 +16,7 @@ use vetter_fixtures::demo::Seed;
 use vetter_protocol::auth::MemoryJtiLedger;
 
 use crate::api::AppState;
+use crate::limits::{Limits, RateLimits};
 use crate::sqlite::SqliteStorage;
 use crate::storage::StorageError;
 
@@ -27,6 +29,38 @@ pub struct Config {
     pub listen: SocketAddr,
     /// A seed folder to load into an empty database.
     pub seed: Option<PathBuf>,
+    /// The URL clients reach the server at, when a TLS front end serves it (`https://…`);
+    /// `None` uses `http://` and the bound address. Links and file URLs are built on it.
+    pub public_url: Option<String>,
+    /// Request limits.
+    pub limits: Limits,
+}
+
+impl Config {
+    /// A server on `listen` with its data in `data_dir`, no seed, default limits.
+    pub fn new(data_dir: PathBuf, listen: SocketAddr) -> Config {
+        Config {
+            data_dir,
+            listen,
+            seed: None,
+            public_url: None,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Checks and spells a `--public-url`: `https://` (or `http://` to a loopback host), no path
+/// beyond `/`, no query; returned without a trailing slash.
+pub fn public_url(text: &str) -> anyhow::Result<String> {
+    let normal = vetter_protocol::routes::normalize_server(text)?;
+    let url = normal.trim_end_matches('/');
+    let rest = url.split_once("://").map_or("", |(_, rest)| rest);
+    if rest.contains('/') || rest.contains('?') || rest.contains('#') {
+        anyhow::bail!(
+            "--public-url {text:?} must be an origin (scheme, host and port) without a path: the API paths are fixed"
+        );
+    }
+    Ok(url.to_owned())
 }
 
 /// Opens the storage, loading `seed` when the database has none yet.
@@ -46,7 +80,7 @@ pub fn open_storage(data_dir: &Path, seed: Option<&Path>) -> Result<SqliteStorag
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let storage = open_for(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    serve_with(storage, listener).await
+    serve_with(storage, listener, &config).await
 }
 
 /// Like [`serve`] on a listener the caller bound already (`config.listen` is ignored). Tests in
@@ -56,7 +90,7 @@ pub async fn serve_on(config: Config, listener: std::net::TcpListener) -> anyhow
     listener.set_nonblocking(true)?;
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let storage = open_for(&config).await?;
-    serve_with(storage, listener).await
+    serve_with(storage, listener, &config).await
 }
 
 async fn open_for(config: &Config) -> anyhow::Result<SqliteStorage> {
@@ -67,14 +101,20 @@ async fn open_for(config: &Config) -> anyhow::Result<SqliteStorage> {
 async fn serve_with(
     storage: SqliteStorage,
     listener: tokio::net::TcpListener,
+    config: &Config,
 ) -> anyhow::Result<()> {
     let faults = storage.faults()?;
     let addr = listener.local_addr()?;
+    let public_url = match &config.public_url {
+        Some(url) => public_url(url)?,
+        None => format!("http://{addr}"),
+    };
     let state = Arc::new(AppState {
         storage: Arc::new(storage),
         ledger: MemoryJtiLedger::default(),
-        public_url: format!("http://{addr}"),
+        public_url,
         faults: Mutex::new(faults),
+        limits: RateLimits::new(config.limits),
     });
     {
         use std::io::Write;
@@ -82,6 +122,11 @@ async fn serve_with(
         writeln!(out, "listening on http://{addr}")?;
         out.flush()?;
     }
-    axum::serve(listener, api::router(state)).await?;
+    // The peer address keys the limit on refused credentials.
+    axum::serve(
+        listener,
+        api::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await?;
     Ok(())
 }

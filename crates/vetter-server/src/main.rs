@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use vetter_server::limits::{Limit, Limits};
 use vetter_server::storage::{EntryChange, NewVersion, Storage};
 use vetter_server::{Config, open_storage, serve};
 
@@ -25,6 +26,16 @@ struct Args {
     /// Seed folder (with seed.json) loaded into an empty database.
     #[arg(long)]
     seed: Option<PathBuf>,
+    /// The URL clients reach this server at when a TLS front end (a reverse proxy) serves it,
+    /// e.g. https://review.example.org; links and file URLs in answers are built on it.
+    #[arg(long)]
+    public_url: Option<String>,
+    /// Requests per second each API key may make (sustained); over it, 429 with Retry-After.
+    #[arg(long, default_value_t = 200)]
+    rate_limit: u32,
+    /// Requests each API key may make at once after a quiet spell.
+    #[arg(long, default_value_t = 1000)]
+    burst: u32,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -112,10 +123,19 @@ fn main() -> anyhow::Result<()> {
                 );
             }
             let runtime = tokio::runtime::Runtime::new()?;
+            let public_url = args
+                .public_url
+                .as_deref()
+                .map(vetter_server::public_url)
+                .transpose()?;
             runtime.block_on(serve(Config {
-                data_dir: data,
-                listen: args.listen,
                 seed: args.seed,
+                public_url,
+                limits: Limits {
+                    per_key: Limit::new(args.rate_limit, args.burst),
+                    ..Limits::default()
+                },
+                ..Config::new(data, args.listen)
             }))
         }
         Some(Command::Admin(admin)) => {

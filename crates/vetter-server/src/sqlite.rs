@@ -6,17 +6,17 @@
 //! changed since — including what left the queue.
 
 use std::path::Path;
-use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use vetter_decision::signing::{UnderReview, VerifyError, check_review_state};
 use vetter_fixtures::demo::{FaultSeed, Seed, VersionStatus, build_versions};
+use vetter_store::server_db::{Pool, Pooled};
 
 use crate::storage::{
-    AddonRow, ApiKey, DecisionOutcome, EntryChange, EntryRow, NewDecision, NewVersion, Profile,
-    QueueSummary, Storage, StorageError, VersionRow,
+    AddonRow, ApiKey, DecisionOutcome, EntryChange, EntryRow, KeyPut, KeyRevoke, KeyRow,
+    NewDecision, NewVersion, Profile, QueueSummary, Storage, StorageError, VersionRow,
 };
 
 /// The database file inside `--data`.
@@ -25,24 +25,26 @@ pub const DB_FILE: &str = "server.sqlite3";
 /// Queue names accepted by admin changes.
 const QUEUES: &[&str] = vetter_fixtures::demo::QUEUES;
 
+/// Connections the server keeps: enough for downloads and syncs to read side by side on two
+/// to eight cores, few enough that SQLite's single writer is not starved.
+pub const POOL_SIZE: usize = 4;
+
 /// SQLite-backed [`Storage`].
 pub struct SqliteStorage {
-    conn: Mutex<Connection>,
+    pool: Pool,
 }
 
 impl SqliteStorage {
     /// Opens (creating) the database in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<SqliteStorage, StorageError> {
-        let conn = vetter_store::server_db::open(&data_dir.join(DB_FILE))?;
         Ok(SqliteStorage {
-            conn: Mutex::new(conn),
+            pool: Pool::open(&data_dir.join(DB_FILE), POOL_SIZE)?,
         })
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave SQLite inconsistent (transactions roll
-        // back on drop), so a poisoned lock is safe to reuse.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    /// A connection of the pool; blocks while all are in use, so only off the async workers.
+    fn conn(&self) -> Pooled<'_> {
+        self.pool.get()
     }
 
     /// Whether the database already holds a seed.
@@ -201,6 +203,79 @@ fn finish_version(
     Ok(row)
 }
 
+const KEY_COLS: &str = "kid, alg, public_key, user_id, created_at, revoked_at";
+
+fn read_key(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
+    Ok(KeyRow {
+        kid: r.get(0)?,
+        alg: r.get(1)?,
+        public_key: r.get(2)?,
+        user_id: r.get(3)?,
+        created_at: r.get(4)?,
+        revoked_at: r.get(5)?,
+    })
+}
+
+fn key_row(conn: &Connection, kid: &str) -> Result<Option<KeyRow>, StorageError> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {KEY_COLS} FROM reviewer_keys WHERE kid = ?1"),
+            [kid],
+            read_key,
+        )
+        .optional()?)
+}
+
+/// What a signature cannot prove: that the add-on's guid is this server's guid for its id, and
+/// that every version the decision names belongs to that add-on.
+fn inconsistency(
+    conn: &Connection,
+    d: &vetter_decision::Decision,
+) -> Result<Option<(&'static str, String)>, StorageError> {
+    let guid: Option<String> = conn
+        .query_row("SELECT guid FROM addons WHERE id = ?1", [d.addon.id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let Some(guid) = guid else {
+        return Ok(Some((
+            "unknown_addon",
+            format!("there is no add-on with id {}", d.addon.id),
+        )));
+    };
+    if guid != d.addon.guid {
+        return Ok(Some((
+            "addon_guid_mismatch",
+            format!(
+                "add-on {} has guid {guid:?}, not {:?}",
+                d.addon.id,
+                d.addon.guid.chars().take(200).collect::<String>()
+            ),
+        )));
+    }
+    // The version under review is checked against the queue by `check_review_state`.
+    for &id in &d.versions {
+        let owner: Option<i64> = conn
+            .query_row("SELECT addon_id FROM versions WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if owner != Some(d.addon.id) {
+            return Ok(Some((
+                "version_of_another_addon",
+                match owner {
+                    Some(other) => format!(
+                        "version {id} belongs to add-on {other}, not to add-on {}",
+                        d.addon.id
+                    ),
+                    None => format!("there is no version with id {id}"),
+                },
+            )));
+        }
+    }
+    Ok(None)
+}
+
 fn next_seq(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row(
         "SELECT COALESCE(MAX(seq), 0) + 1 FROM queue_entries",
@@ -248,7 +323,7 @@ impl Storage for SqliteStorage {
                 [key],
                 |r| {
                     Ok(ApiKey {
-                        secret: r.get(0)?,
+                        secret: zeroize::Zeroizing::new(r.get::<_, String>(0)?.into_bytes()),
                         profile: Profile {
                             id: r.get(1)?,
                             name: r.get(2)?,
@@ -341,6 +416,31 @@ impl Storage for SqliteStorage {
             None => Ok(None),
             Some((v, data)) => Ok(Some((finish_version(v)?, data))),
         }
+    }
+
+    fn file_row(&self, file_id: i64) -> Result<Option<VersionRow>, StorageError> {
+        let row = self
+            .conn()
+            .query_row(
+                &format!("SELECT {VERSION_COLS} FROM versions v WHERE v.id = ?1"),
+                [file_id],
+                |r| version_row(r, 0),
+            )
+            .optional()?;
+        row.map(finish_version).transpose()
+    }
+
+    fn file_chunk(&self, file_id: i64, offset: u64, len: usize) -> Result<Vec<u8>, StorageError> {
+        // substr() on a BLOB reads only the pages it needs (1-based offsets).
+        let bytes: Option<Vec<u8>> = self
+            .conn()
+            .query_row(
+                "SELECT substr(data, ?2, ?3) FROM versions WHERE id = ?1",
+                params![file_id, offset as i64 + 1, len as i64],
+                |r| r.get(0),
+            )
+            .optional()?;
+        bytes.ok_or_else(|| StorageError::Invalid(format!("file {file_id} vanished mid-download")))
     }
 
     fn queues(&self) -> Result<Vec<QueueSummary>, StorageError> {
@@ -442,46 +542,60 @@ impl Storage for SqliteStorage {
         user_id: i64,
         kid: &str,
         public_key: &str,
-    ) -> Result<Option<bool>, StorageError> {
+        now: &str,
+    ) -> Result<KeyPut, StorageError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let owner: Option<i64> = tx
-            .query_row(
-                "SELECT user_id FROM reviewer_keys WHERE kid = ?1",
-                [kid],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let created = match owner {
-            Some(other) if other != user_id => return Ok(None),
-            Some(_) => {
-                tx.execute(
-                    "UPDATE reviewer_keys SET public_key = ?2 WHERE kid = ?1",
-                    params![kid, public_key],
-                )?;
-                false
-            }
+        let outcome = match key_row(&tx, kid)? {
+            Some(row) if row.user_id != user_id => KeyPut::OtherOwner,
+            Some(row) if row.revoked_at.is_some() => KeyPut::Revoked(row),
+            Some(row) => KeyPut::Existing(row),
             None => {
                 tx.execute(
-                    "INSERT INTO reviewer_keys (kid, user_id, public_key) VALUES (?1, ?2, ?3)",
-                    params![kid, user_id, public_key],
+                    "INSERT INTO reviewer_keys (kid, user_id, public_key, alg, created_at)
+                     VALUES (?1, ?2, ?3, 'EdDSA', ?4)",
+                    params![kid, user_id, public_key, now],
                 )?;
-                true
+                KeyPut::Created(key_row(&tx, kid)?.ok_or_else(|| {
+                    StorageError::Invalid(format!("key {kid} vanished after insert"))
+                })?)
             }
         };
         tx.commit()?;
-        Ok(Some(created))
+        Ok(outcome)
     }
 
-    fn key_by_kid(&self, kid: &str) -> Result<Option<(i64, String)>, StorageError> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT user_id, public_key FROM reviewer_keys WHERE kid = ?1",
-                [kid],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?)
+    fn key(&self, kid: &str) -> Result<Option<KeyRow>, StorageError> {
+        key_row(&self.conn(), kid)
+    }
+
+    fn keys(&self) -> Result<Vec<KeyRow>, StorageError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {KEY_COLS} FROM reviewer_keys ORDER BY created_at, rowid"
+        ))?;
+        let rows = stmt.query_map([], read_key)?.collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    fn revoke_key(&self, user_id: i64, kid: &str, now: &str) -> Result<KeyRevoke, StorageError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let outcome = match key_row(&tx, kid)? {
+            None => KeyRevoke::Missing,
+            Some(row) if row.user_id != user_id => KeyRevoke::NotYours,
+            Some(row) if row.revoked_at.is_some() => KeyRevoke::Revoked(row),
+            Some(mut row) => {
+                tx.execute(
+                    "UPDATE reviewer_keys SET revoked_at = ?2 WHERE kid = ?1",
+                    params![kid, now],
+                )?;
+                row.revoked_at = Some(now.to_owned());
+                KeyRevoke::Revoked(row)
+            }
+        };
+        tx.commit()?;
+        Ok(outcome)
     }
 
     fn record_decision(&self, d: &NewDecision) -> Result<DecisionOutcome, StorageError> {
@@ -505,6 +619,9 @@ impl Storage for SqliteStorage {
                 error,
             })?;
             return Ok(DecisionOutcome::Repeated(result));
+        }
+        if let Some((code, detail)) = inconsistency(&tx, &d.decision)? {
+            return Ok(DecisionOutcome::Inconsistent { code, detail });
         }
         // What the add-on has under review: the live entry for this version if there is one,
         // else the add-on's latest live entry. Checked in the same transaction as the insert.
@@ -544,9 +661,18 @@ impl Storage for SqliteStorage {
             "id": id, "status": "recorded", "seq": seq, "recorded_at": recorded_at,
         });
         tx.execute(
-            "INSERT INTO decisions (seq, id, user_id, body, result, recorded_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![seq, id, d.user_id, d.body, result.to_string(), recorded_at],
+            "INSERT INTO decisions (seq, id, user_id, body, result, recorded_at, kid, decided_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                seq,
+                id,
+                d.user_id,
+                d.body,
+                result.to_string(),
+                recorded_at,
+                d.kid,
+                d.decision.decided_at
+            ],
         )?;
         tx.commit()?;
         Ok(DecisionOutcome::Created(result))
@@ -555,30 +681,25 @@ impl Storage for SqliteStorage {
     fn decisions(&self, since: i64, limit: i64) -> Result<Vec<Value>, StorageError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
-            "SELECT seq, id, user_id, body, recorded_at FROM decisions WHERE seq > ?1
-             ORDER BY seq LIMIT ?2",
+            "SELECT seq, id, user_id, body, recorded_at, kid, decided_at FROM decisions
+             WHERE seq > ?1 ORDER BY seq LIMIT ?2",
         )?;
         let rows = stmt
             .query_map(params![since, limit], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, Vec<u8>>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
+                // The body is returned exactly as signed, so a client can verify it later;
+                // `decided_at` (the reviewer's clock) and `recorded_at` (the server's) both show.
+                Ok(json!({
+                    "seq": r.get::<_, i64>(0)?,
+                    "id": r.get::<_, String>(1)?,
+                    "user_id": r.get::<_, i64>(2)?,
+                    "decision": String::from_utf8_lossy(&r.get::<_, Vec<u8>>(3)?),
+                    "recorded_at": r.get::<_, String>(4)?,
+                    "kid": r.get::<_, String>(5)?,
+                    "decided_at": r.get::<_, String>(6)?,
+                }))
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows
-            .into_iter()
-            .map(|(seq, id, user_id, body, recorded_at)| {
-                // The body is returned exactly as signed, so a client can verify it later.
-                json!({
-                    "seq": seq, "id": id, "user_id": user_id, "recorded_at": recorded_at,
-                    "decision": String::from_utf8_lossy(&body),
-                })
-            })
-            .collect())
+        Ok(rows)
     }
 
     fn add_version(&self, nv: &NewVersion) -> Result<VersionRow, StorageError> {

@@ -42,8 +42,8 @@ pub enum StorageError {
 /// A reviewer's API key and who it belongs to.
 #[derive(Debug, Clone)]
 pub struct ApiKey {
-    /// The HS256 secret.
-    pub secret: String,
+    /// The HS256 secret, wiped from memory when dropped.
+    pub secret: zeroize::Zeroizing<Vec<u8>>,
     /// The reviewer.
     pub profile: Profile,
 }
@@ -142,6 +142,49 @@ pub struct NewDecision {
     pub user_id: i64,
     /// The verified decision (its id is the idempotency key).
     pub decision: vetter_decision::Decision,
+    /// The key that signed it.
+    pub kid: String,
+}
+
+/// A registered signing key, as the key routes show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRow {
+    /// The key id: the key's RFC 7638 thumbprint.
+    pub kid: String,
+    /// The JWS algorithm (`EdDSA`).
+    pub alg: String,
+    /// The Ed25519 public key, base64url.
+    pub public_key: String,
+    /// The reviewer who registered it.
+    pub user_id: i64,
+    /// When it was registered (RFC 3339; empty for keys registered before this was kept).
+    pub created_at: String,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+}
+
+/// What registering a key did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyPut {
+    /// Newly registered.
+    Created(KeyRow),
+    /// Already registered by this reviewer (the same key: a kid names one key).
+    Existing(KeyRow),
+    /// Registered by another reviewer.
+    OtherOwner,
+    /// Registered by this reviewer and revoked since; a revoked key never comes back.
+    Revoked(KeyRow),
+}
+
+/// What revoking a key did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyRevoke {
+    /// Revoked now, or earlier (the row as it stands).
+    Revoked(KeyRow),
+    /// The key belongs to another reviewer.
+    NotYours,
+    /// No such key.
+    Missing,
 }
 
 /// What recording a decision did.
@@ -157,6 +200,13 @@ pub enum DecisionOutcome {
     NotUnderReview(Value),
     /// The sha256 does not match the version's file; the current state.
     HashMismatch(Value),
+    /// The decision names an add-on or versions that do not go together on this server.
+    Inconsistent {
+        /// A stable code (`unknown_addon`, `addon_guid_mismatch`, `version_of_another_addon`).
+        code: &'static str,
+        /// What does not match.
+        detail: String,
+    },
 }
 
 /// A new version added by an admin.
@@ -211,6 +261,11 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<(i64, Vec<VersionRow>), StorageError>;
     /// A file's version row and bytes.
     fn file(&self, file_id: i64) -> Result<Option<(VersionRow, Vec<u8>)>, StorageError>;
+    /// A file's version row, without its bytes.
+    fn file_row(&self, file_id: i64) -> Result<Option<VersionRow>, StorageError>;
+    /// At most `len` bytes of a file from `offset` (fewer at its end), so a download can be
+    /// streamed without holding the whole file or a connection.
+    fn file_chunk(&self, file_id: i64, offset: u64, len: usize) -> Result<Vec<u8>, StorageError>;
     /// Every queue with its count and cursor.
     fn queues(&self) -> Result<Vec<QueueSummary>, StorageError>;
     /// Up to `limit` changes of `queue` after cursor `since`, oldest first; `None` if the queue
@@ -223,16 +278,21 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<Option<Vec<EntryRow>>, StorageError>;
     /// An add-on's signals.
     fn signals(&self, addon_id: i64) -> Result<Option<Value>, StorageError>;
-    /// Registers a reviewer's public key; `Ok(None)` if `kid` belongs to another reviewer, else
-    /// whether it was newly created.
+    /// Registers a reviewer's public key under its thumbprint `kid` at time `now`; never
+    /// changes a registered row.
     fn put_key(
         &self,
         user_id: i64,
         kid: &str,
         public_key: &str,
-    ) -> Result<Option<bool>, StorageError>;
-    /// The key registered under `kid`: its owner's user id and the public key (base64url).
-    fn key_by_kid(&self, kid: &str) -> Result<Option<(i64, String)>, StorageError>;
+        now: &str,
+    ) -> Result<KeyPut, StorageError>;
+    /// The key registered under `kid`, revoked or not.
+    fn key(&self, kid: &str) -> Result<Option<KeyRow>, StorageError>;
+    /// Every key ever registered, oldest first.
+    fn keys(&self) -> Result<Vec<KeyRow>, StorageError>;
+    /// Revokes `user_id`'s key `kid` at time `now` (a second revocation keeps the first time).
+    fn revoke_key(&self, user_id: i64, kid: &str, now: &str) -> Result<KeyRevoke, StorageError>;
     /// Records a decision (idempotent on its id) and appends it to the audit log.
     fn record_decision(&self, decision: &NewDecision) -> Result<DecisionOutcome, StorageError>;
     /// The audit log after `since`, oldest first.

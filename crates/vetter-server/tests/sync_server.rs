@@ -213,7 +213,7 @@ fn client_errors_are_not_retried() {
             status: 401,
             code,
             ..
-        })) => assert_eq!(code, "bad_signature"),
+        })) => assert_eq!(code, "bad_credentials"),
         other => panic!("expected a 401, got {other:?}"),
     }
 }
@@ -249,14 +249,14 @@ fn every_jwt_rule_fails_with_its_own_message() {
                     SECRET.as_bytes()
                 )
             )),
-            "unknown_api_key",
+            "bad_credentials",
         ),
         (
             Some(format!(
                 "JWT {}",
                 encode_token(&claims(now, now + 60, "c"), b"nope")
             )),
-            "bad_signature",
+            "bad_credentials",
         ),
         (
             Some(format!(

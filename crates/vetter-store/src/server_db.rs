@@ -4,6 +4,7 @@
 //! shares, the settings and the numbered, checksummed migrations, is kept here.
 
 use std::path::Path;
+use std::sync::{Condvar, Mutex};
 
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
@@ -11,10 +12,16 @@ use rusqlite_migration::{M, Migrations};
 use crate::{StoreError, open_file};
 
 /// The server's migration steps, in order.
-const STEPS: &[(&str, &str)] = &[(
-    "0001_reference_server.sql",
-    include_str!("../migrations/server/0001_reference_server.sql"),
-)];
+const STEPS: &[(&str, &str)] = &[
+    (
+        "0001_reference_server.sql",
+        include_str!("../migrations/server/0001_reference_server.sql"),
+    ),
+    (
+        "0002_key_history.sql",
+        include_str!("../migrations/server/0002_key_history.sql"),
+    ),
+];
 
 /// Opens (creating the folder and the file, and migrating) the server database at `path`.
 pub fn open(path: &Path) -> Result<Connection, StoreError> {
@@ -30,19 +37,100 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// A few connections to the server database. Reads run side by side (WAL) on their own
+/// connections; writes still queue on SQLite's write lock, which `open_file`'s busy timeout waits on.
+pub struct Pool {
+    idle: Mutex<Vec<Connection>>,
+    returned: Condvar,
+}
+
+/// A connection taken from a [`Pool`]; it goes back when dropped.
+pub struct Pooled<'a> {
+    pool: &'a Pool,
+    conn: Option<Connection>,
+}
+
+impl Pool {
+    /// Opens `size` connections (at least one) to the server database at `path`, migrating it.
+    pub fn open(path: &Path, size: usize) -> Result<Pool, StoreError> {
+        let mut idle = vec![open(path)?];
+        for _ in 1..size.max(1) {
+            idle.push(open(path)?);
+        }
+        Ok(Pool {
+            idle: Mutex::new(idle),
+            returned: Condvar::new(),
+        })
+    }
+
+    /// Takes a connection, waiting for one to come back when all are in use. Call it only off
+    /// the async workers (in `spawn_blocking`), since it blocks.
+    pub fn get(&self) -> Pooled<'_> {
+        // A panic while holding the list cannot leave it inconsistent: push and pop are whole.
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(conn) = idle.pop() {
+                return Pooled {
+                    pool: self,
+                    conn: Some(conn),
+                };
+            }
+            idle = self.returned.wait(idle).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+impl std::ops::Deref for Pooled<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+            .as_ref()
+            .expect("a pooled connection is present until drop")
+    }
+}
+
+impl std::ops::DerefMut for Pooled<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        self.conn
+            .as_mut()
+            .expect("a pooled connection is present until drop")
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            let mut idle = self.pool.idle.lock().unwrap_or_else(|p| p.into_inner());
+            idle.push(conn);
+            self.pool.returned.notify_one();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use sha2::{Digest, Sha256};
 
     /// Each released step's sha256, recorded when it was released.
-    const RELEASED: &[(&str, &str)] = &[(
-        "0001_reference_server.sql",
-        "6edd6058fc69a5abb311e6c0a959f4bbfc03d8288958c3b23753c48bfd6be1c4",
-    )];
+    const RELEASED: &[(&str, &str)] = &[
+        (
+            "0001_reference_server.sql",
+            "6edd6058fc69a5abb311e6c0a959f4bbfc03d8288958c3b23753c48bfd6be1c4",
+        ),
+        (
+            "0002_key_history.sql",
+            "5d6bd94153c5598cec83aa04792b270d0f0e75e9326d93b37c370ea8a5431631",
+        ),
+    ];
 
     #[test]
     fn released_server_migrations_are_unchanged() {
+        assert_eq!(
+            STEPS.len(),
+            RELEASED.len(),
+            "record each new step's checksum"
+        );
         for ((name, sql), (released_name, sum)) in STEPS.iter().zip(RELEASED) {
             assert_eq!(name, released_name);
             assert_eq!(
@@ -51,6 +139,57 @@ mod tests {
                 "migrations/server/{name} was edited after release: add a new step instead"
             );
         }
+    }
+
+    #[test]
+    fn key_rows_are_history_never_changed_or_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open(&dir.path().join("server.sqlite3")).unwrap();
+        conn.execute(
+            "INSERT INTO reviewer_keys (kid, user_id, public_key, created_at) VALUES ('k', 1, 'A', 't')",
+            [],
+        )
+        .unwrap();
+        for refused in [
+            "UPDATE reviewer_keys SET public_key = 'B' WHERE kid = 'k'",
+            "UPDATE reviewer_keys SET user_id = 2 WHERE kid = 'k'",
+            "DELETE FROM reviewer_keys WHERE kid = 'k'",
+        ] {
+            let err = conn.execute(refused, []).unwrap_err();
+            assert!(
+                err.to_string().contains("reviewer_keys"),
+                "{refused}: {err}"
+            );
+        }
+        conn.execute(
+            "UPDATE reviewer_keys SET revoked_at = 'r1' WHERE kid = 'k'",
+            [],
+        )
+        .unwrap();
+        let again = conn.execute(
+            "UPDATE reviewer_keys SET revoked_at = 'r2' WHERE kid = 'k'",
+            [],
+        );
+        assert!(again.unwrap_err().to_string().contains("final"));
+    }
+
+    #[test]
+    fn a_pool_hands_out_each_connection_once_and_takes_it_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = Pool::open(&dir.path().join("server.sqlite3"), 2).unwrap();
+        let a = pool.get();
+        let b = pool.get();
+        a.execute("INSERT INTO meta (key, value) VALUES ('x', '1')", [])
+            .unwrap();
+        let seen: String = b
+            .query_row("SELECT value FROM meta WHERE key = 'x'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(seen, "1");
+        drop(a);
+        // The third taker waits for a return instead of opening a third connection.
+        let c = pool.get();
+        drop((b, c));
+        assert_eq!(pool.idle.lock().unwrap().len(), 2);
     }
 
     #[test]

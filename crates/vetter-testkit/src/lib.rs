@@ -71,9 +71,11 @@ impl Server {
             .build()
             .map_err(|e| fail(port, e.to_string()))?;
         let config = vetter_server::Config {
-            data_dir: data_dir.to_owned(),
-            listen: SocketAddr::from(([127, 0, 0, 1], port)),
             seed: Some(demo_seed()),
+            ..vetter_server::Config::new(
+                data_dir.to_owned(),
+                SocketAddr::from(([127, 0, 0, 1], port)),
+            )
         };
         let task = runtime.spawn(vetter_server::serve_on(config, listener));
         let deadline = Instant::now() + Duration::from_secs(60);

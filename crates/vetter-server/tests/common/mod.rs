@@ -9,14 +9,31 @@ pub fn demo_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/demo")
 }
 
+/// A started server process, killed when dropped (also when a test panics).
+#[allow(dead_code)] // Each test binary uses a different part of this module.
+pub struct Running(pub Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts the server on a free loopback port with its database in `data` and the seed in
 /// `seed`, and returns the process with the base URL it announced on its first line.
 pub fn spawn_server(data: &Path, seed: &Path) -> (Child, String) {
+    spawn_server_with(data, seed, &[])
+}
+
+/// Like [`spawn_server`], with more command-line arguments.
+pub fn spawn_server_with(data: &Path, seed: &Path, args: &[&str]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_vetter-server"))
         .args(["--listen", "127.0.0.1:0", "--data"])
         .arg(data)
         .arg("--seed")
         .arg(seed)
+        .args(args)
         .stdout(Stdio::piped())
         .spawn()
         .expect("vetter-server starts");
