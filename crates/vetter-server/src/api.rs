@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use vetter_decision::signing::{PublicKey, RegisteredKey, SignedDecision, Submitter, VerifyError};
 use vetter_fixtures::demo::FaultSeed;
 use vetter_protocol::amo::{self, Page, Translated};
-use vetter_protocol::auth::{Claims, MemoryJtiLedger, verify_authorization};
+use vetter_protocol::auth::{AuthError, Claims, MemoryJtiLedger, verify_authorization};
 use vetter_protocol::routes;
 use vetter_protocol::vetter::{
     Capabilities, EntryAddon, QueueEntry, QueueList, QueuePage, QueueSummary,
@@ -287,8 +287,10 @@ async fn authenticate(
             next.run(request).await
         }
         (Err(e), _) => {
-            // Guessing is slowed per peer; a reviewer's own budget is not spent by others.
-            if let Some(ip) = peer
+            // Guessing a secret is slowed per peer (a malformed token guesses nothing); a
+            // reviewer's own budget is not spent by others.
+            if matches!(e, AuthError::BadCredentials { .. })
+                && let Some(ip) = peer
                 && let Err(wait) = state.limits.check_failure(ip)
             {
                 return too_many(wait, "refused credentials from this address");
@@ -849,15 +851,15 @@ fn key_json(k: &KeyRow) -> Value {
     })
 }
 
+/// A kid is a SHA-256 thumbprint in unpadded base64url: 43 characters.
 fn check_kid(kid: &str) -> Result<(), ApiError> {
-    if kid.is_empty()
-        || kid.len() > 64
+    if kid.len() != 43
         || !kid
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     {
         return Err(ApiError::bad_request(
-            "kid must be 1-64 characters of A-Z, a-z, 0-9, - and _",
+            "kid must be a key's RFC 7638 thumbprint: 43 characters of A-Z, a-z, 0-9, - and _",
         ));
     }
     Ok(())
