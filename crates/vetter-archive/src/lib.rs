@@ -57,7 +57,8 @@ pub struct Limits {
     /// Largest uncompressed size of one entry (default 100 MiB).
     #[ts(type = "number")]
     pub max_file_size: u64,
-    /// Most central-directory entries, directories included (default 20,000).
+    /// Most central-directory entries of one archive, directories included, and most files a
+    /// package lists, the files of nested archives included (default 20,000).
     pub max_entries: usize,
     /// Highest uncompressed/compressed ratio of one entry (default 100).
     #[ts(type = "number")]
@@ -1632,6 +1633,18 @@ fn looks_like_archive(name: &str, data: &[u8]) -> bool {
     by_name || by_content
 }
 
+/// Refuses a package that lists more than [`Limits::max_entries`] files, nested archives'
+/// files included.
+pub(crate) fn check_listed(listed: usize, limits: &Limits) -> Result<(), ArchiveError> {
+    if listed > limits.max_entries {
+        return Err(ArchiveError::TooManyEntries {
+            count: listed as u64,
+            limit: limits.max_entries,
+        });
+    }
+    Ok(())
+}
+
 /// Validates the archive held by entry `name` at nesting level `depth` (a zip, or a CRX's zip)
 /// and, when `keep`, returns its files under `name!/`, so that they are listed, diffed, searched
 /// and scanned like the package's own; the entry itself stays listed as it is.
@@ -1767,6 +1780,9 @@ fn read_level(
                 data,
             });
             out.extend(inner);
+            // Nested files are listed, so the entry limit counts them too: without this a
+            // package of small archives could list max_entries squared files.
+            check_listed(out.len(), limits)?;
         }
     }
     Ok(out)
@@ -2164,6 +2180,33 @@ mod tests {
             Some("chrome/x.jar")
         );
         assert_eq!(nested_archive_of("chrome/x.jar"), None);
+    }
+
+    #[test]
+    fn files_of_nested_archives_count_against_the_entry_limit() {
+        let jar = ZipWriter::new()
+            .file("a.js", b"a")
+            .file("b.js", b"b")
+            .finish();
+        let bytes = ZipWriter::new()
+            .file("x.jar", &jar)
+            .file("y.jar", &jar)
+            .finish();
+        let five = Limits {
+            max_entries: 5,
+            ..limits()
+        };
+        // Each level holds two entries, under the limit; the package lists six files.
+        let error = read_archive(&bytes, &five).unwrap_err();
+        assert!(
+            matches!(error, ArchiveError::TooManyEntries { count: 6, limit: 5 }),
+            "{error:?}"
+        );
+        let six = Limits {
+            max_entries: 6,
+            ..limits()
+        };
+        assert_eq!(read_archive(&bytes, &six).unwrap().entries.len(), 6);
     }
 
     #[test]

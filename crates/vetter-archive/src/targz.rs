@@ -18,7 +18,7 @@ use flate2::read::MultiGzDecoder;
 use tar::{EntryType, PaxExtensions};
 
 use super::{
-    ArchiveEntry, ArchiveError, INITIAL_CAPACITY, Limits, SpecialKind, check_path,
+    ArchiveEntry, ArchiveError, INITIAL_CAPACITY, Limits, SpecialKind, check_listed, check_path,
     check_path_conflicts, fold_key, looks_like_archive, read_nested,
 };
 
@@ -318,6 +318,7 @@ pub(super) fn read_tar_gz(
             data: entry.data,
         });
         out.extend(inner);
+        check_listed(out.len(), limits)?;
     }
     Ok(out)
 }
