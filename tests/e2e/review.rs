@@ -251,6 +251,119 @@ async fn script_payloads_in_an_addon_are_shown_as_text_and_never_run() -> Result
     .await
 }
 
+/// An add-on pair whose newer version hides text (Trojan Source in `admin.js`, a zero-width
+/// space in a file name) and changes a file inside `lib/engine.jar` (issue 15, items 2 and 9).
+fn hidden_pair() -> (Addon, Addon) {
+    let jar = |core: &str| AddonFile {
+        path: "lib/engine.jar".into(),
+        data: vetter_fixtures::zip_files(&[("core.js", core)]),
+    };
+    let mut v1 = mv2_addon();
+    v1.files.push(jar("run();\n"));
+    let mut v2 = next_version(&mv2_addon());
+    v2.files.push(jar("run();\nsteal(document.cookie);\n"));
+    v2.files.push(AddonFile {
+        path: "admin.js".into(),
+        data: "var ok = 1;\nif (isAdmin) { /*\u{202E} } \u{2066}if (isAdmin)\u{2069} \u{2066} x(); }\n"
+            .into(),
+    });
+    v2.files.push(AddonFile {
+        path: "pay\u{200B}ment.js".into(),
+        data: b"pay();\n".to_vec(),
+    });
+    (v1, v2)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hidden_characters_show_as_markers_and_files_inside_a_nested_jar_are_reviewed() -> Result<()>
+{
+    harness::bounded(async {
+        let s = harness::start().await?;
+        let xpis = tempfile::tempdir()?;
+        let (v1, v2) = hidden_pair();
+        let p1 = write_xpi(xpis.path(), "v1.xpi", &v1)?;
+        let p2 = write_xpi(xpis.path(), "v2.xpi", &v2)?;
+        open_import(&s).await?;
+        s.import(&p1).await?;
+        s.import(&p2).await?;
+        s.click("[data-testid=open-review]").await?;
+        s.wait_for("[data-testid=review]").await?;
+
+        // The tree names the hidden character and lists the jar's file under the jar.
+        let tree = s
+            .script("return document.querySelector('[data-testid=file-tree]').textContent")
+            .await?;
+        let tree = tree.as_str().unwrap_or_default();
+        ensure!(tree.contains("pay<U+200B>ment.js"), "tree: {tree:?}");
+        ensure!(tree.contains("engine.jar!/"), "tree: {tree:?}");
+        ensure!(
+            !tree.chars().any(vetter_text::is_hidden),
+            "a hidden character reached the tree: {tree:?}"
+        );
+        // Vetter's own signals arrive after the review opens: one per flagged file.
+        eventually(
+            &s,
+            "local signals",
+            "return (document.querySelector('[data-testid=signal-total]')?.textContent ?? '').trim()",
+            json!("· 3 signals"),
+        )
+        .await?;
+
+        let open = |path: &str| {
+            format!(
+                "const b = Array.from(document.querySelectorAll('[data-testid=tree-file]')).find(e => e.dataset.path === {path:?}); if (b) b.click(); return !!b"
+            )
+        };
+        ensure!(s.script(&open("admin.js")).await? == json!(true), "admin.js is not in the tree");
+        eventually(&s, "admin.js opens", PATH_JS, json!("admin.js")).await?;
+        eventually(
+            &s,
+            "markers in the diff",
+            "return Array.from(document.querySelectorAll('[data-testid=diff-scroller] .hidden-char')).map(m => m.textContent + ' ' + m.title.split(':')[0])",
+            json!([
+                "<U+202E> hidden character U+202E",
+                "<U+2066> hidden character U+2066",
+                "<U+2069> hidden character U+2069",
+                "<U+2066> hidden character U+2066"
+            ]),
+        )
+        .await?;
+        let diff = s
+            .script("return document.querySelector('[data-testid=diff-scroller]').textContent")
+            .await?;
+        let diff = diff.as_str().unwrap_or_default();
+        ensure!(
+            !diff.chars().any(vetter_text::is_hidden),
+            "a hidden character reached the diff: {diff:?}"
+        );
+        s.screenshot("review-hidden-characters").await?;
+
+        ensure!(
+            s.script(&open("lib/engine.jar!/core.js")).await? == json!(true),
+            "the jar's core.js is not in the tree"
+        );
+        eventually(&s, "core.js opens", PATH_JS, json!("lib/engine.jar!/core.js")).await?;
+        eventually(
+            &s,
+            "the jar's change is diffed",
+            "return Array.from(document.querySelectorAll('.drow.added')).map(r => r.textContent).join('\\n').includes('steal(document.cookie);')",
+            json!(true),
+        )
+        .await?;
+        // And it is on screen, not only in the DOM.
+        eventually(
+            &s,
+            "the jar's added line is visible",
+            "const sc = document.querySelector('[data-testid=diff-scroller]').getBoundingClientRect(); const r = Array.from(document.querySelectorAll('.drow.added')).find(e => e.textContent.includes('steal(')); if (!r) return 'no row'; const b = r.getBoundingClientRect(); return b.height > 0 && b.top >= sc.top && b.bottom <= sc.bottom ? 'visible' : `row ${b.top}..${b.bottom} scroller ${sc.top}..${sc.bottom}`",
+            json!("visible"),
+        )
+        .await?;
+        s.screenshot("review-nested-jar").await?;
+        s.close().await
+    })
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_view_renders_in_the_light_and_the_dark_theme() -> Result<()> {
     harness::bounded(async {

@@ -26,6 +26,17 @@ use unicode_normalization::UnicodeNormalization;
 
 const MIB: u64 = 1024 * 1024;
 
+/// What joins a nested archive's path to the paths of the files inside it, as in Java's
+/// `jar:` URLs: `lib/inner.jar!/a.js` is `a.js` inside the entry `lib/inner.jar`. No entry name
+/// may contain it ([`ArchiveError::ReservedSeparator`]), so such a path always means nesting.
+pub const NESTED_SEPARATOR: &str = "!/";
+
+/// The nested archive that holds the file at `path` (the innermost one, when archives nest),
+/// or `None` for a file of the package itself.
+pub fn nested_archive_of(path: &str) -> Option<&str> {
+    path.rfind(NESTED_SEPARATOR).map(|i| &path[..i])
+}
+
 /// Lowercase hex sha256 of `bytes`: the content address of packages, files and blobs throughout
 /// Vetter.
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -46,7 +57,8 @@ pub struct Limits {
     /// Largest uncompressed size of one entry (default 100 MiB).
     #[ts(type = "number")]
     pub max_file_size: u64,
-    /// Most central-directory entries, directories included (default 20,000).
+    /// Most central-directory entries of one archive, directories included, and most files a
+    /// package lists, the files of nested archives included (default 20,000).
     pub max_entries: usize,
     /// Highest uncompressed/compressed ratio of one entry (default 100).
     #[ts(type = "number")]
@@ -493,6 +505,16 @@ pub enum ArchiveError {
         /// The limit.
         limit: u32,
     },
+    /// An entry name holding [`NESTED_SEPARATOR`], which would pass a file of the package off
+    /// as a file inside a nested archive.
+    #[error(
+        "entry {name:?} contains \"!/\", which names files inside nested archives \
+         (`inner.jar!/a.js`), so a plain file may not use it"
+    )]
+    ReservedSeparator {
+        /// The offending entry.
+        name: String,
+    },
     /// A nested archive that breaks one of these rules itself.
     #[error("nested archive {name:?} is refused: {source}")]
     Nested {
@@ -553,6 +575,7 @@ impl ArchiveError {
             ArchiveError::CorruptData { .. } => "corrupt-data",
             ArchiveError::CrcMismatch { .. } => "crc-mismatch",
             ArchiveError::NestingTooDeep { .. } => "nesting-too-deep",
+            ArchiveError::ReservedSeparator { .. } => "reserved-separator",
             ArchiveError::Nested { .. } => "nested-archive",
         }
     }
@@ -1061,6 +1084,9 @@ fn check_path(name: &str, is_dir: bool) -> Result<(), ArchiveError> {
     }
     if name.contains('\\') {
         return Err(ArchiveError::Backslash { name: owned() });
+    }
+    if name.contains(NESTED_SEPARATOR) {
+        return Err(ArchiveError::ReservedSeparator { name: owned() });
     }
     let b = name.as_bytes();
     if name.starts_with('/') || (b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':') {
@@ -1600,11 +1626,64 @@ fn inflate_bounded(name: &str, compressed: &[u8], declared: u64) -> Result<Vec<u
 
 fn looks_like_archive(name: &str, data: &[u8]) -> bool {
     let lower = name.to_ascii_lowercase();
-    let by_name = [".zip", ".xpi", ".jar"]
+    let by_name = [".zip", ".xpi", ".jar", ".crx"]
         .iter()
         .any(|ext| lower.ends_with(ext));
-    let by_content = matches!(le32(data, 0), Some(LOCAL_SIG | EOCD_SIG));
+    let by_content = matches!(le32(data, 0), Some(LOCAL_SIG | EOCD_SIG)) || crx::is_crx(data);
     by_name || by_content
+}
+
+/// Refuses a package that lists more than [`Limits::max_entries`] files, nested archives'
+/// files included.
+pub(crate) fn check_listed(listed: usize, limits: &Limits) -> Result<(), ArchiveError> {
+    if listed > limits.max_entries {
+        return Err(ArchiveError::TooManyEntries {
+            count: listed as u64,
+            limit: limits.max_entries,
+        });
+    }
+    Ok(())
+}
+
+/// Validates the archive held by entry `name` at nesting level `depth` (a zip, or a CRX's zip)
+/// and, when `keep`, returns its files under `name!/`, so that they are listed, diffed, searched
+/// and scanned like the package's own; the entry itself stays listed as it is.
+pub(crate) fn read_nested(
+    name: &str,
+    data: &[u8],
+    limits: &Limits,
+    depth: u32,
+    budget: &mut u64,
+    keep: bool,
+) -> Result<Vec<ArchiveEntry>, ArchiveError> {
+    if depth > limits.max_nesting {
+        return Err(ArchiveError::NestingTooDeep {
+            name: name.to_owned(),
+            depth,
+            limit: limits.max_nesting,
+        });
+    }
+    let mut nested = || -> Result<Vec<ArchiveEntry>, ArchiveError> {
+        let zip = if crx::is_crx(data) {
+            let header = crx::parse_crx(data)?;
+            // header_len was checked against the input's length.
+            &data[header.header_len as usize..]
+        } else {
+            data
+        };
+        read_level(zip, limits, depth, budget, keep)
+    };
+    let entries = nested().map_err(|source| ArchiveError::Nested {
+        name: name.to_owned(),
+        source: Box::new(source),
+    })?;
+    Ok(entries
+        .into_iter()
+        .map(|e| ArchiveEntry {
+            path: format!("{name}{NESTED_SEPARATOR}{}", e.path),
+            data: e.data,
+        })
+        .collect())
 }
 
 /// Validates one archive level; `budget` is the uncompressed total still allowed, shared with
@@ -1690,26 +1769,20 @@ fn read_level(
                 actual,
             });
         }
-        if looks_like_archive(name, &data) {
-            if depth >= limits.max_nesting {
-                return Err(ArchiveError::NestingTooDeep {
-                    name: name.to_owned(),
-                    depth: depth + 1,
-                    limit: limits.max_nesting,
-                });
-            }
-            read_level(&data, limits, depth + 1, budget, false).map_err(|source| {
-                ArchiveError::Nested {
-                    name: name.to_owned(),
-                    source: Box::new(source),
-                }
-            })?;
-        }
+        let inner = if looks_like_archive(name, &data) {
+            read_nested(name, &data, limits, depth + 1, budget, keep)?
+        } else {
+            Vec::new()
+        };
         if keep {
             out.push(ArchiveEntry {
                 path: entry.name.clone(),
                 data,
             });
+            out.extend(inner);
+            // Nested files are listed, so the entry limit counts them too: without this a
+            // package of small archives could list max_entries squared files.
+            check_listed(out.len(), limits)?;
         }
     }
     Ok(out)
@@ -2074,6 +2147,92 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn files_inside_a_nested_archive_are_listed_under_its_path() {
+        let jar = ZipWriter::new()
+            .file("content/a.js", b"eval(atob(x));")
+            .file("b.css", b"p{}")
+            .finish();
+        let bytes = ZipWriter::new()
+            .file("manifest.json", b"{}")
+            .file("chrome/x.jar", &jar)
+            .file("z.js", b"z")
+            .finish();
+        let archive = read(&bytes).unwrap();
+        assert_eq!(
+            paths(&archive),
+            [
+                "manifest.json",
+                "chrome/x.jar",
+                "chrome/x.jar!/content/a.js",
+                "chrome/x.jar!/b.css",
+                "z.js"
+            ]
+        );
+        assert_eq!(
+            archive.get("chrome/x.jar!/content/a.js").unwrap().data,
+            b"eval(atob(x));"
+        );
+        assert_eq!(
+            nested_archive_of("chrome/x.jar!/content/a.js"),
+            Some("chrome/x.jar")
+        );
+        assert_eq!(nested_archive_of("chrome/x.jar"), None);
+    }
+
+    #[test]
+    fn files_of_nested_archives_count_against_the_entry_limit() {
+        let jar = ZipWriter::new()
+            .file("a.js", b"a")
+            .file("b.js", b"b")
+            .finish();
+        let bytes = ZipWriter::new()
+            .file("x.jar", &jar)
+            .file("y.jar", &jar)
+            .finish();
+        let five = Limits {
+            max_entries: 5,
+            ..limits()
+        };
+        // Each level holds two entries, under the limit; the package lists six files.
+        let error = read_archive(&bytes, &five).unwrap_err();
+        assert!(
+            matches!(error, ArchiveError::TooManyEntries { count: 6, limit: 5 }),
+            "{error:?}"
+        );
+        let six = Limits {
+            max_entries: 6,
+            ..limits()
+        };
+        assert_eq!(read_archive(&bytes, &six).unwrap().entries.len(), 6);
+    }
+
+    #[test]
+    fn a_crx_inside_a_package_is_read_like_a_zip() {
+        let zip = ZipWriter::new().file("bg.js", b"fetch(u)").finish();
+        let bytes = ZipWriter::new()
+            .file("vendor/other.crx", &vetter_fixtures::packages::crx3(&zip))
+            .finish();
+        let archive = read(&bytes).unwrap();
+        assert_eq!(
+            paths(&archive),
+            ["vendor/other.crx", "vendor/other.crx!/bg.js"]
+        );
+    }
+
+    #[test]
+    fn entry_names_with_the_nesting_separator_are_refused() {
+        let bytes = ZipWriter::new()
+            .file("lib/inner.jar!/evil.js", b"x")
+            .finish();
+        let error = read(&bytes).unwrap_err();
+        assert!(
+            matches!(&error, ArchiveError::ReservedSeparator { name } if name == "lib/inner.jar!/evil.js"),
+            "{error:?}"
+        );
+        assert_eq!(error.rule(), "reserved-separator");
     }
 
     #[test]

@@ -18,8 +18,8 @@ use flate2::read::MultiGzDecoder;
 use tar::{EntryType, PaxExtensions};
 
 use super::{
-    ArchiveEntry, ArchiveError, INITIAL_CAPACITY, Limits, SpecialKind, check_path,
-    check_path_conflicts, fold_key, looks_like_archive, read_level,
+    ArchiveEntry, ArchiveError, INITIAL_CAPACITY, Limits, SpecialKind, check_listed, check_path,
+    check_path_conflicts, fold_key, looks_like_archive, read_nested,
 };
 
 /// Whether `bytes` start like a gzip stream (RFC 1952's magic and deflate method).
@@ -308,25 +308,17 @@ pub(super) fn read_tar_gz(
     *budget = budget.saturating_sub(total);
     let mut out = Vec::with_capacity(taken.len());
     for entry in taken.into_iter().filter(|e| !e.is_dir) {
-        if looks_like_archive(&entry.name, &entry.data) {
-            if limits.max_nesting == 0 {
-                return Err(ArchiveError::NestingTooDeep {
-                    name: entry.name,
-                    depth: 1,
-                    limit: limits.max_nesting,
-                });
-            }
-            read_level(&entry.data, limits, 1, budget, false).map_err(|source| {
-                ArchiveError::Nested {
-                    name: entry.name.clone(),
-                    source: Box::new(source),
-                }
-            })?;
-        }
+        let inner = if looks_like_archive(&entry.name, &entry.data) {
+            read_nested(&entry.name, &entry.data, limits, 1, budget, true)?
+        } else {
+            Vec::new()
+        };
         out.push(ArchiveEntry {
             path: entry.name,
             data: entry.data,
         });
+        out.extend(inner);
+        check_listed(out.len(), limits)?;
     }
     Ok(out)
 }
@@ -700,6 +692,14 @@ mod tests {
         huge.size = MAX_EXTENSION + 1;
         let err = read(&[huge, file("a.js")]).unwrap_err();
         assert!(matches!(err, ArchiveError::MalformedTar { .. }), "{err}");
+    }
+
+    #[test]
+    fn files_of_an_archive_inside_a_tar_are_listed_under_its_path() {
+        let inner = vetter_fixtures::zip_files(&[("a.js", b"a")]);
+        let archive = read(&[TarEntry::file("package/lib.zip", &inner)]).unwrap();
+        let paths: Vec<&str> = archive.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, ["package/lib.zip", "package/lib.zip!/a.js"]);
     }
 
     #[test]

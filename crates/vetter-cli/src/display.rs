@@ -16,15 +16,21 @@ pub fn human_bytes(n: u64) -> String {
 }
 
 /// An add-on-controlled string made safe for a terminal: control characters (which could move
-/// the cursor or rewrite earlier lines through escape sequences) are shown escaped.
+/// the cursor or rewrite earlier lines through escape sequences) are shown escaped, and hidden
+/// characters (bidi controls, zero-width and other format characters) as `<U+XXXX>` markers.
 pub fn printable(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
+    if !s
+        .chars()
+        .any(|c| c.is_control() || vetter_text::is_hidden(c))
+    {
         return s.to_owned();
     }
     s.chars()
         .map(|c| {
             if c.is_control() {
                 c.escape_default().to_string()
+            } else if vetter_text::is_hidden(c) {
+                vetter_text::marker(c)
             } else {
                 c.to_string()
             }
@@ -49,5 +55,11 @@ mod tests {
     fn escape_sequences_are_neutralised() {
         assert_eq!(printable("uBlock Origin"), "uBlock Origin");
         assert_eq!(printable("a\u{1b}[2Jb\n"), "a\\u{1b}[2Jb\\n");
+    }
+
+    #[test]
+    fn hidden_characters_in_names_are_drawn_as_markers() {
+        assert_eq!(printable("pay\u{200B}ment.js"), "pay<U+200B>ment.js");
+        assert_eq!(printable("txt.\u{202E}sj"), "txt.<U+202E>sj");
     }
 }

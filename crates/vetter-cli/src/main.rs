@@ -22,6 +22,7 @@ mod render;
 mod report;
 mod rules;
 mod search;
+mod signals;
 mod sync;
 mod versions;
 
@@ -73,6 +74,9 @@ enum Command {
     Report(report::ReportArgs),
     /// Manages local YARA rule files and scans cached versions with them.
     Rules(rules::RulesArgs),
+    /// Lists every signal of a cached version as the app shows them: the server's, AMO's, and
+    /// the local ones (hidden characters, nested archives, rule matches).
+    Signals(signals::SignalsArgs),
 }
 
 fn main() -> ExitCode {
@@ -125,6 +129,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Notes(args) => notes::run(&data_dir, &args, cli.json)?,
         Command::Report(args) => report::run(&data_dir, &args, cli.json)?,
         Command::Rules(args) => rules::run(&data_dir, &args, cli.json)?,
+        Command::Signals(args) => signals::run(&data_dir, &args, cli.json)?,
     }
     Ok(())
 }

@@ -242,7 +242,13 @@ fn write_clipped(
         return Ok(true);
     }
     for c in s.chars() {
-        let w = if c == '\t' { 4 } else { 1 };
+        let w = if c == '\t' {
+            4
+        } else if vetter_text::is_hidden(c) {
+            vetter_text::marker(c).len()
+        } else {
+            1
+        };
         if *cols + w > max_cols {
             return Ok(false);
         }
@@ -262,13 +268,13 @@ fn is_control(c: char) -> bool {
     c != '\t' && c.is_control()
 }
 
-/// Writes add-on text with control characters (ESC, CR, BEL, C1 controls, ...) shown escaped.
+/// Writes add-on text with control characters (ESC, CR, BEL, C1 controls, ...) shown escaped
+/// and hidden characters (bidi controls, zero-width and other format characters) drawn as
+/// `<U+XXXX>` markers, so the terminal shows the text as the compiler reads it.
 pub fn write_escaped(out: &mut impl Write, s: &str) -> io::Result<()> {
-    // Fast path: no byte below 0x20 (other than tab), no DEL, no C1 control (UTF-8 lead 0xC2).
-    if !s
-        .bytes()
-        .any(|b| (b < 0x20 && b != b'\t') || b == 0x7f || b == 0xc2)
-    {
+    // Fast path: printable ASCII and tabs only (every control and hidden character is either
+    // below 0x20, DEL, or outside ASCII).
+    if !s.bytes().any(|b| (b < 0x20 && b != b'\t') || b >= 0x7f) {
         return out.write_all(s.as_bytes());
     }
     let mut start = 0;
@@ -276,6 +282,10 @@ pub fn write_escaped(out: &mut impl Write, s: &str) -> io::Result<()> {
         if is_control(c) {
             out.write_all(&s.as_bytes()[start..i])?;
             write!(out, "{}", c.escape_default())?;
+            start = i + c.len_utf8();
+        } else if vetter_text::is_hidden(c) {
+            out.write_all(&s.as_bytes()[start..i])?;
+            out.write_all(vetter_text::marker(c).as_bytes())?;
             start = i + c.len_utf8();
         }
     }
@@ -297,6 +307,20 @@ mod tests {
         assert_eq!(escaped("a\x1b]0;pwned\x07b"), "a\\u{1b}]0;pwned\\u{7}b");
         assert_eq!(escaped("x\u{9b}31m"), "x\\u{9b}31m");
         assert_eq!(escaped("tab\tok é"), "tab\tok é");
+    }
+
+    #[test]
+    fn hidden_characters_in_addon_text_are_drawn_as_markers() {
+        assert_eq!(
+            escaped("/*\u{202E} } \u{2066}if (isAdmin)\u{2069} */"),
+            "/*<U+202E> } <U+2066>if (isAdmin)<U+2069> */"
+        );
+        assert_eq!(escaped("a\u{200B}b\u{AD}"), "a<U+200B>b<U+00AD>");
+        let mut v = Vec::new();
+        let mut cols = 0;
+        // The marker is what the terminal shows, so it is what the width counts.
+        assert!(!write_clipped(&mut v, "ab\u{202E}cd", 6, &mut cols).unwrap());
+        assert_eq!(String::from_utf8(v).unwrap(), "ab");
     }
 
     #[test]

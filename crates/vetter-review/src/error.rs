@@ -12,6 +12,9 @@ pub enum ReviewError {
     /// The cache failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The reviewer's rule files could not scan a version.
+    #[error(transparent)]
+    Rules(#[from] vetter_rules::RulesError),
     /// The diff engine could not read a file.
     #[error(transparent)]
     Diff(#[from] DiffError),

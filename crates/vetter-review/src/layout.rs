@@ -100,6 +100,10 @@ pub struct ViewSpan {
     pub class: Class,
     /// Whether this run is part of the words that changed within a changed line.
     pub changed: bool,
+    /// Whether this run is one hidden character (a bidi control, a zero-width or other format
+    /// character, see [`vetter_text::hidden`]) drawn as its marker: `text` is `<U+202E>`, never
+    /// the character itself.
+    pub hidden: bool,
 }
 
 /// One side of a display row.
@@ -702,16 +706,38 @@ pub(crate) fn build_spans(
         }
         let class = class_at(s);
         let changed = is_changed(s);
-        match spans.last_mut() {
-            Some(last) if last.class == class && last.changed == changed => {
-                last.text.push_str(&content[s..e]);
-            }
-            _ => spans.push(ViewSpan {
-                text: content[s..e].to_owned(),
+        // Hidden characters become their own marker spans here, after the token and intraline
+        // cuts were made on the stored text, so no offset has to know about the markers.
+        let mut at = s;
+        for (i, c) in vetter_text::hidden_chars(&content[s..e]) {
+            push_text(&mut spans, &content[at..s + i], class, changed);
+            spans.push(ViewSpan {
+                text: vetter_text::marker(c),
                 class,
                 changed,
-            }),
+                hidden: true,
+            });
+            at = s + i + c.len_utf8();
         }
+        push_text(&mut spans, &content[at..e], class, changed);
     }
     spans
+}
+
+/// Appends plain text to the spans, joining the last span when it has the same look.
+fn push_text(spans: &mut Vec<ViewSpan>, text: &str, class: Class, changed: bool) {
+    if text.is_empty() {
+        return;
+    }
+    match spans.last_mut() {
+        Some(last) if last.class == class && last.changed == changed && !last.hidden => {
+            last.text.push_str(text);
+        }
+        _ => spans.push(ViewSpan {
+            text: text.to_owned(),
+            class,
+            changed,
+            hidden: false,
+        }),
+    }
 }

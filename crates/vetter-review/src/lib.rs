@@ -25,6 +25,7 @@ mod error;
 mod images;
 mod layout;
 mod line_count;
+mod local_signals;
 mod session;
 mod side_text;
 mod signals;
@@ -39,6 +40,10 @@ pub use layout::{
     ViewCell, ViewOptions, ViewRow, ViewSpan,
 };
 pub use line_count::{CountedFile, FileCounts, LineCounter};
+pub use local_signals::{
+    LocalSignals, RULE_HIDDEN_NAME, RULE_HIDDEN_TEXT, RULE_NESTED_ARCHIVE, VETTER_SCANNER,
+    content_signals, local_signals, version_signals,
+};
 pub use session::{LineTarget, ReviewFile, ReviewSession, ReviewSummary};
 pub use signals::{MAX_SIGNALS, SignalRow, parse_server_signals, parse_validator_signals};
 pub use vetter_store::signals::{ReviewSignal, SignalSource};

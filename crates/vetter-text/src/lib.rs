@@ -3,9 +3,16 @@
 //! Add-on files carry no declared encoding, so the diff has to guess, and a reviewer must be able
 //! to see the guess: every decode reports which encoding was chosen and whether any bytes had to be
 //! replaced. Binary and image files are told apart first so they never reach the line differ.
+//! Characters that change how text reads without being seen are found in [`hidden`].
+
+pub mod hidden;
 
 use std::borrow::Cow;
 
+pub use hidden::{
+    HIDDEN_RANGES, describe_hidden, has_hidden, hidden_chars, hidden_name, is_hidden, marker,
+    reveal,
+};
 use serde::Serialize;
 use ts_rs::TS;
 

@@ -278,12 +278,13 @@ pub async fn set_rule_enabled(app: AppHandle, name: String, enabled: bool) -> Re
 pub async fn scan_open_review(app: AppHandle) -> Result<RuleScan, UiError> {
     blocking(app, |s| {
         s.with_review(|r, store| {
-            let scan =
-                vetter_rules::scan_version(store, r.summary().new.id, &ScanLimits::default())
+            let found =
+                vetter_review::local_signals(store, r.summary().new.id, &ScanLimits::default())
                     .map_err(|e| failed(ErrorCode::Rules, e))?;
-            // The review shows the matches next to the server's signals from now on.
-            r.set_local_signals(store, scan.signals.iter().map(|g| g.to_review_signal()))?;
-            Ok(scan)
+            // The review shows the matches next to the server's signals from now on, with the
+            // hidden-character and nested-archive signals a rescan must not drop.
+            r.set_local_signals(store, found.signals)?;
+            Ok(found.scan)
         })
     })
     .await

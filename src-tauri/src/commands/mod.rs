@@ -112,10 +112,10 @@ pub async fn open_review(
     Ok(summary)
 }
 
-/// Runs the reviewer's enabled rule files over the newer version (a stored scan when these rules
-/// already scanned it) and, if the review is still the one opened, puts the matches among its
-/// signals and sends the summary (signals, and files listed because they are flagged) to the
-/// window. The first diff never waits for the rules.
+/// Computes the newer version's local signals (hidden characters, nested archives, and the
+/// enabled rule files' matches, a stored scan when these rules already scanned it) and, if the
+/// review is still the one opened, puts them among its signals and sends the summary (signals,
+/// and files listed because they are flagged) to the window. The first diff never waits.
 fn local_signals_in_background(
     app: &AppHandle,
     session: u64,
@@ -123,17 +123,17 @@ fn local_signals_in_background(
     out: &Channel<ReviewSummary>,
 ) {
     let state = app.state::<AppState>();
-    let scan = Store::open(&state.data_dir)
+    let found = Store::open(&state.data_dir)
         .map_err(|e| e.to_string())
         .and_then(|store| {
-            vetter_rules::scan_version(&store, version, &ScanLimits::default())
+            vetter_review::local_signals(&store, version, &ScanLimits::default())
                 .map_err(|e| e.to_string())
         });
-    let scan = match scan {
-        Ok(scan) if scan.rule_files > 0 => scan,
+    let found = match found {
+        Ok(found) if found.scan.rule_files > 0 || !found.signals.is_empty() => found,
         Ok(_) => return,
         Err(e) => {
-            tracing::warn!(error = %e, "local rules could not scan the version under review");
+            tracing::warn!(error = %e, "local signals of the version under review failed");
             return;
         }
     };
@@ -141,7 +141,7 @@ fn local_signals_in_background(
         if r.id() != session {
             return Ok(None);
         }
-        r.set_local_signals(store, scan.signals.iter().map(|g| g.to_review_signal()))?;
+        r.set_local_signals(store, found.signals)?;
         Ok(Some(r.summary().clone()))
     });
     match summary {

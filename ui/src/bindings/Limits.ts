@@ -17,7 +17,8 @@ max_total_uncompressed: number,
  */
 max_file_size: number, 
 /**
- * Most central-directory entries, directories included (default 20,000).
+ * Most central-directory entries of one archive, directories included, and most files a
+ * package lists, the files of nested archives included (default 20,000).
  */
 max_entries: number, 
 /**

@@ -16,4 +16,10 @@ class: Class,
 /**
  * Whether this run is part of the words that changed within a changed line.
  */
-changed: boolean, };
+changed: boolean, 
+/**
+ * Whether this run is one hidden character (a bidi control, a zero-width or other format
+ * character, see [`vetter_text::hidden`]) drawn as its marker: `text` is `<U+202E>`, never
+ * the character itself.
+ */
+hidden: boolean, };

@@ -30,7 +30,7 @@ function mockRows() {
         row: r,
         segment: 0,
         old: null,
-        new: { line: r + 1, kind: "added", more: true, spans: [{ text: "x".repeat(a.colCount), class: "plain", changed: false }] },
+        new: { line: r + 1, kind: "added", more: true, spans: [{ text: "x".repeat(a.colCount), class: "plain", changed: false, hidden: false }] },
       });
     }
     return rows;
@@ -60,5 +60,42 @@ describe("DiffView", () => {
       <DiffView index={0} path="lib/a.js" layout={BIG} hits={new Set()} current={null} onLayout={() => {}} />,
     );
     expect(getByRole("region").getAttribute("aria-label")).toBe("Diff of lib/a.js");
+  });
+
+  it("draws a hidden character the core marks as a styled marker naming its code point", async () => {
+    mockIPC((cmd) => {
+      if (cmd !== "file_rows") throw new Error(`unexpected command ${cmd}`);
+      const rows: ViewRow[] = [
+        {
+          type: "line",
+          row: 0,
+          segment: 0,
+          old: null,
+          new: {
+            line: 1,
+            kind: "added",
+            more: false,
+            spans: [
+              { text: "/*", class: "comment", changed: false, hidden: false },
+              { text: "<U+202E>", class: "comment", changed: true, hidden: true },
+              { text: " } ", class: "comment", changed: false, hidden: false },
+            ],
+          },
+        },
+      ];
+      return rows;
+    });
+    const small: FileLayout = { ...BIG, rows: 1, max_cols: 20 };
+    const { container } = render(
+      <DiffView index={0} path={"a\u202Eb.js"} layout={small} hits={new Set()} current={null} onLayout={() => {}} />,
+    );
+    await waitFor(() => expect(container.querySelector(".hidden-char")).not.toBeNull());
+    const mark = container.querySelector(".hidden-char");
+    expect(mark?.textContent).toBe("<U+202E>");
+    expect(mark?.getAttribute("title")).toContain("U+202E");
+    expect(mark?.classList.contains("chg")).toBe(true);
+    expect(container.querySelector(".dtext-inner")?.textContent).toBe("/*<U+202E> } ");
+    // The file name in the region's label is revealed too.
+    expect(container.querySelector('[role="region"]')?.getAttribute("aria-label")).toBe("Diff of a<U+202E>b.js");
   });
 });

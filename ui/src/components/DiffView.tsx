@@ -6,6 +6,8 @@ import type { ViewRow } from "../bindings/ViewRow";
 import { useCommand } from "../hooks/useCommand";
 import { commands } from "../ipc";
 import { signalLabel } from "../lib/review";
+import { HiddenMark, Visible } from "./Visible";
+import { revealText } from "../lib/hidden";
 
 /** Height of one display row in pixels; the CSS gives `.drow` the same height. */
 export const ROW_HEIGHT = 20;
@@ -215,11 +217,16 @@ export function DiffView({
   const cellText = (cell: ViewCell | null, side: "old" | "new") => (
     <div className={`dtext ${cell ? cell.kind : "empty"}`} data-side={side}>
       <div className="dtext-inner" style={{ transform: `translateX(${colOffset}px)` }}>
-        {cell?.spans.map((s, i) => (
-          <span key={i} className={s.changed ? `hl-${s.class} chg` : `hl-${s.class}`}>
-            {s.text}
-          </span>
-        ))}
+        {cell?.spans.map((s, i) =>
+          s.hidden ? (
+            // The core sends a hidden character as its marker text, never the character.
+            <HiddenMark key={i} marker={s.text} className={s.changed ? "chg" : undefined} />
+          ) : (
+            <span key={i} className={s.changed ? `hl-${s.class} chg` : `hl-${s.class}`}>
+              {s.text}
+            </span>
+          ),
+        )}
       </div>
     </div>
   );
@@ -244,7 +251,7 @@ export function DiffView({
         className={`diff-scroller ${wrap ? "wrap" : "nowrap"}`}
         data-testid="diff-scroller"
         role="region"
-        aria-label={`Diff of ${path}`}
+        aria-label={`Diff of ${revealText(path)}`}
         tabIndex={0}
         onScroll={sync}
       >
@@ -283,8 +290,8 @@ export function DiffView({
               const chip = flagged && (
                 <span className="signal-chip" data-testid="signal-chip">
                   {flagged.map((sig, i) => (
-                    <span key={i} className={`signal ${sig.source}`} title={signalLabel(sig)}>
-                      ⚑ {signalLabel(sig)}
+                    <span key={i} className={`signal ${sig.source}`} title={revealText(signalLabel(sig))}>
+                      ⚑ <Visible text={signalLabel(sig)} />
                     </span>
                   ))}
                 </span>

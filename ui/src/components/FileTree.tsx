@@ -1,5 +1,7 @@
 import { useEffect, useRef } from "react";
 import { statusLetter, type TreeRow } from "../lib/fileTree";
+import { revealText } from "../lib/hidden";
+import { Visible } from "./Visible";
 
 type Props = {
   rows: readonly TreeRow[];
@@ -20,7 +22,9 @@ export function FileTree({ rows, selected, onSelect, signals }: Props) {
       {rows.map((r) =>
         r.type === "folder" ? (
           <li key={`d:${r.path}`} className="tree-folder" style={{ paddingLeft: r.depth * 14 + 6 }}>
-            <span className="tree-name">{r.name}/</span>
+            <span className="tree-name">
+              <Visible text={r.name} />/
+            </span>
             <span className="tree-counts">
               {(signals?.get(`${r.path}/`) ?? 0) > 0 && (
                 <span className="tree-signals" data-testid="folder-signals" data-path={r.path}>
@@ -42,7 +46,7 @@ export function FileTree({ rows, selected, onSelect, signals }: Props) {
               type="button"
               className={`tree-file status-${r.file.change.status}${r.file.viewed ? " viewed" : ""}`}
               aria-current={selected === r.index ? "true" : undefined}
-              aria-label={`${r.file.change.path}, ${r.file.change.status}${r.file.viewed ? ", viewed" : ""}${
+              aria-label={`${revealText(r.file.change.path)}, ${r.file.change.status}${r.file.viewed ? ", viewed" : ""}${
                 (signals?.get(r.file.change.path) ?? 0) > 0 ? `, ${signals?.get(r.file.change.path)} signals` : ""
               }`}
               data-testid="tree-file"
@@ -52,7 +56,9 @@ export function FileTree({ rows, selected, onSelect, signals }: Props) {
               <span className={`status-mark ${r.file.change.status}`} aria-hidden="true">
                 {statusLetter(r.file.change.status)}
               </span>
-              <span className="tree-name">{r.name}</span>
+              <span className="tree-name">
+                <Visible text={r.name} />
+              </span>
               {r.file.change.added !== null && (
                 <span className="tree-lines" aria-hidden="true">
                   <span className="plus">+{r.file.change.added}</span>{" "}

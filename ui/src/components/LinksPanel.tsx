@@ -1,6 +1,7 @@
 import type { LinkReport } from "../bindings/LinkReport";
 import { useCommand } from "../hooks/useCommand";
 import { commands } from "../ipc";
+import { Visible } from "./Visible";
 
 /**
  * Other cached add-ons that share files (same sha256) or near-identical code with the one under
@@ -42,8 +43,16 @@ export function LinksPanel({ guid }: { guid: string }) {
               <ul>
                 {l.shared_files.map((f) => (
                   <li key={`${f.path}\u0000${f.other_path}`}>
-                    same bytes: {f.path}
-                    {f.other_path !== f.path ? ` = ${f.other_path}` : ""} ({f.size} bytes)
+                    same bytes: <Visible text={f.path} />
+                    {f.other_path !== f.path ? (
+                      <>
+                        {" = "}
+                        <Visible text={f.other_path} />
+                      </>
+                    ) : (
+                      ""
+                    )}{" "}
+                    ({f.size} bytes)
                     {f.library && (
                       <span className="muted">
                         {" "}
@@ -54,7 +63,8 @@ export function LinksPanel({ guid }: { guid: string }) {
                 ))}
                 {l.near_duplicates.map((d) => (
                   <li key={`${d.path}\u0000${d.other_path}`}>
-                    near-identical code ({Math.round(d.similarity * 100)}%): {d.path} ~ {d.other_path}
+                    near-identical code ({Math.round(d.similarity * 100)}%): <Visible text={d.path} /> ~{" "}
+                    <Visible text={d.other_path} />
                   </li>
                 ))}
               </ul>

@@ -3,6 +3,7 @@ import type { RuleFileInfo } from "../bindings/RuleFileInfo";
 import type { RuleScan } from "../bindings/RuleScan";
 import { useCommand } from "../hooks/useCommand";
 import { commands } from "../ipc";
+import { Visible } from "./Visible";
 
 /**
  * The reviewer's local YARA rule files: add one from a path or pasted text (refused with
@@ -148,7 +149,7 @@ export function RulesSettings() {
           <ul>
             {scan.signals.map((s) => (
               <li key={`${s.path}:${s.offset}:${s.namespace}:${s.rule}:${s.pattern ?? ""}`} data-testid="rule-signal">
-                {s.path}:{s.line}:{s.column} {s.namespace}/{s.rule}
+                <Visible text={s.path} />:{s.line}:{s.column} {s.namespace}/{s.rule}
                 {s.pattern ? ` ${s.pattern}` : ""}
                 {s.description ? ` — ${s.description}` : ""}
               </li>

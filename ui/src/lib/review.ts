@@ -98,7 +98,8 @@ export function fileWithSignals(
 
 /** One line of text describing a signal, for the inline chip and its accessible name. */
 export function signalLabel(s: ReviewSignal): string {
-  const who = s.source === "local" ? `local rule ${s.scanner}` : s.scanner;
+  // Vetter's own checks (hidden characters, nested archives) are not a rule file's.
+  const who = s.source === "local" ? (s.scanner === "vetter" ? "Vetter" : `local rule ${s.scanner}`) : s.scanner;
   return s.message ? `${who}: ${s.rule} — ${s.message}` : `${who}: ${s.rule}`;
 }
 

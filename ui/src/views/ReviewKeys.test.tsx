@@ -23,7 +23,7 @@ const ROWS: ViewRow[] = [0, 1, 2].map((row) => ({
   row,
   segment: 0,
   old: null,
-  new: { line: row + 11, kind: "added", more: false, spans: [{ text: `line ${row}`, class: "plain", changed: false }] },
+  new: { line: row + 11, kind: "added", more: false, spans: [{ text: `line ${row}`, class: "plain", changed: false, hidden: false }] },
 }));
 
 function mock() {

@@ -50,7 +50,7 @@ const ROWS: ViewRow[] = [
     type: "line",
     row: 1,
     segment: 0,
-    old: { line: 11, kind: "removed", more: false, spans: [{ text: "let a = 1;", class: "plain", changed: false }] },
+    old: { line: 11, kind: "removed", more: false, spans: [{ text: "let a = 1;", class: "plain", changed: false, hidden: false }] },
     new: null,
   },
   {
@@ -58,7 +58,7 @@ const ROWS: ViewRow[] = [
     row: 2,
     segment: 0,
     old: null,
-    new: { line: 11, kind: "added", more: false, spans: [{ text: PAYLOAD, class: "string", changed: true }] },
+    new: { line: 11, kind: "added", more: false, spans: [{ text: PAYLOAD, class: "string", changed: true, hidden: false }] },
   },
 ];
 

@@ -18,6 +18,7 @@ import { KeyHelp } from "../components/KeyHelp";
 import { LinksPanel } from "../components/LinksPanel";
 import { NotesPanel } from "../components/NotesPanel";
 import { ReportExport } from "../components/ReportExport";
+import { Visible } from "../components/Visible";
 import { PermissionSummary } from "../components/PermissionSummary";
 import { ViewFrame } from "../components/ViewFrame";
 import { useCommand } from "../hooks/useCommand";
@@ -517,8 +518,15 @@ export function ReviewView({ active = true }: { active?: boolean }) {
               {file && (
                 <div className="diff-toolbar" role="toolbar" aria-label="Diff options">
                   <span className="diff-path" data-testid="diff-path">
-                    {file.change.old_path ? `${file.change.old_path} → ` : ""}
-                    {file.change.path}
+                    {file.change.old_path ? (
+                      <>
+                        <Visible text={file.change.old_path} />
+                        {" → "}
+                      </>
+                    ) : (
+                      ""
+                    )}
+                    <Visible text={file.change.path} />
                   </span>
                   <label className="check">
                     <input

@@ -63,6 +63,29 @@ function mock(search: (args: Record<string, unknown>) => unknown) {
 
 
 describe("SearchView", () => {
+  it("draws hidden characters of a hit's line and path as markers, the match still on its bytes", async () => {
+    // Each hidden character is 3 UTF-8 bytes: the match "isAdmin" starts at byte 11 of the line.
+    const line = "/*\u202E } \u2066isAdmin\u2069";
+    const results: SearchResults = {
+      hits: [{ ...hit(2, 3, line, 11, 7), path: "lib/a\u200B.js" }],
+      index_literals: ["isAdmin"],
+      blobs_scanned: 1,
+      bytes_scanned: 10,
+      stopped: null,
+    };
+    mock(() => results);
+    const user = userEvent.setup();
+    const { container } = render(<SearchView />);
+    await user.type(screen.getByTestId("search-pattern"), "isAdmin");
+    await user.click(screen.getByTestId("search-run"));
+    const found = await screen.findByTestId("search-hit");
+    expect(found.querySelector("mark")?.textContent).toBe("isAdmin");
+    expect(found.querySelector(".search-text")?.textContent).toBe("/*<U+202E> } <U+2066>isAdmin<U+2069>");
+    expect(found.getAttribute("aria-label")).toBe("lib/a<U+200B>.js:3");
+    expect(container.querySelectorAll(".hidden-char").length).toBeGreaterThanOrEqual(4);
+    expect(container.textContent).not.toMatch(/[\u200B\u202E\u2066\u2069]/);
+  });
+
   it("sends the pattern with its options and groups hits by version and file, match as text", async () => {
     const calls = mock(() => RESULTS);
     const user = userEvent.setup();

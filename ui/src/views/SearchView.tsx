@@ -6,8 +6,10 @@ import type { SearchHit } from "../bindings/SearchHit";
 import type { SearchResults } from "../bindings/SearchResults";
 import type { SearchStop } from "../bindings/SearchStop";
 import { ViewFrame } from "../components/ViewFrame";
+import { Visible } from "../components/Visible";
 import { useCommand } from "../hooks/useCommand";
 import { commands } from "../ipc";
+import { revealText } from "../lib/hidden";
 import { navigate } from "../lib/navigation";
 
 const STOPS: Record<SearchStop, string> = {
@@ -46,7 +48,7 @@ export function splitMatch(excerpt: LineExcerpt, column: number, length: number)
 function ContextLine({ c }: { c: LineExcerpt }) {
   return (
     <div className="search-context muted">
-      <span className="search-lineno">{c.line}</span> {c.text}
+      <span className="search-lineno">{c.line}</span> <Visible text={c.text} />
       {c.cut ? "…" : ""}
     </div>
   );
@@ -251,7 +253,7 @@ export function SearchView() {
                   <span className="muted">
                     {place ? `${place.addon} ${place.version}` : `version ${g.versionId}`}
                   </span>{" "}
-                  {g.path}
+                  <Visible text={g.path} />
                 </h3>
                 <ul>
                   {g.hits.map((h) => {
@@ -266,16 +268,18 @@ export function SearchView() {
                           className="search-hit"
                           data-testid="search-hit"
                           onClick={() => open(h)}
-                          aria-label={`${g.path}:${h.line}`}
+                          aria-label={`${revealText(g.path)}:${h.line}`}
                         >
                           <span className="search-lineno">
-                            {g.path}:{h.line}
+                            <Visible text={g.path} />:{h.line}
                           </span>{" "}
                           <span className="search-text">
                             {h.excerpt.start > 0 ? "…" : ""}
-                            {pre}
-                            <mark>{match}</mark>
-                            {post}
+                            <Visible text={pre} />
+                            <mark>
+                              <Visible text={match} />
+                            </mark>
+                            <Visible text={post} />
                             {h.excerpt.cut ? "…" : ""}
                           </span>
                         </button>
