@@ -161,16 +161,18 @@ pub async fn sync_now(
     .await
 }
 
-/// What a decision on the review's new version (`cached_version_id`) would be about, and the
-/// actions offered for it.
+/// What a decision on the review's new version (`cached_version_id`, opened as server version
+/// `remote_version_id` when it came from a queue entry) would be about, and the actions
+/// offered for it. The same file under several server versions is refused as ambiguous.
 #[tauri::command]
 pub async fn decision_target(
     app: AppHandle,
     cached_version_id: i64,
+    remote_version_id: Option<i64>,
 ) -> Result<DecisionTarget, UiError> {
     blocking(app, move |s| {
         Outbox::open(&s.data_dir)
-            .and_then(|o| o.target_of_cached(cached_version_id))
+            .and_then(|o| o.target_of_cached(cached_version_id, remote_version_id))
             .map_err(|e: OutboxError| ui(ErrorCode::Outbox, e))
     })
     .await
@@ -200,6 +202,7 @@ fn form_input(
 pub async fn decide(
     app: AppHandle,
     cached_version_id: i64,
+    remote_version_id: Option<i64>,
     action: Action,
     reasons: Vec<String>,
     comments: String,
@@ -209,9 +212,17 @@ pub async fn decide(
 ) -> Result<DecideReport, UiError> {
     let input = form_input(reasons, comments, versions, delayed_rejection_days);
     run(app, move |data_dir, store| async move {
-        flow::decide(&*store, &data_dir, cached_version_id, action, input, send)
-            .await
-            .map_err(flow_error)
+        flow::decide(
+            &*store,
+            &data_dir,
+            cached_version_id,
+            remote_version_id,
+            action,
+            input,
+            send,
+        )
+        .await
+        .map_err(flow_error)
     })
     .await
 }
@@ -219,9 +230,12 @@ pub async fn decide(
 /// Signs and keeps a decision on a version fetched from a plain AMO (which has no decision
 /// API), returning the comment for AMO's review page.
 #[tauri::command]
+// One IPC argument per input of the decision form, named as the form names them.
+#[allow(clippy::too_many_arguments)]
 pub async fn decide_locally(
     app: AppHandle,
     cached_version_id: i64,
+    remote_version_id: Option<i64>,
     action: Action,
     reasons: Vec<String>,
     comments: String,
@@ -234,6 +248,7 @@ pub async fn decide_locally(
             &*s.credentials(),
             &s.data_dir,
             cached_version_id,
+            remote_version_id,
             action,
             input,
         )

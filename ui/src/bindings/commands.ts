@@ -142,23 +142,24 @@ export const commands = {
   syncNow: (onProgress: (message: SyncProgress) => void = () => {}): Promise<SyncReport> =>
     invoke<SyncReport>("sync_now", { onProgress: channelTo(onProgress) }),
   /**
-   * What a decision on the review's new version (`cached_version_id`) would be about, and the
-   * actions offered for it.
+   * What a decision on the review's new version (`cached_version_id`, opened as server version
+   * `remote_version_id` when it came from a queue entry) would be about, and the actions
+   * offered for it. The same file under several server versions is refused as ambiguous.
    */
-  decisionTarget: (cachedVersionId: number): Promise<DecisionTarget> =>
-    invoke<DecisionTarget>("decision_target", { cachedVersionId }),
+  decisionTarget: (cachedVersionId: number, remoteVersionId: number | null): Promise<DecisionTarget> =>
+    invoke<DecisionTarget>("decision_target", { cachedVersionId, remoteVersionId }),
   /**
    * Validates, signs and records a decision in the outbox, then, if `send`, pushes it when the
    * server answers.
    */
-  decide: (args: { cachedVersionId: number; action: Action; reasons: string[]; comments: string; versions: number[]; delayedRejectionDays: number | null; send: boolean }): Promise<DecideReport> =>
-    invoke<DecideReport>("decide", { cachedVersionId: args.cachedVersionId, action: args.action, reasons: args.reasons, comments: args.comments, versions: args.versions, delayedRejectionDays: args.delayedRejectionDays, send: args.send }),
+  decide: (args: { cachedVersionId: number; remoteVersionId: number | null; action: Action; reasons: string[]; comments: string; versions: number[]; delayedRejectionDays: number | null; send: boolean }): Promise<DecideReport> =>
+    invoke<DecideReport>("decide", { cachedVersionId: args.cachedVersionId, remoteVersionId: args.remoteVersionId, action: args.action, reasons: args.reasons, comments: args.comments, versions: args.versions, delayedRejectionDays: args.delayedRejectionDays, send: args.send }),
   /**
    * Signs and keeps a decision on a version fetched from a plain AMO (which has no decision
    * API), returning the comment for AMO's review page.
    */
-  decideLocally: (args: { cachedVersionId: number; action: Action; reasons: string[]; comments: string; versions: number[]; delayedRejectionDays: number | null }): Promise<KeptDecision> =>
-    invoke<KeptDecision>("decide_locally", { cachedVersionId: args.cachedVersionId, action: args.action, reasons: args.reasons, comments: args.comments, versions: args.versions, delayedRejectionDays: args.delayedRejectionDays }),
+  decideLocally: (args: { cachedVersionId: number; remoteVersionId: number | null; action: Action; reasons: string[]; comments: string; versions: number[]; delayedRejectionDays: number | null }): Promise<KeptDecision> =>
+    invoke<KeptDecision>("decide_locally", { cachedVersionId: args.cachedVersionId, remoteVersionId: args.remoteVersionId, action: args.action, reasons: args.reasons, comments: args.comments, versions: args.versions, delayedRejectionDays: args.delayedRejectionDays }),
   /**
    * Opens AMO's review page of a decision kept locally in the default browser. The URL is the
    * one stored with the decision (the AMO instance and AMO's route), never text from a page.
