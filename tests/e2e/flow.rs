@@ -318,6 +318,16 @@ async fn reviewer_logs_in_syncs_reviews_and_rejects_into_the_signed_audit_log() 
 
         s.press('d').await?;
         s.wait_for("[data-testid=decision-panel]").await?;
+        // The panel names exactly what the signature will: the queue entry's server version.
+        let named = (
+            s.text_of("[data-testid=decision-guid]").await?,
+            s.text_of("[data-testid=decision-version-id]").await?,
+            s.text_of("[data-testid=decision-file-hash]").await?,
+        );
+        ensure!(
+            named.0 == "tab-tidy@vetter.example" && named.1 == "10102" && named.2.chars().count() == 13,
+            "the panel names {named:?}"
+        );
         choose_action(&s, "reject").await?;
         // Refused without a reason, at the reasons field, before anything is signed.
         s.click("[data-testid=decision-submit]").await?;

@@ -91,7 +91,9 @@ pub async fn launch_login(app: AppHandle) -> Result<Option<LaunchLogin>, UiError
 
 /// Logs in to `server` with an API key and secret: the server checks them, the keyring keeps
 /// them, and the signing key is made (first time) and registered. The secret is dropped (and
-/// zeroed) when the call ends.
+/// zeroed) when the call ends. Replacing a remembered server needs the reviewer's yes in a
+/// native dialog first: decisions and keys go wherever the server is, so a page alone must not
+/// be able to move them.
 #[tauri::command]
 pub async fn login(
     app: AppHandle,
@@ -100,6 +102,40 @@ pub async fn login(
     api_secret: String,
 ) -> Result<LoginOutcome, UiError> {
     let secret = SecretText::new(api_secret);
+    let asking = app.clone();
+    let asked = server.clone();
+    blocking(app.clone(), move |s| {
+        let Some(current) =
+            sync::remembered_server(&s.data_dir).map_err(|e| ui(ErrorCode::Sync, e))?
+        else {
+            return Ok(());
+        };
+        let wanted = vetter_protocol::routes::normalize_server(&asked)
+            .map_err(|e| ui(ErrorCode::Credentials, e))?;
+        if wanted == current {
+            return Ok(());
+        }
+        let message = format!(
+            "Change the review server from {current} to {wanted}? Decisions will be signed for \
+             and sent to {wanted}."
+        );
+        if s.dialogs.confirm(
+            &asking,
+            "Change the review server",
+            &message,
+            "Change server",
+        ) {
+            Ok(())
+        } else {
+            Err(ui(
+                ErrorCode::Credentials,
+                format!(
+                    "the review server stays {current}: changing it to {wanted} was not confirmed"
+                ),
+            ))
+        }
+    })
+    .await?;
     run(app, move |data_dir, store| async move {
         let outcome = credentials::login(&*store, &server, api_key.trim(), secret.as_str())
             .await
