@@ -170,7 +170,7 @@ export function QueuesView() {
                 const pair = reviewPair(e);
                 const overdue = isOverdue(e.due_date, now);
                 return (
-                  <tr key={e.id} data-testid="queue-entry" data-addon={e.slug}>
+                  <tr key={e.id} data-testid="queue-entry" data-addon={e.slug} data-version={e.version_id}>
                     <td>
                       <button
                         type="button"
