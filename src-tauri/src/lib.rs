@@ -2,6 +2,7 @@
 //! short commands.
 
 pub mod commands;
+pub mod dialogs;
 pub mod error;
 pub mod ipc;
 pub mod launch;
@@ -10,11 +11,12 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tauri::Manager;
+use tauri::webview::{NewWindowResponse, WebviewWindowBuilder};
 use vetter_client::credentials::{CredentialStore, KeyringStore, MemoryStore};
 use vetter_review::ReviewSession;
 use vetter_store::Store;
 
+use crate::dialogs::Dialogs;
 use crate::error::UiError;
 use crate::launch::{HandedLogin, Launch};
 
@@ -28,6 +30,8 @@ pub struct AppState {
     pub download_hosts: Vec<String>,
     /// Set while a fetch from AMO runs: one at a time.
     pub(crate) fetching: AtomicBool,
+    /// The native dialogs paths and confirmations come from (or the tests' answers file).
+    pub dialogs: Dialogs,
     /// The cache, opened on first use so that a broken data folder is reported by the command
     /// that needed it instead of stopping the app.
     store: Mutex<Option<Store>>,
@@ -51,6 +55,7 @@ impl AppState {
             amo: vetter_client::fetch::DEFAULT_AMO.to_owned(),
             download_hosts: Vec::new(),
             fetching: AtomicBool::new(false),
+            dialogs: Dialogs::default(),
             store: Mutex::new(None),
             review: Mutex::new(None),
             credentials: Mutex::new(Arc::new(KeyringStore)),
@@ -129,6 +134,7 @@ pub fn run() {
     let launch = Launch::parse(std::env::args_os().skip(1));
     // First, while this is the only thread: the secret leaves the environment.
     let handed = launch.take_handed_login();
+    let dialogs = Dialogs::from_launch_environment();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("VETTER_LOG")
@@ -139,6 +145,7 @@ pub fn run() {
     let mut state = AppState::new(launch.data_dir());
     state.amo = launch.amo();
     state.download_hosts = launch.download_hosts.clone();
+    state.dialogs = dialogs;
     tracing::info!(data_dir = %state.data_dir.display(), amo = %state.amo, "starting Vetter");
     if let Some(server) = &launch.server {
         match vetter_client::sync::remember_server(&state.data_dir, server) {
@@ -152,12 +159,35 @@ pub fn run() {
     }
     tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .setup(|app| {
-            let configured = app.config().app.windows.iter().find(|w| w.label == "main");
-            if let (Some(window), Some(config)) = (app.get_webview_window("main"), configured)
-                && let Err(e) = launch::fit_to_screen(&window, config.width, config.height)
-            {
+            // The window is made here (tauri.conf.json says `create: false`) so that its
+            // navigation and new-window hooks exist before the page loads.
+            let Some(config) = app.config().app.windows.iter().find(|w| w.label == "main") else {
+                return Err("tauri.conf.json has no window labelled main".into());
+            };
+            // The dev server counts only in a dev build; a release never loads it.
+            let dev = app
+                .config()
+                .build
+                .dev_url
+                .clone()
+                .filter(|_| tauri::is_dev());
+            let window = WebviewWindowBuilder::from_config(app, config)?
+                .on_navigation(move |url| {
+                    let allowed = is_app_url(url, dev.as_ref());
+                    if !allowed {
+                        tracing::warn!(%url, "navigation away from the app refused");
+                    }
+                    allowed
+                })
+                .on_new_window(|url, _| {
+                    tracing::warn!(%url, "new window refused");
+                    NewWindowResponse::Deny
+                })
+                .build()?;
+            if let Err(e) = launch::fit_to_screen(&window, config.width, config.height) {
                 tracing::warn!(error = %e, "cannot fit the window to the screen");
             }
             Ok(())
@@ -166,4 +196,49 @@ pub fn run() {
         .invoke_handler(include!(concat!(env!("OUT_DIR"), "/invoke_handler.rs")))
         .run(tauri::generate_context!())
         .expect("the Tauri runtime failed to start");
+}
+
+/// Whether `url` is one of the app's own pages: its files as each platform serves them
+/// (`tauri://localhost`, `http(s)://tauri.localhost`), or the dev server `dev` in a dev build.
+/// Navigation anywhere else, by a link or by script, is refused. Scheme and host are compared
+/// one by one, since `tauri:` and `data:` URLs both have an opaque ("null") origin.
+fn is_app_url(url: &tauri::Url, dev: Option<&tauri::Url>) -> bool {
+    let host = url.host_str();
+    match url.scheme() {
+        "tauri" => host == Some("localhost"),
+        "http" | "https" if host == Some("tauri.localhost") => true,
+        _ => dev.is_some_and(|dev| {
+            url.scheme() == dev.scheme()
+                && host == dev.host_str()
+                && url.port_or_known_default() == dev.port_or_known_default()
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_apps_own_pages_may_be_shown() {
+        let url = |u: &str| tauri::Url::parse(u).unwrap();
+        let dev = url("http://localhost:5173");
+        let allowed = |u: &str| is_app_url(&url(u), None);
+        assert!(allowed("tauri://localhost/index.html#/review"));
+        assert!(allowed("http://tauri.localhost/"));
+        assert!(!allowed("tauri://evil.example/"));
+        assert!(!allowed("http://127.0.0.1:8787/"));
+        assert!(!allowed("https://addons.mozilla.org/"));
+        assert!(!allowed("file:///etc/passwd"));
+        assert!(!allowed("data:text/html,<p>hi</p>"));
+        assert!(
+            !allowed("http://localhost:5173/"),
+            "not without a dev server"
+        );
+        assert!(is_app_url(
+            &url("http://localhost:5173/#/queues"),
+            Some(&dev)
+        ));
+        assert!(!is_app_url(&url("http://localhost:5174/"), Some(&dev)));
+    }
 }

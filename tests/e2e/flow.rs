@@ -320,6 +320,16 @@ async fn reviewer_logs_in_syncs_reviews_and_rejects_into_the_signed_audit_log() 
 
         s.press('d').await?;
         s.wait_for("[data-testid=decision-panel]").await?;
+        // The panel names exactly what the signature will: the queue entry's server version.
+        let named = (
+            s.text_of("[data-testid=decision-guid]").await?,
+            s.text_of("[data-testid=decision-version-id]").await?,
+            s.text_of("[data-testid=decision-file-hash]").await?,
+        );
+        ensure!(
+            named.0 == "tab-tidy@vetter.example" && named.1 == "10102" && named.2.chars().count() == 13,
+            "the panel names {named:?}"
+        );
         choose_action(&s, "reject").await?;
         // Refused without a reason, at the reasons field, before anything is signed.
         s.click("[data-testid=decision-submit]").await?;
@@ -665,6 +675,88 @@ async fn a_launch_login_without_a_keyring_says_so_syncs_and_writes_no_secret() -
             "the API secret is on disk in {holding:?}"
         );
         Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decision_goes_to_the_version_opened_when_a_decoy_has_the_same_file() -> Result<()> {
+    harness::bounded(async {
+        // The demo seed plus a decoy: version 10103 of Tab Tidy, uploaded later with exactly
+        // the file of 10102 (same version string, nothing changed, so the same bytes), waiting
+        // in the same queue. The reviewer opens 10102's entry.
+        let seed_dir = temp("vetter-e2e-seed-")?;
+        let mut seed: Value = serde_json::from_slice(&std::fs::read(
+            harness::workspace_root().join("fixtures/demo/seed.json"),
+        )?)?;
+        let tab_tidy = seed["addons"]
+            .as_array_mut()
+            .and_then(|a| a.iter_mut().find(|a| a["id"] == 101))
+            .context("the demo seed has Tab Tidy")?;
+        tab_tidy["versions"]
+            .as_array_mut()
+            .context("Tab Tidy has versions")?
+            .push(serde_json::json!({
+                "id": 10103, "version": "1.1.0", "status": "unreviewed", "created": "now-70d"
+            }));
+        seed["queue_entries"]
+            .as_array_mut()
+            .context("the demo seed has queue entries")?
+            .push(serde_json::json!({
+                "id": 1999, "queue": "extension", "addon_id": 101, "version_id": 10103,
+                "due_date": "now+30d", "reasons": ["unknown"], "flags": [], "weight": 0
+            }));
+        std::fs::write(
+            seed_dir.path().join("seed.json"),
+            serde_json::to_vec_pretty(&seed)?,
+        )?;
+
+        let keyring = harness::start_keyring()?;
+        let server_dir = temp("vetter-e2e-server-")?;
+        let server = TestServer::start_seeded(server_dir.path(), 0, seed_dir.path())?;
+        let s = harness::start_with_env(&keyring.env).await?;
+        login(&s, &server.url).await?;
+        s.click("[data-testid=nav-queues]").await?;
+        sync(&s, "Synced").await?;
+        // Both entries are the one cached package: the bytes alone cannot tell them apart.
+        let entries = s.invoke("queue_entries", "{ queue: null }").await?;
+        let cached: Vec<&Value> = entries["ok"]
+            .as_array()
+            .context("queue_entries answered")?
+            .iter()
+            .filter(|e| e["addon_id"] == 101)
+            .map(|e| &e["file"]["version_id"])
+            .collect();
+        ensure!(
+            cached.len() == 2 && cached[0].is_number() && cached[0] == cached[1],
+            "Tab Tidy's entries are cached as {cached:?}"
+        );
+        s.click("[data-testid=queue-entry][data-version='10102'] [data-testid=open-entry]")
+            .await?;
+        let title = s.text_of("[data-testid=review-title]").await?;
+        ensure!(title.contains("1.0.0 → 1.1.0"), "review title {title:?}");
+
+        s.click("[data-testid=decide-button]").await?;
+        let shown = s.text_of("[data-testid=decision-version-id]").await?;
+        ensure!(shown == "10102", "the panel names version {shown}");
+        choose_action(&s, "reject").await?;
+        type_into(&s, "[data-testid=decision-reasons]", "policy-remote-code").await?;
+        s.click("[data-testid=decision-submit]").await?;
+        let state = s.text_of("[data-testid=decision-state]").await?;
+        ensure!(state == "accepted", "decided into {state:?}");
+
+        // The signed decision the server keeps names the version opened, not the decoy (the
+        // old lookup by the cached bytes took the highest id, 10103).
+        let log = audit_log(server_dir.path())?;
+        ensure!(log.len() == 1, "audit log holds {} decisions", log.len());
+        let (_, decision) = &log[0];
+        ensure!(
+            (decision.addon.id, decision.version.id) == (101, 10102),
+            "the decision went to version {}",
+            decision.version.id
+        );
+        s.close().await?;
+        server.stop()
     })
     .await
 }

@@ -41,6 +41,10 @@ pub struct Session {
     pub client: Client,
     /// The data folder the app was started with (fresh and empty at start).
     pub data_dir: tempfile::TempDir,
+    /// Holds the answers file of the app's dialog test seam (`VETTER_TEST_DIALOG_ANSWERS`):
+    /// native dialogs cannot be clicked under Xvfb, so [`Session::answer_dialog`] writes what
+    /// the next one returns. Outside the data folder, and never written by the app.
+    answers: tempfile::TempDir,
     // Dropped after the client: driver before display.
     _driver: Guarded,
     _display: Guarded,
@@ -266,6 +270,9 @@ pub async fn start_with(env: &[(String, String)], args: &[&str]) -> Result<Sessi
     let driver_bin = need("tauri-driver")?;
     let native = need("WebKitWebDriver")?;
     let data_dir = tempfile::Builder::new().prefix("vetter-e2e-").tempdir()?;
+    let answers = tempfile::Builder::new()
+        .prefix("vetter-e2e-dialogs-")
+        .tempdir()?;
     let (display, display_guard) = start_display(SCREEN)?;
 
     let port = free_port()?;
@@ -282,6 +289,7 @@ pub async fn start_with(env: &[(String, String)], args: &[&str]) -> Result<Sessi
             .arg(native)
             .env("DISPLAY", &display)
             .env("VETTER_DATA_DIR", data_dir.path())
+            .env("VETTER_TEST_DIALOG_ANSWERS", answers.path().join("answer"))
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit()),
@@ -322,6 +330,7 @@ pub async fn start_with(env: &[(String, String)], args: &[&str]) -> Result<Sessi
     let session = Session {
         client,
         data_dir,
+        answers,
         _driver: driver,
         _display: display_guard,
         _serial: serial,
@@ -427,6 +436,24 @@ impl Session {
         Ok(())
     }
 
+    /// What the app's next native dialog returns (through its test seam): a path for a file or
+    /// folder dialog, `yes` or `no` for a confirmation. Without an answer a dialog is cancelled.
+    pub fn answer_dialog(&self, answer: &str) -> Result<()> {
+        std::fs::write(self.answers.path().join("answer"), answer)?;
+        Ok(())
+    }
+
+    /// Calls app command `command` with `args` (a JavaScript object literal) the way any script
+    /// in the page could, and returns `{ok: value}` or `{err: error}`.
+    pub async fn invoke(&self, command: &str, args: &str) -> Result<serde_json::Value> {
+        let js = format!(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI_INTERNALS__.invoke({command:?}, {args})
+               .then((ok) => done({{ ok: ok === undefined ? null : ok }}), (err) => done({{ err }}));"
+        );
+        Ok(self.client.execute_async(&js, vec![]).await?)
+    }
+
     /// Runs a script in the page and returns its JSON result.
     pub async fn script(&self, js: &str) -> Result<serde_json::Value> {
         Ok(self.client.execute(js, vec![]).await?)
@@ -492,8 +519,7 @@ impl Session {
     /// Imports one package through the review view's import form and waits until it is done,
     /// failing with the form's error when the import is refused.
     pub async fn import(&self, path: &Path) -> Result<()> {
-        self.fill("import-path", &path.display().to_string())
-            .await?;
+        self.answer_dialog(&path.display().to_string())?;
         self.click("[data-testid=import-button]").await?;
         let got = self
             .until(

@@ -13,3 +13,4 @@ mod frame;
 mod harness;
 mod perf;
 mod review;
+mod window;

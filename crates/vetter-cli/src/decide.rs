@@ -11,7 +11,7 @@ use clap::Args;
 use vetter_client::credentials::{KeyringStore, load_signing_key};
 use vetter_client::kept::AmoTarget;
 use vetter_client::outbox::{Outbox, OutboxError, OutboxState};
-use vetter_decision::{Action, Decision, DecisionInput, LineComment};
+use vetter_decision::{Action, Decision, DecisionInput, LineComment, guid_mismatch};
 
 use crate::display::printable;
 use crate::outbox::{api_credentials, describe_push, note, server};
@@ -146,6 +146,11 @@ pub fn run(data_dir: &Path, args: &DecideArgs, json: bool) -> anyhow::Result<()>
         }
         Err(e) => return Err(e.into()),
     };
+    // The manifest naming another add-on than the server's is said before anything is signed.
+    let manifest_guid = outbox.manifest_guid_of_remote(version.id)?;
+    if let Some(warning) = guid_mismatch(&addon.guid, manifest_guid.as_deref()) {
+        eprintln!("warning: {}", printable(&warning));
+    }
     let server = server(data_dir)?;
     let credentials = api_credentials(&server)?;
     let input = input(args);
@@ -156,11 +161,12 @@ pub fn run(data_dir: &Path, args: &DecideArgs, json: bool) -> anyhow::Result<()>
     let recorded = outbox.record(&server, &decision, &key)?;
     if !json {
         println!(
-            "recorded {} {} on {} {} (file sha256 {}), signed by key {}",
+            "recorded {} {} on {} {} (server version {}, file sha256 {}), signed by key {}",
             decision.action,
             decision.id,
             printable(&decision.addon.guid),
             printable(&decision.version.version),
+            decision.version.id,
             decision.version.file_sha256,
             recorded.kid
         );

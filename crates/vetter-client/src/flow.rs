@@ -245,8 +245,9 @@ pub async fn push_outbox(
     Ok(Outbox::open(data_dir)?.push(&server, &credentials).await?)
 }
 
-/// Decides `action` on the version under review whose bytes are cached as
-/// `cached_version_id`: validates (a broken rule comes back as [`FlowError::Invalid`] naming
+/// Decides `action` on the version under review the reviewer opened: the package cached as
+/// `cached_version_id`, as server version `remote_version_id` (the queue entry's; needed when
+/// the same file is several server versions, see [`Outbox::target_of_cached`]): validates (a broken rule comes back as [`FlowError::Invalid`] naming
 /// the field), signs with the keyring's key and records it in the outbox, then, when `send`
 /// is set and the server answers, pushes it (unset: it waits for the next sync, like
 /// `vetter decide --offline`).
@@ -254,13 +255,14 @@ pub async fn decide(
     store: &dyn CredentialStore,
     data_dir: &Path,
     cached_version_id: i64,
+    remote_version_id: Option<i64>,
     action: Action,
     input: DecisionInput,
     send: bool,
 ) -> Result<DecideReport, FlowError> {
     let server = server(data_dir)?;
     let outbox = Outbox::open(data_dir)?;
-    let target = outbox.target_of_cached(cached_version_id)?;
+    let target = outbox.target_of_cached(cached_version_id, remote_version_id)?;
     let credentials = load_credentials(store, &server)?;
     let decision = Decision::new(
         credentials.key(),
@@ -282,13 +284,14 @@ pub async fn decide(
     })
 }
 
-/// Decides `action` on a version fetched from a plain AMO (cached as `cached_version_id`):
-/// validates, signs with the keyring's key for that AMO and keeps it locally with the comment
+/// Decides `action` on a version fetched from a plain AMO (cached as `cached_version_id`; when
+/// `amo_version_id` is given it must be that package's AMO version): validates, signs with the keyring's key for that AMO and keeps it locally with the comment
 /// for AMO's review page. AMO has no API for decisions, so nothing is sent.
 pub fn decide_locally(
     store: &dyn CredentialStore,
     data_dir: &Path,
     cached_version_id: i64,
+    amo_version_id: Option<i64>,
     action: Action,
     input: DecisionInput,
 ) -> Result<crate::kept::KeptDecision, FlowError> {
@@ -298,6 +301,13 @@ pub fn decide_locally(
         .ok_or(FlowError::NotFetched {
             version_id: cached_version_id,
         })?;
+    if let Some(version_id) = amo_version_id.filter(|id| *id != target.version.id) {
+        return Err(OutboxError::NotThePackage {
+            version_id,
+            cached_version_id,
+        }
+        .into());
+    }
     let credentials = load_credentials(store, &target.amo)?;
     let decision = Decision::new(
         credentials.key(),
@@ -372,6 +382,7 @@ mod tests {
             &store,
             dir.path(),
             1,
+            None,
             Action::Public,
             DecisionInput::default(),
             true,

@@ -87,12 +87,19 @@ impl Outbox {
     /// outside a special queue, and the add-on's fetched versions as the choices.
     pub(crate) fn amo_decision_target(
         &self,
+        cached_version_id: i64,
         target: AmoTarget,
     ) -> Result<DecisionTarget, OutboxError> {
-        let versions = self
-            .store()
-            .amo_version_choices(&target.amo, target.addon.id)?;
+        let store = self.store();
+        let versions = store.amo_version_choices(&target.amo, target.addon.id)?;
+        let manifest_guid = store.manifest_gecko_id(cached_version_id)?;
+        drop(store);
+        let warnings = vetter_decision::guid_mismatch(&target.addon.guid, manifest_guid.as_deref())
+            .into_iter()
+            .collect();
         Ok(DecisionTarget {
+            manifest_guid,
+            warnings,
             addon: target.addon.clone(),
             addon_name: target.addon_name.clone(),
             version: target.version.clone(),

@@ -20,7 +20,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use vetter_decision::signing::{JWS_MEDIA_TYPE, ReviewerKey, SigningError};
-use vetter_decision::{Action, AddonRef, Decision, VersionRef, rfc3339_millis, unix_millis_now};
+use vetter_decision::{
+    Action, AddonRef, Decision, VersionRef, guid_mismatch, rfc3339_millis, unix_millis_now,
+};
 pub use vetter_decision::{DecisionTarget, VersionChoice};
 use vetter_protocol::auth::Credentials;
 use vetter_store::decisions::OutboxRow;
@@ -72,6 +74,31 @@ pub enum OutboxError {
         addon: String,
         /// "version under review" or "version N".
         what: String,
+    },
+    /// The version named as the one being reviewed is not the package that was opened.
+    #[error(
+        "server version {version_id} is not the package you opened (cached version \
+         {cached_version_id}): its file differs or it waits in no synced queue; open the \
+         review from that version's queue entry"
+    )]
+    NotThePackage {
+        /// The server version named.
+        version_id: i64,
+        /// The cached package opened.
+        cached_version_id: i64,
+    },
+    /// The opened package is the same file as several queued server versions, and the review
+    /// did not say which one it is about.
+    #[error(
+        "the package you opened (cached version {cached_version_id}) is the same file as \
+         server versions {versions:?}; open the review from the queue entry of the version you \
+         mean (CLI: `vetter decide ADDON ACTION --version-id ID`)"
+    )]
+    AmbiguousPackage {
+        /// The cached package opened.
+        cached_version_id: i64,
+        /// The server versions with those bytes in a queue.
+        versions: Vec<i64>,
     },
     /// The add-on has several versions in the queues and none was chosen.
     #[error(
@@ -281,23 +308,56 @@ impl Outbox {
         }
     }
 
-    /// What a decision on the cached version `cached_version_id` (the cache's `versions.id`,
-    /// the new side of a review) is about: the synced add-on and version under review, the
-    /// queue it waits in, the actions offered there and the add-on's other versions.
-    pub fn target_of_cached(&self, cached_version_id: i64) -> Result<DecisionTarget, OutboxError> {
+    /// What a decision on the review the reviewer opened is about: the cached package
+    /// `cached_version_id` (the cache's `versions.id`, the new side of a review) as the server
+    /// version `remote_version_id` (the queue entry's version, or AMO's version id for a
+    /// fetched one), with the queue it waits in, the actions offered there and the add-on's
+    /// other versions.
+    ///
+    /// Identical files may be uploaded as several server versions, so the bytes never choose
+    /// the version: without `remote_version_id` the package must be exactly one queued
+    /// version, else the choice is refused as ambiguous; with it, that version must be the
+    /// package opened.
+    pub fn target_of_cached(
+        &self,
+        cached_version_id: i64,
+        remote_version_id: Option<i64>,
+    ) -> Result<DecisionTarget, OutboxError> {
         let store = self.store();
-        let Some(queued) = store.queued_version_of_cached(cached_version_id)? else {
-            drop(store);
-            // Not in a synced queue: a version fetched from AMO is decided on locally.
-            return match self.amo_target_of_cached(cached_version_id)? {
-                Some(target) => self.amo_decision_target(target),
-                None => Err(OutboxError::NotUnderReview {
-                    addon: format!("of cached version {cached_version_id}"),
-                    what: "version under review matching these bytes".to_owned(),
-                }),
-            };
+        let mut queued = store.queued_versions_of_cached(cached_version_id)?;
+        if let Some(id) = remote_version_id {
+            queued.retain(|q| q.version.id == id);
+        }
+        let queued = match queued.len() {
+            1 => queued.remove(0),
+            0 => {
+                drop(store);
+                // Not in a synced queue: a version fetched from AMO is decided on locally.
+                return match self.amo_target_of_cached(cached_version_id)? {
+                    Some(target) if remote_version_id.is_none_or(|id| id == target.version.id) => {
+                        self.amo_decision_target(cached_version_id, target)
+                    }
+                    _ => Err(match remote_version_id {
+                        Some(version_id) => OutboxError::NotThePackage {
+                            version_id,
+                            cached_version_id,
+                        },
+                        None => OutboxError::NotUnderReview {
+                            addon: format!("of cached version {cached_version_id}"),
+                            what: "version under review matching these bytes".to_owned(),
+                        },
+                    }),
+                };
+            }
+            _ => {
+                return Err(OutboxError::AmbiguousPackage {
+                    cached_version_id,
+                    versions: queued.iter().map(|q| q.version.id).collect(),
+                });
+            }
         };
         let versions = store.remote_version_choices(queued.addon.id)?;
+        let manifest_guid = store.manifest_gecko_id(cached_version_id)?;
         let vetter_store::queues::QueuedVersion {
             addon,
             addon_name,
@@ -308,6 +368,9 @@ impl Outbox {
             .into_iter()
             .map(Action::form)
             .collect();
+        let warnings = guid_mismatch(&addon.guid, manifest_guid.as_deref())
+            .into_iter()
+            .collect();
         Ok(DecisionTarget {
             addon,
             addon_name,
@@ -316,6 +379,22 @@ impl Outbox {
             actions,
             versions,
             amo: None,
+            manifest_guid,
+            warnings,
+        })
+    }
+
+    /// The gecko id declared by the manifest of server version `remote_version_id`'s cached
+    /// file (`None`: not downloaded, or it declares none), for the same check the decision
+    /// form makes ([`guid_mismatch`]).
+    pub fn manifest_guid_of_remote(
+        &self,
+        remote_version_id: i64,
+    ) -> Result<Option<String>, OutboxError> {
+        let store = self.store();
+        Ok(match store.cached_version_of_remote(remote_version_id)? {
+            Some(cached) => store.manifest_gecko_id(cached)?,
+            None => None,
         })
     }
 

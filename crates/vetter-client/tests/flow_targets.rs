@@ -3,9 +3,11 @@
 
 use rusqlite::{Connection, params};
 use vetter_archive::Limits;
+use vetter_client::credentials::{CredentialStore, MemoryStore, Secret, ensure_signing_key};
+use vetter_client::flow::{FlowError, decide};
 use vetter_client::outbox::{Outbox, OutboxError};
 use vetter_client::sync::{LocalFileState, local_entries};
-use vetter_decision::{Action, FieldNeed};
+use vetter_decision::{Action, DecisionInput, FieldNeed};
 use vetter_fixtures::addons::{mv2_addon, next_version};
 use vetter_store::{DB_FILE, Store};
 
@@ -87,7 +89,7 @@ fn decision_target_of_a_reviewed_version_is_the_synced_version_under_review() {
     sync_rows(dir.path(), "content_review", Some(old), Some(new));
     let target = Outbox::open(dir.path())
         .unwrap()
-        .target_of_cached(new)
+        .target_of_cached(new, None)
         .unwrap();
     assert_eq!(
         (target.addon.id, target.addon.guid.as_str()),
@@ -119,7 +121,155 @@ fn a_version_not_under_review_has_no_decision_target() {
     // The last approved version is cached but waits in no queue.
     let err = Outbox::open(dir.path())
         .unwrap()
-        .target_of_cached(old)
+        .target_of_cached(old, None)
         .unwrap_err();
     assert!(matches!(err, OutboxError::NotUnderReview { .. }), "{err}");
+}
+
+/// Adds server version 72 ("1.1.1", `guid`'s add-on 7) whose file is the very package cached
+/// as `cached`, waiting in the same queue: a decoy uploaded with the bytes of version 71.
+fn decoy_with_the_same_bytes(dir: &std::path::Path, cached: i64) {
+    let conn = Connection::open(dir.join(DB_FILE)).unwrap();
+    conn.execute(
+        "INSERT INTO remote_versions (id, addon_id, version, file_id, status, sha256, size, url,
+             permissions, host_permissions, cached_version_id)
+         VALUES (72, 7, '1.1.1', 72, 'nominated', ?1, 10, 'http://x/', '[]', '[]', ?2)",
+        params![SHA_NEW, cached],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO queue_entries (id, queue, addon_id, version_id, due_date, reasons, flags, weight)
+         VALUES (2, 'extension', 7, 72, '2026-09-11T10:00:00Z', '[]', '[]', 10)",
+        [],
+    )
+    .unwrap();
+}
+
+#[test]
+fn the_version_opened_is_the_target_not_the_highest_id_with_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = import_pair(dir.path());
+    sync_rows(dir.path(), "extension", Some(old), Some(new));
+    decoy_with_the_same_bytes(dir.path(), new);
+    let outbox = Outbox::open(dir.path()).unwrap();
+    // The old code looked the target up by the cached bytes and took the highest id (72).
+    let target = outbox.target_of_cached(new, Some(71)).unwrap();
+    assert_eq!(
+        (target.version.id, target.version.version.as_str()),
+        (71, "1.1.0")
+    );
+    let decoy = outbox.target_of_cached(new, Some(72)).unwrap();
+    assert_eq!(decoy.version.id, 72);
+}
+
+#[test]
+fn the_same_file_under_two_versions_without_the_version_opened_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = import_pair(dir.path());
+    sync_rows(dir.path(), "extension", Some(old), Some(new));
+    decoy_with_the_same_bytes(dir.path(), new);
+    let err = Outbox::open(dir.path())
+        .unwrap()
+        .target_of_cached(new, None)
+        .unwrap_err();
+    match &err {
+        OutboxError::AmbiguousPackage { versions, .. } => assert_eq!(versions, &[71, 72]),
+        other => panic!("{other}"),
+    }
+    assert!(err.to_string().contains("[71, 72]"), "{err}");
+}
+
+#[test]
+fn a_version_whose_file_is_not_the_package_opened_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = import_pair(dir.path());
+    sync_rows(dir.path(), "extension", Some(old), Some(new));
+    // Version 70 is the last approved one: its bytes are `old`, not `new`.
+    let err = Outbox::open(dir.path())
+        .unwrap()
+        .target_of_cached(new, Some(70))
+        .unwrap_err();
+    assert!(
+        matches!(err, OutboxError::NotThePackage { version_id: 70, .. }),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_signed_decision_names_the_version_opened_when_a_decoy_has_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = import_pair(dir.path());
+    sync_rows(dir.path(), "extension", Some(old), Some(new));
+    decoy_with_the_same_bytes(dir.path(), new);
+    let server = "http://127.0.0.1:9";
+    vetter_client::sync::remember_server(dir.path(), server).unwrap();
+    let keys = MemoryStore::default();
+    keys.set(server, Secret::ApiKey, "user:1:1").unwrap();
+    keys.set(server, Secret::ApiSecret, "secret").unwrap();
+    ensure_signing_key(&keys, server).unwrap();
+    let input = || DecisionInput {
+        reasons: vec!["policy-remote-code".into()],
+        comments: "Loads remote code.".into(),
+        ..Default::default()
+    };
+    // Recorded only (not sent): what matters is the version the signature names.
+    let report = decide(
+        &keys,
+        dir.path(),
+        new,
+        Some(71),
+        Action::Reject,
+        input(),
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.entry.decision.version.id, 71);
+    let refused = decide(&keys, dir.path(), new, None, Action::Reject, input(), false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            FlowError::Outbox(OutboxError::AmbiguousPackage { .. })
+        ),
+        "{refused}"
+    );
+    let recorded = Outbox::open(dir.path()).unwrap().entries(None).unwrap();
+    assert_eq!(recorded.len(), 1);
+}
+
+#[test]
+fn a_manifest_gecko_id_other_than_the_servers_guid_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = import_pair(dir.path());
+    // The server files the package under `tabs@example.org`; its manifest says otherwise.
+    sync_rows(dir.path(), "extension", Some(old), Some(new));
+    let outbox = Outbox::open(dir.path()).unwrap();
+    let target = outbox.target_of_cached(new, Some(71)).unwrap();
+    assert_eq!(
+        target.manifest_guid.as_deref(),
+        Some("tab-notes@vetter.test")
+    );
+    let [warning] = target.warnings.as_slice() else {
+        panic!("{:?}", target.warnings)
+    };
+    assert!(
+        warning.contains("tab-notes@vetter.test") && warning.contains("tabs@example.org"),
+        "{warning}"
+    );
+    assert_eq!(
+        outbox.manifest_guid_of_remote(71).unwrap().as_deref(),
+        Some("tab-notes@vetter.test")
+    );
+
+    // Once the server's guid is the manifest's, there is nothing to warn about.
+    let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+    conn.execute(
+        "UPDATE remote_addons SET guid = 'tab-notes@vetter.test' WHERE id = 7",
+        [],
+    )
+    .unwrap();
+    let target = outbox.target_of_cached(new, Some(71)).unwrap();
+    assert!(target.warnings.is_empty(), "{:?}", target.warnings);
 }

@@ -110,7 +110,7 @@ async fn a_fetched_version_is_decided_on_locally_through_the_decision_form() {
 
     // The form the app shows: AMO's general actions, the fetched versions as choices.
     let outbox = Outbox::open(data.path()).unwrap();
-    let target = outbox.target_of_cached(newest).unwrap();
+    let target = outbox.target_of_cached(newest, None).unwrap();
     let on_amo = target
         .amo
         .clone()
@@ -127,6 +127,7 @@ async fn a_fetched_version_is_decided_on_locally_through_the_decision_form() {
         &store,
         data.path(),
         newest,
+        None,
         Action::Reject,
         DecisionInput {
             reasons: vec!["policy-remote-code".into()],
@@ -148,6 +149,7 @@ async fn a_fetched_version_is_decided_on_locally_through_the_decision_form() {
         &store,
         data.path(),
         newest,
+        None,
         Action::Reject,
         DecisionInput::default(),
     )

@@ -304,6 +304,23 @@ pub struct DecisionTarget {
     /// Set for a version fetched from a plain AMO: the decision is signed and kept locally,
     /// and becomes a comment for this review page.
     pub amo: Option<AmoTarget>,
+    /// The gecko id the opened package's manifest declares (`None`: it declares none).
+    pub manifest_guid: Option<String>,
+    /// What the reviewer must read before deciding, such as a manifest gecko id that is not
+    /// the server's guid (see [`guid_mismatch`]).
+    pub warnings: Vec<String>,
+}
+
+/// The warning for a package whose manifest declares another gecko id than the add-on the
+/// server says it belongs to: the reviewer may be reading a different add-on's code.
+pub fn guid_mismatch(server_guid: &str, manifest_guid: Option<&str>) -> Option<String> {
+    match manifest_guid {
+        Some(id) if id != server_guid => Some(format!(
+            "the package's manifest declares gecko id {id:?}, but the server files it under \
+             add-on {server_guid:?}: check that this is the add-on you mean to decide on"
+        )),
+        _ => None,
+    }
 }
 
 /// A decision kept locally.
@@ -795,6 +812,21 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_manifest_id_that_is_not_the_servers_guid_is_named_in_a_warning() {
+        let warning = guid_mismatch("real@example.org", Some("decoy@example.org")).unwrap();
+        assert!(
+            warning.contains("\"decoy@example.org\"") && warning.contains("\"real@example.org\""),
+            "{warning}"
+        );
+        assert_eq!(
+            guid_mismatch("real@example.org", Some("real@example.org")),
+            None
+        );
+        // No gecko id in the manifest: the server assigned the guid, nothing to compare.
+        assert_eq!(guid_mismatch("real@example.org", None), None);
+    }
 
     #[test]
     fn timestamps_format_known_days() {

@@ -194,9 +194,13 @@ fn add_to(
             .add_source(yara_x::SourceCode::from(source).with_origin(name))
             .map(|_| ())
             .map_err(|first| {
-                let all: Vec<String> = compiler.errors().iter().map(|e| e.to_string()).collect();
+                let all: Vec<String> = compiler
+                    .errors()
+                    .iter()
+                    .map(|e| without_source(e, name, source))
+                    .collect();
                 if all.is_empty() {
-                    first.to_string()
+                    without_source(&first, name, source)
                 } else {
                     all.join("\n")
                 }
@@ -212,6 +216,29 @@ fn add_to(
             name: name.to_owned(),
         }),
     }
+}
+
+/// One compiler error as `error[CODE]: title --> name:line:column`, without the lines of source
+/// yara-x's own report quotes: the file may not be a rule file at all (a key, a password file
+/// picked by mistake), and its lines must not travel on in an error message.
+fn without_source(error: &yara_x::errors::CompileError, name: &str, source: &[u8]) -> String {
+    let at = error
+        .labels()
+        .next()
+        .map(|label| {
+            let start = label.span().start().min(source.len());
+            let before = &source[..start];
+            let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+            let column = start
+                - before
+                    .iter()
+                    .rposition(|b| *b == b'\n')
+                    .map_or(0, |i| i + 1)
+                + 1;
+            format!(" --> {name}:{line}:{column}")
+        })
+        .unwrap_or_default();
+    format!("error[{}]: {}{at}", error.code(), error.title())
 }
 
 /// Builds the compiled rules, catching a panic as [`RulesError::CompilerCrash`] on `name`.

@@ -160,6 +160,25 @@ fn rule_file_that_does_not_compile_is_refused_naming_file_and_error() {
 }
 
 #[test]
+fn a_file_that_is_not_rules_is_refused_without_echoing_its_lines() {
+    let (_dir, store, _) = cache_with(&mv2_addon());
+    // A private key picked by mistake (or by a page naming a path): its text must stay put.
+    let key = b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----\n";
+    let err = add_rule_file(&store, "id_ed25519", key).unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("id_ed25519:1:"), "{message}");
+    for secret in [
+        "OPENSSH PRIVATE KEY",
+        "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ",
+    ] {
+        assert!(
+            !message.contains(secret),
+            "the message echoes {secret:?}: {message}"
+        );
+    }
+}
+
+#[test]
 fn hostile_rule_files_are_refused() {
     let (_dir, store, _) = cache_with(&mv2_addon());
     let include = add_rule_file(

@@ -60,37 +60,67 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The queued server version whose bytes are the cached version `cached_version_id`. The
-    /// same bytes may be cached under several server versions; the newest queued one wins.
-    pub fn queued_version_of_cached(
+    /// Every queued server version whose bytes are the cached version `cached_version_id`, by
+    /// version id (one row each, its first queue by name). Identical files may be uploaded as
+    /// several server versions, so the bytes alone do not say which one a reviewer opened.
+    pub fn queued_versions_of_cached(
         &self,
         cached_version_id: i64,
-    ) -> Result<Option<QueuedVersion>, StoreError> {
+    ) -> Result<Vec<QueuedVersion>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT a.id, a.guid, a.name, v.id, v.version, v.sha256, MIN(q.queue)
+             FROM remote_versions v JOIN remote_addons a ON a.id = v.addon_id
+             JOIN queue_entries q ON q.version_id = v.id
+             WHERE v.cached_version_id = ?1 GROUP BY v.id ORDER BY v.id",
+        )?;
+        let rows = stmt.query_map([cached_version_id], |r| {
+            Ok(QueuedVersion {
+                addon: AddonRef {
+                    id: r.get(0)?,
+                    guid: r.get(1)?,
+                },
+                addon_name: r.get(2)?,
+                version: VersionRef {
+                    id: r.get(3)?,
+                    version: r.get(4)?,
+                    file_sha256: r.get(5)?,
+                },
+                queue: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The gecko id the manifest of cached version `cached_version_id` declares
+    /// (`browser_specific_settings.gecko.id` or `applications.gecko.id`), `None` when it
+    /// declares none or the version is not cached.
+    pub fn manifest_gecko_id(&self, cached_version_id: i64) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn()
             .query_row(
-                "SELECT a.id, a.guid, a.name, v.id, v.version, v.sha256, q.queue
-                 FROM remote_versions v JOIN remote_addons a ON a.id = v.addon_id
-                 JOIN queue_entries q ON q.version_id = v.id
-                 WHERE v.cached_version_id = ?1 ORDER BY v.id DESC, q.queue LIMIT 1",
+                "SELECT a.guid FROM versions v JOIN addons a ON a.id = v.addon_id
+                 WHERE v.id = ?1 AND a.has_gecko_id = 1",
                 [cached_version_id],
-                |r| {
-                    Ok(QueuedVersion {
-                        addon: AddonRef {
-                            id: r.get(0)?,
-                            guid: r.get(1)?,
-                        },
-                        addon_name: r.get(2)?,
-                        version: VersionRef {
-                            id: r.get(3)?,
-                            version: r.get(4)?,
-                            file_sha256: r.get(5)?,
-                        },
-                        queue: r.get(6)?,
-                    })
-                },
+                |r| r.get(0),
             )
             .optional()?)
+    }
+
+    /// The cached version holding the bytes of server version `remote_version_id`, once its
+    /// file is downloaded and verified.
+    pub fn cached_version_of_remote(
+        &self,
+        remote_version_id: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT cached_version_id FROM remote_versions WHERE id = ?1",
+                [remote_version_id],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+            .optional()?
+            .flatten())
     }
 
     /// The synced versions of add-on `addon_id`, newest first (at most 1000).

@@ -6,7 +6,7 @@
 //! the review the reviewer is scrolling meanwhile.
 
 use std::fmt::Display;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use tauri::AppHandle;
@@ -147,32 +147,48 @@ pub async fn delete_line_note(app: AppHandle, id: i64) -> Result<(), UiError> {
     .await
 }
 
+/// The data folder's `reports/` subfolder for the pair `old` → `new`.
+fn report_dir(data_dir: &Path, old: i64, new: i64) -> PathBuf {
+    data_dir
+        .join("reports")
+        .join(format!("versions-{old}-to-{new}"))
+}
+
 /// The folder a report of `old` → `new` is written to unless the reviewer picks another: the
 /// data folder's `reports/`, one subfolder per pair.
 #[tauri::command]
 pub async fn default_report_dir(app: AppHandle, old: i64, new: i64) -> Result<String, UiError> {
     blocking(app, move |s| {
-        Ok(s.data_dir
-            .join("reports")
-            .join(format!("versions-{old}-to-{new}"))
-            .display()
-            .to_string())
+        Ok(report_dir(&s.data_dir, old, new).display().to_string())
     })
     .await
 }
 
-/// Writes `report.html` and `report.md` for `old` → `new` into `dir` (created if needed).
+/// Writes `report.html` and `report.md` for `old` → `new` into the data folder's default
+/// report folder, or, with `choose_folder`, into a folder the reviewer picks in the native
+/// dialog (`None` when it is cancelled). The page names no path.
 #[tauri::command]
 pub async fn export_report(
     app: AppHandle,
     old: i64,
     new: i64,
-    dir: String,
-) -> Result<WrittenReport, UiError> {
+    choose_folder: bool,
+) -> Result<Option<WrittenReport>, UiError> {
+    let asking = app.clone();
     blocking(app, move |s| {
-        if dir.trim().is_empty() {
-            return Err(UiError::app("type the folder to write the report into"));
-        }
+        let default = report_dir(&s.data_dir, old, new);
+        let dir = if choose_folder {
+            let start = s.data_dir.join("reports");
+            match s
+                .dialogs
+                .pick_folder(&asking, "Write the audit report into", &start)
+            {
+                Some(dir) => dir,
+                None => return Ok(None),
+            }
+        } else {
+            default
+        };
         let report = s.with_store(|store| {
             audit_report(store, old, new).map_err(|e| match e {
                 ReportError::Rules(e) => failed(ErrorCode::Rules, e),
@@ -180,11 +196,11 @@ pub async fn export_report(
             })
         })?;
         let (html, markdown) =
-            write_report(&report, &PathBuf::from(dir)).map_err(|e| failed(ErrorCode::Report, e))?;
-        Ok(WrittenReport {
+            write_report(&report, &dir).map_err(|e| failed(ErrorCode::Report, e))?;
+        Ok(Some(WrittenReport {
             html: html.display().to_string(),
             markdown: markdown.display().to_string(),
-        })
+        }))
     })
     .await
 }
@@ -231,19 +247,25 @@ pub async fn add_rule_text(
     .await
 }
 
-/// Reads a rule file from disk (up to the core's cap on rule files), compiles it and stores it
-/// as rule file `name`.
+/// Reads a rule file the reviewer picks in the native file dialog (up to the core's cap on rule
+/// files), compiles it and stores it as rule file `name`; `None` when the dialog is cancelled.
+/// The page names no path.
 #[tauri::command]
-pub async fn add_rule_path(
-    app: AppHandle,
-    name: String,
-    path: String,
-) -> Result<RuleFileInfo, UiError> {
+pub async fn add_rule_path(app: AppHandle, name: String) -> Result<Option<RuleFileInfo>, UiError> {
+    let asking = app.clone();
     blocking(app, move |s| {
-        let source = vetter_rules::read_rule_file(&PathBuf::from(path))
-            .map_err(|e| failed(ErrorCode::Rules, e))?;
+        let Some(path) = s.dialogs.pick_file(
+            &asking,
+            "Add a YARA rule file",
+            ("YARA rules", &["yar", "yara"]),
+        ) else {
+            return Ok(None);
+        };
+        let source =
+            vetter_rules::read_rule_file(&path).map_err(|e| failed(ErrorCode::Rules, e))?;
         s.with_store(|store| {
             vetter_rules::add_rule_file(store, &name, &source)
+                .map(Some)
                 .map_err(|e| failed(ErrorCode::Rules, e))
         })
     })

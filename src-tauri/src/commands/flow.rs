@@ -91,7 +91,9 @@ pub async fn launch_login(app: AppHandle) -> Result<Option<LaunchLogin>, UiError
 
 /// Logs in to `server` with an API key and secret: the server checks them, the keyring keeps
 /// them, and the signing key is made (first time) and registered. The secret is dropped (and
-/// zeroed) when the call ends.
+/// zeroed) when the call ends. Replacing a remembered server needs the reviewer's yes in a
+/// native dialog first: decisions and keys go wherever the server is, so a page alone must not
+/// be able to move them.
 #[tauri::command]
 pub async fn login(
     app: AppHandle,
@@ -100,6 +102,40 @@ pub async fn login(
     api_secret: String,
 ) -> Result<LoginOutcome, UiError> {
     let secret = SecretText::new(api_secret);
+    let asking = app.clone();
+    let asked = server.clone();
+    blocking(app.clone(), move |s| {
+        let Some(current) =
+            sync::remembered_server(&s.data_dir).map_err(|e| ui(ErrorCode::Sync, e))?
+        else {
+            return Ok(());
+        };
+        let wanted = vetter_protocol::routes::normalize_server(&asked)
+            .map_err(|e| ui(ErrorCode::Credentials, e))?;
+        if wanted == current {
+            return Ok(());
+        }
+        let message = format!(
+            "Change the review server from {current} to {wanted}? Decisions will be signed for \
+             and sent to {wanted}."
+        );
+        if s.dialogs.confirm(
+            &asking,
+            "Change the review server",
+            &message,
+            "Change server",
+        ) {
+            Ok(())
+        } else {
+            Err(ui(
+                ErrorCode::Credentials,
+                format!(
+                    "the review server stays {current}: changing it to {wanted} was not confirmed"
+                ),
+            ))
+        }
+    })
+    .await?;
     run(app, move |data_dir, store| async move {
         let outcome = credentials::login(&*store, &server, api_key.trim(), secret.as_str())
             .await
@@ -161,16 +197,18 @@ pub async fn sync_now(
     .await
 }
 
-/// What a decision on the review's new version (`cached_version_id`) would be about, and the
-/// actions offered for it.
+/// What a decision on the review's new version (`cached_version_id`, opened as server version
+/// `remote_version_id` when it came from a queue entry) would be about, and the actions
+/// offered for it. The same file under several server versions is refused as ambiguous.
 #[tauri::command]
 pub async fn decision_target(
     app: AppHandle,
     cached_version_id: i64,
+    remote_version_id: Option<i64>,
 ) -> Result<DecisionTarget, UiError> {
     blocking(app, move |s| {
         Outbox::open(&s.data_dir)
-            .and_then(|o| o.target_of_cached(cached_version_id))
+            .and_then(|o| o.target_of_cached(cached_version_id, remote_version_id))
             .map_err(|e: OutboxError| ui(ErrorCode::Outbox, e))
     })
     .await
@@ -200,6 +238,7 @@ fn form_input(
 pub async fn decide(
     app: AppHandle,
     cached_version_id: i64,
+    remote_version_id: Option<i64>,
     action: Action,
     reasons: Vec<String>,
     comments: String,
@@ -209,9 +248,17 @@ pub async fn decide(
 ) -> Result<DecideReport, UiError> {
     let input = form_input(reasons, comments, versions, delayed_rejection_days);
     run(app, move |data_dir, store| async move {
-        flow::decide(&*store, &data_dir, cached_version_id, action, input, send)
-            .await
-            .map_err(flow_error)
+        flow::decide(
+            &*store,
+            &data_dir,
+            cached_version_id,
+            remote_version_id,
+            action,
+            input,
+            send,
+        )
+        .await
+        .map_err(flow_error)
     })
     .await
 }
@@ -219,9 +266,12 @@ pub async fn decide(
 /// Signs and keeps a decision on a version fetched from a plain AMO (which has no decision
 /// API), returning the comment for AMO's review page.
 #[tauri::command]
+// One IPC argument per input of the decision form, named as the form names them.
+#[allow(clippy::too_many_arguments)]
 pub async fn decide_locally(
     app: AppHandle,
     cached_version_id: i64,
+    remote_version_id: Option<i64>,
     action: Action,
     reasons: Vec<String>,
     comments: String,
@@ -234,6 +284,7 @@ pub async fn decide_locally(
             &*s.credentials(),
             &s.data_dir,
             cached_version_id,
+            remote_version_id,
             action,
             input,
         )

@@ -7,8 +7,6 @@ pub mod audit;
 pub mod fetch;
 pub mod flow;
 
-use std::path::PathBuf;
-
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 use vetter_archive::Limits;
@@ -55,14 +53,24 @@ pub async fn cached_addons(app: AppHandle) -> Result<Vec<AddonVersions>, UiError
     blocking(app, |s| s.with_store(|store| Ok(list_addons(store)?))).await
 }
 
-/// Imports an XPI from disk into the cache, reporting progress on `on_progress`.
+/// The package types the import dialog offers.
+const PACKAGE_FILES: (&str, &[&str]) = ("Add-on packages", &["xpi", "zip", "crx", "tgz", "gz"]);
+
+/// Imports a package the reviewer picks in the native file dialog into the cache, reporting
+/// progress on `on_progress`; `None` when the dialog is cancelled. The page names no path.
 #[tauri::command]
 pub async fn import_xpi(
     app: AppHandle,
-    path: String,
     on_progress: Channel<ImportProgress>,
-) -> Result<ImportSummary, UiError> {
+) -> Result<Option<ImportSummary>, UiError> {
+    let asking = app.clone();
     blocking(app, move |s| {
+        let Some(path) = s
+            .dialogs
+            .pick_file(&asking, "Import an add-on package", PACKAGE_FILES)
+        else {
+            return Ok(None);
+        };
         // Its own connection: the import holds the write lock for a while, and reads of the
         // open review go on meanwhile through WAL.
         let mut store = Store::open(&s.data_dir)?;
@@ -70,7 +78,11 @@ pub async fn import_xpi(
             // A closed window cannot take the progress; the import goes on regardless.
             let _ = on_progress.send(p);
         };
-        Ok(store.import_file(&PathBuf::from(path), &Limits::default(), &mut report)?)
+        Ok(Some(store.import_file(
+            &path,
+            &Limits::default(),
+            &mut report,
+        )?))
     })
     .await
 }

@@ -37,4 +37,13 @@ versions: Array<VersionChoice>,
  * Set for a version fetched from a plain AMO: the decision is signed and kept locally,
  * and becomes a comment for this review page.
  */
-amo: AmoTarget | null, };
+amo: AmoTarget | null, 
+/**
+ * The gecko id the opened package's manifest declares (`None`: it declares none).
+ */
+manifest_guid: string | null, 
+/**
+ * What the reviewer must read before deciding, such as a manifest gecko id that is not
+ * the server's guid (see [`guid_mismatch`]).
+ */
+warnings: Array<string>, };

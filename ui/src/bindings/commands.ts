@@ -75,9 +75,13 @@ export const commands = {
    */
   defaultReportDir: (old: number, new_: number): Promise<string> =>
     invoke<string>("default_report_dir", { old, new: new_ }),
-  /** Writes `report.html` and `report.md` for `old` → `new` into `dir` (created if needed). */
-  exportReport: (old: number, new_: number, dir: string): Promise<WrittenReport> =>
-    invoke<WrittenReport>("export_report", { old, new: new_, dir }),
+  /**
+   * Writes `report.html` and `report.md` for `old` → `new` into the data folder's default
+   * report folder, or, with `choose_folder`, into a folder the reviewer picks in the native
+   * dialog (`None` when it is cancelled). The page names no path.
+   */
+  exportReport: (old: number, new_: number, chooseFolder: boolean): Promise<WrittenReport | null> =>
+    invoke<WrittenReport | null>("export_report", { old, new: new_, chooseFolder }),
   /**
    * Opens `path` of the open review's newer version at 1-based `line`, expanding hidden context
    * (and listing the file as unchanged when it did not change in the pair).
@@ -91,11 +95,12 @@ export const commands = {
   addRuleText: (name: string, source: string): Promise<RuleFileInfo> =>
     invoke<RuleFileInfo>("add_rule_text", { name, source }),
   /**
-   * Reads a rule file from disk (up to the core's cap on rule files), compiles it and stores it
-   * as rule file `name`.
+   * Reads a rule file the reviewer picks in the native file dialog (up to the core's cap on rule
+   * files), compiles it and stores it as rule file `name`; `None` when the dialog is cancelled.
+   * The page names no path.
    */
-  addRulePath: (name: string, path: string): Promise<RuleFileInfo> =>
-    invoke<RuleFileInfo>("add_rule_path", { name, path }),
+  addRulePath: (name: string): Promise<RuleFileInfo | null> =>
+    invoke<RuleFileInfo | null>("add_rule_path", { name }),
   /** Deletes rule file `name`. */
   removeRule: (name: string): Promise<null> =>
     invoke<null>("remove_rule", { name }),
@@ -125,7 +130,9 @@ export const commands = {
   /**
    * Logs in to `server` with an API key and secret: the server checks them, the keyring keeps
    * them, and the signing key is made (first time) and registered. The secret is dropped (and
-   * zeroed) when the call ends.
+   * zeroed) when the call ends. Replacing a remembered server needs the reviewer's yes in a
+   * native dialog first: decisions and keys go wherever the server is, so a page alone must not
+   * be able to move them.
    */
   login: (server: string, apiKey: string, apiSecret: string): Promise<LoginOutcome> =>
     invoke<LoginOutcome>("login", { server, apiKey, apiSecret }),
@@ -142,23 +149,24 @@ export const commands = {
   syncNow: (onProgress: (message: SyncProgress) => void = () => {}): Promise<SyncReport> =>
     invoke<SyncReport>("sync_now", { onProgress: channelTo(onProgress) }),
   /**
-   * What a decision on the review's new version (`cached_version_id`) would be about, and the
-   * actions offered for it.
+   * What a decision on the review's new version (`cached_version_id`, opened as server version
+   * `remote_version_id` when it came from a queue entry) would be about, and the actions
+   * offered for it. The same file under several server versions is refused as ambiguous.
    */
-  decisionTarget: (cachedVersionId: number): Promise<DecisionTarget> =>
-    invoke<DecisionTarget>("decision_target", { cachedVersionId }),
+  decisionTarget: (cachedVersionId: number, remoteVersionId: number | null): Promise<DecisionTarget> =>
+    invoke<DecisionTarget>("decision_target", { cachedVersionId, remoteVersionId }),
   /**
    * Validates, signs and records a decision in the outbox, then, if `send`, pushes it when the
    * server answers.
    */
-  decide: (args: { cachedVersionId: number; action: Action; reasons: string[]; comments: string; versions: number[]; delayedRejectionDays: number | null; send: boolean }): Promise<DecideReport> =>
-    invoke<DecideReport>("decide", { cachedVersionId: args.cachedVersionId, action: args.action, reasons: args.reasons, comments: args.comments, versions: args.versions, delayedRejectionDays: args.delayedRejectionDays, send: args.send }),
+  decide: (args: { cachedVersionId: number; remoteVersionId: number | null; action: Action; reasons: string[]; comments: string; versions: number[]; delayedRejectionDays: number | null; send: boolean }): Promise<DecideReport> =>
+    invoke<DecideReport>("decide", { cachedVersionId: args.cachedVersionId, remoteVersionId: args.remoteVersionId, action: args.action, reasons: args.reasons, comments: args.comments, versions: args.versions, delayedRejectionDays: args.delayedRejectionDays, send: args.send }),
   /**
    * Signs and keeps a decision on a version fetched from a plain AMO (which has no decision
    * API), returning the comment for AMO's review page.
    */
-  decideLocally: (args: { cachedVersionId: number; action: Action; reasons: string[]; comments: string; versions: number[]; delayedRejectionDays: number | null }): Promise<KeptDecision> =>
-    invoke<KeptDecision>("decide_locally", { cachedVersionId: args.cachedVersionId, action: args.action, reasons: args.reasons, comments: args.comments, versions: args.versions, delayedRejectionDays: args.delayedRejectionDays }),
+  decideLocally: (args: { cachedVersionId: number; remoteVersionId: number | null; action: Action; reasons: string[]; comments: string; versions: number[]; delayedRejectionDays: number | null }): Promise<KeptDecision> =>
+    invoke<KeptDecision>("decide_locally", { cachedVersionId: args.cachedVersionId, remoteVersionId: args.remoteVersionId, action: args.action, reasons: args.reasons, comments: args.comments, versions: args.versions, delayedRejectionDays: args.delayedRejectionDays }),
   /**
    * Opens AMO's review page of a decision kept locally in the default browser. The URL is the
    * one stored with the decision (the AMO instance and AMO's route), never text from a page.
@@ -177,9 +185,12 @@ export const commands = {
   /** Every cached add-on with its versions. */
   cachedAddons: (): Promise<AddonVersions[]> =>
     invoke<AddonVersions[]>("cached_addons"),
-  /** Imports an XPI from disk into the cache, reporting progress on `on_progress`. */
-  importXpi: (path: string, onProgress: (message: ImportProgress) => void = () => {}): Promise<ImportSummary> =>
-    invoke<ImportSummary>("import_xpi", { path, onProgress: channelTo(onProgress) }),
+  /**
+   * Imports a package the reviewer picks in the native file dialog into the cache, reporting
+   * progress on `on_progress`; `None` when the dialog is cancelled. The page names no path.
+   */
+  importXpi: (onProgress: (message: ImportProgress) => void = () => {}): Promise<ImportSummary | null> =>
+    invoke<ImportSummary | null>("import_xpi", { onProgress: channelTo(onProgress) }),
   /**
    * Opens the review of versions `old` → `new`, replacing the open one. The reply carries the
    * file list from the two listings; line counts follow on `on_counts`, in batches, from a

@@ -7,7 +7,16 @@ import { DecisionPanel, QUICK_ACTIONS } from "./DecisionPanel";
  * The review's "Decide…" button and its keys: `d` opens the decision panel, shift+A / shift+R /
  * shift+E open it with approve / reject / escalate chosen, to be confirmed there.
  */
-export function DecisionLauncher({ cachedVersionId, active }: { cachedVersionId: number | null; active: boolean }) {
+export function DecisionLauncher({
+  cachedVersionId,
+  remoteVersionId = null,
+  active,
+}: {
+  cachedVersionId: number | null;
+  /** The server version the review was opened as (a queue entry's), when known. */
+  remoteVersionId?: number | null;
+  active: boolean;
+}) {
   const [open, setOpen] = useState<{ preferred: Action[] | null } | null>(null);
 
   useEffect(() => {
@@ -33,6 +42,7 @@ export function DecisionLauncher({ cachedVersionId, active }: { cachedVersionId:
       {open && (
         <DecisionPanel
           cachedVersionId={cachedVersionId}
+          remoteVersionId={remoteVersionId}
           preferred={open.preferred}
           onClose={() => setOpen(null)}
         />

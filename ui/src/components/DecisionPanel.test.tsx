@@ -19,6 +19,8 @@ const TARGET: DecisionTarget = {
     { id: 10101, version: "1.0.0", status: "public" },
   ],
   amo: null,
+  manifest_guid: "tab-tidy@vetter.example",
+  warnings: [],
 };
 
 function mock(decide: (args: Record<string, unknown>) => unknown) {
@@ -35,6 +37,43 @@ function mock(decide: (args: Record<string, unknown>) => unknown) {
 }
 
 describe("DecisionPanel", () => {
+  it("asks for the version opened and names guid, server version id and file hash", async () => {
+    const asked: Array<Record<string, unknown>> = [];
+    const calls: Array<Record<string, unknown>> = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "decision_target") {
+        asked.push(args as Record<string, unknown>);
+        return TARGET;
+      }
+      if (cmd === "decide") {
+        calls.push(args as Record<string, unknown>);
+        return { online: true, entry: { state: "accepted", decision: { action: "public" } } };
+      }
+      throw new Error(`unexpected ${cmd}`);
+    });
+    render(<DecisionPanel cachedVersionId={2} remoteVersionId={10102} onClose={() => {}} />);
+    expect((await screen.findByTestId("decision-guid")).textContent).toBe("tab-tidy@vetter.example");
+    expect(asked[0]).toMatchObject({ cachedVersionId: 2, remoteVersionId: 10102 });
+    expect(screen.getByTestId("decision-version-id").textContent).toBe("10102");
+    expect(screen.getByTestId("decision-file-hash").textContent).toBe(`${"a".repeat(12)}…`);
+    expect(screen.queryByTestId("decision-warning")).toBeNull();
+    fireEvent.click(screen.getByTestId("decision-submit"));
+    await screen.findByTestId("decision-state");
+    // The decision names the version the panel showed.
+    expect(calls[0]).toMatchObject({ cachedVersionId: 2, remoteVersionId: 10102 });
+  });
+
+  it("warns when the manifest's gecko id is not the server's guid", async () => {
+    const warning = 'the package\'s manifest declares gecko id "decoy@example.org", but the server files it under add-on "tab-tidy@vetter.example"';
+    mockIPC((cmd) => {
+      if (cmd === "decision_target") return { ...TARGET, manifest_guid: "decoy@example.org", warnings: [warning] };
+      throw new Error(`unexpected ${cmd}`);
+    });
+    render(<DecisionPanel cachedVersionId={2} onClose={() => {}} />);
+    expect((await screen.findByTestId("decision-warning")).textContent).toBe(warning);
+    expect(screen.getByTestId("decision-manifest-guid").textContent).toBe("decoy@example.org");
+  });
+
   it("offers only the queue's actions and shows add-on text as text", async () => {
     mock(() => null);
     render(<DecisionPanel cachedVersionId={2} onClose={() => {}} />);

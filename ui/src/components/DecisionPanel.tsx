@@ -49,6 +49,9 @@ export function parseReasons(text: string): string[] {
 type Props = {
   /** The cache's id of the version under review (the review's new side). */
   cachedVersionId: number;
+  /** The server version it was opened as (a queue entry's), when known: identical files may be
+   * several server versions, and the decision must name the one opened. */
+  remoteVersionId?: number | null;
   /** Actions to preselect (a one-key shortcut), the first one offered wins; the panel still
    * asks to confirm. */
   preferred?: Action[] | null;
@@ -61,8 +64,13 @@ type Props = {
  * action takes. The core validates; its refusal is shown at the field it names. "Sign and queue"
  * signs and records into the outbox (offline too), then sends it if the server answers.
  */
-export function DecisionPanel({ cachedVersionId, preferred = null, onClose, onDecided }: Props) {
-  const loaded = useCommand(useCallback(() => flowCommands.decisionTarget(cachedVersionId), [cachedVersionId]));
+export function DecisionPanel({ cachedVersionId, remoteVersionId = null, preferred = null, onClose, onDecided }: Props) {
+  const loaded = useCommand(
+    useCallback(
+      () => flowCommands.decisionTarget(cachedVersionId, remoteVersionId),
+      [cachedVersionId, remoteVersionId],
+    ),
+  );
   const target: DecisionTarget | null = loaded.data;
   const loadError = loaded.error?.message ?? null;
   // The reviewer's pick; until then the preferred action the queue offers, else its first.
@@ -101,6 +109,8 @@ export function DecisionPanel({ cachedVersionId, preferred = null, onClose, onDe
     const trimmedDays = days.trim();
     const fields = {
       cachedVersionId,
+      // The version the target names, so the signed decision is about what the panel showed.
+      remoteVersionId: target.version.id,
       action,
       reasons: form?.reasons === "forbidden" ? [] : parseReasons(reasons),
       comments: form?.comments === "forbidden" ? "" : comments,
@@ -178,6 +188,7 @@ export function DecisionPanel({ cachedVersionId, preferred = null, onClose, onDe
             <p data-testid="decision-target">
               {target.addon_name} {target.version.version} <span className="muted">in {target.queue}</span>
             </p>
+            <TargetIdentity target={target} />
             <fieldset>
               <label htmlFor="decision-action">Action</label>{" "}
               <select
@@ -385,5 +396,36 @@ function KeptForAmo({ kept, onClose }: { kept: KeptDecision; onClose: () => void
         </p>
       )}
     </div>
+  );
+}
+
+/** How many hex digits of the file hash the panel shows: enough to tell files apart at a glance. */
+const HASH_PREFIX = 12;
+
+/**
+ * Exactly what the signature will name: the add-on's guid, the server's version id and the
+ * file's hash, and a warning when the package's manifest declares another gecko id.
+ */
+function TargetIdentity({ target }: { target: DecisionTarget }) {
+  return (
+    <>
+      <dl className="decision-identity" data-testid="decision-identity">
+        <dt>Add-on guid</dt>
+        <dd data-testid="decision-guid">{target.addon.guid}</dd>
+        <dt>Server version id</dt>
+        <dd data-testid="decision-version-id">{target.version.id}</dd>
+        <dt>File sha256</dt>
+        <dd data-testid="decision-file-hash" title={target.version.file_sha256}>
+          {target.version.file_sha256.slice(0, HASH_PREFIX)}…
+        </dd>
+        <dt>Manifest gecko id</dt>
+        <dd data-testid="decision-manifest-guid">{target.manifest_guid ?? "none declared"}</dd>
+      </dl>
+      {target.warnings.map((w) => (
+        <p key={w} role="alert" className="warning" data-testid="decision-warning">
+          {w}
+        </p>
+      ))}
+    </>
   );
 }

@@ -3,12 +3,12 @@ import { describe, expect, it, vi } from "vitest";
 import type { ImportProgress } from "../bindings/ImportProgress";
 import type { ImportSummary } from "../bindings/ImportSummary";
 
-let pending: { progress: (p: ImportProgress) => void; resolve: (s: ImportSummary) => void } | null = null;
+let pending: { progress: (p: ImportProgress) => void; resolve: (s: ImportSummary | null) => void } | null = null;
 
 vi.mock("../ipc", () => ({
   commands: {
-    importXpi: (_path: string, onProgress: (p: ImportProgress) => void) =>
-      new Promise<ImportSummary>((resolve) => {
+    importXpi: (onProgress: (p: ImportProgress) => void) =>
+      new Promise<ImportSummary | null>((resolve) => {
         pending = { progress: onProgress, resolve };
       }),
   },
@@ -21,7 +21,6 @@ describe("ImportPanel", () => {
   it("stays finished when a progress message arrives after the reply", async () => {
     const onImported = vi.fn();
     render(<ImportPanel onImported={onImported} />);
-    fireEvent.change(screen.getByTestId("import-path"), { target: { value: "/tmp/a.xpi" } });
     fireEvent.click(screen.getByTestId("import-button"));
     expect(screen.getByTestId("import-progress")).toBeTruthy();
     const run = pending;
@@ -37,9 +36,21 @@ describe("ImportPanel", () => {
     expect(onImported).toHaveBeenCalledTimes(1);
   });
 
+  it("takes no path from the page and does nothing when the dialog is closed", async () => {
+    const onImported = vi.fn();
+    render(<ImportPanel onImported={onImported} />);
+    expect(screen.queryByRole("textbox")).toBeNull();
+    fireEvent.click(screen.getByTestId("import-button"));
+    const run = pending;
+    if (!run) throw new Error("importXpi was not called");
+    await act(async () => run.resolve(null));
+    expect(onImported).not.toHaveBeenCalled();
+    expect(screen.queryByTestId("import-result")).toBeNull();
+    expect(screen.queryByTestId("import-error")).toBeNull();
+  });
+
   it("notes another build of the same version and an unverified CRX signature", async () => {
     render(<ImportPanel onImported={vi.fn()} />);
-    fireEvent.change(screen.getByTestId("import-path"), { target: { value: "/tmp/a.crx" } });
     fireEvent.click(screen.getByTestId("import-button"));
     const run = pending;
     if (!run) throw new Error("importXpi was not called");

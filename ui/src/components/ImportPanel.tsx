@@ -14,47 +14,30 @@ function advance(s: Progress, p: ImportProgress): Progress {
   return { ...s, committing: true };
 }
 
-/** Imports a package (XPI/zip, CRX, .tgz) from a path on disk into the cache, with progress: no
- * server needed. */
+/** Imports a package (XPI/zip, CRX, .tgz) into the cache, with progress: no server needed. The
+ * file is chosen in the system's own dialog, opened by the app: the page never names a path. */
 export function ImportPanel({ onImported }: { onImported: (summary: ImportSummary) => void }) {
-  const [path, setPath] = useState("");
-  const [invalid, setInvalid] = useState<string | null>(null);
-  const importing = useCommand<ImportSummary>();
+  const importing = useCommand<ImportSummary | null>();
   // Progress is shown only while the import runs, so a message arriving after the reply
   // cannot turn a finished import back into a running one.
   const [progress, setProgress] = useState<Progress>(NO_PROGRESS);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const target = path.trim();
-    if (!target) {
-      importing.reset();
-      setInvalid("Enter the path of an .xpi, .zip, .crx or .tgz file.");
-      return;
-    }
-    setInvalid(null);
     setProgress(NO_PROGRESS);
     const onProgress = (p: ImportProgress) => setProgress((s) => advance(s, p));
-    void importing.run((live) => commands.importXpi(target, live(onProgress))).then((r) => {
-      if (r.status === "ok") onImported(r.data);
+    void importing.run((live) => commands.importXpi(live(onProgress))).then((r) => {
+      // Null: the reviewer closed the dialog without choosing a file.
+      if (r.status === "ok" && r.data) onImported(r.data);
     });
   };
   const summary = importing.status === "ok" ? importing.data : null;
-  const error = invalid ?? importing.error?.message ?? null;
+  const error = importing.error?.message ?? null;
   return (
     <form className="import-panel" onSubmit={submit} aria-label="Import a package">
-      <label htmlFor="import-path">Package file</label>
-      <input
-        id="import-path"
-        data-testid="import-path"
-        type="text"
-        spellCheck={false}
-        placeholder="/path/to/addon-1.2.3.xpi"
-        value={path}
-        onChange={(e) => setPath(e.target.value)}
-      />
       <button type="submit" data-testid="import-button" disabled={importing.busy}>
-        Import
-      </button>
+        Import a package…
+      </button>{" "}
+      <span className="muted">.xpi, .zip, .crx or .tgz</span>
       <div className="import-status" aria-live="polite">
         {importing.busy && (
           <>

@@ -5,27 +5,27 @@ import { describe, expect, it } from "vitest";
 import { ReportExport } from "./ReportExport";
 
 describe("ReportExport", () => {
-  it("defaults to the reports folder and shows both written paths", async () => {
+  it("writes to the reports folder or a folder the app's dialog picks, never a typed path", async () => {
     const asked: Array<{ cmd: string; args: unknown }> = [];
     mockIPC((cmd, args) => {
       asked.push({ cmd, args });
       if (cmd === "default_report_dir") return "/data/reports/versions-1-to-2";
       if (cmd === "export_report") {
-        const dir = (args as { dir: string }).dir;
+        const dir = (args as { chooseFolder: boolean }).chooseFolder ? "/picked" : "/data/reports/versions-1-to-2";
         return { html: `${dir}/report.html`, markdown: `${dir}/report.md` };
       }
       throw new Error(`unexpected ${cmd}`);
     });
     const user = userEvent.setup();
     render(<ReportExport oldId={1} newId={2} />);
-    const dir = screen.getByTestId<HTMLInputElement>("report-dir");
-    await screen.findByDisplayValue("/data/reports/versions-1-to-2");
-    await user.clear(dir);
-    await user.type(dir, "/tmp/out");
+    const dir = await screen.findByDisplayValue<HTMLInputElement>("/data/reports/versions-1-to-2");
+    expect(dir.readOnly).toBe(true);
     await user.click(screen.getByTestId("report-export"));
-    expect((await screen.findByTestId("report-html")).textContent).toBe("/tmp/out/report.html");
-    expect(screen.getByTestId("report-md").textContent).toBe("/tmp/out/report.md");
-    expect(asked).toContainEqual({ cmd: "export_report", args: { old: 1, new: 2, dir: "/tmp/out" } });
+    expect((await screen.findByTestId("report-html")).textContent).toBe("/data/reports/versions-1-to-2/report.html");
+    expect(asked).toContainEqual({ cmd: "export_report", args: { old: 1, new: 2, chooseFolder: false } });
+    await user.click(screen.getByTestId("report-export-to"));
+    expect((await screen.findByText("/picked/report.md")).dataset.testid).toBe("report-md");
+    expect(asked).toContainEqual({ cmd: "export_report", args: { old: 1, new: 2, chooseFolder: true } });
   });
 
   it("shows the core's error when the folder cannot be written", async () => {

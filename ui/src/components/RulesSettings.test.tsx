@@ -106,16 +106,16 @@ describe("RulesSettings", () => {
     expect(screen.getByTestId("rule-source").getAttribute("aria-describedby")).toBe("rule-add-error");
   });
 
-  it("adds by path and reports an unreadable file", async () => {
+  it("adds a file the app's dialog picks, sends no path, and reports an unreadable file", async () => {
     const calls = mockRules();
     const user = userEvent.setup();
     render(<RulesSettings />);
     await user.type(screen.getByTestId("rule-name"), "disk.yar");
     await user.click(screen.getByRole("radio", { name: "A file on disk" }));
-    await user.type(screen.getByTestId("rule-path"), "/nope.yar");
+    expect(screen.queryByTestId("rule-path")).toBeNull();
     await user.click(screen.getByTestId("rule-add"));
     expect((await screen.findByTestId("rule-add-error")).textContent).toContain("No such file");
-    expect(calls).toContainEqual({ cmd: "add_rule_path", args: { name: "disk.yar", path: "/nope.yar" } });
+    expect(calls).toContainEqual({ cmd: "add_rule_path", args: { name: "disk.yar" } });
   });
 
   it("scans the open review and lists matches as text", async () => {

@@ -6,7 +6,8 @@ import { commands } from "../ipc";
 import { Visible } from "./Visible";
 
 /**
- * The reviewer's local YARA rule files: add one from a path or pasted text (refused with
+ * The reviewer's local YARA rule files: add one from a file (chosen in the system's dialog,
+ * opened by the app: the page never names a path) or pasted text (refused with
  * yara-x's own message when it does not compile), list, enable or disable, remove, and run the
  * enabled rules over the open review's newer version.
  */
@@ -14,10 +15,9 @@ export function RulesSettings() {
   const [name, setName] = useState("");
   const [from, setFrom] = useState<"text" | "path">("text");
   const [source, setSource] = useState("");
-  const [path, setPath] = useState("");
   const listed = useCommand(commands.ruleFiles);
   const changing = useCommand<null>();
-  const adding = useCommand<RuleFileInfo>();
+  const adding = useCommand<RuleFileInfo | null>();
   const scanning = useCommand<RuleScan>();
   const files = listed.data ?? [];
   const listError = (changing.error ?? listed.error)?.message ?? null;
@@ -26,19 +26,19 @@ export function RulesSettings() {
   const scanError = scanning.error?.message ?? null;
 
   const add = () => {
-    const added = () => (from === "text" ? commands.addRuleText(name, source) : commands.addRulePath(name, path));
+    const added = () => (from === "text" ? commands.addRuleText(name, source) : commands.addRulePath(name));
     void adding.run(added).then((r) => {
-      if (r.status !== "ok") return;
+      // Null: the file dialog was cancelled, and nothing was added.
+      if (r.status !== "ok" || r.data === null) return;
       setName("");
       setSource("");
-      setPath("");
       listed.reload();
     });
   };
   const act = (change: () => Promise<null>) =>
     changing.run(change).then((r) => r.status === "ok" && listed.reload());
   const runScan = () => void scanning.run(() => commands.scanOpenReview());
-  const ready = name.trim() !== "" && (from === "text" ? source.trim() !== "" : path.trim() !== "");
+  const ready = name.trim() !== "" && (from === "text" ? source.trim() !== "" : true);
 
   return (
     <section aria-labelledby="rules-title" data-testid="rules-settings">
@@ -107,19 +107,9 @@ export function RulesSettings() {
             aria-invalid={addError !== null}
             aria-describedby={addError ? "rule-add-error" : undefined}
           />
-        ) : (
-          <input
-            data-testid="rule-path"
-            aria-label="Rule file path"
-            size={60}
-            value={path}
-            onChange={(e) => setPath(e.target.value)}
-            aria-invalid={addError !== null}
-            aria-describedby={addError ? "rule-add-error" : undefined}
-          />
-        )}
+        ) : null}
         <button type="submit" data-testid="rule-add" disabled={adding.busy || !ready}>
-          {adding.busy ? "Compiling…" : "Add rule file"}
+          {adding.busy ? "Compiling…" : from === "text" ? "Add rule file" : "Choose a rule file…"}
         </button>
         {addError && (
           <pre role="alert" id="rule-add-error" className="error" data-testid="rule-add-error">

@@ -17,6 +17,9 @@ export type ReviewTarget = {
   next: number;
   /** A 1-based line of a file of `next` to show once the pair is open. */
   at?: { path: string; line: number };
+  /** The server version `next` is reviewed as (a queue entry's): identical files may be several
+   * server versions, so a decision names the one opened, never one found by its bytes. */
+  remoteVersionId?: number;
 };
 
 /** Where to go: a view, and for the review, optionally a pair to open there. */

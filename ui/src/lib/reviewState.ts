@@ -18,6 +18,9 @@ export type Landing = { kind: "row"; row: number } | { kind: "signal"; at: "firs
 export type ReviewState = {
   /** The pair under review, however it was opened. */
   pair: [number, number] | null;
+  /** The server version the pair's new side was opened as (from a queue entry), else null: a
+   * decision names it, since identical files may be several server versions. */
+  remoteVersionId: number | null;
   summary: ReviewSummary | null;
   /** Counts the opens; replies tagged with an older session are dropped. */
   session: number;
@@ -57,6 +60,8 @@ export type ReviewAction =
   | {
       type: "opened";
       pair: [number, number];
+      /** The server version the new side is reviewed as, when the open named one. */
+      remoteVersionId?: number | null;
       summary: ReviewSummary;
       /** Keep this file selected when the new summary lists it (a whitespace change). */
       keepPath?: string;
@@ -91,6 +96,7 @@ export type ReviewAction =
 /** The state before anything is open. */
 export const INITIAL_REVIEW: ReviewState = {
   pair: null,
+  remoteVersionId: null,
   summary: null,
   session: 0,
   revision: 0,
@@ -180,6 +186,7 @@ export function reviewReducer(s: ReviewState, a: ReviewAction): ReviewState {
       const opened: ReviewState = {
         ...s,
         pair: a.pair,
+        remoteVersionId: a.remoteVersionId ?? null,
         summary,
         session: s.session + 1,
         revision: s.revision + 1,

@@ -83,7 +83,8 @@ describe("QueuesView", () => {
     expect(pending.disabled).toBe(true);
     fireEvent.click(ready);
     const { result } = renderHook(() => useNavigation());
-    expect(result.current.request).toMatchObject({ old: 99, next: 100 });
+    // The entry's server version goes with the pair, so a decision names the version opened.
+    expect(result.current.request).toMatchObject({ old: 99, next: 100, remoteVersionId: 10 });
     expect(result.current.request?.at).toBeUndefined();
     expect(result.current.view).toBe("review");
     expect(window.location.hash).toBe("#/review");

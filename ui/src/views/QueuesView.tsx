@@ -32,7 +32,7 @@ export function isOverdue(due: string, now: number): boolean {
 /** The cached pair to review: last approved → under review, when both are cached. */
 export function reviewPair(entry: LocalEntry): ReviewTarget | null {
   if (entry.file.state !== "cached" || entry.base_cached_version_id === null) return null;
-  return { old: entry.base_cached_version_id, next: entry.file.version_id };
+  return { old: entry.base_cached_version_id, next: entry.file.version_id, remoteVersionId: entry.version_id };
 }
 
 function fileLabel(entry: LocalEntry): string {
@@ -170,7 +170,7 @@ export function QueuesView() {
                 const pair = reviewPair(e);
                 const overdue = isOverdue(e.due_date, now);
                 return (
-                  <tr key={e.id} data-testid="queue-entry" data-addon={e.slug}>
+                  <tr key={e.id} data-testid="queue-entry" data-addon={e.slug} data-version={e.version_id}>
                     <td>
                       <button
                         type="button"

@@ -184,7 +184,7 @@ function VersionPicker({
 export function ReviewView({ active = true }: { active?: boolean }) {
   const [prefs, setPrefs] = usePrefs();
   const [state, dispatch] = useReducer(reviewReducer, INITIAL_REVIEW);
-  const { summary, selected, layout, session, pair, pretty, help } = state;
+  const { summary, selected, layout, session, pair, remoteVersionId, pretty, help } = state;
   const amoDetails = useRef<HTMLDetailsElement>(null);
   const amoInput = useRef<HTMLInputElement>(null);
   const diff = useRef<DiffHandle>(null);
@@ -216,7 +216,12 @@ export function ReviewView({ active = true }: { active?: boolean }) {
   // The one way a review opens: from the picker, another view, a fetch, or a whitespace change.
   const runOpen = opening.run;
   const open = useCallback(
-    (old: number, next: number, whitespace: Whitespace, then: { keepPath?: string; at?: ReviewTarget["at"] } = {}) => {
+    (
+      old: number,
+      next: number,
+      whitespace: Whitespace,
+      then: { keepPath?: string; at?: ReviewTarget["at"]; remoteVersionId?: number | null } = {},
+    ) => {
       performance.clearMarks(MARK_OPEN);
       performance.mark(MARK_OPEN);
       timing.current = true;
@@ -240,7 +245,14 @@ export function ReviewView({ active = true }: { active?: boolean }) {
           (err: unknown) => ({ summary, revealError: toUiError(err).message }),
         );
       }).then((r) => {
-        if (r.status === "ok") dispatch({ type: "opened", pair: [old, next], keepPath: then.keepPath, ...r.data });
+        if (r.status === "ok")
+          dispatch({
+            type: "opened",
+            pair: [old, next],
+            remoteVersionId: then.remoteVersionId,
+            keepPath: then.keepPath,
+            ...r.data,
+          });
         else if (r.status === "error") dispatch({ type: "open-failed", message: r.error.message });
       });
     },
@@ -248,7 +260,10 @@ export function ReviewView({ active = true }: { active?: boolean }) {
   );
   // A pair asked for by another view (a queue entry, a search hit), with its line if it names one.
   useReviewRequests(
-    useCallback((r: OpenRequest) => open(r.old, r.next, prefs.whitespace, { at: r.at }), [open, prefs.whitespace]),
+    useCallback(
+      (r: OpenRequest) => open(r.old, r.next, prefs.whitespace, { at: r.at, remoteVersionId: r.remoteVersionId }),
+      [open, prefs.whitespace],
+    ),
   );
 
   // A rules scan run from Settings while away changes the open review's signals.
@@ -479,7 +494,11 @@ export function ReviewView({ active = true }: { active?: boolean }) {
               {summary.new.name}: {summary.old.label} → {summary.new.label}
             </h2>
             <SourceNotes versions={[summary.old, summary.new]} />
-            <DecisionLauncher cachedVersionId={pair?.[1] ?? null} active={active && !help} />
+            <DecisionLauncher
+              cachedVersionId={pair?.[1] ?? null}
+              remoteVersionId={remoteVersionId}
+              active={active && !help}
+            />
             <p className="review-counts" data-testid="review-counts">
               {changedFiles} {changedFiles === 1 ? "file" : "files"} changed ({summary.totals.added} added, {summary.totals.modified} modified,{" "}
               {summary.totals.deleted} deleted, {summary.totals.renamed} renamed),{" "}
@@ -553,7 +572,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
                     onChange={(e) => {
                       const ws = e.target.value as Whitespace;
                       setPrefs({ whitespace: ws });
-                      if (pair) open(pair[0], pair[1], ws, { keepPath: file.change.path });
+                      if (pair) open(pair[0], pair[1], ws, { keepPath: file.change.path, remoteVersionId });
                     }}
                   >
                     {(Object.keys(WHITESPACE_LABELS) as Whitespace[]).map((w) => (
