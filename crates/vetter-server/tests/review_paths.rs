@@ -189,8 +189,11 @@ fn a_key_id_belongs_to_one_reviewer() {
 fn a_registration_needs_a_strong_key_under_its_own_thumbprint() {
     let s = Server::start();
     let good = ReviewerKey::generate().unwrap().public_key();
+    let other = ReviewerKey::generate().unwrap().public_key();
     // Any name but the thumbprint would let a kid be re-pointed later.
     let (status, body) = put_key(&s, "laptop", &good.to_base64url());
+    assert_eq!((status, body["code"].as_str()), (400, Some("bad_request")));
+    let (status, body) = put_key(&s, &other.kid(), &good.to_base64url());
     assert_eq!(
         (status, body["code"].as_str()),
         (422, Some("kid_not_thumbprint")),
