@@ -299,13 +299,24 @@ async fn reviewer_logs_in_syncs_reviews_and_rejects_into_the_signed_audit_log() 
         // A line note on this file, inserted into the decision's comments below.
         s.click("[data-testid=audit-toggle]").await?;
         s.wait_for("[data-testid=note-line]").await?;
+        type_into(&s, "[data-testid=note-body]", "checked the first line").await?;
+        // The line goes in last and is checked before Add: once under CI load the field was
+        // found empty again after it had been set first (the panel was drawn anew meanwhile).
         s.script(
             "const el = document.querySelector('[data-testid=note-line]');
              Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, '1');
              el.dispatchEvent(new Event('input', { bubbles: true })); return null",
         )
         .await?;
-        type_into(&s, "[data-testid=note-body]", "checked the first line").await?;
+        eventually(
+            &s,
+            "note can be added",
+            "const b = document.querySelector('[data-testid=note-add]'); return !!b && !b.disabled \
+             && document.querySelector('[data-testid=note-line]').value === '1'",
+            Value::Bool(true),
+            10,
+        )
+        .await?;
         s.click("[data-testid=note-add]").await?;
         eventually(
             &s,
