@@ -146,7 +146,7 @@ fn rule_file_that_does_not_compile_is_refused_naming_file_and_error() {
     let err = add_rule_file(
         &store,
         "broken.yar",
-        b"rule broken {\n  strings:\n    $a = \"x\"\n  condition:\n    $b\n}\n",
+        b"rule broken {\n  strings:\n    $a = \"xyzzy\"\n  condition:\n    $b\n}\n",
     )
     .unwrap_err();
     let RulesError::Compile { name, message } = &err else {
@@ -226,7 +226,7 @@ fn rule_files_are_listed_toggled_and_removed_by_name() {
     add_rule_file(
         &store,
         "a-rules",
-        br#"rule three { strings: $a = "x" condition: $a }"#,
+        br#"rule three { strings: $a = "xyzzy" condition: $a }"#,
     )
     .unwrap();
     let dup = add_rule_file(&store, "a-rules", b"rule four { condition: true }").unwrap_err();
@@ -389,4 +389,19 @@ fn a_rule_file_on_disk_is_read_up_to_the_one_cap() {
     let err = read_rule_file(&missing).unwrap_err();
     assert!(matches!(err, RulesError::Read { .. }), "{err:?}");
     assert!(err.to_string().starts_with("cannot read "), "{err}");
+}
+
+#[test]
+fn a_one_byte_pattern_is_refused_as_slow() {
+    // A hostile or careless rule that matches at nearly every offset would make every scan of
+    // the cache crawl; yara-x 1.22 flags one-byte literals, and slow patterns are errors here.
+    let (_dir, store, _) = cache_with(&mv2_addon());
+    let err = add_rule_file(
+        &store,
+        "slow.yar",
+        br#"rule slow { strings: $a = "x" condition: $a }"#,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("slow pattern"), "{err}");
+    assert!(rule_files(&store).unwrap().is_empty(), "nothing stored");
 }
