@@ -247,10 +247,10 @@ pub async fn push_outbox(
 
 /// Decides `action` on the version under review the reviewer opened: the package cached as
 /// `cached_version_id`, as server version `remote_version_id` (the queue entry's; needed when
-/// the same file is several server versions, see [`Outbox::target_of_cached`]): validates (a broken rule comes back as [`FlowError::Invalid`] naming
-/// the field), signs with the keyring's key and records it in the outbox, then, when `send`
-/// is set and the server answers, pushes it (unset: it waits for the next sync, like
-/// `vetter decide --offline`).
+/// the same file is several server versions, see [`Outbox::target_of_cached`]). Validates (a
+/// broken rule comes back as [`FlowError::Invalid`] naming the field), signs with the
+/// keyring's key and records it in the outbox, then, when `send` is set and the server answers,
+/// pushes it (unset: it waits for the next sync, like `vetter decide --offline`).
 pub async fn decide(
     store: &dyn CredentialStore,
     data_dir: &Path,
@@ -285,8 +285,8 @@ pub async fn decide(
 }
 
 /// Decides `action` on a version fetched from a plain AMO (cached as `cached_version_id`; when
-/// `amo_version_id` is given it must be that package's AMO version): validates, signs with the keyring's key for that AMO and keeps it locally with the comment
-/// for AMO's review page. AMO has no API for decisions, so nothing is sent.
+/// `amo_version_id` is given it must be that package's AMO version): validates, signs with the
+/// keyring's key for that AMO and keeps it locally with the comment for AMO's review page. AMO has no API for decisions, so nothing is sent.
 pub fn decide_locally(
     store: &dyn CredentialStore,
     data_dir: &Path,
@@ -297,17 +297,10 @@ pub fn decide_locally(
 ) -> Result<crate::kept::KeptDecision, FlowError> {
     let outbox = Outbox::open(data_dir)?;
     let target = outbox
-        .amo_target_of_cached(cached_version_id)?
+        .amo_target_as(cached_version_id, amo_version_id)?
         .ok_or(FlowError::NotFetched {
             version_id: cached_version_id,
         })?;
-    if let Some(version_id) = amo_version_id.filter(|id| *id != target.version.id) {
-        return Err(OutboxError::NotThePackage {
-            version_id,
-            cached_version_id,
-        }
-        .into());
-    }
     let credentials = load_credentials(store, &target.amo)?;
     let decision = Decision::new(
         credentials.key(),

@@ -70,6 +70,25 @@ impl Outbox {
             .map(amo_target))
     }
 
+    /// Like [`Outbox::amo_target_of_cached`], for the review of AMO version `amo_version_id`
+    /// when it is given: a fetched package that is another AMO version is refused.
+    pub(crate) fn amo_target_as(
+        &self,
+        cached_version_id: i64,
+        amo_version_id: Option<i64>,
+    ) -> Result<Option<AmoTarget>, OutboxError> {
+        let target = self.amo_target_of_cached(cached_version_id)?;
+        match (target, amo_version_id) {
+            (Some(t), Some(version_id)) if t.version.id != version_id => {
+                Err(OutboxError::NotThePackage {
+                    version_id,
+                    cached_version_id,
+                })
+            }
+            (target, _) => Ok(target),
+        }
+    }
+
     /// The fetched add-on named `addon` (AMO id, guid or slug) and its version with AMO id
     /// `version_id`, or its newest fetched version.
     pub fn amo_target(

@@ -333,11 +333,9 @@ impl Outbox {
             0 => {
                 drop(store);
                 // Not in a synced queue: a version fetched from AMO is decided on locally.
-                return match self.amo_target_of_cached(cached_version_id)? {
-                    Some(target) if remote_version_id.is_none_or(|id| id == target.version.id) => {
-                        self.amo_decision_target(cached_version_id, target)
-                    }
-                    _ => Err(match remote_version_id {
+                return match self.amo_target_as(cached_version_id, remote_version_id)? {
+                    Some(target) => self.amo_decision_target(cached_version_id, target),
+                    None => Err(match remote_version_id {
                         Some(version_id) => OutboxError::NotThePackage {
                             version_id,
                             cached_version_id,

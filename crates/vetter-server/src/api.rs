@@ -923,9 +923,8 @@ async fn put_key(
         ));
     }
     let storage = state.storage.clone();
-    let now = vetter_decision::rfc3339_seconds(vetter_protocol::auth::unix_now());
     let (kid2, key2) = (kid.clone(), key.clone());
-    let outcome = blocking(move || storage.put_key(user.id, &kid2, &key2, &now)).await?;
+    let outcome = blocking(move || storage.put_key(user.id, &kid2, &key2)).await?;
     match outcome {
         KeyPut::Created(row) => Ok(json_response(StatusCode::CREATED, key_json(&row))),
         KeyPut::Existing(row) if row.public_key == key => {
@@ -958,8 +957,7 @@ async fn revoke_key(
     let user = profile_of(&request)?;
     check_kid(&kid)?;
     let storage = state.storage.clone();
-    let now = vetter_decision::rfc3339_seconds(vetter_protocol::auth::unix_now());
-    let outcome = blocking(move || storage.revoke_key(user.id, &kid, &now)).await?;
+    let outcome = blocking(move || storage.revoke_key(user.id, &kid)).await?;
     match outcome {
         KeyRevoke::Revoked(row) => Ok(json_response(StatusCode::OK, key_json(&row))),
         KeyRevoke::NotYours => Err(ApiError::new(

@@ -537,13 +537,7 @@ impl Storage for SqliteStorage {
         .transpose()
     }
 
-    fn put_key(
-        &self,
-        user_id: i64,
-        kid: &str,
-        public_key: &str,
-        now: &str,
-    ) -> Result<KeyPut, StorageError> {
+    fn put_key(&self, user_id: i64, kid: &str, public_key: &str) -> Result<KeyPut, StorageError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let outcome = match key_row(&tx, kid)? {
@@ -554,7 +548,7 @@ impl Storage for SqliteStorage {
                 tx.execute(
                     "INSERT INTO reviewer_keys (kid, user_id, public_key, alg, created_at)
                      VALUES (?1, ?2, ?3, 'EdDSA', ?4)",
-                    params![kid, user_id, public_key, now],
+                    params![kid, user_id, public_key, now_rfc3339()],
                 )?;
                 KeyPut::Created(key_row(&tx, kid)?.ok_or_else(|| {
                     StorageError::Invalid(format!("key {kid} vanished after insert"))
@@ -578,7 +572,7 @@ impl Storage for SqliteStorage {
         Ok(rows)
     }
 
-    fn revoke_key(&self, user_id: i64, kid: &str, now: &str) -> Result<KeyRevoke, StorageError> {
+    fn revoke_key(&self, user_id: i64, kid: &str) -> Result<KeyRevoke, StorageError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let outcome = match key_row(&tx, kid)? {
@@ -586,11 +580,12 @@ impl Storage for SqliteStorage {
             Some(row) if row.user_id != user_id => KeyRevoke::NotYours,
             Some(row) if row.revoked_at.is_some() => KeyRevoke::Revoked(row),
             Some(mut row) => {
+                let now = now_rfc3339();
                 tx.execute(
                     "UPDATE reviewer_keys SET revoked_at = ?2 WHERE kid = ?1",
                     params![kid, now],
                 )?;
-                row.revoked_at = Some(now.to_owned());
+                row.revoked_at = Some(now);
                 KeyRevoke::Revoked(row)
             }
         };

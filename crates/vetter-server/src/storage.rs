@@ -278,21 +278,15 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<Option<Vec<EntryRow>>, StorageError>;
     /// An add-on's signals.
     fn signals(&self, addon_id: i64) -> Result<Option<Value>, StorageError>;
-    /// Registers a reviewer's public key under its thumbprint `kid` at time `now`; never
-    /// changes a registered row.
-    fn put_key(
-        &self,
-        user_id: i64,
-        kid: &str,
-        public_key: &str,
-        now: &str,
-    ) -> Result<KeyPut, StorageError>;
+    /// Registers a reviewer's public key under its thumbprint `kid`, stamped with the server's
+    /// time; never changes a registered row.
+    fn put_key(&self, user_id: i64, kid: &str, public_key: &str) -> Result<KeyPut, StorageError>;
     /// The key registered under `kid`, revoked or not.
     fn key(&self, kid: &str) -> Result<Option<KeyRow>, StorageError>;
     /// Every key ever registered, oldest first.
     fn keys(&self) -> Result<Vec<KeyRow>, StorageError>;
-    /// Revokes `user_id`'s key `kid` at time `now` (a second revocation keeps the first time).
-    fn revoke_key(&self, user_id: i64, kid: &str, now: &str) -> Result<KeyRevoke, StorageError>;
+    /// Revokes `user_id`'s key `kid` now (a second revocation keeps the first time).
+    fn revoke_key(&self, user_id: i64, kid: &str) -> Result<KeyRevoke, StorageError>;
     /// Records a decision (idempotent on its id) and appends it to the audit log.
     fn record_decision(&self, decision: &NewDecision) -> Result<DecisionOutcome, StorageError>;
     /// The audit log after `since`, oldest first.

@@ -33,6 +33,16 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
     }
     let mut conn = open_file(path)?;
     Migrations::new(STEPS.iter().map(|(_, sql)| M::up(sql)).collect()).to_latest(&mut conn)?;
+    with_server_settings(conn)
+}
+
+/// One more connection to a server database [`open`] created and migrated.
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    with_server_settings(open_file(path)?)
+}
+
+/// What the server's connections add to every Vetter SQLite file's settings.
+fn with_server_settings(conn: Connection) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(conn)
 }
@@ -53,9 +63,10 @@ pub struct Pooled<'a> {
 impl Pool {
     /// Opens `size` connections (at least one) to the server database at `path`, migrating it.
     pub fn open(path: &Path, size: usize) -> Result<Pool, StoreError> {
+        // The first opens (and migrates) the file; the others only connect to it.
         let mut idle = vec![open(path)?];
         for _ in 1..size.max(1) {
-            idle.push(open(path)?);
+            idle.push(connect(path)?);
         }
         Ok(Pool {
             idle: Mutex::new(idle),
