@@ -403,21 +403,6 @@ impl Storage for SqliteStorage {
         Ok((count, rows))
     }
 
-    fn file(&self, file_id: i64) -> Result<Option<(VersionRow, Vec<u8>)>, StorageError> {
-        let row = self
-            .conn()
-            .query_row(
-                &format!("SELECT {VERSION_COLS}, v.data FROM versions v WHERE v.id = ?1"),
-                [file_id],
-                |r| Ok((version_row(r, 0)?, r.get::<_, Vec<u8>>(9)?)),
-            )
-            .optional()?;
-        match row {
-            None => Ok(None),
-            Some((v, data)) => Ok(Some((finish_version(v)?, data))),
-        }
-    }
-
     fn file_row(&self, file_id: i64) -> Result<Option<VersionRow>, StorageError> {
         let row = self
             .conn()
@@ -773,8 +758,7 @@ impl Storage for SqliteStorage {
         }
         tx.commit()?;
         drop(conn);
-        self.file(id)?
-            .map(|(v, _)| v)
+        self.file_row(id)?
             .ok_or_else(|| StorageError::Invalid(format!("version {id} vanished")))
     }
 

@@ -259,8 +259,6 @@ pub trait Storage: Send + Sync + 'static {
         offset: i64,
         limit: i64,
     ) -> Result<(i64, Vec<VersionRow>), StorageError>;
-    /// A file's version row and bytes.
-    fn file(&self, file_id: i64) -> Result<Option<(VersionRow, Vec<u8>)>, StorageError>;
     /// A file's version row, without its bytes.
     fn file_row(&self, file_id: i64) -> Result<Option<VersionRow>, StorageError>;
     /// At most `len` bytes of a file from `offset` (fewer at its end), so a download can be
