@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     let outcome = verify_authorization(
         Some(header),
         1_800_000_000,
-        |_| Some(b"fuzz-secret".to_vec()),
+        |_| Some(zeroize::Zeroizing::new(b"fuzz-secret".to_vec())),
         &ledger,
     );
     // Passing would need an HMAC under a secret the fuzzer never sees.

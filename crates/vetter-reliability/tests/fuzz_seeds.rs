@@ -6,6 +6,7 @@ use std::path::Path;
 
 use vetter_decision::signing::ReviewerKey;
 use vetter_decision::{Action, AddonRef, Decision, DecisionInput, VersionRef};
+use vetter_fixtures::standin::{AmoStandin, REVIEWER_KEY, REVIEWER_SECRET, raw_get};
 use vetter_protocol::auth::Credentials;
 
 fn write(dir: &Path, target: &str, name: &str, bytes: &[u8]) {
@@ -23,6 +24,97 @@ fn write(dir: &Path, target: &str, name: &str, bytes: &[u8]) {
         })
         .collect();
     std::fs::write(folder.join(format!("seed-{safe}")), bytes).unwrap();
+}
+
+/// The `protocol` target's seeds: AMO's answers as the stand-in (written from AMO's serializers,
+/// not from Vetter's types) gives them, and pasted references. Each seed starts with the byte
+/// that picks the type in `fuzz/fuzz_targets/protocol.rs`.
+fn protocol_seeds(dir: &Path) {
+    let work = tempfile::tempdir().unwrap();
+    let (amo, _) = AmoStandin::start_example(Path::new(env!("CARGO_TARGET_TMPDIR")), work.path());
+    let auth = Credentials::new(REVIEWER_KEY, REVIEWER_SECRET).authorization();
+    let api = format!("{}/api/v5", amo.origin);
+    let answers = [
+        (0u8, "addon", format!("{api}/addons/addon/101/")),
+        (
+            1,
+            "versions",
+            format!("{api}/addons/addon/101/versions/?filter=all_with_unlisted"),
+        ),
+        (
+            2,
+            "version",
+            format!("{api}/addons/addon/101/versions/1007/"),
+        ),
+        (4, "profile", format!("{api}/accounts/profile/")),
+        (5, "error", format!("{api}/addons/addon/999999/")),
+        (
+            6,
+            "validation",
+            format!("{api}/reviewers/addon/101/file/5007/validation/"),
+        ),
+    ];
+    for (mode, name, url) in answers {
+        let response = raw_get(&url, &[("Authorization", &auth)]);
+        let mut seed = vec![mode];
+        seed.extend_from_slice(&response.body);
+        write(dir, "protocol", name, &seed);
+    }
+    // A version's file alone, and the linter report alone, as the client reads them.
+    let version = format!("{api}/addons/addon/101/versions/1007/");
+    let version: serde_json::Value =
+        serde_json::from_slice(&raw_get(&version, &[("Authorization", &auth)]).body).unwrap();
+    let mut file = vec![3u8];
+    file.extend(serde_json::to_vec(&version["file"]).unwrap());
+    write(dir, "protocol", "file", &file);
+    // The reference server's own answers, in the shapes docs/api/openapi.yaml gives them.
+    let entry = serde_json::json!({
+        "id": 7, "queue": "extension", "cursor": "12", "due_date": "2026-11-24T09:00:00Z",
+        "reasons": ["auto_approval_disabled"], "flags": ["needs_admin_code_review"], "weight": 140,
+        "addon": {"id": 101, "guid": "tab-notes@vetter.example", "slug": "tab-notes",
+                  "name": {"en-US": "Tab Notes"}},
+        "version": version,
+    });
+    let documents = [
+        (
+            9u8,
+            "capabilities",
+            serde_json::json!({"service": "vetter", "version": 1,
+            "features": ["queues", "signals", "signing_keys", "decisions"]}),
+        ),
+        (
+            10,
+            "queues",
+            serde_json::json!({"count": 1, "results": [
+            {"name": "extension", "count": 1, "cursor": "12",
+             "url": "http://127.0.0.1:1/api/v5/reviewers/queues/extension/"}]}),
+        ),
+        (
+            11,
+            "queue-page",
+            serde_json::json!({"name": "extension", "count": 2, "cursor": "12",
+            "next": null, "results": [entry, {"id": 8, "removed": true, "cursor": "11"}]}),
+        ),
+    ];
+    for (mode, name, document) in documents {
+        let mut seed = vec![mode];
+        seed.extend(serde_json::to_vec(&document).unwrap());
+        write(dir, "protocol", name, &seed);
+    }
+    for (i, reference) in [
+        "https://addons.mozilla.org/de/firefox/addon/tab-notes/",
+        "https://reviewers.addons.mozilla.org/en-US/reviewers/review-unlisted/102",
+        "https://addons.mozilla.org/api/v5/addons/addon/%7Bd4f1c2a0-1111-4e3b-9f00-0123456789ab%7D/",
+        "tab-notes@vetter.example",
+        "101",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut seed = vec![12u8];
+        seed.extend_from_slice(reference.as_bytes());
+        write(dir, "protocol", &format!("ref{i}"), &seed);
+    }
 }
 
 #[test]
@@ -97,7 +189,10 @@ fn write_fuzz_seeds() {
         key.public_key().to_base64url().as_bytes(),
     );
 
+    protocol_seeds(&dir);
+
     for target in [
+        "protocol",
         "archive",
         "manifest",
         "diff_highlight",
