@@ -1,8 +1,9 @@
 import { Fragment, useEffect, useRef } from "react";
-import { bindingFor, KEY_TABLE, keyLabel } from "../lib/keys";
+import { bindingFor, KEY_TABLE, keyLabel, type Scope } from "../lib/keys";
 
-/** A modal list of every key; Escape or the button closes it and focus returns where it was. */
-export function KeyHelp({ onClose }: { onClose: () => void }) {
+/** A modal list of the keys of `scopes` (the view on screen), from the table the handlers use;
+ * Escape or the button closes it and focus returns where it was. */
+export function KeyHelp({ scopes, onClose }: { scopes: readonly Scope[]; onClose: () => void }) {
   const close = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     const before = document.activeElement as HTMLElement | null;
@@ -28,7 +29,7 @@ export function KeyHelp({ onClose }: { onClose: () => void }) {
         <h2 id="keys-title">Keyboard</h2>
         <table className="keys">
           <tbody>
-            {KEY_TABLE.map((row) => (
+            {KEY_TABLE.filter((row) => scopes.includes(row.scope)).map((row) => (
               <tr key={`${row.scope}:${row.what}`} data-scope={row.scope}>
                 <th scope="row">
                   {row.keys.map((b, i) => (

@@ -19,11 +19,16 @@ export type ReviewCommand =
   | "pretty"
   | "amo";
 
+/** What the queue list does on a key. */
+export type QueueCommand = "next-entry" | "previous-entry" | "open-entry" | "help";
+
 /** What the review's decision launcher does on a key. */
 export type DecideCommand = "decide" | "approve" | "reject" | "escalate";
 
 /** The commands of each place that handles keys. */
 export type ScopeCommands = {
+  /** The queue list, while it is on screen and no text field has focus. */
+  queues: QueueCommand;
   /** The review view, while it is on screen and no text field has focus. */
   review: ReviewCommand;
   /** The decision launcher of an open review. */
@@ -37,6 +42,12 @@ export type ScopeCommands = {
 };
 /** A place that handles keys. */
 export type Scope = keyof ScopeCommands;
+
+/** The scopes whose keys work while each view is on screen, for the `?` list of that view. */
+export const VIEW_SCOPES: Record<"queues" | "review", readonly Scope[]> = {
+  queues: ["queues", "help", "app"],
+  review: ["review", "decide", "find", "help", "app"],
+};
 
 /** One key and what it does; `shift` and `alt` must match when given. */
 export type Binding<S extends Scope> = {
@@ -55,6 +66,20 @@ type AnyRow = { [S in Scope]: KeyRow<S> }[Scope];
 
 /** Every key of the app, in the order the `?` list shows them. */
 export const KEY_TABLE: readonly AnyRow[] = [
+  {
+    scope: "queues",
+    what: "Select the next / previous entry",
+    keys: [
+      { key: "j", does: "next-entry" },
+      { key: "k", does: "previous-entry" },
+    ],
+  },
+  {
+    scope: "queues",
+    what: "Review the selected entry (last approved → this version)",
+    keys: [{ key: "Enter", does: "open-entry" }],
+  },
+  { scope: "queues", what: "Show these keys", keys: [{ key: "?", does: "help" }] },
   {
     scope: "review",
     what: "Next / previous file",

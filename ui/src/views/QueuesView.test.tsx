@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { LocalEntry } from "../bindings/LocalEntry";
 import { resetServerState } from "../hooks/useServer";
 import { useNavigation } from "../lib/navigation";
-import { QueuesView, isOverdue, sortEntries } from "./QueuesView";
+import { QueuesView, sortEntries } from "./QueuesView";
 
 function entry(id: number, name: string, due: string, weight: number, extra: Partial<LocalEntry> = {}): LocalEntry {
   return {
@@ -66,6 +66,9 @@ describe("QueuesView", () => {
     if (!first || !second) throw new Error("expected two rows");
     expect(within(first).getByTestId("entry-due").className).toBe("overdue");
     expect(within(second).getByTestId("entry-due").className).toBe("");
+    expect(within(first).getByTestId("entry-due").textContent).toMatch(/^overdue \d+ d$/);
+    expect(within(second).getByTestId("entry-due").textContent).toMatch(/^due in \d+ d$/);
+    expect(within(first).getByTestId("entry-due").querySelector("time")?.title).toContain("2000-01-01T00:00:00Z");
     expect(within(second).getByTestId("entry-cached").textContent).toBe("Not downloaded");
     fireEvent.change(screen.getByTestId("filter-reason"), { target: { value: "abuse_reports" } });
     expect(names()).toEqual(["Zeta 1.1.0"]);
@@ -90,9 +93,37 @@ describe("QueuesView", () => {
     expect(window.location.hash).toBe("#/review");
   });
 
-  it("keeps unparseable due dates out of the overdue colour and sorts ties by id", () => {
-    expect(isOverdue("soon", Date.now())).toBe(false);
+  it("sorts ties by id", () => {
     const same = [entry(5, "B", "x", 1), entry(4, "A", "x", 1)];
     expect(sortEntries(same, "due").map((e) => e.id)).toEqual([4, 5]);
+  });
+
+  it("moves a selection with j and k and opens it with Enter; ? lists the queue's keys", async () => {
+    mock();
+    render(<QueuesView />);
+    await screen.findByTestId("queue-table");
+    const selected = () =>
+      screen
+        .getAllByTestId("queue-entry")
+        .filter((r) => r.getAttribute("aria-selected") === "true")
+        .map((r) => r.dataset.addon);
+    expect(selected()).toEqual(["zeta"]);
+    fireEvent.keyDown(window, { key: "j" });
+    expect(selected()).toEqual(["mid"]);
+    fireEvent.keyDown(window, { key: "j" });
+    fireEvent.keyDown(window, { key: "j" });
+    expect(selected()).toEqual(["alpha"]);
+    fireEvent.keyDown(window, { key: "k" });
+    fireEvent.keyDown(window, { key: "k" });
+    expect(selected()).toEqual(["zeta"]);
+    fireEvent.keyDown(window, { key: "?" });
+    const help = screen.getByTestId("key-help");
+    const scopes = new Set([...help.querySelectorAll("tr")].map((r) => r.dataset.scope));
+    expect(scopes).toEqual(new Set(["queues", "help", "app"]));
+    fireEvent.keyDown(help, { key: "Escape" });
+    expect(screen.queryByTestId("key-help")).toBeNull();
+    fireEvent.keyDown(window, { key: "Enter" });
+    const { result } = renderHook(() => useNavigation());
+    expect(result.current.request).toMatchObject({ old: 99, next: 100, remoteVersionId: 10 });
   });
 });

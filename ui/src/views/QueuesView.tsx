@@ -1,13 +1,16 @@
-import { useMemo, useState } from "react";
+import { useEffect, useEffectEvent, useMemo, useRef, useState } from "react";
 import type { LocalEntry } from "../bindings/LocalEntry";
 import type { LocalQueue } from "../bindings/LocalQueue";
 import { EmptyState } from "../components/EmptyState";
+import { KeyHelp } from "../components/KeyHelp";
 import { SyncButton } from "../components/SyncButton";
 import { ViewFrame } from "../components/ViewFrame";
 import { useCommand } from "../hooks/useCommand";
 import { useServer } from "../hooks/useServer";
 import { flowCommands } from "../ipc";
+import { bindingFor, type QueueCommand, typing, VIEW_SCOPES } from "../lib/keys";
 import { navigate, type ReviewTarget } from "../lib/navigation";
+import { relativeDue } from "../lib/time";
 import "../components/flow.css";
 
 /** How the entries are ordered. */
@@ -21,12 +24,6 @@ export function sortEntries(entries: LocalEntry[], key: SortKey): LocalEntry[] {
     name: (a, b) => a.addon_name.localeCompare(b.addon_name),
   };
   return [...entries].sort((a, b) => by[key](a, b) || a.id - b.id);
-}
-
-/** Whether the due date has passed (unparseable dates count as not overdue). */
-export function isOverdue(due: string, now: number): boolean {
-  const t = Date.parse(due);
-  return Number.isFinite(t) && t < now;
 }
 
 /** The cached pair to review: last approved → under review, when both are cached. */
@@ -64,6 +61,10 @@ export function QueuesView() {
   const [sort, setSort] = useState<SortKey>("due");
   const [reason, setReason] = useState("");
   const [flag, setFlag] = useState("");
+  // The selected entry, by id, so a sort or filter keeps it; the first shown entry otherwise.
+  const [selectedId, setSelectedId] = useState<number | null>(null);
+  const [help, setHelp] = useState(false);
+  const selectedRow = useRef<HTMLTableRowElement>(null);
 
   const reasons = useMemo(() => [...new Set(entries.flatMap((e) => e.reasons))].sort(), [entries]);
   const flags = useMemo(() => [...new Set(entries.flatMap((e) => e.flags))].sort(), [entries]);
@@ -80,6 +81,42 @@ export function QueuesView() {
       ),
     [entries, queue, reason, flag, sort],
   );
+  const selectedIndex = Math.max(
+    0,
+    shown.findIndex((e) => e.id === selectedId),
+  );
+  const selected = shown[selectedIndex] ?? null;
+
+  useEffect(() => {
+    selectedRow.current?.scrollIntoView?.({ block: "nearest" });
+  }, [selected?.id]);
+
+  // The queue's keys, while no text field or dialog has focus.
+  const onKey = useEffectEvent((e: KeyboardEvent) => {
+    if (help || typing(e)) return;
+    const b = bindingFor("queues", e);
+    if (!b) return;
+    e.preventDefault();
+    const step = (delta: number) => {
+      const next = shown[Math.min(shown.length - 1, Math.max(0, selectedIndex + delta))];
+      if (next) setSelectedId(next.id);
+    };
+    const actions: Record<QueueCommand, () => void> = {
+      "next-entry": () => step(1),
+      "previous-entry": () => step(-1),
+      "open-entry": () => {
+        const pair = selected && reviewPair(selected);
+        if (pair) navigate({ view: "review", open: pair });
+      },
+      help: () => setHelp(true),
+    };
+    actions[b.does]();
+  });
+  useEffect(() => {
+    const listener = (e: KeyboardEvent) => onKey(e);
+    window.addEventListener("keydown", listener);
+    return () => window.removeEventListener("keydown", listener);
+  }, []);
 
   return (
     <ViewFrame id="queues" title="Queues">
@@ -168,9 +205,19 @@ export function QueuesView() {
             <tbody>
               {shown.map((e) => {
                 const pair = reviewPair(e);
-                const overdue = isOverdue(e.due_date, now);
+                const due = relativeDue(e.due_date, now);
+                const isSelected = e.id === selected?.id;
                 return (
-                  <tr key={e.id} data-testid="queue-entry" data-addon={e.slug} data-version={e.version_id}>
+                  <tr
+                    key={e.id}
+                    ref={isSelected ? selectedRow : undefined}
+                    className={isSelected ? "selected" : undefined}
+                    aria-selected={isSelected}
+                    onClick={() => setSelectedId(e.id)}
+                    data-testid="queue-entry"
+                    data-addon={e.slug}
+                    data-version={e.version_id}
+                  >
                     <td>
                       <button
                         type="button"
@@ -184,9 +231,10 @@ export function QueuesView() {
                       </button>
                     </td>
                     <td>{e.queue}</td>
-                    <td className={overdue ? "overdue" : ""} data-testid="entry-due">
-                      {e.due_date}
-                      {overdue && " (overdue)"}
+                    <td className={due.overdue ? "overdue" : ""} data-testid="entry-due">
+                      <time dateTime={e.due_date} title={due.exact}>
+                        {due.text}
+                      </time>
                     </td>
                     <td>{e.reasons.join(", ")}</td>
                     <td>{e.flags.join(", ")}</td>
@@ -199,8 +247,12 @@ export function QueuesView() {
               })}
             </tbody>
           </table>
+          <p className="muted queue-hint">
+            <kbd>j</kbd> / <kbd>k</kbd> select, <kbd>Enter</kbd> reviews, <kbd>?</kbd> lists the keys
+          </p>
         </>
       )}
+      {help && <KeyHelp scopes={VIEW_SCOPES.queues} onClose={() => setHelp(false)} />}
     </ViewFrame>
   );
 }

@@ -25,7 +25,7 @@ import { useCommand } from "../hooks/useCommand";
 import { usePrefs } from "../hooks/usePrefs";
 import { commands, toUiError } from "../ipc";
 import { buildTree, fileOrder } from "../lib/fileTree";
-import { bindingFor, type ReviewCommand, typing } from "../lib/keys";
+import { bindingFor, type ReviewCommand, typing, VIEW_SCOPES } from "../lib/keys";
 import { useReviewRequests, type OpenRequest, type ReviewTarget } from "../lib/navigation";
 import { signalCounts, signalsByRow } from "../lib/review";
 import { INITIAL_REVIEW, reviewReducer } from "../lib/reviewState";
@@ -695,7 +695,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
           </details>
         </div>
       )}
-      {help && <KeyHelp onClose={() => dispatch({ type: "help", open: false })} />}
+      {help && <KeyHelp scopes={VIEW_SCOPES.review} onClose={() => dispatch({ type: "help", open: false })} />}
     </ViewFrame>
   );
 }
