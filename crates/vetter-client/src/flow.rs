@@ -20,6 +20,7 @@ use crate::credentials::{
 use crate::outbox::{Outbox, OutboxEntry, OutboxError, PushSummary};
 use crate::sync::{self, SyncError, SyncOptions, SyncProgress, SyncSummary};
 use vetter_decision::{Action, Decision, DecisionInput, FieldProblem, rfc3339_millis};
+use vetter_protocol::vocabulary::Vocabulary;
 use vetter_store::{Store, StoreError};
 
 /// How long the reachability probe waits for any answer from the server.
@@ -154,6 +155,16 @@ pub async fn login_keyring_or_session(
 /// The remembered server, or [`FlowError::NoServer`].
 pub fn server(data_dir: &Path) -> Result<String, FlowError> {
     sync::remembered_server(data_dir)?.ok_or(FlowError::NoServer)
+}
+
+/// The words for the remembered server's codes: what it served at the last sync, over AMO's
+/// names (works offline; AMO's names alone before any sync).
+pub fn vocabulary(data_dir: &Path) -> Result<Vocabulary, FlowError> {
+    let server = sync::remembered_server(data_dir)?;
+    Ok(sync::vocabulary(
+        &Store::open(data_dir)?,
+        server.as_deref(),
+    )?)
 }
 
 /// The server, the account stored for it and the last sync time.

@@ -13,6 +13,7 @@ pub mod client;
 pub mod error;
 pub mod routes;
 pub mod vetter;
+pub mod vocabulary;
 
 pub use addon_ref::{AddonRef, AddonRefError, Ident};
 pub use client::{Client, Counters, Downloaded, PostError, ProtocolError, RetryPolicy};

@@ -72,6 +72,9 @@ pub const CAPABILITIES: &str = "/api/v5/vetter/capabilities/";
 /// Vetter's queue list.
 pub const QUEUES: &str = "/api/v5/reviewers/queues/";
 
+/// The server's reviewer-facing words (Vetter only; a plain AMO answers 404).
+pub const VOCABULARY: &str = "/api/v5/reviewers/vocabulary/";
+
 /// Vetter's signed decisions.
 pub const DECISIONS: &str = "/api/v5/reviewers/decisions/";
 

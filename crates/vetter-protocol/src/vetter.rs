@@ -61,6 +61,10 @@ pub struct QueueList {
     pub count: u64,
     /// The queues.
     pub results: Vec<QueueSummary>,
+    /// A tag of the server's vocabulary ([`crate::routes::VOCABULARY`]) that changes whenever it
+    /// does, so a client fetches the words only when they changed; none from a server without.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vocabulary: Option<String>,
 }
 
 /// One queue with its live entry count and the cursor of its latest change.

@@ -17,6 +17,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post, put};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use vetter_decision::signing::{PublicKey, RegisteredKey, SignedDecision, Submitter, VerifyError};
 use vetter_fixtures::demo::FaultSeed;
 use vetter_protocol::amo::{self, Page, Translated};
@@ -25,6 +26,7 @@ use vetter_protocol::routes;
 use vetter_protocol::vetter::{
     Capabilities, EntryAddon, QueueEntry, QueueList, QueuePage, QueueSummary,
 };
+use vetter_protocol::vocabulary::Vocabulary;
 
 use crate::limits::RateLimits;
 use crate::storage::{
@@ -138,6 +140,7 @@ fn route_table() -> Vec<(Method, &'static str, MethodRouter<Arc<AppState>>)> {
             get(download),
         ),
         (Method::GET, "/api/v5/reviewers/queues/", get(queues)),
+        (Method::GET, routes::VOCABULARY, get(vocabulary)),
         (
             Method::GET,
             "/api/v5/reviewers/queues/{name}/",
@@ -744,8 +747,33 @@ async fn queues(State(state): State<Arc<AppState>>) -> ApiResult {
                 url: Some(format!("{}{}", state.public_url, routes::queue(&q.name))),
             })
             .collect(),
+        vocabulary: Some(vocabulary_tag(&served_vocabulary(&state).await?)),
     };
     Ok(typed(StatusCode::OK, &body))
+}
+
+/// The seed's vocabulary over AMO's names: every code the server sends has words.
+async fn served_vocabulary(state: &AppState) -> Result<Vocabulary, ApiError> {
+    let storage = state.storage.clone();
+    let stored = blocking(move || storage.vocabulary()).await?;
+    let own: Vocabulary = match stored {
+        Some(value) => serde_json::from_value(value).map_err(|error| StorageError::Json {
+            what: "vocabulary.body",
+            error,
+        })?,
+        None => Vocabulary::default(),
+    };
+    Ok(own.over(&Vocabulary::amo_defaults()))
+}
+
+/// A tag that changes with the served vocabulary: the start of its JSON's sha256.
+fn vocabulary_tag(words: &Vocabulary) -> String {
+    let json = serde_json::to_vec(words).unwrap_or_default();
+    hex::encode(&Sha256::digest(&json)[..12])
+}
+
+async fn vocabulary(State(state): State<Arc<AppState>>) -> ApiResult {
+    Ok(typed(StatusCode::OK, &served_vocabulary(&state).await?))
 }
 
 fn entry_json(state: &AppState, e: &EntryRow) -> QueueEntry {

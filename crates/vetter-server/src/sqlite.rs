@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use vetter_decision::signing::{UnderReview, VerifyError, check_review_state};
 use vetter_fixtures::demo::{FaultSeed, Seed, VersionStatus, build_versions};
+use vetter_protocol::vocabulary::Vocabulary;
 use vetter_store::server_db::{Pool, Pooled};
 
 use crate::storage::{
@@ -64,6 +65,19 @@ impl SqliteStorage {
             tx.execute(
                 "INSERT INTO api_keys (key, secret, user_id, name, username) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![key.key, key.secret, key.user_id, key.name, key.username],
+            )?;
+        }
+        if let Some(vocabulary) = &seed.vocabulary {
+            // Checked here, once, so what the server serves is always a vocabulary a client
+            // accepts.
+            let parsed: Vocabulary = serde_json::from_value(vocabulary.clone())
+                .map_err(|e| StorageError::Invalid(format!("seed vocabulary: {e}")))?;
+            parsed
+                .check()
+                .map_err(|e| StorageError::Invalid(format!("seed {e}")))?;
+            tx.execute(
+                "INSERT INTO vocabulary (id, body) VALUES (1, ?1)",
+                [vocabulary.to_string()],
             )?;
         }
         for addon in &seed.addons {
@@ -516,6 +530,20 @@ impl Storage for SqliteStorage {
         text.map(|t| {
             serde_json::from_str(&t).map_err(|error| StorageError::Json {
                 what: "signals.body",
+                error,
+            })
+        })
+        .transpose()
+    }
+
+    fn vocabulary(&self) -> Result<Option<Value>, StorageError> {
+        let text: Option<String> = self
+            .conn()
+            .query_row("SELECT body FROM vocabulary WHERE id = 1", [], |r| r.get(0))
+            .optional()?;
+        text.map(|t| {
+            serde_json::from_str(&t).map_err(|error| StorageError::Json {
+                what: "vocabulary.body",
                 error,
             })
         })

@@ -276,6 +276,8 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<Option<Vec<EntryRow>>, StorageError>;
     /// An add-on's signals.
     fn signals(&self, addon_id: i64) -> Result<Option<Value>, StorageError>;
+    /// The vocabulary this server was given (its seed's), if any; AMO's names fill the rest.
+    fn vocabulary(&self) -> Result<Option<Value>, StorageError>;
     /// Registers a reviewer's public key under its thumbprint `kid`, stamped with the server's
     /// time; never changes a registered row.
     fn put_key(&self, user_id: i64, kid: &str, public_key: &str) -> Result<KeyPut, StorageError>;

@@ -21,6 +21,10 @@ const STEPS: &[(&str, &str)] = &[
         "0002_key_history.sql",
         include_str!("../migrations/server/0002_key_history.sql"),
     ),
+    (
+        "0003_vocabulary.sql",
+        include_str!("../migrations/server/0003_vocabulary.sql"),
+    ),
 ];
 
 /// Opens (creating the folder and the file, and migrating) the server database at `path`.
@@ -132,6 +136,10 @@ mod tests {
         (
             "0002_key_history.sql",
             "5d6bd94153c5598cec83aa04792b270d0f0e75e9326d93b37c370ea8a5431631",
+        ),
+        (
+            "0003_vocabulary.sql",
+            "855e3d9a3fed00e80d48823c1aab367435ff197cdbbadcad0c2dd4d234afebdb",
         ),
     ];
 

@@ -20,6 +20,7 @@ use vetter_client::outbox::{DecisionTarget, Outbox, OutboxEntry, OutboxError, Pu
 use vetter_client::sync::{self, LocalEntry, LocalQueue, SyncError, SyncProgress};
 use vetter_decision::signing::SecretText;
 use vetter_decision::{Action, DecisionInput};
+use vetter_protocol::vocabulary::Vocabulary;
 
 use super::{blocking, network_runtime};
 use crate::error::{ErrorCode, Field, UiError};
@@ -165,6 +166,13 @@ pub async fn local_queues(app: AppHandle) -> Result<Vec<LocalQueue>, UiError> {
         sync::local_queues(&s.data_dir).map_err(|e: SyncError| ui(ErrorCode::Sync, e))
     })
     .await
+}
+
+/// The words for the server's codes (queues, reasons, flags, weight factors, actions): what it
+/// served at the last sync over AMO's names (works offline).
+#[tauri::command]
+pub async fn vocabulary(app: AppHandle) -> Result<Vocabulary, UiError> {
+    blocking(app, |s| flow::vocabulary(&s.data_dir).map_err(flow_error)).await
 }
 
 /// The cached entries of `queue` (every queue when absent), soonest due first.

@@ -33,6 +33,7 @@ import type { SyncProgress } from "./SyncProgress";
 import type { SyncReport } from "./SyncReport";
 import type { ViewOptions } from "./ViewOptions";
 import type { ViewRow } from "./ViewRow";
+import type { Vocabulary } from "./Vocabulary";
 import type { Whitespace } from "./Whitespace";
 import type { WrittenReport } from "./WrittenReport";
 
@@ -142,6 +143,12 @@ export const commands = {
   /** The cached queues with their entry counts (works offline). */
   localQueues: (): Promise<LocalQueue[]> =>
     invoke<LocalQueue[]>("local_queues"),
+  /**
+   * The words for the server's codes (queues, reasons, flags, weight factors, actions): what it
+   * served at the last sync over AMO's names (works offline).
+   */
+  vocabulary: (): Promise<Vocabulary> =>
+    invoke<Vocabulary>("vocabulary"),
   /** The cached entries of `queue` (every queue when absent), soonest due first. */
   queueEntries: (queue: string | null): Promise<LocalEntry[]> =>
     invoke<LocalEntry[]>("queue_entries", { queue }),
@@ -255,6 +262,7 @@ export const flowCommands = {
   login: commands.login,
   logout: commands.logout,
   localQueues: commands.localQueues,
+  vocabulary: commands.vocabulary,
   queueEntries: commands.queueEntries,
   syncNow: commands.syncNow,
   decisionTarget: commands.decisionTarget,

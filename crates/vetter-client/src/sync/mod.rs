@@ -34,6 +34,7 @@ use ts_rs::TS;
 
 use vetter_protocol::amo;
 use vetter_protocol::vetter::{EntryAddon, QueueList, QueuePage};
+use vetter_protocol::vocabulary::Vocabulary;
 pub use vetter_protocol::{Client, Counters, RetryPolicy};
 use vetter_protocol::{Downloaded, ProtocolError};
 
@@ -49,6 +50,42 @@ use vetter_store::{Store, StoreError};
 pub const MAX_XPI_BYTES: u64 = 256 * 1024 * 1024;
 /// Longest text field kept from a server response; longer ones are refused.
 const MAX_FIELD: usize = 4096;
+
+/// The setting that keeps the last vocabulary synced, with the server it came from.
+pub const VOCABULARY_KEY: &str = "vocabulary";
+
+/// The vocabulary kept from the last sync, with the server and tag it came with, when it is
+/// still whole: the cache is hostile input too, and a damaged one counts as none (and is fetched
+/// again by the next sync).
+fn kept_vocabulary(store: &Store) -> Result<Option<(String, String, Vocabulary)>, StoreError> {
+    let Some(text) = store.setting(VOCABULARY_KEY)? else {
+        return Ok(None);
+    };
+    Ok(serde_json::from_str::<Value>(&text).ok().and_then(|v| {
+        let server = v.get("server")?.as_str()?.to_owned();
+        let tag = v.get("tag")?.as_str()?.to_owned();
+        let words = serde_json::from_value::<Vocabulary>(v.get("vocabulary")?.clone()).ok()?;
+        words.check().ok()?;
+        Some((server, tag, words))
+    }))
+}
+
+/// The tag of the vocabulary kept for `server`, if one is kept for it.
+fn kept_vocabulary_tag(store: &Store, server: &str) -> Result<Option<String>, StoreError> {
+    Ok(kept_vocabulary(store)?
+        .filter(|(from, _, _)| from == server)
+        .map(|(_, tag, _)| tag))
+}
+
+/// The words for the current server's codes: the vocabulary it served at the last sync (if that
+/// sync was with `server`), over AMO's names, which serve alone before any sync.
+pub fn vocabulary(store: &Store, server: Option<&str>) -> Result<Vocabulary, StoreError> {
+    let defaults = Vocabulary::amo_defaults();
+    Ok(match kept_vocabulary(store)? {
+        Some((from, _, words)) if Some(from.as_str()) == server => words.over(&defaults),
+        _ => defaults,
+    })
+}
 /// Pages of versions followed per add-on before giving up (50 per page: 10,000 versions).
 const MAX_VERSION_PAGES: usize = 200;
 /// Queue pages followed per queue in one sync.
@@ -438,6 +475,20 @@ pub async fn sync(
                 break;
             }
         }
+    }
+
+    // The server's words for its codes, fetched when the queue list's tag says they changed
+    // and kept for offline use (a server without a tag has none: AMO's names serve).
+    if let Some(tag) = list.vocabulary.as_deref().and_then(capped)
+        && kept_vocabulary_tag(&store, &options.server)?.as_deref() != Some(tag.as_str())
+    {
+        let words_url = client.url(vetter_protocol::routes::VOCABULARY)?;
+        let words: Vocabulary = client.get(&words_url).await?;
+        words
+            .check()
+            .map_err(|e| SyncError::invalid(words_url.to_string(), e.to_string()))?;
+        let kept = serde_json::json!({ "server": options.server, "tag": tag, "vocabulary": words });
+        store.set_setting(VOCABULARY_KEY, &kept.to_string())?;
     }
 
     // Phase 2: metadata of stale add-ons.
