@@ -201,6 +201,9 @@ pub struct LocalEntry {
     /// Weight.
     #[ts(type = "number")]
     pub weight: i64,
+    /// The weight's factors, as the server's signals break it down (largest first; empty when
+    /// the server gave none or they are not synced yet).
+    pub weight_breakdown: Vec<WeightPart>,
     /// The version under review's file.
     pub file: LocalFileState,
     /// The last approved version's id on the server, if any.
@@ -213,6 +216,49 @@ pub struct LocalEntry {
     /// Whether everything a review of this entry reads is in the cache (the version under
     /// review and, if there is one, the last approved version), so it can be reviewed offline.
     pub offline_ready: bool,
+}
+
+/// One factor of a weight and the points it adds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct WeightPart {
+    /// The factor's code (`abuse_reports`, `uses_remote_scripts`, …).
+    pub factor: String,
+    /// Its points (negative ones lower the weight).
+    #[ts(type = "number")]
+    pub points: i64,
+}
+
+/// The non-zero factors of a signals body's `weight.breakdown`, largest first, at most 64 (a
+/// hostile body gets no more rows than a reviewer can read, and no error).
+fn weight_parts(signals: Option<&str>) -> Vec<WeightPart> {
+    let Some(body) = signals.and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok()) else {
+        return Vec::new();
+    };
+    let Some(breakdown) = body
+        .pointer("/weight/breakdown")
+        .and_then(|b| b.as_object())
+    else {
+        return Vec::new();
+    };
+    let mut parts: Vec<WeightPart> = breakdown
+        .iter()
+        .filter_map(|(factor, points)| {
+            let points = points.as_i64().filter(|p| *p != 0)?;
+            (factor.len() <= 128).then(|| WeightPart {
+                factor: factor.clone(),
+                points,
+            })
+        })
+        .collect();
+    parts.sort_by(|a, b| {
+        b.points
+            .abs()
+            .cmp(&a.points.abs())
+            .then(a.factor.cmp(&b.factor))
+    });
+    parts.truncate(64);
+    parts
 }
 
 /// A server version as sync stores it (every text already capped by sync).
@@ -592,8 +638,9 @@ impl Store {
         let mut stmt = self.conn().prepare(
             "SELECT q.id, q.queue, q.addon_id, a.name, a.slug, q.version_id, v.version, q.due_date,
                 q.reasons, q.flags, q.weight, v.cached_version_id, qv.reason,
-                b.id, b.cached_version_id
+                b.id, b.cached_version_id, s.body
          FROM queue_entries q JOIN remote_addons a ON a.id = q.addon_id
+         LEFT JOIN signals s ON s.addon_id = q.addon_id
          JOIN remote_versions v ON v.id = q.version_id
          LEFT JOIN quarantined_versions qv ON qv.remote_version_id = v.id AND qv.expected_sha256 = v.sha256
          LEFT JOIN remote_versions b ON b.id = (SELECT r.id FROM remote_versions r
@@ -621,6 +668,7 @@ impl Store {
                     reasons: list(r.get(8)?),
                     flags: list(r.get(9)?),
                     weight: r.get(10)?,
+                    weight_breakdown: weight_parts(r.get::<_, Option<String>>(15)?.as_deref()),
                     file: match (cached, quarantined) {
                         (Some(version_id), _) => LocalFileState::Cached { version_id },
                         (None, Some(reason)) => LocalFileState::Quarantined { reason },
@@ -633,5 +681,49 @@ impl Store {
             })?
             .collect::<Result<_, _>>()?;
         Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_weight_breaks_down_into_its_non_zero_factors_largest_first() {
+        let body = r#"{"weight": {"total": 75, "breakdown":
+            {"abuse_reports": 35, "uses_remote_scripts": 100, "reputation": -100, "past": 0}}}"#;
+        let parts: Vec<(String, i64)> = weight_parts(Some(body))
+            .into_iter()
+            .map(|p| (p.factor, p.points))
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                ("reputation".to_owned(), -100),
+                ("uses_remote_scripts".to_owned(), 100),
+                ("abuse_reports".to_owned(), 35),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_hostile_signals_body_gives_no_breakdown_or_a_bounded_one() {
+        for body in [
+            None,
+            Some("not json"),
+            Some("[]"),
+            Some(r#"{"weight": {"breakdown": 7}}"#),
+        ] {
+            assert!(weight_parts(body).is_empty(), "{body:?}");
+        }
+        let many: serde_json::Map<String, serde_json::Value> = (0..1000)
+            .map(|i| (format!("f{i}"), serde_json::json!(i + 1)))
+            .collect();
+        let body = serde_json::json!({"weight": {"breakdown": many}}).to_string();
+        let parts = weight_parts(Some(&body));
+        assert_eq!(parts.len(), 64);
+        assert_eq!(parts[0].points, 1000);
+        let long = serde_json::json!({"weight": {"breakdown": {"x".repeat(200): 5, "text": "5"}}});
+        assert!(weight_parts(Some(&long.to_string())).is_empty());
     }
 }

@@ -4,27 +4,13 @@ import type { ActionForm } from "../bindings/ActionForm";
 import type { DecideReport } from "../bindings/DecideReport";
 import type { DecisionTarget } from "../bindings/DecisionTarget";
 import type { KeptDecision } from "../bindings/KeptDecision";
+import { useVocabulary } from "../hooks/useVocabulary";
+import { hoverText, wordsFor } from "../lib/words";
 import { useCommand } from "../hooks/useCommand";
 import { setReachable } from "../hooks/useServer";
 import { commands, flowCommands } from "../ipc";
 import type { DecideCommand } from "../lib/keys";
 import "./flow.css";
-
-/** Reviewer-facing names of AMO's actions. */
-export const ACTION_LABEL: Record<Action, string> = {
-  public: "Approve",
-  reject: "Reject",
-  reject_multiple_versions: "Reject several versions",
-  approve_content: "Approve content",
-  confirm_auto_approved: "Confirm auto-approval",
-  reply: "Reply to the developer",
-  comment: "Private comment",
-  request_admin_review: "Request admin review",
-  disable_addon: "Disable the add-on",
-  enable_addon: "Enable the add-on",
-  clear_needs_human_review: "Clear needs-human-review",
-  set_needs_human_review: "Set needs-human-review",
-};
 
 /** The actions the one-key shortcuts (shift+A, shift+R, shift+E) pick, first offered wins. */
 export const QUICK_ACTIONS: Record<Exclude<DecideCommand, "decide">, Action[]> = {
@@ -72,6 +58,8 @@ export function DecisionPanel({ cachedVersionId, remoteVersionId = null, preferr
     ),
   );
   const target: DecisionTarget | null = loaded.data;
+  const vocabulary = useVocabulary();
+  const actionTitle = (a: Action) => wordsFor(vocabulary, "actions", a).title;
   const loadError = loaded.error?.message ?? null;
   // The reviewer's pick; until then the preferred action the queue offers, else its first.
   const [picked, setAction] = useState<Action | null>(null);
@@ -186,7 +174,9 @@ export function DecisionPanel({ cachedVersionId, remoteVersionId = null, preferr
         {target && done === null && kept === null && (
           <form onSubmit={submit} noValidate>
             <p data-testid="decision-target">
-              {target.addon_name} {target.version.version} <span className="muted">in {target.queue}</span>
+              {target.addon_name} {target.version.version} <span className="muted" title={hoverText(wordsFor(vocabulary, "queues", target.queue))}>
+                in {wordsFor(vocabulary, "queues", target.queue).title}
+              </span>
             </p>
             <TargetIdentity target={target} />
             <fieldset>
@@ -203,7 +193,7 @@ export function DecisionPanel({ cachedVersionId, remoteVersionId = null, preferr
               >
                 {target.actions.map((a) => (
                   <option key={a.action} value={a.action}>
-                    {ACTION_LABEL[a.action]}
+                    {actionTitle(a.action)}
                   </option>
                 ))}
               </select>
@@ -310,7 +300,7 @@ export function DecisionPanel({ cachedVersionId, remoteVersionId = null, preferr
               <button type="submit" ref={submitRef} data-testid="decision-submit" disabled={busy || !action}>
                 {busy
                   ? "Signing…"
-                  : `${target.amo ? "Sign and keep" : "Sign and queue"}: ${action ? ACTION_LABEL[action] : ""}`}
+                  : `${target.amo ? "Sign and keep" : "Sign and queue"}: ${action ? actionTitle(action) : ""}`}
               </button>{" "}
               <button type="button" onClick={onClose}>
                 Cancel
@@ -322,7 +312,7 @@ export function DecisionPanel({ cachedVersionId, remoteVersionId = null, preferr
         {done && (
           <div data-testid="decision-done">
             <p role="status">
-              {ACTION_LABEL[done.entry.decision.action]} signed and recorded:{" "}
+              {actionTitle(done.entry.decision.action)} signed and recorded:{" "}
               <span data-testid="decision-state">{done.entry.state}</span>
               {done.online ? "" : " (not sent yet: it goes out with the next sync)"}
             </p>

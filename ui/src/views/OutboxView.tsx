@@ -2,7 +2,8 @@ import { useState } from "react";
 import type { OutboxEntry } from "../bindings/OutboxEntry";
 import type { OutboxState } from "../bindings/OutboxState";
 import type { PushSummary } from "../bindings/PushSummary";
-import { ACTION_LABEL } from "../components/DecisionPanel";
+import { useVocabulary } from "../hooks/useVocabulary";
+import { wordsFor } from "../lib/words";
 import { EmptyState } from "../components/EmptyState";
 import { SyncButton } from "../components/SyncButton";
 import { ViewFrame } from "../components/ViewFrame";
@@ -35,6 +36,7 @@ export function serverNote(entry: OutboxEntry): string {
 /** Signed decisions waiting to be sent, and what the server answered. */
 export function OutboxView() {
   const { lastReport } = useServer();
+  const vocabulary = useVocabulary();
   // Read again whenever a sync finishes.
   const listed = useCommand(flowCommands.outboxEntries, lastReport);
   const entries = listed.data;
@@ -97,7 +99,7 @@ export function OutboxView() {
                   {STATE_LABEL[e.state]}
                 </td>
                 <td>
-                  {ACTION_LABEL[e.decision.action]}
+                  {wordsFor(vocabulary, "actions", e.decision.action).title}
                   {e.decision.reasons.length > 0 && <div className="muted">{e.decision.reasons.join(", ")}</div>}
                 </td>
                 <td>

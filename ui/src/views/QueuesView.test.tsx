@@ -2,6 +2,7 @@ import { fireEvent, render, renderHook, screen, within } from "@testing-library/
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
 import type { LocalEntry } from "../bindings/LocalEntry";
+import type { Vocabulary } from "../bindings/Vocabulary";
 import { resetServerState } from "../hooks/useServer";
 import { useNavigation } from "../lib/navigation";
 import { QueuesView, sortEntries } from "./QueuesView";
@@ -19,6 +20,7 @@ function entry(id: number, name: string, due: string, weight: number, extra: Par
     reasons: ["new_version"],
     flags: [],
     weight,
+    weight_breakdown: [],
     file: { state: "cached", version_id: id * 100 },
     last_approved_version_id: id * 10 - 1,
     base_cached_version_id: id * 100 - 1,
@@ -28,16 +30,39 @@ function entry(id: number, name: string, due: string, weight: number, extra: Par
 }
 
 const ENTRIES = [
-  entry(1, "Zeta", "2000-01-01T00:00:00Z", 10, { reasons: ["abuse_reports"], flags: ["promoted"] }),
+  entry(1, "Zeta", "2000-01-01T00:00:00Z", 10, {
+    reasons: ["abuse_reports"],
+    flags: ["promoted"],
+    weight_breakdown: [
+      { factor: "uses_remote_scripts", points: 100 },
+      { factor: "reputation", points: -100 },
+      { factor: "abuse_reports", points: 15 },
+      { factor: "local_factor", points: 5 },
+    ],
+  }),
   entry(2, "Alpha", "2999-01-01T00:00:00Z", 90),
   entry(3, "Mid", "2998-01-01T00:00:00Z", 50, { file: { state: "pending" }, offline_ready: false }),
 ];
+
+const VOCABULARY: Vocabulary = {
+  queues: [{ name: "extension", title: "Manual Review", description: "Versions that need a human.", usual_action: "public" }],
+  reasons: [{ name: "abuse_reports", title: "Over abuse reports threshold", description: "Many reports." }],
+  flags: [{ name: "promoted", title: "Promoted", description: "In a promoted group." }],
+  weight_factors: [
+    { name: "uses_remote_scripts", title: "Remote scripts", description: "" },
+    { name: "reputation", title: "Reputation", description: "" },
+    { name: "abuse_reports", title: "Abuse reports", description: "" },
+  ],
+  actions: [],
+  review_reasons: [],
+};
 
 function mock() {
   mockIPC((cmd) => {
     if (cmd === "local_queues") return [{ name: "extension", count: 3 }];
     if (cmd === "queue_entries") return ENTRIES;
     if (cmd === "server_status") return { server: null, api_key: null, kid: null, last_sync: null };
+    if (cmd === "vocabulary") return VOCABULARY;
     throw new Error(`unexpected ${cmd}`);
   });
 }
@@ -125,5 +150,24 @@ describe("QueuesView", () => {
     fireEvent.keyDown(window, { key: "Enter" });
     const { result } = renderHook(() => useNavigation());
     expect(result.current.request).toMatchObject({ old: 99, next: 100, remoteVersionId: 10 });
+  });
+
+  it("shows the server's words for queues, reasons and flags, and the weight's factors", async () => {
+    mock();
+    render(<QueuesView />);
+    await screen.findByText("Manual Review (3)");
+    const [first] = screen.getAllByTestId("queue-entry");
+    if (!first) throw new Error("expected a row");
+    const reason = within(first).getByTestId("entry-reasons").querySelector("li");
+    expect(reason?.textContent).toBe("Over abuse reports threshold");
+    expect(reason?.title).toBe("Many reports. (abuse_reports)");
+    expect(within(first).getByTestId("entry-flags").textContent).toBe("Promoted");
+    const weight = within(first).getByTestId("entry-weight");
+    const shown = [...weight.querySelectorAll("li")].map((li) => li.textContent);
+    // Largest first as the backend sorts them; an unknown factor still reads as words.
+    expect(shown).toEqual(["Remote scripts +100", "Reputation -100", "Abuse reports +15", "and 1 more"]);
+    expect(weight.title).toContain("Local factor +5");
+    const option = [...screen.getByTestId("filter-reason").querySelectorAll("option")].map((o) => o.textContent);
+    expect(option).toContain("Over abuse reports threshold");
   });
 });

@@ -7,10 +7,13 @@ import { SyncButton } from "../components/SyncButton";
 import { ViewFrame } from "../components/ViewFrame";
 import { useCommand } from "../hooks/useCommand";
 import { useServer } from "../hooks/useServer";
+import { useVocabulary } from "../hooks/useVocabulary";
 import { flowCommands } from "../ipc";
 import { bindingFor, type QueueCommand, typing, VIEW_SCOPES } from "../lib/keys";
 import { navigate, type ReviewTarget } from "../lib/navigation";
 import { relativeDue } from "../lib/time";
+import { hoverText, type Kind, wordsFor } from "../lib/words";
+import type { Vocabulary } from "../bindings/Vocabulary";
 import "../components/flow.css";
 
 /** How the entries are ordered. */
@@ -38,6 +41,47 @@ function fileLabel(entry: LocalEntry): string {
   return entry.offline_ready ? "Ready offline" : "Earlier version not downloaded";
 }
 
+/** Codes as words, each with its description and code on hover. */
+function Codes({ vocabulary, kind, codes }: { vocabulary: Vocabulary | null; kind: Kind; codes: string[] }) {
+  return (
+    <ul className="codes">
+      {codes.map((code) => {
+        const w = wordsFor(vocabulary, kind, code);
+        return (
+          <li key={code} title={hoverText(w)} data-code={code}>
+            {w.title}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+/** How many weight factors a row shows; the rest are in the hover. */
+const SHOWN_FACTORS = 3;
+
+/** The weight and the factors it is made of, largest first. */
+function Weight({ vocabulary, entry }: { vocabulary: Vocabulary | null; entry: LocalEntry }) {
+  const parts = entry.weight_breakdown.map((p) => ({ ...p, words: wordsFor(vocabulary, "weight_factors", p.factor) }));
+  const all = parts.map((p) => `${p.words.title} ${p.points > 0 ? "+" : ""}${p.points}`).join("\n");
+  return (
+    <div className="weight" title={all || "No breakdown from the server"} data-testid="entry-weight">
+      <span className="num">{entry.weight}</span>
+      {parts.length > 0 && (
+        <ul className="weight-parts">
+          {parts.slice(0, SHOWN_FACTORS).map((p) => (
+            <li key={p.factor} data-factor={p.factor}>
+              {p.words.title} {p.points > 0 ? "+" : ""}
+              {p.points}
+            </li>
+          ))}
+          {parts.length > SHOWN_FACTORS && <li className="muted">and {parts.length - SHOWN_FACTORS} more</li>}
+        </ul>
+      )}
+    </div>
+  );
+}
+
 /** The cached queues and entries; "overdue" is judged against the time of the read, so a render
  * stays pure. */
 function readCache(): Promise<{ queues: LocalQueue[]; entries: LocalEntry[]; now: number }> {
@@ -51,6 +95,8 @@ function readCache(): Promise<{ queues: LocalQueue[]; entries: LocalEntry[]; now
 /** Review queues from the local cache: counts, sorting, filters, sync, and opening a review. */
 export function QueuesView() {
   const { lastReport, reachable, status } = useServer();
+  const vocabulary = useVocabulary();
+  const words = (kind: Kind, code: string) => wordsFor(vocabulary, kind, code);
   // Read the cache again whenever a sync finishes (a new report is a new load).
   const cache = useCommand(readCache, lastReport);
   const queues = cache.data?.queues ?? null;
@@ -153,8 +199,9 @@ export function QueuesView() {
                 onClick={() => setQueue(q.name)}
                 data-testid="queue-tab"
                 data-queue={q.name}
+                title={hoverText(words("queues", q.name))}
               >
-                {q.name} ({q.count})
+                {words("queues", q.name).title} ({q.count})
               </button>
             ))}
           </div>
@@ -173,7 +220,7 @@ export function QueuesView() {
                 <option value="">Any</option>
                 {reasons.map((r) => (
                   <option key={r} value={r}>
-                    {r}
+                    {words("reasons", r).title}
                   </option>
                 ))}
               </select>
@@ -184,7 +231,7 @@ export function QueuesView() {
                 <option value="">Any</option>
                 {flags.map((f) => (
                   <option key={f} value={f}>
-                    {f}
+                    {words("flags", f).title}
                   </option>
                 ))}
               </select>
@@ -230,15 +277,21 @@ export function QueuesView() {
                         {e.addon_name} {e.version}
                       </button>
                     </td>
-                    <td>{e.queue}</td>
+                    <td title={hoverText(words("queues", e.queue))}>{words("queues", e.queue).title}</td>
                     <td className={due.overdue ? "overdue" : ""} data-testid="entry-due">
                       <time dateTime={e.due_date} title={due.exact}>
                         {due.text}
                       </time>
                     </td>
-                    <td>{e.reasons.join(", ")}</td>
-                    <td>{e.flags.join(", ")}</td>
-                    <td className="num">{e.weight}</td>
+                    <td data-testid="entry-reasons">
+                      <Codes vocabulary={vocabulary} kind="reasons" codes={e.reasons} />
+                    </td>
+                    <td data-testid="entry-flags">
+                      <Codes vocabulary={vocabulary} kind="flags" codes={e.flags} />
+                    </td>
+                    <td className="num">
+                      <Weight vocabulary={vocabulary} entry={e} />
+                    </td>
                     <td data-testid="entry-cached" className={e.offline_ready ? "" : "muted"}>
                       {fileLabel(e)}
                     </td>
