@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import type { Action } from "../bindings/Action";
+import type { DecideReport } from "../bindings/DecideReport";
 import { bindingFor, typing } from "../lib/keys";
 import { DecisionPanel, QUICK_ACTIONS } from "./DecisionPanel";
 
@@ -11,11 +12,17 @@ export function DecisionLauncher({
   cachedVersionId,
   remoteVersionId = null,
   active,
+  unviewed = 0,
+  onDecided,
 }: {
   cachedVersionId: number | null;
   /** The server version the review was opened as (a queue entry's), when known. */
   remoteVersionId?: number | null;
   active: boolean;
+  /** Changed files not marked viewed, for the panel's warning before an approval. */
+  unviewed?: number;
+  /** A decision was recorded: the panel closes and the review goes on (next entry, status). */
+  onDecided?: (report: DecideReport) => void;
 }) {
   const [open, setOpen] = useState<{ preferred: Action[] | null } | null>(null);
 
@@ -44,7 +51,15 @@ export function DecisionLauncher({
           cachedVersionId={cachedVersionId}
           remoteVersionId={remoteVersionId}
           preferred={open.preferred}
+          unviewed={unviewed}
           onClose={() => setOpen(null)}
+          onDecided={
+            onDecided &&
+            ((report) => {
+              setOpen(null);
+              onDecided(report);
+            })
+          }
         />
       )}
     </>

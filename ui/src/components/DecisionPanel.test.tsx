@@ -205,4 +205,51 @@ describe("DecisionPanel", () => {
     expect((await screen.findByTestId("decision-kept-said")).textContent).toContain("Opened https://addons.mozilla.org");
     expect(calls.find(([c]) => c === "open_review_page")?.[1]).toEqual({ decisionId: "0190-abc" });
   });
+
+  it("chooses the queue's usual action from the vocabulary, focuses signing, and signs on Ctrl+Enter", async () => {
+    const calls: Array<Record<string, unknown>> = [];
+    const decided: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "decision_target") return { ...TARGET, queue: "needs_reply" };
+      if (cmd === "vocabulary")
+        return {
+          queues: [{ name: "needs_reply", title: "Waiting on a reply", description: "", usual_action: "reply" }],
+          reasons: [],
+          flags: [],
+          weight_factors: [],
+          actions: [{ name: "reply", title: "Reviewer reply", description: "" }],
+          review_reasons: [],
+        };
+      if (cmd === "decide") {
+        calls.push(args as Record<string, unknown>);
+        return { online: true, entry: { state: "accepted", decision: { action: "reply", version: { id: 10102 } } } };
+      }
+      throw new Error(`unexpected ${cmd}`);
+    });
+    render(<DecisionPanel cachedVersionId={2} onClose={() => {}} onDecided={(r) => decided.push(r)} />);
+    await waitFor(() => expect((screen.getByTestId("decision-action") as HTMLSelectElement).value).toBe("reply"));
+    expect(screen.getByTestId("decision-target").textContent).toContain("in Waiting on a reply");
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("decision-submit")));
+    const comments = screen.getByTestId("decision-comments");
+    fireEvent.change(comments, { target: { value: "Please explain the new permission." } });
+    // Plain Enter in the comments is a new line; Ctrl+Enter signs from there.
+    fireEvent.keyDown(comments, { key: "Enter" });
+    expect(calls).toHaveLength(0);
+    fireEvent.keyDown(comments, { key: "Enter", ctrlKey: true });
+    await waitFor(() => expect(calls).toHaveLength(1));
+    expect(calls[0]).toMatchObject({ action: "reply", comments: "Please explain the new permission." });
+    await waitFor(() => expect(decided).toHaveLength(1));
+  });
+
+  it("warns before approving with changed files not viewed, and not for other actions", async () => {
+    mock(() => null);
+    render(<DecisionPanel cachedVersionId={2} unviewed={2} onClose={() => {}} />);
+    const warning = await screen.findByTestId("decision-unviewed-warning");
+    expect(warning.textContent).toContain("2 changed files are not marked viewed");
+    fireEvent.change(screen.getByTestId("decision-action"), { target: { value: "reject" } });
+    expect(screen.queryByTestId("decision-unviewed-warning")).toBeNull();
+    // It warns; it does not block.
+    fireEvent.change(screen.getByTestId("decision-action"), { target: { value: "public" } });
+    expect((screen.getByTestId("decision-submit") as HTMLButtonElement).disabled).toBe(false);
+  });
 });

@@ -4,12 +4,13 @@ import type { ActionForm } from "../bindings/ActionForm";
 import type { DecideReport } from "../bindings/DecideReport";
 import type { DecisionTarget } from "../bindings/DecisionTarget";
 import type { KeptDecision } from "../bindings/KeptDecision";
+import type { Vocabulary } from "../bindings/Vocabulary";
 import { useVocabulary } from "../hooks/useVocabulary";
 import { hoverText, wordsFor } from "../lib/words";
 import { useCommand } from "../hooks/useCommand";
 import { setReachable } from "../hooks/useServer";
 import { commands, flowCommands } from "../ipc";
-import type { DecideCommand } from "../lib/keys";
+import { bindingFor, type DecideCommand } from "../lib/keys";
 import "./flow.css";
 
 /** The actions the one-key shortcuts (shift+A, shift+R, shift+E) pick, first offered wins. */
@@ -41,16 +42,41 @@ type Props = {
   /** Actions to preselect (a one-key shortcut), the first one offered wins; the panel still
    * asks to confirm. */
   preferred?: Action[] | null;
+  /** Changed files the reviewer has not marked viewed: approving then gets a warning. */
+  unviewed?: number;
   onClose: () => void;
+  /** Called once a decision is recorded; with it, the panel leaves what comes next (the next
+   * entry, or closing) to the caller instead of waiting on a "Close" button. */
   onDecided?: (report: DecideReport) => void;
 };
+
+/** The actions that approve: the ones a reviewer should not take on code they have not read. */
+const APPROVING: readonly string[] = [
+  "public",
+  "approve_content",
+  "confirm_auto_approved",
+  "approve_multiple_versions",
+  "confirm_multiple_versions",
+];
+
+/** The action the server's vocabulary names as `queue`'s usual one, if any. */
+function usualAction(vocabulary: Vocabulary | null, queue: string): string | null {
+  return vocabulary?.queues.find((q) => q.name === queue)?.usual_action ?? null;
+}
 
 /**
  * The decision form: only the actions offered for the add-on's queue, only the inputs the chosen
  * action takes. The core validates; its refusal is shown at the field it names. "Sign and queue"
  * signs and records into the outbox (offline too), then sends it if the server answers.
  */
-export function DecisionPanel({ cachedVersionId, remoteVersionId = null, preferred = null, onClose, onDecided }: Props) {
+export function DecisionPanel({
+  cachedVersionId,
+  remoteVersionId = null,
+  preferred = null,
+  unviewed = 0,
+  onClose,
+  onDecided,
+}: Props) {
   const loaded = useCommand(
     useCallback(
       () => flowCommands.decisionTarget(cachedVersionId, remoteVersionId),
@@ -64,7 +90,10 @@ export function DecisionPanel({ cachedVersionId, remoteVersionId = null, preferr
   // The reviewer's pick; until then the preferred action the queue offers, else its first.
   const [picked, setAction] = useState<Action | null>(null);
   const offered = target?.actions.map((a) => a.action) ?? [];
-  const action = picked ?? preferred?.find((a) => offered.includes(a)) ?? offered[0] ?? null;
+  // The queue's usual action, as the server's vocabulary names it, when the queue offers it.
+  const usual = target ? usualAction(vocabulary, target.queue) : null;
+  const usualOffered = offered.find((a) => a === usual) ?? null;
+  const action = picked ?? preferred?.find((a) => offered.includes(a)) ?? usualOffered ?? offered[0] ?? null;
   const [reasons, setReasons] = useState("");
   const [comments, setComments] = useState("");
   const [versions, setVersions] = useState<number[]>([]);
@@ -79,14 +108,17 @@ export function DecisionPanel({ cachedVersionId, remoteVersionId = null, preferr
   const kept = outcome && "kept" in outcome ? outcome.kept : null;
   const notes = useCommand<string>();
   const submitRef = useRef<HTMLButtonElement>(null);
+  const formRef = useRef<HTMLFormElement>(null);
   const firstRef = useRef<HTMLSelectElement>(null);
 
-  // Focus where the reviewer continues: the confirm button for a preselected action, else the list.
+  // Focus where the reviewer continues: the confirm button for a preselected action (a shortcut's
+  // or the queue's usual one), else the list.
+  const chosenForThem = preferred !== null || usualOffered !== null;
   useEffect(() => {
     if (!target) return;
-    if (preferred) submitRef.current?.focus();
+    if (chosenForThem) submitRef.current?.focus();
     else firstRef.current?.focus();
-  }, [target, preferred]);
+  }, [target, chosenForThem]);
 
   const form: ActionForm | undefined = target?.actions.find((a) => a.action === action);
 
@@ -162,6 +194,10 @@ export function DecisionPanel({ cachedVersionId, remoteVersionId = null, preferr
           if (e.key === "Escape") {
             e.preventDefault();
             onClose();
+          } else if (bindingFor("decision", e.nativeEvent)?.does === "sign") {
+            // Signs from any field, the comments box included, as the submit button would.
+            e.preventDefault();
+            formRef.current?.requestSubmit();
           }
         }}
       >
@@ -172,7 +208,7 @@ export function DecisionPanel({ cachedVersionId, remoteVersionId = null, preferr
           </p>
         )}
         {target && done === null && kept === null && (
-          <form onSubmit={submit} noValidate>
+          <form onSubmit={submit} noValidate ref={formRef}>
             <p data-testid="decision-target">
               {target.addon_name} {target.version.version} <span className="muted" title={hoverText(wordsFor(vocabulary, "queues", target.queue))}>
                 in {wordsFor(vocabulary, "queues", target.queue).title}
@@ -294,13 +330,20 @@ export function DecisionPanel({ cachedVersionId, remoteVersionId = null, preferr
                 Send now if the server answers (otherwise it waits in the outbox for the next sync)
               </label>
             )}
+            {action !== null && APPROVING.includes(action) && unviewed > 0 && (
+              <p className="warning" role="note" data-testid="decision-unviewed-warning">
+                {unviewed} changed {unviewed === 1 ? "file is" : "files are"} not marked viewed yet. Approve anyway only
+                if you have read them.
+              </p>
+            )}
             {fieldError("decision")}
             {fieldError("line_comments")}
             <div className="button-row">
               <button type="submit" ref={submitRef} data-testid="decision-submit" disabled={busy || !action}>
                 {busy
                   ? "Signing…"
-                  : `${target.amo ? "Sign and keep" : "Sign and queue"}: ${action ? actionTitle(action) : ""}`}
+                  : `${target.amo ? "Sign and keep" : "Sign and queue"}: ${action ? actionTitle(action) : ""}`}{" "}
+                <kbd>Ctrl Enter</kbd>
               </button>{" "}
               <button type="button" onClick={onClose}>
                 Cancel

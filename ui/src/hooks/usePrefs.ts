@@ -11,10 +11,12 @@ export type Prefs = {
   layout: DiffLayout;
   wrap: boolean;
   whitespace: Whitespace;
+  /** After a decision, open the queue's next undecided entry. */
+  advance: boolean;
 };
 
 const KEY = "vetter.prefs";
-const DEFAULTS: Prefs = { theme: "system", layout: "unified", wrap: false, whitespace: "all" };
+const DEFAULTS: Prefs = { theme: "system", layout: "unified", wrap: false, whitespace: "all", advance: true };
 const EVENT = "vetter-prefs";
 
 /** Reads the stored preferences, falling back field by field to the defaults. */
@@ -27,6 +29,7 @@ export function loadPrefs(): Prefs {
       wrap: raw.wrap === true,
       whitespace:
         raw.whitespace === "ignore_trailing" || raw.whitespace === "ignore_all" ? raw.whitespace : DEFAULTS.whitespace,
+      advance: raw.advance !== false,
     };
   } catch {
     return DEFAULTS;

@@ -1,13 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { bindingFor, KEY_TABLE, keyLabel, type KeyPress, type Scope } from "./keys";
 
-/** Every press a test tries: printable ASCII, Escape and Enter, with and without Shift and Alt. */
+/** Every press a test tries: printable ASCII, Escape and Enter, with and without Shift, Alt and Ctrl. */
 function presses(): KeyPress[] {
   const keys = ["Escape", "Enter", "Tab"];
   for (let c = 32; c < 127; c++) keys.push(String.fromCharCode(c));
   return keys.flatMap((key) =>
     [false, true].flatMap((shiftKey) =>
-      [false, true].map((altKey) => ({ key, shiftKey, altKey, ctrlKey: false, metaKey: false })),
+      [false, true].flatMap((altKey) =>
+        [false, true].map((ctrlKey) => ({ key, shiftKey, altKey, ctrlKey, metaKey: false })),
+      ),
     ),
   );
 }
@@ -29,7 +31,7 @@ function reached(scope: Scope): Set<string> {
 
 describe("the key table", () => {
   it("lists exactly the keys each handler reacts to", () => {
-    for (const scope of ["review", "decide", "app", "help", "find"] as const) {
+    for (const scope of ["review", "decide", "decision", "queues", "app", "help", "find"] as const) {
       expect([...reached(scope)].sort()).toEqual([...listed(scope)].sort());
     }
   });
@@ -43,13 +45,18 @@ describe("the key table", () => {
   });
 
   it("gives no key two meanings in one place", () => {
-    for (const scope of ["review", "decide", "app", "help", "find"] as const) {
+    for (const scope of ["review", "decide", "decision", "queues", "app", "help", "find"] as const) {
       const labels = KEY_TABLE.filter((r) => r.scope === scope).flatMap((r) => r.keys.map((b) => keyLabel(b)));
       expect(new Set(labels).size).toBe(labels.length);
     }
   });
 
-  it("matches modifiers: Ctrl and Meta never, Alt and Shift only when named", () => {
+  it("lists the queue's keys and the decision panel's", () => {
+    expect([...listed("queues")].sort()).toEqual(["?", "Enter", "j", "k"]);
+    expect([...listed("decision")]).toEqual(["Ctrl Enter"]);
+  });
+
+  it("matches modifiers: Ctrl and Meta only when named, Alt and Shift only when named", () => {
     const press = (key: string, over: Partial<KeyPress> = {}): KeyPress => ({
       key,
       shiftKey: false,
@@ -67,5 +74,9 @@ describe("the key table", () => {
     expect(bindingFor("app", press("3", { altKey: true }))?.does).toBe("outbox");
     expect(bindingFor("app", press("3"))).toBeNull();
     expect(bindingFor("app", press("6", { altKey: true }))).toBeNull();
+    expect(bindingFor("decision", press("Enter"))).toBeNull();
+    expect(bindingFor("decision", press("Enter", { ctrlKey: true }))?.does).toBe("sign");
+    expect(bindingFor("decision", press("Enter", { metaKey: true }))?.does).toBe("sign");
+    expect(bindingFor("queues", press("Enter", { ctrlKey: true }))).toBeNull();
   });
 });

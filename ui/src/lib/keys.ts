@@ -37,6 +37,8 @@ export type ScopeCommands = {
   app: ViewId;
   /** The open key list. */
   help: "close";
+  /** The open decision panel. */
+  decision: "sign";
   /** The search box of the review. */
   find: "leave";
 };
@@ -46,7 +48,7 @@ export type Scope = keyof ScopeCommands;
 /** The scopes whose keys work while each view is on screen, for the `?` list of that view. */
 export const VIEW_SCOPES: Record<"queues" | "review", readonly Scope[]> = {
   queues: ["queues", "help", "app"],
-  review: ["review", "decide", "find", "help", "app"],
+  review: ["review", "decide", "decision", "find", "help", "app"],
 };
 
 /** One key and what it does; `shift` and `alt` must match when given. */
@@ -55,6 +57,8 @@ export type Binding<S extends Scope> = {
   key: string;
   shift?: boolean;
   alt?: boolean;
+  /** Ctrl (or Cmd on macOS) must be held. */
+  ctrl?: boolean;
   does: ScopeCommands[S];
   /** For the review: works before any review is open. */
   always?: boolean;
@@ -110,7 +114,16 @@ export const KEY_TABLE: readonly AnyRow[] = [
     what: "Pretty-print minified JavaScript, CSS and JSON (or show as stored)",
     keys: [{ key: "f", does: "pretty" }],
   },
-  { scope: "decide", what: "Decide: open the decision panel", keys: [{ key: "d", does: "decide" }] },
+  {
+    scope: "decide",
+    what: "Decide: open the decision panel, the queue's usual action chosen",
+    keys: [{ key: "d", does: "decide" }],
+  },
+  {
+    scope: "decision",
+    what: "Sign and queue the decision (anywhere in the decision panel)",
+    keys: [{ key: "Enter", ctrl: true, does: "sign" }],
+  },
   {
     scope: "decide",
     what: "Approve / reject / escalate, confirmed in the decision panel",
@@ -156,7 +169,8 @@ export const KEY_TABLE: readonly AnyRow[] = [
 export type KeyPress = Pick<KeyboardEvent, "key" | "shiftKey" | "altKey" | "ctrlKey" | "metaKey">;
 
 function matches(b: Binding<Scope>, e: KeyPress): boolean {
-  if (e.key !== b.key || e.ctrlKey || e.metaKey || e.altKey !== (b.alt ?? false)) return false;
+  const ctrl = e.ctrlKey || e.metaKey;
+  if (e.key !== b.key || ctrl !== (b.ctrl ?? false) || e.altKey !== (b.alt ?? false)) return false;
   // Shift is left free unless the binding names it: `?` needs it on most layouts, `j` does not.
   return b.shift === undefined || e.shiftKey === b.shift;
 }
@@ -174,9 +188,9 @@ export function bindingFor<S extends Scope>(scope: S, e: KeyPress): Binding<S> |
 }
 
 /** A binding as the key list shows it: "j", "Shift A", "Alt 1", "Esc". */
-export function keyLabel(b: Pick<Binding<Scope>, "key" | "shift" | "alt">): string {
+export function keyLabel(b: Pick<Binding<Scope>, "key" | "shift" | "alt" | "ctrl">): string {
   const name = b.key === "Escape" ? "Esc" : b.key;
-  return `${b.alt ? "Alt " : ""}${b.shift ? "Shift " : ""}${name}`;
+  return `${b.ctrl ? "Ctrl " : ""}${b.alt ? "Alt " : ""}${b.shift ? "Shift " : ""}${name}`;
 }
 
 /** Whether a key event comes from a text field, where letters are typing, not commands. */

@@ -5,7 +5,8 @@ import type { LocalEntry } from "../bindings/LocalEntry";
 import type { Vocabulary } from "../bindings/Vocabulary";
 import { resetServerState } from "../hooks/useServer";
 import { useNavigation } from "../lib/navigation";
-import { QueuesView, sortEntries } from "./QueuesView";
+import { sortEntries } from "../lib/queue";
+import { QueuesView } from "./QueuesView";
 
 function entry(id: number, name: string, due: string, weight: number, extra: Partial<LocalEntry> = {}): LocalEntry {
   return {
@@ -57,8 +58,9 @@ const VOCABULARY: Vocabulary = {
   review_reasons: [],
 };
 
-function mock() {
+function mock(outbox: unknown[] = []) {
   mockIPC((cmd) => {
+    if (cmd === "outbox_entries") return outbox;
     if (cmd === "local_queues") return [{ name: "extension", count: 3 }];
     if (cmd === "queue_entries") return ENTRIES;
     if (cmd === "server_status") return { server: null, api_key: null, kid: null, last_sync: null };
@@ -169,5 +171,20 @@ describe("QueuesView", () => {
     expect(weight.title).toContain("Local factor +5");
     const option = [...screen.getByTestId("filter-reason").querySelectorAll("option")].map((o) => o.textContent);
     expect(option).toContain("Over abuse reports threshold");
+  });
+
+  it("marks an entry decided once the outbox holds a decision for its version", async () => {
+    const decision = (state: string, version: number) => ({
+      decision: { version: { id: version, version: "1.1.0" }, action: "public", decided_at: "2026-12-04T10:00:00Z" },
+      state,
+    });
+    // A refused decision leaves the entry to decide again.
+    mock([decision("pending", 10), decision("rejected", 20)]);
+    render(<QueuesView />);
+    await screen.findByTestId("queue-table");
+    const decided = screen.getAllByTestId("entry-decided");
+    expect(decided.map((d) => d.closest("tr")?.dataset.addon)).toEqual(["zeta"]);
+    expect(decided[0]?.textContent).toBe("Public, waiting to be sent");
+    expect(decided[0]?.closest("tr")?.className).toContain("decided");
   });
 });

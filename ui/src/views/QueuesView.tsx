@@ -1,6 +1,8 @@
 import { useEffect, useEffectEvent, useMemo, useRef, useState } from "react";
 import type { LocalEntry } from "../bindings/LocalEntry";
 import type { LocalQueue } from "../bindings/LocalQueue";
+import type { OutboxEntry } from "../bindings/OutboxEntry";
+import { decidedLabel, decidedVersions } from "../lib/decided";
 import { EmptyState } from "../components/EmptyState";
 import { KeyHelp } from "../components/KeyHelp";
 import { SyncButton } from "../components/SyncButton";
@@ -10,30 +12,12 @@ import { useServer } from "../hooks/useServer";
 import { useVocabulary } from "../hooks/useVocabulary";
 import { flowCommands } from "../ipc";
 import { bindingFor, type QueueCommand, typing, VIEW_SCOPES } from "../lib/keys";
-import { navigate, type ReviewTarget } from "../lib/navigation";
+import { navigate } from "../lib/navigation";
+import { reviewPair, type SortKey, sortEntries } from "../lib/queue";
 import { relativeDue } from "../lib/time";
 import { hoverText, type Kind, wordsFor } from "../lib/words";
-import type { Vocabulary } from "../bindings/Vocabulary";
+import { Codes, Weight } from "../components/EntryWords";
 import "../components/flow.css";
-
-/** How the entries are ordered. */
-export type SortKey = "due" | "weight" | "name";
-
-/** Orders entries: soonest due first, heaviest first, or by name; ties by entry id. */
-export function sortEntries(entries: LocalEntry[], key: SortKey): LocalEntry[] {
-  const by: Record<SortKey, (a: LocalEntry, b: LocalEntry) => number> = {
-    due: (a, b) => a.due_date.localeCompare(b.due_date),
-    weight: (a, b) => b.weight - a.weight,
-    name: (a, b) => a.addon_name.localeCompare(b.addon_name),
-  };
-  return [...entries].sort((a, b) => by[key](a, b) || a.id - b.id);
-}
-
-/** The cached pair to review: last approved → under review, when both are cached. */
-export function reviewPair(entry: LocalEntry): ReviewTarget | null {
-  if (entry.file.state !== "cached" || entry.base_cached_version_id === null) return null;
-  return { old: entry.base_cached_version_id, next: entry.file.version_id, remoteVersionId: entry.version_id };
-}
 
 function fileLabel(entry: LocalEntry): string {
   if (entry.file.state === "quarantined") return `Quarantined: ${entry.file.reason}`;
@@ -41,55 +25,12 @@ function fileLabel(entry: LocalEntry): string {
   return entry.offline_ready ? "Ready offline" : "Earlier version not downloaded";
 }
 
-/** Codes as words, each with its description and code on hover. */
-function Codes({ vocabulary, kind, codes }: { vocabulary: Vocabulary | null; kind: Kind; codes: string[] }) {
-  return (
-    <ul className="codes">
-      {codes.map((code) => {
-        const w = wordsFor(vocabulary, kind, code);
-        return (
-          <li key={code} title={hoverText(w)} data-code={code}>
-            {w.title}
-          </li>
-        );
-      })}
-    </ul>
-  );
-}
-
-/** How many weight factors a row shows; the rest are in the hover. */
-const SHOWN_FACTORS = 3;
-
-/** The weight and the factors it is made of, largest first. */
-function Weight({ vocabulary, entry }: { vocabulary: Vocabulary | null; entry: LocalEntry }) {
-  const parts = entry.weight_breakdown.map((p) => ({ ...p, words: wordsFor(vocabulary, "weight_factors", p.factor) }));
-  const all = parts.map((p) => `${p.words.title} ${p.points > 0 ? "+" : ""}${p.points}`).join("\n");
-  return (
-    <div className="weight" title={all || "No breakdown from the server"} data-testid="entry-weight">
-      <span className="num">{entry.weight}</span>
-      {parts.length > 0 && (
-        <ul className="weight-parts">
-          {parts.slice(0, SHOWN_FACTORS).map((p) => (
-            <li key={p.factor} data-factor={p.factor}>
-              {p.words.title} {p.points > 0 ? "+" : ""}
-              {p.points}
-            </li>
-          ))}
-          {parts.length > SHOWN_FACTORS && <li className="muted">and {parts.length - SHOWN_FACTORS} more</li>}
-        </ul>
-      )}
-    </div>
-  );
-}
-
 /** The cached queues and entries; "overdue" is judged against the time of the read, so a render
  * stays pure. */
-function readCache(): Promise<{ queues: LocalQueue[]; entries: LocalEntry[]; now: number }> {
-  return Promise.all([flowCommands.localQueues(), flowCommands.queueEntries(null)]).then(([queues, entries]) => ({
-    queues,
-    entries,
-    now: Date.now(),
-  }));
+function readCache(): Promise<{ queues: LocalQueue[]; entries: LocalEntry[]; outbox: OutboxEntry[]; now: number }> {
+  return Promise.all([flowCommands.localQueues(), flowCommands.queueEntries(null), flowCommands.outboxEntries()]).then(
+    ([queues, entries, outbox]) => ({ queues, entries, outbox, now: Date.now() }),
+  );
 }
 
 /** Review queues from the local cache: counts, sorting, filters, sync, and opening a review. */
@@ -102,6 +43,7 @@ export function QueuesView() {
   const queues = cache.data?.queues ?? null;
   const entries = useMemo(() => cache.data?.entries ?? [], [cache.data]);
   const now = cache.data?.now ?? 0;
+  const decided = useMemo(() => decidedVersions(cache.data?.outbox ?? null), [cache.data]);
   const error = cache.error?.message ?? null;
   const [queue, setQueue] = useState<string | null>(null);
   const [sort, setSort] = useState<SortKey>("due");
@@ -254,11 +196,12 @@ export function QueuesView() {
                 const pair = reviewPair(e);
                 const due = relativeDue(e.due_date, now);
                 const isSelected = e.id === selected?.id;
+                const decision = decided.get(e.version_id);
                 return (
                   <tr
                     key={e.id}
                     ref={isSelected ? selectedRow : undefined}
-                    className={isSelected ? "selected" : undefined}
+                    className={[isSelected ? "selected" : "", decision ? "decided" : ""].join(" ").trim() || undefined}
                     aria-selected={isSelected}
                     onClick={() => setSelectedId(e.id)}
                     data-testid="queue-entry"
@@ -276,6 +219,11 @@ export function QueuesView() {
                       >
                         {e.addon_name} {e.version}
                       </button>
+                      {decision && (
+                        <span className="decided-badge" data-testid="entry-decided">
+                          {decidedLabel(words("actions", decision.decision.action).title, decision)}
+                        </span>
+                      )}
                     </td>
                     <td title={hoverText(words("queues", e.queue))}>{words("queues", e.queue).title}</td>
                     <td className={due.overdue ? "overdue" : ""} data-testid="entry-due">

@@ -21,12 +21,18 @@ import { ReportExport } from "../components/ReportExport";
 import { Visible } from "../components/Visible";
 import { PermissionSummary } from "../components/PermissionSummary";
 import { ViewFrame } from "../components/ViewFrame";
+import { EntryContext } from "../components/EntryContext";
 import { useCommand } from "../hooks/useCommand";
 import { usePrefs } from "../hooks/usePrefs";
+import { useQueueState } from "../hooks/useQueueState";
+import { useVocabulary } from "../hooks/useVocabulary";
+import { nextEntry, reviewPair } from "../lib/queue";
+import { wordsFor } from "../lib/words";
+import type { DecideReport } from "../bindings/DecideReport";
 import { commands, toUiError } from "../ipc";
 import { buildTree, fileOrder } from "../lib/fileTree";
 import { bindingFor, type ReviewCommand, typing, VIEW_SCOPES } from "../lib/keys";
-import { useReviewRequests, type OpenRequest, type ReviewTarget } from "../lib/navigation";
+import { navigate, useReviewRequests, type OpenRequest, type ReviewTarget } from "../lib/navigation";
 import { signalCounts, signalsByRow } from "../lib/review";
 import { INITIAL_REVIEW, reviewReducer } from "../lib/reviewState";
 
@@ -203,6 +209,21 @@ export function ReviewView({ active = true }: { active?: boolean }) {
 
   const tree = useMemo(() => (summary ? buildTree(summary.files) : []), [summary]);
   // Files listed only because a signal or a search hit points into them are not changes.
+  const queue = useQueueState(active);
+  const vocabulary = useVocabulary();
+  const entry = remoteVersionId == null ? null : (queue.entries.find((e) => e.version_id === remoteVersionId) ?? null);
+  const [decidedNote, setDecidedNote] = useState<string | null>(null);
+  // After a decision: say what happened, and go on to the queue's next undecided entry.
+  const decided = (report: DecideReport) => {
+    const title = wordsFor(vocabulary, "actions", report.entry.decision.action).title;
+    const where = report.online && report.entry.state === "accepted" ? "sent" : "waiting in the outbox";
+    setDecidedNote(`${title} on ${report.entry.decision.version.version}: signed, ${where}.`);
+    const done = new Map(queue.decided).set(report.entry.decision.version.id, report.entry);
+    const next = prefs.advance ? nextEntry(queue.entries, done, report.entry.decision.version.id) : null;
+    const pairOfNext = next && reviewPair(next);
+    if (pairOfNext) navigate({ view: "review", open: pairOfNext });
+    queue.reload();
+  };
   const changedFiles = useMemo(
     () => (summary ? summary.files.filter((f) => f.change.status !== "unchanged").length : 0),
     [summary],
@@ -498,7 +519,22 @@ export function ReviewView({ active = true }: { active?: boolean }) {
               cachedVersionId={pair?.[1] ?? null}
               remoteVersionId={remoteVersionId}
               active={active && !help}
+              unviewed={Math.max(0, changedFiles - summary.viewed)}
+              onDecided={decided}
             />
+            {decidedNote && (
+              <p role="status" className="decided-note" data-testid="review-decided-note">
+                {decidedNote}
+              </p>
+            )}
+            {entry && (
+              <EntryContext
+                entry={entry}
+                decided={queue.decided.get(entry.version_id) ?? null}
+                vocabulary={vocabulary}
+                now={queue.now}
+              />
+            )}
             <p className="review-counts" data-testid="review-counts">
               {changedFiles} {changedFiles === 1 ? "file" : "files"} changed ({summary.totals.added} added, {summary.totals.modified} modified,{" "}
               {summary.totals.deleted} deleted, {summary.totals.renamed} renamed),{" "}
