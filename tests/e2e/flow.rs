@@ -209,6 +209,21 @@ async fn choose_action(s: &Session, action: &str) -> Result<()> {
     Ok(())
 }
 
+/// Waits for the review's note on the `count`th decision signed in this window (the panel closes
+/// once a decision is recorded); returns the outbox state it was recorded in.
+async fn decided(s: &Session, count: u64) -> Result<String> {
+    let js = format!(
+        "const n = document.querySelector('[data-testid=review-decided-note]');
+         return !!n && Number(n.dataset.count) >= {count} && !document.querySelector('[data-testid=decision-panel]')"
+    );
+    eventually(s, "decision recorded", &js, Value::Bool(true), 30).await?;
+    s.wait_for("[data-testid=review-decided-note]")
+        .await?
+        .attr("data-state")
+        .await?
+        .context("decision note without a state")
+}
+
 /// Waits until the outbox lists exactly one decision, in `state`; returns its id.
 async fn outbox_state(s: &Session, state: &str, secs: u64) -> Result<String> {
     s.click("[data-testid=nav-outbox]").await?;
@@ -361,9 +376,8 @@ async fn reviewer_logs_in_syncs_reviews_and_rejects_into_the_signed_audit_log() 
         // Queue it only; the sync sends it.
         s.click("[data-testid=decision-send]").await?;
         s.click("[data-testid=decision-submit]").await?;
-        let state = s.text_of("[data-testid=decision-state]").await?;
+        let state = decided(&s, 1).await?;
         ensure!(state == "pending", "decided into {state:?}");
-        s.click("[data-testid=decision-done] button").await?;
 
         let id = outbox_state(&s, "pending", 15).await?;
         shot(&s, "synced-outbox-light").await?;
@@ -428,6 +442,102 @@ async fn dark_pass(s: &Session) -> Result<()> {
     Ok(())
 }
 
+/// Waits for `js` to return true and says how long that took: the time a reviewer waits.
+async fn waited(s: &Session, what: &str, js: &str) -> Result<Duration> {
+    let start = Instant::now();
+    eventually(s, what, js, Value::Bool(true), 30).await?;
+    Ok(start.elapsed())
+}
+
+/// The Huggle loop, counted: from a synced queue in another view, Alt+1, Enter, d and
+/// Ctrl+Enter record the queue's usual decision on the first entry to do, and the next entry
+/// opens. Prints the keys and the time spent waiting after each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_keys_take_a_synced_queue_to_a_recorded_decision() -> Result<()> {
+    use fantoccini::key::Key;
+    harness::bounded(async {
+        let keyring = harness::start_keyring()?;
+        let server_dir = temp("vetter-e2e-server-")?;
+        let server = TestServer::start(server_dir.path(), 0)?;
+        let s = harness::start_with_env(&keyring.env).await?;
+        login(&s, &server.url).await?;
+        s.click("[data-testid=nav-queues]").await?;
+        sync(&s, "Synced").await?;
+        // Start elsewhere, with nothing focused, as a reviewer coming back to the app.
+        s.click("[data-testid=nav-settings]").await?;
+        s.script("document.activeElement.blur(); return null").await?;
+
+        let mut keys = Vec::new();
+        let mut waits = Vec::new();
+        s.chord(&[Key::Alt], '1').await?;
+        keys.push("Alt+1");
+        let first = "const r = document.querySelector('[data-testid=queue-entry][aria-selected=true]');
+             return !!r && !r.querySelector('[data-testid=open-entry]').disabled";
+        waits.push(("queue", waited(&s, "queue with a selection", first).await?));
+        let slug = s
+            .wait_for("[data-testid=queue-entry][aria-selected=true]")
+            .await?
+            .attr("data-addon")
+            .await?
+            .context("selected row without an add-on")?;
+
+        s.press(Key::Enter.into()).await?;
+        keys.push("Enter");
+        let opened = "const t = document.querySelector('[data-testid=review-title]');
+             return !!t && !!document.querySelector('[data-testid=entry-context]')";
+        waits.push(("review", waited(&s, "review of the selected entry", opened).await?));
+        let title = s.text_of("[data-testid=review-title]").await?;
+
+        s.press('d').await?;
+        keys.push("d");
+        let ready = "const b = document.querySelector('[data-testid=decision-submit]');
+             return !!b && document.activeElement === b
+               && document.querySelector('[data-testid=decision-action]').value === 'public'";
+        waits.push(("panel", waited(&s, "panel on the usual action", ready).await?));
+
+        s.chord(&[Key::Control], Key::Enter.into()).await?;
+        keys.push("Ctrl+Enter");
+        let start = Instant::now();
+        let state = decided(&s, 1).await?;
+        waits.push(("signing", start.elapsed()));
+        ensure!(state == "accepted", "decided into {state:?}");
+
+        // Recorded: the server's audit log holds the signed approval of the entry opened.
+        let log = audit_log(server_dir.path())?;
+        ensure!(log.len() == 1, "audit log holds {} decisions", log.len());
+        ensure!(log[0].1.action == Action::Public, "recorded {:?}", log[0].1.action);
+        // The next entry opens by itself, and the decided one is marked in the queue.
+        let moved = format!(
+            "const t = document.querySelector('[data-testid=review-title]');
+             return !!t && t.textContent !== {}",
+            serde_json::to_string(&title)?
+        );
+        let next = waited(&s, "the next entry", &moved).await?;
+        ensure!(keys.len() == 4, "{} keys: {keys:?}", keys.len());
+        let total: Duration = waits.iter().map(|(_, d)| *d).sum();
+        println!(
+            "[e2e] keys from a synced queue to a recorded decision: {} ({}); waited {} ms ({}); next entry open {} ms later",
+            keys.len(),
+            keys.join(", "),
+            total.as_millis(),
+            waits
+                .iter()
+                .map(|(what, d)| format!("{what} {} ms", d.as_millis()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            next.as_millis()
+        );
+        s.click("[data-testid=nav-queues]").await?;
+        let marked = format!(
+            "return !!document.querySelector(\"[data-testid=queue-entry][data-addon='{slug}'] [data-testid=entry-decided]\")"
+        );
+        eventually(&s, "decided mark", &marked, Value::Bool(true), 15).await?;
+        s.close().await?;
+        server.stop()
+    })
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn decision_made_offline_waits_in_the_outbox_until_the_server_returns() -> Result<()> {
     harness::bounded(async {
@@ -455,9 +565,8 @@ async fn decision_made_offline_waits_in_the_outbox_until_the_server_returns() ->
         .await?;
         type_into(&s, "[data-testid=decision-reasons]", "policy-offline").await?;
         s.click("[data-testid=decision-submit]").await?;
-        let state = s.text_of("[data-testid=decision-state]").await?;
+        let state = decided(&s, 1).await?;
         ensure!(state == "pending", "decided into {state:?}");
-        s.click("[data-testid=decision-done] button").await?;
         let status = s.text_of("[data-testid=status-online]").await?;
         ensure!(status.contains("Offline"), "status bar says {status:?}");
 
@@ -753,7 +862,7 @@ async fn a_decision_goes_to_the_version_opened_when_a_decoy_has_the_same_file() 
         choose_action(&s, "reject").await?;
         type_into(&s, "[data-testid=decision-reasons]", "policy-remote-code").await?;
         s.click("[data-testid=decision-submit]").await?;
-        let state = s.text_of("[data-testid=decision-state]").await?;
+        let state = decided(&s, 1).await?;
         ensure!(state == "accepted", "decided into {state:?}");
 
         // The signed decision the server keeps names the version opened, not the decoy (the

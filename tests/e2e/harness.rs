@@ -384,21 +384,24 @@ impl Session {
     }
 
     async fn keys(&self, key: char, shift: bool) -> Result<()> {
-        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
         use fantoccini::key::Key;
+        let held: &[Key] = if shift { &[Key::Shift] } else { &[] };
+        self.chord(held, key).await
+    }
+
+    /// Presses `key` with `held` (Shift, Alt, Control…) held down, as a reviewer types a
+    /// shortcut: `chord(&[Key::Alt], '1')`, `chord(&[Key::Control], Key::Enter.into())`.
+    pub async fn chord(&self, held: &[fantoccini::key::Key], key: char) -> Result<()> {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
         let mut actions = KeyActions::new("keyboard".into());
-        if shift {
-            actions = actions.then(KeyAction::Down {
-                value: Key::Shift.into(),
-            });
+        for k in held {
+            actions = actions.then(KeyAction::Down { value: (*k).into() });
         }
         actions = actions
             .then(KeyAction::Down { value: key })
             .then(KeyAction::Up { value: key });
-        if shift {
-            actions = actions.then(KeyAction::Up {
-                value: Key::Shift.into(),
-            });
+        for k in held.iter().rev() {
+            actions = actions.then(KeyAction::Up { value: (*k).into() });
         }
         self.client.perform_actions(actions).await?;
         self.client.release_actions().await?;

@@ -69,10 +69,10 @@ export function QueuesView() {
       ),
     [entries, queue, reason, flag, sort],
   );
-  const selectedIndex = Math.max(
-    0,
-    shown.findIndex((e) => e.id === selectedId),
-  );
+  // Until the reviewer picks one, the first entry that can be reviewed and is not decided yet.
+  const firstToDo = shown.findIndex((e) => reviewPair(e) !== null && !decided.has(e.version_id));
+  const picked = shown.findIndex((e) => e.id === selectedId);
+  const selectedIndex = Math.max(0, picked >= 0 ? picked : firstToDo);
   const selected = shown[selectedIndex] ?? null;
 
   useEffect(() => {

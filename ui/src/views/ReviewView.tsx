@@ -212,12 +212,17 @@ export function ReviewView({ active = true }: { active?: boolean }) {
   const queue = useQueueState(active);
   const vocabulary = useVocabulary();
   const entry = remoteVersionId == null ? null : (queue.entries.find((e) => e.version_id === remoteVersionId) ?? null);
-  const [decidedNote, setDecidedNote] = useState<string | null>(null);
+  // What the last decision did, and how many were signed in this window (tests wait on the count).
+  const [decidedNote, setDecidedNote] = useState<{ text: string; state: string; count: number } | null>(null);
   // After a decision: say what happened, and go on to the queue's next undecided entry.
   const decided = (report: DecideReport) => {
     const title = wordsFor(vocabulary, "actions", report.entry.decision.action).title;
     const where = report.online && report.entry.state === "accepted" ? "sent" : "waiting in the outbox";
-    setDecidedNote(`${title} on ${report.entry.decision.version.version}: signed, ${where}.`);
+    setDecidedNote((n) => ({
+      text: `${title} on ${report.entry.decision.version.version}: signed, ${where}.`,
+      state: report.entry.state,
+      count: (n?.count ?? 0) + 1,
+    }));
     const done = new Map(queue.decided).set(report.entry.decision.version.id, report.entry);
     const next = prefs.advance ? nextEntry(queue.entries, done, report.entry.decision.version.id) : null;
     const pairOfNext = next && reviewPair(next);
@@ -523,8 +528,14 @@ export function ReviewView({ active = true }: { active?: boolean }) {
               onDecided={decided}
             />
             {decidedNote && (
-              <p role="status" className="decided-note" data-testid="review-decided-note">
-                {decidedNote}
+              <p
+                role="status"
+                className="decided-note"
+                data-testid="review-decided-note"
+                data-state={decidedNote.state}
+                data-count={decidedNote.count}
+              >
+                {decidedNote.text}
               </p>
             )}
             {entry && (

@@ -55,6 +55,16 @@ export function SettingsView() {
           <option value="scroll">Scroll horizontally</option>
           <option value="wrap">Wrap</option>
         </select>
+        <label htmlFor="pref-advance">After a decision</label>
+        <select
+          id="pref-advance"
+          data-testid="pref-advance"
+          value={prefs.advance ? "next" : "stay"}
+          onChange={(e) => setPrefs({ advance: e.target.value === "next" })}
+        >
+          <option value="next">Open the queue's next undecided entry</option>
+          <option value="stay">Stay on the decided version</option>
+        </select>
       </div>
       <RulesSettings />
       <h2>About this installation</h2>
