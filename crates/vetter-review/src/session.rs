@@ -21,7 +21,7 @@ use crate::images::{self, image_type};
 use crate::layout::{
     FileLayout, FileView, MAX_WINDOW_COLS, MAX_WINDOW_ROWS, Side, ViewOptions, ViewRow,
 };
-use crate::line_count::{CountedFile, LineCounter, count_change};
+use crate::line_count::{CountedFile, FileCounts, LineCounter, count_change};
 use crate::side_text::SideText;
 use crate::signals::{self, MAX_SIGNALS};
 use crate::viewed::{viewed_count, viewed_key};
@@ -233,15 +233,27 @@ impl ReviewSession {
     }
 
     /// Takes one file's counts into the summary (and keeps its line diff for when the file is
-    /// opened). Returns `false`, changing nothing, for counts of another session or of a file
-    /// already counted.
-    pub fn apply_counts(&mut self, counted: CountedFile) -> bool {
+    /// opened), and returns the counts the window must show for that file: these, or the ones
+    /// taken when the reviewer opened the file before the counter reached it (the window hears
+    /// of every file once from the counter, however it was counted). `None`, changing nothing,
+    /// for counts of another session.
+    pub fn apply_counts(&mut self, counted: CountedFile) -> Option<FileCounts> {
         if counted.session != self.id {
-            return false;
+            return None;
         }
         let index = counted.counts.index as usize;
         if !self.uncounted.remove(&index) {
-            return false;
+            // Counted already, when the file was opened: the summary has its counts.
+            let f = self.summary.files.get(index)?;
+            return Some(FileCounts {
+                index: counted.counts.index,
+                kind: f.change.kind,
+                added: f.change.added,
+                removed: f.change.removed,
+                deadline_hit: f.change.deadline_hit,
+                old_encoding: f.change.old_encoding,
+                new_encoding: f.change.new_encoding,
+            });
         }
         if let Some(f) = self.summary.files.get_mut(index) {
             let c = &counted.counts;
@@ -257,7 +269,7 @@ impl ReviewSession {
         }
         self.summary.totals = totals_of(&self.summary.files);
         self.summary.pending = u32::try_from(self.uncounted.len()).unwrap_or(u32::MAX);
-        true
+        Some(counted.counts)
     }
 
     /// Replaces the findings of the reviewer's own rules ([`SignalSource::Local`]) with

@@ -601,7 +601,7 @@ fn open_lists_files_before_counting_and_counts_arrive_later() {
     let mut counted = Vec::new();
     counter.run(&store, |c| counted.push(c)).unwrap();
     for c in counted {
-        assert!(session.apply_counts(c));
+        assert!(session.apply_counts(c).is_some());
     }
     let s = session.summary();
     assert_eq!(s.pending, 0);
@@ -632,16 +632,24 @@ fn opening_a_file_before_the_counter_counts_it_once() {
         .view_file(&store, bg, ViewOptions::default())
         .unwrap();
     assert_eq!(session.summary().pending, before - 1);
-    let mut applied = 0;
+    let opened = session.summary().files[bg].change.clone();
+    let mut told = Vec::new();
     counter
-        .run(&store, |c| {
-            if session.apply_counts(c) {
-                applied += 1;
-            }
-        })
+        .run(&store, |c| told.extend(session.apply_counts(c)))
         .unwrap();
-    assert_eq!(applied, before - 1, "the opened file is not counted twice");
     assert_eq!(session.summary().pending, 0);
+    // The window hears of every file once, the opened one too, with the counts the view took:
+    // before, it never heard of it and said "counting lines, 1 file to go" for good.
+    assert_eq!(told.len(), before as usize);
+    let again = told
+        .iter()
+        .find(|c| c.index as usize == bg)
+        .expect("the opened file");
+    assert_eq!(
+        (again.kind, again.added, again.removed),
+        (opened.kind, opened.added, opened.removed)
+    );
+    assert!(again.added.is_some_and(|n| n > 0));
 }
 
 #[test]
@@ -657,7 +665,7 @@ fn counts_of_a_replaced_session_are_refused_and_its_counter_stops() {
             stale.get_or_insert(c);
         })
         .unwrap();
-    assert!(!second.apply_counts(stale.unwrap()));
+    assert!(second.apply_counts(stale.unwrap()).is_none());
     drop(first);
     let mut ran = 0;
     counter.run(&store, |_| ran += 1).unwrap();

@@ -185,11 +185,8 @@ fn count_in_background(app: &AppHandle, counter: LineCounter, out: &Channel<Vec<
     let mut batch = Vec::new();
     let mut last = std::time::Instant::now();
     let result = counter.run(&store, |counted| {
-        let counts = counted.counts.clone();
-        let applied = state
-            .with_review(|r, _| Ok(r.apply_counts(counted)))
-            .unwrap_or(false);
-        if applied {
+        // Every file of the open review goes to the window, also one a view counted first.
+        if let Ok(Some(counts)) = state.with_review(|r, _| Ok(r.apply_counts(counted))) {
             batch.push(counts);
         }
         if !batch.is_empty() && last.elapsed() >= COUNT_BATCH {
