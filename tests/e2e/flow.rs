@@ -442,6 +442,19 @@ async fn dark_pass(s: &Session) -> Result<()> {
     Ok(())
 }
 
+/// A logged-in app synced with a fresh server on the demo seed (the keyring and the server's
+/// folder live as long as the returned guards).
+async fn synced() -> Result<(harness::Keyring, tempfile::TempDir, TestServer, Session)> {
+    let keyring = harness::start_keyring()?;
+    let server_dir = temp("vetter-e2e-server-")?;
+    let server = TestServer::start(server_dir.path(), 0)?;
+    let s = harness::start_with_env(&keyring.env).await?;
+    login(&s, &server.url).await?;
+    s.click("[data-testid=nav-queues]").await?;
+    sync(&s, "Synced").await?;
+    Ok((keyring, server_dir, server, s))
+}
+
 /// Waits for `js` to return true and says how long that took: the time a reviewer waits.
 async fn waited(s: &Session, what: &str, js: &str) -> Result<Duration> {
     let start = Instant::now();
@@ -456,13 +469,7 @@ async fn waited(s: &Session, what: &str, js: &str) -> Result<Duration> {
 async fn four_keys_take_a_synced_queue_to_a_recorded_decision() -> Result<()> {
     use fantoccini::key::Key;
     harness::bounded(async {
-        let keyring = harness::start_keyring()?;
-        let server_dir = temp("vetter-e2e-server-")?;
-        let server = TestServer::start(server_dir.path(), 0)?;
-        let s = harness::start_with_env(&keyring.env).await?;
-        login(&s, &server.url).await?;
-        s.click("[data-testid=nav-queues]").await?;
-        sync(&s, "Synced").await?;
+        let (_keyring, server_dir, server, s) = synced().await?;
         // Start elsewhere, with nothing focused, as a reviewer coming back to the app.
         s.click("[data-testid=nav-settings]").await?;
         s.script("document.activeElement.blur(); return null").await?;
@@ -618,13 +625,7 @@ async fn on_signal(s: &Session, path: &str, position: &str, chip: &str) -> Resul
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_signals_show_inline_and_a_and_z_reach_them_even_in_unchanged_files() -> Result<()> {
     harness::bounded(async {
-        let keyring = harness::start_keyring()?;
-        let server_dir = temp("vetter-e2e-server-")?;
-        let server = TestServer::start(server_dir.path(), 0)?;
-        let s = harness::start_with_env(&keyring.env).await?;
-        login(&s, &server.url).await?;
-        s.click("[data-testid=nav-queues]").await?;
-        sync(&s, "Synced").await?;
+        let (_keyring, _server_dir, server, s) = synced().await?;
         // Privacy Badge 1.1.0 → 1.2.0 (demo seed): customs flags the new lib/collect.js:3, yara
         // flags background.js:12 and :13, a file that did not change in this update.
         s.click("[data-testid=queue-entry][data-addon='privacy-badge'] [data-testid=open-entry]")

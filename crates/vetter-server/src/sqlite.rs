@@ -177,6 +177,12 @@ impl SqliteStorage {
     }
 }
 
+/// A stored JSON column, parsed; `what` names it when it does not parse.
+fn parsed(text: Option<String>, what: &'static str) -> Result<Option<Value>, StorageError> {
+    text.map(|t| serde_json::from_str(&t).map_err(|error| StorageError::Json { what, error }))
+        .transpose()
+}
+
 fn json_text(list: &[String]) -> String {
     serde_json::to_string(list).unwrap_or_else(|_| "[]".to_owned())
 }
@@ -527,13 +533,7 @@ impl Storage for SqliteStorage {
                 |r| r.get(0),
             )
             .optional()?;
-        text.map(|t| {
-            serde_json::from_str(&t).map_err(|error| StorageError::Json {
-                what: "signals.body",
-                error,
-            })
-        })
-        .transpose()
+        parsed(text, "signals.body")
     }
 
     fn vocabulary(&self) -> Result<Option<Value>, StorageError> {
@@ -541,13 +541,7 @@ impl Storage for SqliteStorage {
             .conn()
             .query_row("SELECT body FROM vocabulary WHERE id = 1", [], |r| r.get(0))
             .optional()?;
-        text.map(|t| {
-            serde_json::from_str(&t).map_err(|error| StorageError::Json {
-                what: "vocabulary.body",
-                error,
-            })
-        })
-        .transpose()
+        parsed(text, "vocabulary.body")
     }
 
     fn put_key(&self, user_id: i64, kid: &str, public_key: &str) -> Result<KeyPut, StorageError> {
