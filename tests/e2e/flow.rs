@@ -209,6 +209,15 @@ async fn choose_action(s: &Session, action: &str) -> Result<()> {
     Ok(())
 }
 
+/// Ticks the store's reason `name` in the decision panel's list (the demo server's vocabulary
+/// lists its reasons, so they are picked, not typed).
+async fn choose_reason(s: &Session, name: &str) -> Result<()> {
+    s.click(&format!(
+        "[data-testid=decision-reason][data-reason='{name}'] input[type=checkbox]"
+    ))
+    .await
+}
+
 /// Waits for the review's note on the `count`th decision signed in this window (the panel closes
 /// once a decision is recorded); returns the outbox state it was recorded in.
 async fn decided(s: &Session, count: u64) -> Result<String> {
@@ -361,8 +370,9 @@ async fn reviewer_logs_in_syncs_reviews_and_rejects_into_the_signed_audit_log() 
         s.click("[data-testid=decision-submit]").await?;
         let refusal = s.text_of("[data-testid=decision-error-reasons]").await?;
         ensure!(refusal.contains("reasons"), "refusal {refusal:?}");
-        type_into(&s, "[data-testid=decision-reasons]", "policy-remote-code").await?;
+        // The message first: ticking a reason appends its canned response after it.
         type_into(&s, "[data-testid=decision-comments]", "Please remove the remote script.").await?;
+        choose_reason(&s, "Remote code execution").await?;
         s.click("[data-testid=decision-insert-notes]").await?;
         eventually(
             &s,
@@ -391,12 +401,15 @@ async fn reviewer_logs_in_syncs_reviews_and_rejects_into_the_signed_audit_log() 
         ensure!(decision.id == id, "audit log holds {} not {id}", decision.id);
         ensure!(signed.kid() == kid, "signed by {} not {kid}", signed.kid());
         ensure!(decision.action == Action::Reject);
-        ensure!(decision.reasons == ["policy-remote-code"]);
+        ensure!(decision.reasons == ["Remote code execution"]);
         // Queuing without sending said nothing about the server: the app stayed online.
         let status = s.text_of("[data-testid=status-online]").await?;
         ensure!(status.contains("Online"), "status bar says {status:?}");
         ensure!(
-            decision.comments.starts_with("Please remove the remote script.\n\nReviewer notes:")
+            decision.comments.starts_with(
+                "Please remove the remote script.\n\nYour add-on loads and runs code that is not \
+                 part of the package."
+            ) && decision.comments.contains("\n\nReviewer notes:")
                 && decision.comments.contains(":1: checked the first line"),
             "comments {:?}",
             decision.comments
@@ -570,7 +583,7 @@ async fn decision_made_offline_waits_in_the_outbox_until_the_server_returns() ->
             10,
         )
         .await?;
-        type_into(&s, "[data-testid=decision-reasons]", "policy-offline").await?;
+        choose_reason(&s, "Unexplained permission").await?;
         s.click("[data-testid=decision-submit]").await?;
         let state = decided(&s, 1).await?;
         ensure!(state == "pending", "decided into {state:?}");
@@ -861,7 +874,7 @@ async fn a_decision_goes_to_the_version_opened_when_a_decoy_has_the_same_file() 
         let shown = s.text_of("[data-testid=decision-version-id]").await?;
         ensure!(shown == "10102", "the panel names version {shown}");
         choose_action(&s, "reject").await?;
-        type_into(&s, "[data-testid=decision-reasons]", "policy-remote-code").await?;
+        choose_reason(&s, "Remote code execution").await?;
         s.click("[data-testid=decision-submit]").await?;
         let state = decided(&s, 1).await?;
         ensure!(state == "accepted", "decided into {state:?}");

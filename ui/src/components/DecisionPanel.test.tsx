@@ -252,4 +252,55 @@ describe("DecisionPanel", () => {
     fireEvent.change(screen.getByTestId("decision-action"), { target: { value: "public" } });
     expect((screen.getByTestId("decision-submit") as HTMLButtonElement).disabled).toBe(false);
   });
+
+  it("offers the store's reasons for the chosen action, filterable, and adds their responses to the message", async () => {
+    const calls: Array<Record<string, unknown>> = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "decision_target") return TARGET;
+      if (cmd === "vocabulary")
+        return {
+          queues: [],
+          reasons: [],
+          flags: [],
+          weight_factors: [],
+          actions: [],
+          review_reasons: [
+            {
+              id: 1,
+              name: "Remote code execution",
+              canned_response: "Everything an add-on runs must be in its package.",
+              policy: { name: "Source code, specifically remote code", text: "No remote scripts." },
+              actions: ["reject"],
+            },
+            { id: 2, name: "Unexplained permission", canned_response: "Remove the unused permission.", policy: null, actions: ["reject"] },
+            { id: 3, name: "Approved after review", canned_response: "Thank you.", policy: null, actions: ["public"] },
+          ],
+        };
+      if (cmd === "decide") {
+        calls.push(args as Record<string, unknown>);
+        return { online: true, entry: { state: "accepted", decision: { action: "reject", version: { id: 10102 } } } };
+      }
+      throw new Error(`unexpected ${cmd}`);
+    });
+    render(<DecisionPanel cachedVersionId={2} onClose={() => {}} />);
+    await screen.findByTestId("decision-action");
+    const names = () => screen.getAllByTestId("decision-reason").map((r) => r.dataset.reason);
+    // Approving offers the reasons for approving, none of the rejection's.
+    await waitFor(() => expect(names()).toEqual(["Approved after review"]));
+    fireEvent.change(screen.getByTestId("decision-action"), { target: { value: "reject" } });
+    await waitFor(() => expect(names()).toEqual(["Remote code execution", "Unexplained permission"]));
+    // No free text where the store has a list.
+    expect(screen.queryByTestId("decision-reasons")).toBeNull();
+    fireEvent.change(screen.getByTestId("decision-reason-filter"), { target: { value: "remote" } });
+    expect(names()).toEqual(["Remote code execution"]);
+    const box = screen.getAllByTestId("decision-reason")[0]?.querySelector("input");
+    if (!box) throw new Error("no checkbox");
+    fireEvent.click(box);
+    expect((screen.getByTestId("decision-comments") as HTMLTextAreaElement).value).toBe(
+      "Everything an add-on runs must be in its package.",
+    );
+    fireEvent.click(screen.getByTestId("decision-submit"));
+    await waitFor(() => expect(calls).toHaveLength(1));
+    expect(calls[0]).toMatchObject({ action: "reject", reasons: ["Remote code execution"] });
+  });
 });

@@ -4,7 +4,9 @@ import type { ActionForm } from "../bindings/ActionForm";
 import type { DecideReport } from "../bindings/DecideReport";
 import type { DecisionTarget } from "../bindings/DecisionTarget";
 import type { KeptDecision } from "../bindings/KeptDecision";
+import type { ReviewReason } from "../bindings/ReviewReason";
 import type { Vocabulary } from "../bindings/Vocabulary";
+import { ReasonPicker, reasonsFor } from "./ReasonPicker";
 import { useVocabulary } from "../hooks/useVocabulary";
 import { hoverText, wordsFor } from "../lib/words";
 import { useCommand } from "../hooks/useCommand";
@@ -95,6 +97,8 @@ export function DecisionPanel({
   const usualOffered = offered.find((a) => a === usual) ?? null;
   const action = picked ?? preferred?.find((a) => offered.includes(a)) ?? usualOffered ?? offered[0] ?? null;
   const [reasons, setReasons] = useState("");
+  // The store's reasons picked from the vocabulary's list, by name.
+  const [chosen, setChosen] = useState<string[]>([]);
   const [comments, setComments] = useState("");
   const [versions, setVersions] = useState<number[]>([]);
   const [days, setDays] = useState("");
@@ -121,6 +125,18 @@ export function DecisionPanel({
   }, [target, chosenForThem]);
 
   const form: ActionForm | undefined = target?.actions.find((a) => a.action === action);
+  // With reasons from the server, the reviewer picks among them; without, they are typed.
+  const listed = action ? reasonsFor(vocabulary?.review_reasons ?? [], action) : [];
+  const picking = listed.length > 0;
+  const toggleReason = (reason: ReviewReason, on: boolean) => {
+    setChosen((c) => (on ? [...c.filter((n) => n !== reason.name), reason.name] : c.filter((n) => n !== reason.name)));
+    const line = reason.canned_response.trim();
+    if (on && line !== "" && form?.comments !== "forbidden") {
+      // The canned response goes into the message once, where the reviewer can edit it.
+      setComments((c) => (c.includes(line) ? c : c.trim() === "" ? line : `${c.trimEnd()}\n\n${line}`));
+    }
+    edited("reasons");
+  };
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -132,7 +148,12 @@ export function DecisionPanel({
       // The version the target names, so the signed decision is about what the panel showed.
       remoteVersionId: target.version.id,
       action,
-      reasons: form?.reasons === "forbidden" ? [] : parseReasons(reasons),
+      reasons:
+        form?.reasons === "forbidden"
+          ? []
+          : picking
+            ? chosen.filter((n) => listed.some((r) => r.name === n))
+            : parseReasons(reasons),
       comments: form?.comments === "forbidden" ? "" : comments,
       versions: form?.versions === "forbidden" ? [] : versions,
       delayedRejectionDays:
@@ -234,7 +255,16 @@ export function DecisionPanel({
                 ))}
               </select>
             </fieldset>
-            {shows(form?.reasons) && (
+            {shows(form?.reasons) && picking && (
+              <ReasonPicker
+                reasons={listed}
+                chosen={chosen}
+                required={form?.reasons === "required"}
+                onToggle={toggleReason}
+                error={fieldError("reasons")}
+              />
+            )}
+            {shows(form?.reasons) && !picking && (
               <fieldset>
                 <label htmlFor="decision-reasons">
                   Reasons{form?.reasons === "required" ? " (required)" : ""}, one per line
