@@ -469,26 +469,30 @@ export function ReviewView({ active = true }: { active?: boolean }) {
   const onWrapWidth = useCallback((cols: number) => dispatch({ type: "wrap-width", cols }), []);
   return (
     <ViewFrame id="review" title="Review" active={active}>
-      <details
-        className="import-details"
-        open={state.importOpen ?? (addonList !== null && addonList.length === 0)}
-        onToggle={(e) => dispatch({ type: "fold", panel: "import", open: e.currentTarget.open })}
-      >
-        <summary>Import a package from disk (XPI, CRX, .tgz)</summary>
-        <ImportPanel onImported={addons.reload} />
-      </details>
-      <details
-        ref={amoDetails}
-        className="amo-details import-details"
-        open={state.amoOpen ?? (addonList !== null && addonList.length === 0)}
-        onToggle={(e) => dispatch({ type: "fold", panel: "amo", open: e.currentTarget.open })}
-      >
-        <summary data-testid="amo-toggle">
-          Open from AMO… (paste an add-on page URL, slug, guid or id; key o)
-          {state.lastFetch && <span data-testid="amo-last"> · last fetch: {state.lastFetch}</span>}
-        </summary>
-        <AmoFetchPanel onFetched={fetched} inputRef={amoInput} />
-      </details>
+      {/* Opening packages is a tool of the review, not its subject: one line of commands, each
+          unfolding below it, open by themselves only while the cache is empty. */}
+      <div className="review-tools" role="group" aria-label="Open packages">
+        <details
+          className="import-details"
+          open={state.importOpen ?? (addonList !== null && addonList.length === 0)}
+          onToggle={(e) => dispatch({ type: "fold", panel: "import", open: e.currentTarget.open })}
+        >
+          <summary>Import a package from disk… (XPI, CRX, .tgz)</summary>
+          <ImportPanel onImported={addons.reload} />
+        </details>
+        <details
+          ref={amoDetails}
+          className="amo-details import-details"
+          open={state.amoOpen ?? (addonList !== null && addonList.length === 0)}
+          onToggle={(e) => dispatch({ type: "fold", panel: "amo", open: e.currentTarget.open })}
+        >
+          <summary data-testid="amo-toggle" title="Paste an add-on page URL, slug, guid or id">
+            Open from AMO… <kbd>o</kbd>
+            {state.lastFetch && <span data-testid="amo-last"> · last fetch: {state.lastFetch}</span>}
+          </summary>
+          <AmoFetchPanel onFetched={fetched} inputRef={amoInput} />
+        </details>
+      </div>
       {addons.error && (
         <p role="alert" className="error">
           Could not list the cache: {addons.error.message}
