@@ -558,6 +558,97 @@ async fn four_keys_take_a_synced_queue_to_a_recorded_decision() -> Result<()> {
     .await
 }
 
+/// axe-core's violations on the view on screen, printed one line per rule; returns how many
+/// rules are serious or critical.
+async fn axe_view(s: &Session, label: &str) -> Result<usize> {
+    // Let a view's late data (counts, signals) land before it is judged.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let found = s.axe().await?;
+    let rules = found.as_array().context("axe gave no list")?;
+    let mut grave = 0;
+    if rules.is_empty() {
+        println!("[axe] {label}: no violations");
+    }
+    for v in rules {
+        let impact = v["impact"].as_str().unwrap_or("?");
+        if matches!(impact, "serious" | "critical") {
+            grave += 1;
+        }
+        println!(
+            "[axe] {label}: {impact} {} ({} nodes, first {}): {}",
+            v["id"].as_str().unwrap_or("?"),
+            v["nodes"],
+            v["target"].as_str().unwrap_or("?"),
+            v["help"].as_str().unwrap_or("")
+        );
+        if let Some(html) = v["html"].as_str() {
+            println!("[axe]   {}", html.chars().take(300).collect::<String>());
+        }
+    }
+    Ok(grave)
+}
+
+/// Every view of the synced app, the key list and the decision panel, in both themes, checked
+/// by axe-core (Deque's accessibility engine, from npm): no serious or critical violation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_view_passes_axe_without_serious_or_critical_violations() -> Result<()> {
+    harness::bounded(async {
+        let (_keyring, _server_dir, server, s) = synced().await?;
+        let mut grave = 0;
+        for theme in ["light", "dark"] {
+            s.click("[data-testid=nav-settings]")
+                .await
+                .context("back to Settings")?;
+            s.wait_for("[data-testid=pref-theme]")
+                .await?
+                .select_by_value(theme)
+                .await
+                .context("theme choice")?;
+            let applied =
+                format!("return (document.documentElement.dataset.theme || 'light') === '{theme}'");
+            eventually(&s, "theme applies", &applied, Value::Bool(true), 10).await?;
+            grave += axe_view(&s, &format!("settings ({theme})")).await?;
+            for view in ["queues", "outbox", "search"] {
+                s.click(&format!("[data-testid=nav-{view}]")).await?;
+                s.wait_for(&format!("#view-{view}, [data-view={view}]"))
+                    .await
+                    .ok();
+                grave += axe_view(&s, &format!("{view} ({theme})")).await?;
+            }
+            open_entry(&s, "tab-tidy").await?;
+            grave += axe_view(&s, &format!("review ({theme})")).await?;
+            s.script("document.activeElement.blur(); return null")
+                .await?;
+            s.press('?').await?;
+            s.wait_for("[data-testid=key-help]").await?;
+            grave += axe_view(&s, &format!("key list ({theme})")).await?;
+            s.press('?').await?;
+            s.press('d').await?;
+            s.wait_for("[data-testid=decision-submit]").await?;
+            choose_action(&s, "reject").await?;
+            grave += axe_view(&s, &format!("decision panel ({theme})")).await?;
+            s.click("[data-testid=decision-cancel]")
+                .await
+                .context("closing the decision panel")?;
+            eventually(
+                &s,
+                "decision panel closed",
+                "return !document.querySelector('[data-testid=decision-panel]')",
+                Value::Bool(true),
+                10,
+            )
+            .await?;
+        }
+        ensure!(
+            grave == 0,
+            "{grave} serious or critical axe rules failed (listed above)"
+        );
+        s.close().await?;
+        server.stop()
+    })
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn decision_made_offline_waits_in_the_outbox_until_the_server_returns() -> Result<()> {
     harness::bounded(async {

@@ -457,6 +457,32 @@ impl Session {
         Ok(self.client.execute_async(&js, vec![]).await?)
     }
 
+    /// Runs axe-core (npm, pinned in ui/package.json) on the page as it is and returns its
+    /// violations as `[{id, impact, help, nodes, target}]`. The script is injected by the
+    /// driver, which the page's CSP does not govern; the app never ships or loads it.
+    pub async fn axe(&self) -> Result<serde_json::Value> {
+        let path = workspace_root().join("ui/node_modules/axe-core/axe.min.js");
+        let source = std::fs::read_to_string(&path)
+            .with_context(|| format!("{} (run `npm ci` in ui/)", path.display()))?;
+        self.client
+            .execute(
+                &format!("{source}\n; window.__vetterAxe = axe; return null"),
+                vec![],
+            )
+            .await?;
+        let js = "const done = arguments[arguments.length - 1];
+             window.__vetterAxe.run(document, { resultTypes: ['violations'] }).then(
+               (r) => done(r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+                 nodes: v.nodes.length, target: String(v.nodes[0] && v.nodes[0].target),
+                 html: v.nodes[0] && v.nodes[0].html, summary: v.nodes[0] && v.nodes[0].failureSummary }))),
+               (e) => done({ error: String(e) }));";
+        let found = self.client.execute_async(js, vec![]).await?;
+        if let Some(error) = found.get("error") {
+            anyhow::bail!("axe did not run: {error}");
+        }
+        Ok(found)
+    }
+
     /// Runs a script in the page and returns its JSON result.
     pub async fn script(&self, js: &str) -> Result<serde_json::Value> {
         Ok(self.client.execute(js, vec![]).await?)

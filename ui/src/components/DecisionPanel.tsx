@@ -375,7 +375,7 @@ export function DecisionPanel({
                   : `${target.amo ? "Sign and keep" : "Sign and queue"}: ${action ? actionTitle(action) : ""}`}{" "}
                 <kbd>Ctrl Enter</kbd>
               </button>{" "}
-              <button type="button" onClick={onClose}>
+              <button type="button" onClick={onClose} data-testid="decision-cancel">
                 Cancel
               </button>
             </div>

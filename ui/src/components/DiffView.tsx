@@ -267,10 +267,10 @@ export function DiffView({
                     <button
                       type="button"
                       className="gap-button"
-                      aria-label={`Show ${Math.min(EXPAND_STEP, row.hidden)} of ${row.hidden} hidden lines`}
                       onClick={() => expand(row.gap, EXPAND_STEP)}
                     >
                       ⋯ {row.hidden} unchanged lines
+                      <span className="sr-only">: show {Math.min(EXPAND_STEP, row.hidden)} of them</span>
                     </button>
                     <button
                       type="button"

@@ -46,9 +46,6 @@ export function FileTree({ rows, selected, onSelect, signals }: Props) {
               type="button"
               className={`tree-file status-${r.file.change.status}${r.file.viewed ? " viewed" : ""}`}
               aria-current={selected === r.index ? "true" : undefined}
-              aria-label={`${revealText(r.file.change.path)}, ${r.file.change.status}${r.file.viewed ? ", viewed" : ""}${
-                (signals?.get(r.file.change.path) ?? 0) > 0 ? `, ${signals?.get(r.file.change.path)} signals` : ""
-              }`}
               data-testid="tree-file"
               data-path={r.file.change.path}
               onClick={() => onSelect(r.index)}
@@ -58,6 +55,16 @@ export function FileTree({ rows, selected, onSelect, signals }: Props) {
               </span>
               <span className="tree-name">
                 <Visible text={r.name} />
+              </span>
+              {/* Read after the name (its accessible name is what is shown, then this). */}
+              <span className="sr-only">
+                {`${
+                  r.file.change.path.includes("/")
+                    ? `, in ${revealText(r.file.change.path.slice(0, r.file.change.path.lastIndexOf("/")))}`
+                    : ""
+                }, ${r.file.change.status}${r.file.viewed ? ", viewed" : ""}${
+                  (signals?.get(r.file.change.path) ?? 0) > 0 ? `, ${signals?.get(r.file.change.path)} signals` : ""
+                }`}
               </span>
               {r.file.change.added !== null && (
                 <span className="tree-lines" aria-hidden="true">

@@ -22,7 +22,7 @@ const CONNECTION_LABEL: Record<Connection, string> = {
 /** The bottom bar: server, online/offline, last sync. */
 export function StatusBar({ server, connection, lastSync, sessionOnly = false }: StatusBarProps) {
   return (
-    <footer className="statusbar" role="status" aria-label="Connection status">
+    <div className="statusbar" role="status" aria-label="Connection status">
       <span data-testid="status-server">Server: {server ?? "none configured"}</span>
       <span data-testid="status-online" className={`connection ${connection}`}>
         <span className="dot" aria-hidden="true" />
@@ -32,6 +32,6 @@ export function StatusBar({ server, connection, lastSync, sessionOnly = false }:
       <span data-testid="status-last-sync">
         Last sync: {lastSync ? new Date(lastSync).toLocaleString() : "never"}
       </span>
-    </footer>
+    </div>
   );
 }
