@@ -21,9 +21,9 @@ use crate::outbox::{api_credentials, describe_push, note, server};
 pub struct DecideArgs {
     /// The add-on: server id, slug or guid.
     addon: String,
-    /// What to do (AMO's names): public, reject, reject_multiple_versions, approve_content,
-    /// confirm_auto_approved, reply, comment, request_admin_review, disable_addon,
-    /// enable_addon, clear_needs_human_review, set_needs_human_review.
+    /// What to do, under AMO's name: public, reject, approve_content, confirm_auto_approved,
+    /// reject_multiple_versions, reply, comment, request_admin_review, disable_addon, … (an
+    /// unknown name lists all 26).
     #[arg(value_parser = parse_action)]
     action: Action,
     /// The version id, when the add-on has several versions under review (for a version
@@ -36,7 +36,7 @@ pub struct DecideArgs {
     /// The text for the developer (or the private comment).
     #[arg(long)]
     comments: Option<String>,
-    /// Version ids for reject_multiple_versions or the needs-human-review actions, comma-separated.
+    /// Version ids for a *_multiple_versions or needs-human-review action, comma-separated.
     #[arg(long, value_delimiter = ',')]
     versions: Vec<i64>,
     /// Delay a multi-version rejection by this many days (at least 1).

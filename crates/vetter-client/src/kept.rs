@@ -6,6 +6,7 @@
 //! line comments as `* path#Lx-y` references AMO's reviewers read, and the page's URL to open.
 
 use vetter_protocol::routes;
+use vetter_protocol::vocabulary::Vocabulary;
 
 use crate::outbox::{DecisionTarget, Outbox, OutboxError};
 use vetter_decision::signing::ReviewerKey;
@@ -123,8 +124,12 @@ impl Outbox {
             addon_name: target.addon_name.clone(),
             version: target.version.clone(),
             queue: format!("AMO ({})", target.channel),
-            actions: Action::offered_in(None)
-                .into_iter()
+            // A plain AMO serves no vocabulary: its own review page's actions are AMO's.
+            actions: Vocabulary::amo_defaults()
+                .queue_actions(&Vocabulary::default(), "extension")
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|name| Action::from_name(name))
                 .map(Action::form)
                 .collect(),
             versions,

@@ -362,7 +362,7 @@ impl Outbox {
             version,
             queue,
         } = queued;
-        let actions = Action::offered_in(Some(&queue))
+        let actions = crate::sync::offered_actions(&store, &queue)?
             .into_iter()
             .map(Action::form)
             .collect();

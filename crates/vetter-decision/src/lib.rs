@@ -27,7 +27,8 @@ pub const MAX_DELAYED_REJECTION_DAYS: u32 = 365;
 /// Longest identifier-like string (guid, version string, reviewer, path), in bytes.
 pub const MAX_IDENT_LEN: usize = 1024;
 
-/// The actions of AMO's reviewer tools, under AMO's names.
+/// The actions of AMO's reviewer tools, under AMO's names (addons-server's
+/// `ReviewHelper.get_actions`), in the order its review page lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
@@ -36,43 +37,85 @@ pub enum Action {
     Public,
     /// Reject the version under review (reasons required).
     Reject,
-    /// Reject several versions at once, optionally after a delay.
-    RejectMultipleVersions,
     /// Approve the add-on's content (content review).
     ApproveContent,
     /// Confirm an auto-approval.
     ConfirmAutoApproved,
+    /// Approve several versions at once.
+    ApproveMultipleVersions,
+    /// Reject several versions at once, optionally after a delay.
+    RejectMultipleVersions,
+    /// Put the latest rejected version back into review.
+    UnrejectLatestVersion,
+    /// Put several rejected versions back into review.
+    UnrejectMultipleVersions,
+    /// Disable several approved versions and add them to the blocklist.
+    BlockMultipleVersions,
+    /// Confirm the approval of several versions.
+    ConfirmMultipleVersions,
+    /// Move the rejection deadline of several versions (with a delay) or clear it (without one).
+    ChangeOrClearPendingRejectionMultipleVersions,
+    /// Take several versions out of human review.
+    ClearNeedsHumanReviewMultipleVersions,
+    /// Put several versions into human review.
+    SetNeedsHumanReviewMultipleVersions,
+    /// Clear the needs-human-review flag of the version under review (or of the versions named).
+    ClearNeedsHumanReview,
+    /// Set the needs-human-review flag of the version under review (or of the versions named).
+    SetNeedsHumanReview,
+    /// Let the add-on's versions be approved automatically again.
+    EnableAutoApproval,
+    /// Make every further version of the add-on wait for a human review.
+    DisableAutoApproval,
     /// Reply to the developer.
     Reply,
-    /// Leave a private comment for other reviewers.
-    Comment,
     /// Escalate to an admin.
     RequestAdminReview,
-    /// Disable the whole add-on.
-    DisableAddon,
+    /// Clear the needs-admin-review flag.
+    ClearAdminReview,
     /// Re-enable a disabled add-on.
     EnableAddon,
-    /// Clear the needs-human-review flag.
-    ClearNeedsHumanReview,
-    /// Set the needs-human-review flag.
-    SetNeedsHumanReview,
+    /// Disable the whole add-on.
+    DisableAddon,
+    /// Close the add-on's abuse reports under a policy without acting on the add-on.
+    ResolveReportsJob,
+    /// Decide the add-on's open appeals (deny them, keeping the appealed decision).
+    ResolveAppealJob,
+    /// Forward legal concerns to the store's legal team.
+    RequestLegalReview,
+    /// Leave a private comment for other reviewers.
+    Comment,
 }
 
 impl Action {
     /// Every action, in the order the UI lists them.
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 26] = [
         Action::Public,
         Action::Reject,
-        Action::RejectMultipleVersions,
         Action::ApproveContent,
         Action::ConfirmAutoApproved,
-        Action::Reply,
-        Action::Comment,
-        Action::RequestAdminReview,
-        Action::DisableAddon,
-        Action::EnableAddon,
+        Action::ApproveMultipleVersions,
+        Action::RejectMultipleVersions,
+        Action::UnrejectLatestVersion,
+        Action::UnrejectMultipleVersions,
+        Action::BlockMultipleVersions,
+        Action::ConfirmMultipleVersions,
+        Action::ChangeOrClearPendingRejectionMultipleVersions,
+        Action::ClearNeedsHumanReviewMultipleVersions,
+        Action::SetNeedsHumanReviewMultipleVersions,
         Action::ClearNeedsHumanReview,
         Action::SetNeedsHumanReview,
+        Action::EnableAutoApproval,
+        Action::DisableAutoApproval,
+        Action::Reply,
+        Action::RequestAdminReview,
+        Action::ClearAdminReview,
+        Action::EnableAddon,
+        Action::DisableAddon,
+        Action::ResolveReportsJob,
+        Action::ResolveAppealJob,
+        Action::RequestLegalReview,
+        Action::Comment,
     ];
 
     /// AMO's name for the action (`reject_multiple_versions`, …).
@@ -80,46 +123,42 @@ impl Action {
         match self {
             Action::Public => "public",
             Action::Reject => "reject",
-            Action::RejectMultipleVersions => "reject_multiple_versions",
             Action::ApproveContent => "approve_content",
             Action::ConfirmAutoApproved => "confirm_auto_approved",
-            Action::Reply => "reply",
-            Action::Comment => "comment",
-            Action::RequestAdminReview => "request_admin_review",
-            Action::DisableAddon => "disable_addon",
-            Action::EnableAddon => "enable_addon",
+            Action::ApproveMultipleVersions => "approve_multiple_versions",
+            Action::RejectMultipleVersions => "reject_multiple_versions",
+            Action::UnrejectLatestVersion => "unreject_latest_version",
+            Action::UnrejectMultipleVersions => "unreject_multiple_versions",
+            Action::BlockMultipleVersions => "block_multiple_versions",
+            Action::ConfirmMultipleVersions => "confirm_multiple_versions",
+            Action::ChangeOrClearPendingRejectionMultipleVersions => {
+                "change_or_clear_pending_rejection_multiple_versions"
+            }
+            Action::ClearNeedsHumanReviewMultipleVersions => {
+                "clear_needs_human_review_multiple_versions"
+            }
+            Action::SetNeedsHumanReviewMultipleVersions => {
+                "set_needs_human_review_multiple_versions"
+            }
             Action::ClearNeedsHumanReview => "clear_needs_human_review",
             Action::SetNeedsHumanReview => "set_needs_human_review",
+            Action::EnableAutoApproval => "enable_auto_approval",
+            Action::DisableAutoApproval => "disable_auto_approval",
+            Action::Reply => "reply",
+            Action::RequestAdminReview => "request_admin_review",
+            Action::ClearAdminReview => "clear_admin_review",
+            Action::EnableAddon => "enable_addon",
+            Action::DisableAddon => "disable_addon",
+            Action::ResolveReportsJob => "resolve_reports_job",
+            Action::ResolveAppealJob => "resolve_appeal_job",
+            Action::RequestLegalReview => "request_legal_review",
+            Action::Comment => "comment",
         }
     }
 
     /// The action named `name` (AMO's name), if any.
     pub fn from_name(name: &str) -> Option<Action> {
         Action::ALL.into_iter().find(|a| a.name() == name)
-    }
-
-    /// The actions AMO's reviewer tools offer on an entry of `queue`, in [`Action::ALL`]'s
-    /// order: content review approves content, auto-approved (`mad`) entries are confirmed,
-    /// everything else is approved or rejected; every queue can reply, comment, escalate,
-    /// reject several versions and disable. `None` (no queue known) offers the common set.
-    pub fn offered_in(queue: Option<&str>) -> Vec<Action> {
-        let specific: &[Action] = match queue {
-            Some("content_review") => &[Action::ApproveContent],
-            Some("mad") => &[Action::ConfirmAutoApproved, Action::ClearNeedsHumanReview],
-            Some("pending_rejection") => &[Action::Reject, Action::ClearNeedsHumanReview],
-            _ => &[Action::Public, Action::Reject, Action::SetNeedsHumanReview],
-        };
-        let common = [
-            Action::RejectMultipleVersions,
-            Action::Reply,
-            Action::Comment,
-            Action::RequestAdminReview,
-            Action::DisableAddon,
-        ];
-        Action::ALL
-            .into_iter()
-            .filter(|a| specific.contains(a) || common.contains(a))
-            .collect()
     }
 
     /// Which inputs the action needs, for a form that shows only the fields that apply.
@@ -134,21 +173,42 @@ impl Action {
         }
     }
 
-    /// Which inputs the action needs and allows.
+    /// Which inputs the action needs and allows, as AMO's review form asks for them: what goes
+    /// to the developer under a policy takes reasons, what is only a message is its text, and
+    /// the multi-version actions name their versions.
     fn rules(self) -> Rules {
+        use Action as A;
         use Need::{Forbidden, Optional, Required};
         let (reasons, comments, versions, delay) = match self {
-            Action::Public | Action::ApproveContent | Action::ConfirmAutoApproved => {
+            A::Public | A::ApproveContent | A::ConfirmAutoApproved => {
                 (Optional, Optional, Forbidden, Forbidden)
             }
-            Action::Reject | Action::DisableAddon => (Required, Optional, Forbidden, Forbidden),
-            Action::RejectMultipleVersions => (Required, Optional, Required, Optional),
-            // A reply, a comment and an escalation are nothing but their text.
-            Action::Reply | Action::Comment | Action::RequestAdminReview => {
+            A::Reject | A::DisableAddon => (Required, Optional, Forbidden, Forbidden),
+            A::RejectMultipleVersions => (Required, Optional, Required, Optional),
+            A::ApproveMultipleVersions => (Optional, Optional, Required, Forbidden),
+            A::BlockMultipleVersions => (Optional, Optional, Required, Forbidden),
+            A::UnrejectMultipleVersions
+            | A::ConfirmMultipleVersions
+            | A::ClearNeedsHumanReviewMultipleVersions
+            | A::SetNeedsHumanReviewMultipleVersions => (Forbidden, Optional, Required, Forbidden),
+            // Without a delay the pending rejection is cleared; with one it moves.
+            A::ChangeOrClearPendingRejectionMultipleVersions => {
+                (Forbidden, Optional, Required, Optional)
+            }
+            // A reply, a comment, an escalation and a legal referral are nothing but their
+            // text; resolving reports or appeals says why under a policy.
+            A::Reply | A::Comment | A::RequestAdminReview | A::RequestLegalReview => {
                 (Forbidden, Required, Forbidden, Forbidden)
             }
-            Action::EnableAddon => (Forbidden, Optional, Forbidden, Forbidden),
-            Action::ClearNeedsHumanReview | Action::SetNeedsHumanReview => {
+            A::ResolveReportsJob | A::ResolveAppealJob => {
+                (Required, Optional, Forbidden, Forbidden)
+            }
+            A::EnableAddon
+            | A::UnrejectLatestVersion
+            | A::EnableAutoApproval
+            | A::DisableAutoApproval
+            | A::ClearAdminReview => (Forbidden, Optional, Forbidden, Forbidden),
+            A::ClearNeedsHumanReview | A::SetNeedsHumanReview => {
                 (Forbidden, Optional, Optional, Forbidden)
             }
         };
@@ -855,22 +915,6 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", action.name()));
             assert_eq!(Action::from_name(action.name()), Some(action));
         }
-    }
-
-    #[test]
-    fn content_review_offers_approve_content_but_not_public() {
-        let offered = Action::offered_in(Some("content_review"));
-        assert!(offered.contains(&Action::ApproveContent));
-        assert!(!offered.contains(&Action::Public));
-        assert!(offered.contains(&Action::Reply));
-    }
-
-    #[test]
-    fn extension_queue_offers_approve_and_reject_in_list_order() {
-        let offered = Action::offered_in(Some("extension"));
-        assert_eq!(&offered[..2], &[Action::Public, Action::Reject]);
-        assert!(!offered.contains(&Action::ConfirmAutoApproved));
-        assert!(!offered.contains(&Action::EnableAddon));
     }
 
     #[test]

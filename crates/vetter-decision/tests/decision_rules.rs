@@ -2,7 +2,7 @@
 //! signing with a message that names the field.
 
 use vetter_decision::{
-    Action, AddonRef, Decision, DecisionError, DecisionInput, LineComment, VersionRef,
+    Action, AddonRef, Decision, DecisionError, DecisionInput, FieldNeed, LineComment, VersionRef,
 };
 
 const SHA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -44,12 +44,28 @@ fn with_comments() -> DecisionInput {
 fn every_action_accepts_its_minimal_valid_input() {
     for action in Action::ALL {
         let input = match action {
-            Action::Reject | Action::DisableAddon => with_reasons(),
+            Action::Reject
+            | Action::DisableAddon
+            | Action::ResolveReportsJob
+            | Action::ResolveAppealJob => with_reasons(),
             Action::RejectMultipleVersions => DecisionInput {
                 versions: vec![68, 69],
                 ..with_reasons()
             },
-            Action::Reply | Action::Comment | Action::RequestAdminReview => with_comments(),
+            Action::ApproveMultipleVersions
+            | Action::UnrejectMultipleVersions
+            | Action::BlockMultipleVersions
+            | Action::ConfirmMultipleVersions
+            | Action::ChangeOrClearPendingRejectionMultipleVersions
+            | Action::ClearNeedsHumanReviewMultipleVersions
+            | Action::SetNeedsHumanReviewMultipleVersions => DecisionInput {
+                versions: vec![68],
+                ..DecisionInput::default()
+            },
+            Action::Reply
+            | Action::Comment
+            | Action::RequestAdminReview
+            | Action::RequestLegalReview => with_comments(),
             _ => DecisionInput::default(),
         };
         let decision = decide(action, input).unwrap_or_else(|e| panic!("{action}: {e}"));
@@ -253,4 +269,69 @@ fn refuses_oversized_comments() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("`comments`"), "{err}");
+}
+
+#[test]
+fn every_multiple_versions_action_names_its_versions() {
+    let multi: Vec<Action> = Action::ALL
+        .into_iter()
+        .filter(|a| a.name().ends_with("_multiple_versions"))
+        .collect();
+    assert_eq!(multi.len(), 8, "AMO's multi-version actions: {multi:?}");
+    for action in multi {
+        let input = match action.form().reasons {
+            FieldNeed::Required => with_reasons(),
+            _ => DecisionInput::default(),
+        };
+        let err = decide(action, input).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DecisionError::MissingField {
+                    field: "versions",
+                    ..
+                }
+            ),
+            "{action}: {err:?}"
+        );
+    }
+}
+
+#[test]
+fn a_pending_rejection_moves_with_a_delay_and_clears_without_one() {
+    let versions = DecisionInput {
+        versions: vec![68],
+        ..DecisionInput::default()
+    };
+    let action = Action::ChangeOrClearPendingRejectionMultipleVersions;
+    let clear = decide(action, versions.clone()).unwrap();
+    assert_eq!(clear.delayed_rejection_days, None);
+    let moved = decide(
+        action,
+        DecisionInput {
+            delayed_rejection_days: Some(14),
+            ..versions.clone()
+        },
+    )
+    .unwrap();
+    assert_eq!(moved.delayed_rejection_days, Some(14));
+    // It changes a date; it does not cite policies.
+    let err = decide(
+        action,
+        DecisionInput {
+            reasons: vec!["policy".into()],
+            ..versions
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DecisionError::FieldNotAllowed {
+                field: "reasons",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }

@@ -36,6 +36,10 @@ pub struct QueueTerm {
     /// The action a reviewer of this queue usually takes, preselected in the decision panel.
     #[serde(default)]
     pub usual_action: Option<String>,
+    /// The actions offered on an entry of this queue, in the order they are listed (empty:
+    /// AMO's for a queue of this name, or every action).
+    #[serde(default)]
+    pub actions: Vec<String>,
 }
 
 /// One of the store's reasons for a decision, with the policy it applies and the text the
@@ -167,6 +171,32 @@ impl Vocabulary {
                 .map(|q| (q.name.as_str(), q.title.as_str(), q.description.as_str()))
                 .collect(),
         )?;
+        for (index, q) in self.queues.iter().enumerate() {
+            let fail = |rule: String| VocabularyError {
+                list: "queues",
+                index,
+                rule,
+            };
+            if q.actions.len() > MAX_TERMS {
+                return Err(fail("more than 2000 actions".into()));
+            }
+            if let Some(bad) = q.actions.iter().find(|a| {
+                a.is_empty() || a.chars().count() > MAX_NAME || a.chars().any(char::is_control)
+            }) {
+                return Err(fail(format!(
+                    "action {:?} is not a code of 1-128 characters",
+                    bad
+                )));
+            }
+            if let Some(usual) = &q.usual_action
+                && !q.actions.is_empty()
+                && !q.actions.contains(usual)
+            {
+                return Err(fail(format!(
+                    "the usual action {usual:?} is not one of the queue's actions"
+                )));
+            }
+        }
         terms("reasons", plain(&self.reasons))?;
         terms("flags", plain(&self.flags))?;
         terms("weight_factors", plain(&self.weight_factors))?;
@@ -196,6 +226,20 @@ impl Vocabulary {
             }
         }
         Ok(())
+    }
+
+    /// The actions the vocabulary offers in `queue`: its own list for that queue, else the
+    /// list of `defaults` for a queue of that name; `None` when neither lists any.
+    pub fn queue_actions<'a>(
+        &'a self,
+        defaults: &'a Vocabulary,
+        queue: &str,
+    ) -> Option<&'a [String]> {
+        [self, defaults]
+            .into_iter()
+            .filter_map(|v| v.queues.iter().find(|q| q.name == queue))
+            .map(|q| q.actions.as_slice())
+            .find(|a| !a.is_empty())
     }
 
     /// This vocabulary with every code it lacks taken from `defaults` (a server may name only
@@ -314,6 +358,7 @@ mod tests {
                 title: "Q".into(),
                 description: "x".repeat(MAX_TEXT + 1),
                 usual_action: None,
+                actions: Vec::new(),
             }],
             ..Vocabulary::default()
         };
@@ -348,6 +393,68 @@ mod tests {
         assert!(both.flags.iter().any(|f| f.name == "sources_provided"));
         assert_eq!(both.actions, amo.actions);
         both.check().unwrap();
+    }
+
+    #[test]
+    fn every_amo_queue_lists_its_actions_and_each_has_words() {
+        let amo = Vocabulary::amo_defaults();
+        for q in &amo.queues {
+            assert!(!q.actions.is_empty(), "{} lists no actions", q.name);
+            for a in &q.actions {
+                assert!(
+                    amo.actions.iter().any(|t| &t.name == a),
+                    "{}: {a} has no words",
+                    q.name
+                );
+            }
+        }
+        let content = amo.queue_actions(&amo, "content_review").unwrap();
+        assert!(content.contains(&"approve_content".to_owned()));
+        assert!(!content.contains(&"public".to_owned()));
+    }
+
+    #[test]
+    fn a_queue_offers_its_servers_actions_else_amos() {
+        let amo = Vocabulary::amo_defaults();
+        let own = Vocabulary {
+            queues: vec![
+                QueueTerm {
+                    name: "extension".into(),
+                    title: "Listed".into(),
+                    description: String::new(),
+                    usual_action: Some("reject".into()),
+                    actions: vec!["reject".into(), "comment".into()],
+                },
+                QueueTerm {
+                    name: "mad".into(),
+                    title: "MAD".into(),
+                    description: String::new(),
+                    usual_action: None,
+                    actions: Vec::new(),
+                },
+            ],
+            ..Vocabulary::default()
+        };
+        own.check().unwrap();
+        assert_eq!(
+            own.queue_actions(&amo, "extension").unwrap(),
+            ["reject", "comment"]
+        );
+        assert_eq!(
+            own.queue_actions(&amo, "mad").unwrap()[0],
+            "confirm_auto_approved"
+        );
+        assert_eq!(own.queue_actions(&amo, "a_queue_nobody_names"), None);
+
+        let unusual = Vocabulary {
+            queues: vec![QueueTerm {
+                usual_action: Some("public".into()),
+                ..own.queues[0].clone()
+            }],
+            ..Vocabulary::default()
+        };
+        let e = unusual.check().unwrap_err();
+        assert!(e.rule.contains("not one of the queue's actions"), "{e}");
     }
 
     #[test]

@@ -19,4 +19,9 @@ description: string,
 /**
  * The action a reviewer of this queue usually takes, preselected in the decision panel.
  */
-usual_action: string | null, };
+usual_action: string | null, 
+/**
+ * The actions offered on an entry of this queue, in the order they are listed (empty:
+ * AMO's for a queue of this name, or every action).
+ */
+actions: Array<string>, };

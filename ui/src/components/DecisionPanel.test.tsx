@@ -213,7 +213,7 @@ describe("DecisionPanel", () => {
       if (cmd === "decision_target") return { ...TARGET, queue: "needs_reply" };
       if (cmd === "vocabulary")
         return {
-          queues: [{ name: "needs_reply", title: "Waiting on a reply", description: "", usual_action: "reply" }],
+          queues: [{ name: "needs_reply", title: "Waiting on a reply", description: "", usual_action: "reply", actions: [] }],
           reasons: [],
           flags: [],
           weight_factors: [],

@@ -3,7 +3,7 @@ import type { Vocabulary } from "../bindings/Vocabulary";
 import { hoverText, humanize, wordsFor } from "./words";
 
 const VOCABULARY: Vocabulary = {
-  queues: [{ name: "extension", title: "Manual Review", description: "Needs a human.", usual_action: "public" }],
+  queues: [{ name: "extension", title: "Manual Review", description: "Needs a human.", usual_action: "public", actions: [] }],
   reasons: [{ name: "scanner_action", title: "Hit scanner rule", description: "" }],
   flags: [],
   weight_factors: [],

@@ -46,7 +46,7 @@ const ENTRIES = [
 ];
 
 const VOCABULARY: Vocabulary = {
-  queues: [{ name: "extension", title: "Manual Review", description: "Versions that need a human.", usual_action: "public" }],
+  queues: [{ name: "extension", title: "Manual Review", description: "Versions that need a human.", usual_action: "public", actions: [] }],
   reasons: [{ name: "abuse_reports", title: "Over abuse reports threshold", description: "Many reports." }],
   flags: [{ name: "promoted", title: "Promoted", description: "In a promoted group." }],
   weight_factors: [

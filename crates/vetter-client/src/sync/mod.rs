@@ -86,6 +86,31 @@ pub fn vocabulary(store: &Store, server: Option<&str>) -> Result<Vocabulary, Sto
         _ => defaults,
     })
 }
+/// The actions offered on an entry of `queue`, in the server's order: the list the current
+/// server's vocabulary gives for that queue (AMO's for a queue it does not list), keeping those
+/// this client can sign; every action for a queue no vocabulary names.
+pub fn offered_actions(
+    store: &Store,
+    queue: &str,
+) -> Result<Vec<vetter_decision::Action>, StoreError> {
+    use vetter_decision::Action;
+    let server = store.setting(SERVER_SETTING)?;
+    let words = vocabulary(store, server.as_deref())?;
+    Ok(
+        match words.queue_actions(&Vocabulary::amo_defaults(), queue) {
+            Some(names) => {
+                let known: Vec<Action> =
+                    names.iter().filter_map(|n| Action::from_name(n)).collect();
+                if known.len() < names.len() {
+                    tracing::warn!(queue, "the server offers actions this client cannot sign");
+                }
+                known
+            }
+            None => Action::ALL.to_vec(),
+        },
+    )
+}
+
 /// Pages of versions followed per add-on before giving up (50 per page: 10,000 versions).
 const MAX_VERSION_PAGES: usize = 200;
 /// Queue pages followed per queue in one sync.
