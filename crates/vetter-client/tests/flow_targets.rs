@@ -273,3 +273,44 @@ fn a_manifest_gecko_id_other_than_the_servers_guid_is_a_warning() {
     let target = outbox.target_of_cached(new, Some(71)).unwrap();
     assert!(target.warnings.is_empty(), "{:?}", target.warnings);
 }
+
+#[test]
+fn a_servers_vocabulary_chooses_the_actions_its_queue_offers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = import_pair(dir.path());
+    sync_rows(dir.path(), "content_review", Some(old), Some(new));
+    {
+        let store = Store::open(dir.path()).unwrap();
+        store.set_setting("server", "http://127.0.0.1:9/").unwrap();
+        // The server lists two actions it offers, and one this client cannot sign.
+        let words = serde_json::json!({
+            "server": "http://127.0.0.1:9/",
+            "tag": "t1",
+            "vocabulary": { "queues": [{
+                "name": "content_review", "title": "Content", "usual_action": "comment",
+                "actions": ["comment", "approve_and_celebrate", "approve_content"]
+            }]}
+        });
+        store
+            .set_setting(vetter_client::sync::VOCABULARY_KEY, &words.to_string())
+            .unwrap();
+    }
+    let target = Outbox::open(dir.path())
+        .unwrap()
+        .target_of_cached(new, None)
+        .unwrap();
+    let actions: Vec<Action> = target.actions.iter().map(|f| f.action).collect();
+    assert_eq!(actions, [Action::Comment, Action::ApproveContent]);
+
+    // Another server's words do not apply: AMO's list for the queue does.
+    Store::open(dir.path())
+        .unwrap()
+        .set_setting("server", "http://127.0.0.1:10/")
+        .unwrap();
+    let target = Outbox::open(dir.path())
+        .unwrap()
+        .target_of_cached(new, None)
+        .unwrap();
+    assert_eq!(target.actions[0].action, Action::ApproveContent);
+    assert!(target.actions.len() > 5);
+}
