@@ -94,7 +94,7 @@ async fn a_rejection_of_an_amo_addon_is_kept_signed_with_its_comment_and_opens_t
         eventually(
             &s,
             "reject preselected",
-            "return document.querySelector('[data-testid=decision-action]').value",
+            "const e = document.querySelector('[data-testid=decision-action]'); return e && e.value",
             &Value::String("reject".into()),
             10,
         )

@@ -669,7 +669,7 @@ async fn decision_made_offline_waits_in_the_outbox_until_the_server_returns() ->
         eventually(
             &s,
             "reject preselected",
-            "return document.querySelector('[data-testid=decision-action]').value",
+            "const e = document.querySelector('[data-testid=decision-action]'); return e && e.value",
             Value::String("reject".into()),
             10,
         )
