@@ -37,6 +37,9 @@ pub struct AppState {
     store: Mutex<Option<Store>>,
     /// The review the reviewer has open, if any.
     review: Mutex<Option<ReviewSession>>,
+    /// The next queue entry's review, opened and counted ahead (see `prepare_review`), with
+    /// when it was prepared.
+    prepared: Mutex<Option<(std::time::Instant, ReviewSession)>>,
     /// Where the account's secrets are read: the OS keyring, unless a launch login found none
     /// usable and switched to `session`.
     credentials: Mutex<Arc<dyn CredentialStore>>,
@@ -58,6 +61,7 @@ impl AppState {
             dialogs: Dialogs::default(),
             store: Mutex::new(None),
             review: Mutex::new(None),
+            prepared: Mutex::new(None),
             credentials: Mutex::new(Arc::new(KeyringStore)),
             session: Arc::new(MemoryStore::default()),
             handed: Mutex::new(None),
@@ -115,7 +119,36 @@ impl AppState {
     pub fn set_review(&self, session: ReviewSession) {
         *lock(&self.review) = Some(session);
     }
+
+    /// Keeps `session` as the review prepared ahead, replacing an earlier one.
+    pub fn set_prepared(&self, session: ReviewSession) {
+        *lock(&self.prepared) = Some((std::time::Instant::now(), session));
+    }
+
+    /// The review prepared ahead for `old` → `new` under `whitespace`, taken out of its slot,
+    /// if one was prepared in the last [`PREPARED_FOR`] (older ones may miss viewed marks or
+    /// signals added since).
+    pub fn take_prepared(
+        &self,
+        old: i64,
+        new: i64,
+        whitespace: vetter_diff::Whitespace,
+    ) -> Option<ReviewSession> {
+        let mut slot = lock(&self.prepared);
+        match slot.take() {
+            Some((at, s)) if at.elapsed() < PREPARED_FOR && s.is_pair(old, new, whitespace) => {
+                Some(s)
+            }
+            other => {
+                *slot = other;
+                None
+            }
+        }
+    }
 }
+
+/// How long a review prepared ahead is used: about the time a reviewer spends on one entry.
+pub const PREPARED_FOR: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Locks a mutex, recovering the data if a previous holder panicked: every value kept here is
 /// valid between calls, so a panic in one command must not wedge the others.

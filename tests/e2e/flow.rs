@@ -507,6 +507,23 @@ async fn four_keys_take_a_synced_queue_to_a_recorded_decision() -> Result<()> {
              return !!t && !!document.querySelector('[data-testid=entry-context]')";
         waits.push(("review", waited(&s, "review of the selected entry", opened).await?));
         let title = s.text_of("[data-testid=review-title]").await?;
+        // Whether the next entry, when it replaces this one, shows with its lines still being
+        // counted: it should not, since it was prepared while this one was read.
+        s.script(
+            "window.__nextCounting = null;
+             const first = document.querySelector('[data-testid=review-title]').textContent;
+             new MutationObserver((_, seen) => {
+               const t = document.querySelector('[data-testid=review-title]');
+               if (t && t.textContent !== first) {
+                 window.__nextCounting = !!document.querySelector('[data-testid=counting]');
+                 seen.disconnect();
+               }
+             }).observe(document.body, { subtree: true, childList: true, characterData: true });
+             return null",
+        )
+        .await?;
+        // A reviewer reads before deciding; this pause is theirs, not the app's, and not counted.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
 
         s.press('d').await?;
         keys.push("d");
@@ -534,6 +551,11 @@ async fn four_keys_take_a_synced_queue_to_a_recorded_decision() -> Result<()> {
         );
         let next = waited(&s, "the next entry", &moved).await?;
         ensure!(keys.len() == 4, "{} keys: {keys:?}", keys.len());
+        let counting = s.script("return window.__nextCounting").await?;
+        ensure!(
+            counting == Value::Bool(false),
+            "the next entry opened while its lines were still being counted ({counting}): it was not prepared"
+        );
         let total: Duration = waits.iter().map(|(_, d)| *d).sum();
         println!(
             "[e2e] keys from a synced queue to a recorded decision: {} ({}); waited {} ms ({}); next entry open {} ms later",

@@ -294,6 +294,34 @@ impl ReviewSession {
         self.list_flagged_files(store)
     }
 
+    /// Opens the review of `old_id` → `new_id` ahead of time and counts every file's lines at
+    /// once, so that when the reviewer opens the pair (the next queue entry, prepared on a
+    /// background thread) the file list, its counts and the line diffs are complete.
+    pub fn prepare(
+        store: &Store,
+        old_id: i64,
+        new_id: i64,
+        whitespace: Whitespace,
+    ) -> Result<ReviewSession, ReviewError> {
+        let mut session = ReviewSession::open(store, old_id, new_id, whitespace)?;
+        let counter = session.line_counter();
+        // Nobody reads this review yet: there is no first file to let go first.
+        counter.first_view.store(true, Ordering::Relaxed);
+        let mut counted = Vec::new();
+        counter.run(store, |c| counted.push(c))?;
+        for c in counted {
+            session.apply_counts(c);
+        }
+        Ok(session)
+    }
+
+    /// Whether this is the review of `old_id` → `new_id` under `whitespace`.
+    pub fn is_pair(&self, old_id: i64, new_id: i64, whitespace: Whitespace) -> bool {
+        self.summary.old.id == old_id
+            && self.summary.new.id == new_id
+            && self.summary.whitespace == whitespace
+    }
+
     /// This session's identity: a later session (another pair, or the same pair reopened) has
     /// another, so background work for a replaced session can tell it is stale.
     pub fn id(&self) -> u64 {

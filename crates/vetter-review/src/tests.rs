@@ -1069,3 +1069,34 @@ fn amo_validator_findings_kept_with_a_fetched_version_become_its_signals() {
         "{shown:?}"
     );
 }
+
+#[test]
+fn a_prepared_review_has_every_count_a_counted_open_review_has() {
+    let (store, _dir, a, b) = two_versions();
+    let prepared = ReviewSession::prepare(&store, a, b, Whitespace::All).unwrap();
+    assert!(prepared.is_pair(a, b, Whitespace::All));
+    assert!(!prepared.is_pair(b, a, Whitespace::All));
+    assert_eq!(prepared.summary().pending, 0);
+    assert!(prepared.line_counter().is_empty());
+
+    let mut opened = ReviewSession::open(&store, a, b, Whitespace::All).unwrap();
+    assert!(
+        opened.summary().pending > 0,
+        "the fixture leaves files to count"
+    );
+    let counter = opened.line_counter();
+    let mut counted = Vec::new();
+    counter.run(&store, |c| counted.push(c)).unwrap();
+    for c in counted {
+        opened.apply_counts(c);
+    }
+    let counts = |s: &ReviewSession| {
+        s.summary()
+            .files
+            .iter()
+            .map(|f| (f.change.path.clone(), f.change.added, f.change.removed))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(counts(&prepared), counts(&opened));
+    assert_eq!(prepared.summary().totals, opened.summary().totals);
+}

@@ -105,8 +105,10 @@ pub async fn open_review(
 ) -> Result<ReviewSummary, UiError> {
     let bg = app.clone();
     let (summary, counter, session_id) = blocking(app, move |s| {
-        let session =
-            s.with_store(|store| Ok(ReviewSession::open(store, old, new, whitespace)?))?;
+        let session = match s.take_prepared(old, new, whitespace) {
+            Some(prepared) => prepared,
+            None => s.with_store(|store| Ok(ReviewSession::open(store, old, new, whitespace)?))?,
+        };
         let summary = session.summary().clone();
         let counter = session.line_counter();
         let id = session.id();
@@ -122,6 +124,32 @@ pub async fn open_review(
         std::thread::spawn(move || count_in_background(&bg, counter, &on_counts));
     }
     Ok(summary)
+}
+
+/// Prepares the review of `old` → `new` in the background (the next queue entry while the
+/// reviewer reads this one): opened and every file counted on a connection of its own, so that
+/// opening it later shows complete counts at once. Answers when it is ready; a failure is only
+/// logged, since opening the entry reports it where the reviewer sees it.
+#[tauri::command]
+pub async fn prepare_review(
+    app: AppHandle,
+    old: i64,
+    new: i64,
+    whitespace: Whitespace,
+) -> Result<(), UiError> {
+    blocking(app, move |s| {
+        let prepared = Store::open(&s.data_dir)
+            .map_err(|e| e.to_string())
+            .and_then(|store| {
+                ReviewSession::prepare(&store, old, new, whitespace).map_err(|e| e.to_string())
+            });
+        match prepared {
+            Ok(session) => s.set_prepared(session),
+            Err(error) => tracing::warn!(old, new, %error, "the next review could not be prepared"),
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Computes the newer version's local signals (hidden characters, nested archives, and the

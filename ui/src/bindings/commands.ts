@@ -206,6 +206,14 @@ export const commands = {
   openReview: (old: number, new_: number, whitespace: Whitespace, onCounts: (message: FileCounts[]) => void = () => {}, onSignals: (message: ReviewSummary) => void = () => {}): Promise<ReviewSummary> =>
     invoke<ReviewSummary>("open_review", { old, new: new_, whitespace, onCounts: channelTo(onCounts), onSignals: channelTo(onSignals) }),
   /**
+   * Prepares the review of `old` → `new` in the background (the next queue entry while the
+   * reviewer reads this one): opened and every file counted on a connection of its own, so that
+   * opening it later shows complete counts at once. Answers when it is ready; a failure is only
+   * logged, since opening the entry reports it where the reviewer sees it.
+   */
+  prepareReview: (old: number, new_: number, whitespace: Whitespace): Promise<null> =>
+    invoke<null>("prepare_review", { old, new: new_, whitespace }),
+  /**
    * The open review's summary as it is now: a scan started from Settings may have added local
    * rule matches (and files listed because they are flagged) since the review was opened.
    */

@@ -212,6 +212,20 @@ export function ReviewView({ active = true }: { active?: boolean }) {
   const queue = useQueueState(active);
   const vocabulary = useVocabulary();
   const entry = remoteVersionId == null ? null : (queue.entries.find((e) => e.version_id === remoteVersionId) ?? null);
+  // While the reviewer reads this entry, the next one is opened and counted on the Rust side, so
+  // that going on to it (after a decision, or from the queue) shows it complete at once.
+  const nextPair = useMemo(() => {
+    if (remoteVersionId == null || summary === null) return null;
+    const next = nextEntry(queue.entries, queue.decided, remoteVersionId);
+    return next && reviewPair(next);
+  }, [queue.entries, queue.decided, remoteVersionId, summary]);
+  const preparedKey = nextPair ? `${nextPair.old}-${nextPair.next}-${prefs.whitespace}` : null;
+  useEffect(() => {
+    if (!nextPair || !preparedKey) return;
+    // A failure is only a missed head start: opening the entry reports any real problem.
+    void commands.prepareReview(nextPair.old, nextPair.next, prefs.whitespace).catch(() => null);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- once per pair and whitespace mode
+  }, [preparedKey]);
   // What the last decision did, and how many were signed in this window (tests wait on the count).
   const [decidedNote, setDecidedNote] = useState<{ text: string; state: string; count: number } | null>(null);
   // After a decision: say what happened, and go on to the queue's next undecided entry.
