@@ -483,6 +483,17 @@ async fn four_keys_take_a_synced_queue_to_a_recorded_decision() -> Result<()> {
     use fantoccini::key::Key;
     harness::bounded(async {
         let (_keyring, server_dir, server, s) = synced().await?;
+        // A second reviewer has every demo add-on open, so both views should name them.
+        let seed = vetter_fixtures::demo::Seed::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo"),
+        )?;
+        let second = vetter_protocol::auth::Credentials::new(
+            "user:4343:1",
+            "demo-secret-4343-not-for-production",
+        );
+        for addon in &seed.addons {
+            vetter_client::presence::touch(&server.url, &second, addon.id).await?;
+        }
         // Start elsewhere, with nothing focused, as a reviewer coming back to the app.
         s.click("[data-testid=nav-settings]").await?;
         s.script("document.activeElement.blur(); return null").await?;
@@ -569,11 +580,33 @@ async fn four_keys_take_a_synced_queue_to_a_recorded_decision() -> Result<()> {
                 .join(", "),
             next.as_millis()
         );
+        // The next entry's header names the other reviewer who has it open.
+        eventually(
+            &s,
+            "also open by, in the review",
+            "const e = document.querySelector('[data-testid=entry-context] [data-testid=also-open]');
+             return e && e.textContent",
+            Value::String("Also open by Second Reviewer".into()),
+            15,
+        )
+        .await?;
         s.click("[data-testid=nav-queues]").await?;
         let marked = format!(
             "return !!document.querySelector(\"[data-testid=queue-entry][data-addon='{slug}'] [data-testid=entry-decided]\")"
         );
         eventually(&s, "decided mark", &marked, Value::Bool(true), 15).await?;
+        let also = format!(
+            "const e = document.querySelector(\"[data-testid=queue-entry][data-addon='{slug}'] [data-testid=also-open]\");
+             return e && e.textContent"
+        );
+        eventually(
+            &s,
+            "also open by, in the queue",
+            &also,
+            Value::String("Also open by Second Reviewer".into()),
+            15,
+        )
+        .await?;
         s.close().await?;
         server.stop()
     })

@@ -246,6 +246,56 @@ pub async fn sync_round(
     })
 }
 
+/// Says the reviewer has add-on `addon_id`'s review open on the remembered server, and
+/// answers who else has; a server away or without presence gives nobody.
+pub async fn touch_presence(
+    store: &dyn CredentialStore,
+    data_dir: &Path,
+    addon_id: i64,
+) -> Result<Vec<vetter_protocol::vetter::Viewer>, FlowError> {
+    let server = server(data_dir)?;
+    let credentials = load_credentials(store, &server)?;
+    Ok(
+        match crate::presence::touch(&server, &credentials, addon_id).await {
+            Ok(p) => p.others,
+            Err(e) => {
+                tracing::debug!(error = %e, "no presence");
+                Vec::new()
+            }
+        },
+    )
+}
+
+/// Says the reviewer closed add-on `addon_id`'s review (best effort: it expires anyway).
+pub async fn leave_presence(
+    store: &dyn CredentialStore,
+    data_dir: &Path,
+    addon_id: i64,
+) -> Result<(), FlowError> {
+    let server = server(data_dir)?;
+    let credentials = load_credentials(store, &server)?;
+    if let Err(e) = crate::presence::leave(&server, &credentials, addon_id).await {
+        tracing::debug!(error = %e, "presence not withdrawn; it expires by itself");
+    }
+    Ok(())
+}
+
+/// Every add-on whose review other reviewers have open on the remembered server; nobody when
+/// it is away or offers no presence.
+pub async fn presence(
+    store: &dyn CredentialStore,
+    data_dir: &Path,
+) -> Result<Vec<vetter_protocol::vetter::Presence>, FlowError> {
+    let server = server(data_dir)?;
+    let credentials = load_credentials(store, &server)?;
+    Ok(crate::presence::others(&server, &credentials)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::debug!(error = %e, "no presence");
+            Vec::new()
+        }))
+}
+
 /// Sends the waiting decisions now; the summary says why it stopped if the server is away.
 pub async fn push_outbox(
     store: &dyn CredentialStore,

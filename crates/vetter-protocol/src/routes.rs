@@ -103,6 +103,14 @@ pub fn signals(addon_id: i64) -> String {
     format!("/api/v5/reviewers/addon/{addon_id}/signals/")
 }
 
+/// The reviewer's presence on an add-on's review (`POST` while it is open, `DELETE` on leaving).
+pub fn presence(addon_id: i64) -> String {
+    format!("/api/v5/reviewers/addon/{addon_id}/presence/")
+}
+
+/// Every add-on whose review other reviewers have open.
+pub const PRESENCE: &str = "/api/v5/reviewers/presence/";
+
 /// A reviewer's decision-signing key on Vetter's server.
 pub fn signing_key(kid: &str) -> String {
     format!("/api/v5/reviewers/keys/{}/", segment(kid))

@@ -4,6 +4,7 @@
 //! client knows it talks to a plain AMO and keeps decisions local instead of failing half-way.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// The service name a Vetter server puts in its capability document.
 pub const SERVICE: &str = "vetter";
@@ -52,6 +53,38 @@ impl Capabilities {
     pub fn offers(&self, feature: Feature) -> bool {
         self.service == SERVICE && self.features.contains(&feature)
     }
+}
+
+/// A reviewer who has an add-on's review open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Viewer {
+    /// Their user id.
+    #[ts(type = "number")]
+    pub user_id: i64,
+    /// Their display name.
+    pub name: String,
+}
+
+/// Who else has one add-on's review open: the answer to the presence heartbeat
+/// (`POST /reviewers/addon/{id}/presence/`), and one row of [`PresenceList`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Presence {
+    /// The add-on.
+    #[ts(type = "number")]
+    pub addon_id: i64,
+    /// The other reviewers with its review open (never the one asking).
+    pub others: Vec<Viewer>,
+    /// How often to renew the heartbeat, in seconds; presence expires after a few missed ones.
+    pub interval_seconds: u32,
+}
+
+/// Every add-on whose review other reviewers have open (`GET /reviewers/presence/`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresenceList {
+    /// One row per add-on with at least one other reviewer.
+    pub results: Vec<Presence>,
 }
 
 /// The queue list (`GET /reviewers/queues/`).

@@ -26,6 +26,7 @@ use vetter_protocol::routes;
 use vetter_protocol::vetter::{
     Capabilities, EntryAddon, QueueEntry, QueueList, QueuePage, QueueSummary,
 };
+use vetter_protocol::vetter::{Presence, PresenceList, Viewer};
 use vetter_protocol::vocabulary::Vocabulary;
 
 use crate::limits::RateLimits;
@@ -151,6 +152,17 @@ fn route_table() -> Vec<(Method, &'static str, MethodRouter<Arc<AppState>>)> {
             "/api/v5/reviewers/addon/{id}/signals/",
             get(signals),
         ),
+        (
+            Method::POST,
+            "/api/v5/reviewers/addon/{id}/presence/",
+            post(touch_presence),
+        ),
+        (
+            Method::DELETE,
+            "/api/v5/reviewers/addon/{id}/presence/",
+            delete(leave_presence),
+        ),
+        (Method::GET, routes::PRESENCE, get(presence)),
         (Method::GET, "/api/v5/reviewers/keys/", get(list_keys)),
         (Method::GET, "/api/v5/reviewers/keys/{kid}/", get(get_key)),
         (Method::PUT, "/api/v5/reviewers/keys/{kid}/", put(put_key)),
@@ -845,6 +857,82 @@ async fn signals(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> 
         .await?
         .ok_or_else(|| ApiError::not_found("no such add-on"))?;
     Ok(json_response(StatusCode::OK, body))
+}
+
+/// How often a reviewer's app renews its presence on an open review, in seconds.
+const PRESENCE_INTERVAL_SECS: u32 = 30;
+/// How long a presence lasts without renewal: three missed heartbeats, so a closed laptop
+/// stops showing within two minutes.
+const PRESENCE_TTL_SECS: i64 = 3 * PRESENCE_INTERVAL_SECS as i64;
+
+fn viewers(rows: impl IntoIterator<Item = (i64, String)>) -> Vec<Viewer> {
+    rows.into_iter()
+        .map(|(user_id, name)| Viewer { user_id, name })
+        .collect()
+}
+
+/// The caller has the add-on's review open (for the next [`PRESENCE_TTL_SECS`]); answers who
+/// else has.
+async fn touch_presence(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    request: Request,
+) -> ApiResult {
+    let user = profile_of(&request)?;
+    let addon_id = parse_id(&id, "add-on id")?;
+    let storage = state.storage.clone();
+    let now = vetter_protocol::auth::unix_now();
+    let others = blocking(move || {
+        if storage.addon(&addon_id.to_string())?.is_none() {
+            return Ok(None);
+        }
+        storage
+            .touch_presence(&user, addon_id, now, now + PRESENCE_TTL_SECS)
+            .map(Some)
+    })
+    .await?
+    .ok_or_else(|| ApiError::not_found("no such add-on"))?;
+    Ok(typed(
+        StatusCode::OK,
+        &Presence {
+            addon_id,
+            others: viewers(others),
+            interval_seconds: PRESENCE_INTERVAL_SECS,
+        },
+    ))
+}
+
+/// The caller closed the add-on's review.
+async fn leave_presence(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    request: Request,
+) -> ApiResult {
+    let user = profile_of(&request)?;
+    let addon_id = parse_id(&id, "add-on id")?;
+    let storage = state.storage.clone();
+    blocking(move || storage.leave_presence(user.id, addon_id)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Every add-on whose review someone other than the caller has open.
+async fn presence(State(state): State<Arc<AppState>>, request: Request) -> ApiResult {
+    let user = profile_of(&request)?;
+    let storage = state.storage.clone();
+    let now = vetter_protocol::auth::unix_now();
+    let rows = blocking(move || storage.presence(user.id, now)).await?;
+    let mut results: Vec<Presence> = Vec::new();
+    for (addon_id, user_id, name) in rows {
+        match results.last_mut() {
+            Some(p) if p.addon_id == addon_id => p.others.push(Viewer { user_id, name }),
+            _ => results.push(Presence {
+                addon_id,
+                others: vec![Viewer { user_id, name }],
+                interval_seconds: PRESENCE_INTERVAL_SECS,
+            }),
+        }
+    }
+    Ok(typed(StatusCode::OK, &PresenceList { results }))
 }
 
 fn profile_of(request: &Request) -> Result<Profile, ApiError> {

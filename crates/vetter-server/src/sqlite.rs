@@ -544,6 +544,54 @@ impl Storage for SqliteStorage {
         parsed(text, "vocabulary.body")
     }
 
+    fn touch_presence(
+        &self,
+        viewer: &Profile,
+        addon_id: i64,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<Vec<(i64, String)>, StorageError> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO presence (user_id, addon_id, name, expires_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (user_id, addon_id)
+             DO UPDATE SET name = excluded.name, expires_at = excluded.expires_at",
+            params![viewer.id, addon_id, viewer.name, expires_at],
+        )?;
+        let mut stmt = conn.prepare(
+            "SELECT user_id, name FROM presence
+             WHERE addon_id = ?1 AND user_id != ?2 AND expires_at > ?3 ORDER BY name, user_id",
+        )?;
+        let others = stmt
+            .query_map(params![addon_id, viewer.id, now], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(others)
+    }
+
+    fn leave_presence(&self, user_id: i64, addon_id: i64) -> Result<(), StorageError> {
+        self.conn().execute(
+            "DELETE FROM presence WHERE user_id = ?1 AND addon_id = ?2",
+            params![user_id, addon_id],
+        )?;
+        Ok(())
+    }
+
+    fn presence(&self, user_id: i64, now: i64) -> Result<Vec<(i64, i64, String)>, StorageError> {
+        let conn = self.conn();
+        // Expired rows go here, the one read that sees them all, so the table stays small.
+        conn.execute("DELETE FROM presence WHERE expires_at <= ?1", [now])?;
+        let mut stmt = conn.prepare(
+            "SELECT addon_id, user_id, name FROM presence WHERE user_id != ?1
+             ORDER BY addon_id, name, user_id",
+        )?;
+        let rows = stmt
+            .query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
     fn put_key(&self, user_id: i64, kid: &str, public_key: &str) -> Result<KeyPut, StorageError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

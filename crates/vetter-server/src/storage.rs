@@ -291,6 +291,20 @@ pub trait Storage: Send + Sync + 'static {
     fn record_decision(&self, decision: &NewDecision) -> Result<DecisionOutcome, StorageError>;
     /// The audit log after `since`, oldest first.
     fn decisions(&self, since: i64, limit: i64) -> Result<Vec<Value>, StorageError>;
+    /// Records that `viewer` has add-on `addon_id`'s review open until `expires_at` (Unix
+    /// seconds), and returns the others who have it open at `now`.
+    fn touch_presence(
+        &self,
+        viewer: &Profile,
+        addon_id: i64,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<Vec<(i64, String)>, StorageError>;
+    /// Forgets that `user_id` has add-on `addon_id`'s review open.
+    fn leave_presence(&self, user_id: i64, addon_id: i64) -> Result<(), StorageError>;
+    /// Every add-on whose review someone other than `user_id` has open at `now`, as
+    /// (add-on, user id, name) rows ordered by add-on and name; expired rows are removed.
+    fn presence(&self, user_id: i64, now: i64) -> Result<Vec<(i64, i64, String)>, StorageError>;
     /// Adds a version and puts it under review (admin only).
     fn add_version(&self, version: &NewVersion) -> Result<VersionRow, StorageError>;
     /// Changes a queue entry (admin only).

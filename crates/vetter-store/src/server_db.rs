@@ -25,6 +25,10 @@ const STEPS: &[(&str, &str)] = &[
         "0003_vocabulary.sql",
         include_str!("../migrations/server/0003_vocabulary.sql"),
     ),
+    (
+        "0004_presence.sql",
+        include_str!("../migrations/server/0004_presence.sql"),
+    ),
 ];
 
 /// Opens (creating the folder and the file, and migrating) the server database at `path`.
@@ -140,6 +144,10 @@ mod tests {
         (
             "0003_vocabulary.sql",
             "855e3d9a3fed00e80d48823c1aab367435ff197cdbbadcad0c2dd4d234afebdb",
+        ),
+        (
+            "0004_presence.sql",
+            "fe8324fa8df9a4f598dccba6a4e77bb68dafca71f03db0dac51debf9f1d68e76",
         ),
     ];
 

@@ -8,6 +8,7 @@
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
+use vetter_protocol::vetter::{Presence, Viewer};
 
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager};
@@ -334,6 +335,37 @@ pub async fn outbox_entries(app: AppHandle) -> Result<Vec<OutboxEntry>, UiError>
         Outbox::open(&s.data_dir)
             .and_then(|o| o.entries(None))
             .map_err(|e| ui(ErrorCode::Outbox, e))
+    })
+    .await
+}
+
+/// Says the reviewer has add-on `addon_id`'s review open; answers who else has.
+#[tauri::command]
+pub async fn touch_presence(app: AppHandle, addon_id: i64) -> Result<Vec<Viewer>, UiError> {
+    run(app, move |data_dir, store| async move {
+        flow::touch_presence(&*store, &data_dir, addon_id)
+            .await
+            .map_err(flow_error)
+    })
+    .await
+}
+
+/// Says the reviewer closed add-on `addon_id`'s review.
+#[tauri::command]
+pub async fn leave_presence(app: AppHandle, addon_id: i64) -> Result<(), UiError> {
+    run(app, move |data_dir, store| async move {
+        flow::leave_presence(&*store, &data_dir, addon_id)
+            .await
+            .map_err(flow_error)
+    })
+    .await
+}
+
+/// Every add-on whose review other reviewers have open, for the queue.
+#[tauri::command]
+pub async fn presence(app: AppHandle) -> Result<Vec<Presence>, UiError> {
+    run(app, move |data_dir, store| async move {
+        flow::presence(&*store, &data_dir).await.map_err(flow_error)
     })
     .await
 }

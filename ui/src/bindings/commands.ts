@@ -22,6 +22,7 @@ import type { LocalQueue } from "./LocalQueue";
 import type { LoginOutcome } from "./LoginOutcome";
 import type { OutboxEntry } from "./OutboxEntry";
 import type { PlacedNote } from "./PlacedNote";
+import type { Presence } from "./Presence";
 import type { PushSummary } from "./PushSummary";
 import type { ReviewSummary } from "./ReviewSummary";
 import type { RuleFileInfo } from "./RuleFileInfo";
@@ -33,6 +34,7 @@ import type { SyncProgress } from "./SyncProgress";
 import type { SyncReport } from "./SyncReport";
 import type { ViewOptions } from "./ViewOptions";
 import type { ViewRow } from "./ViewRow";
+import type { Viewer } from "./Viewer";
 import type { Vocabulary } from "./Vocabulary";
 import type { Whitespace } from "./Whitespace";
 import type { WrittenReport } from "./WrittenReport";
@@ -183,6 +185,15 @@ export const commands = {
   /** Every decision in the outbox, newest first. */
   outboxEntries: (): Promise<OutboxEntry[]> =>
     invoke<OutboxEntry[]>("outbox_entries"),
+  /** Says the reviewer has add-on `addon_id`'s review open; answers who else has. */
+  touchPresence: (addonId: number): Promise<Viewer[]> =>
+    invoke<Viewer[]>("touch_presence", { addonId }),
+  /** Says the reviewer closed add-on `addon_id`'s review. */
+  leavePresence: (addonId: number): Promise<null> =>
+    invoke<null>("leave_presence", { addonId }),
+  /** Every add-on whose review other reviewers have open, for the queue. */
+  presence: (): Promise<Presence[]> =>
+    invoke<Presence[]>("presence"),
   /** Sends the waiting decisions now. */
   pushOutbox: (): Promise<PushSummary> =>
     invoke<PushSummary>("push_outbox"),
@@ -278,5 +289,8 @@ export const flowCommands = {
   decideLocally: commands.decideLocally,
   openReviewPage: commands.openReviewPage,
   outboxEntries: commands.outboxEntries,
+  touchPresence: commands.touchPresence,
+  leavePresence: commands.leavePresence,
+  presence: commands.presence,
   pushOutbox: commands.pushOutbox,
 };

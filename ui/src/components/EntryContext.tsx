@@ -2,10 +2,12 @@
 // reasons, flags and weight, and whether it is decided already.
 import type { LocalEntry } from "../bindings/LocalEntry";
 import type { OutboxEntry } from "../bindings/OutboxEntry";
+import type { Viewer } from "../bindings/Viewer";
 import type { Vocabulary } from "../bindings/Vocabulary";
 import { decidedLabel } from "../lib/decided";
 import { relativeDue } from "../lib/time";
 import { hoverText, wordsFor } from "../lib/words";
+import { AlsoOpenBy } from "./AlsoOpenBy";
 import { Codes, Weight } from "./EntryWords";
 
 /** The compact context header of a review opened from a queue entry. */
@@ -14,11 +16,14 @@ export function EntryContext({
   decided,
   vocabulary,
   now,
+  others = [],
 }: {
   entry: LocalEntry;
   decided: OutboxEntry | null;
   vocabulary: Vocabulary | null;
   now: number;
+  /** The other reviewers with this add-on's review open. */
+  others?: Viewer[];
 }) {
   const queue = wordsFor(vocabulary, "queues", entry.queue);
   const due = relativeDue(entry.due_date, now);
@@ -44,6 +49,7 @@ export function EntryContext({
         <span className="muted">Weight: </span>
         <Weight vocabulary={vocabulary} entry={entry} />
       </div>
+      <AlsoOpenBy viewers={others} />
       {decided && (
         <span className="decided-badge" role="status" data-testid="context-decided">
           Decided: {decidedLabel(wordsFor(vocabulary, "actions", decided.decision.action).title, decided)}

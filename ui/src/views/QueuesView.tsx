@@ -8,6 +8,7 @@ import { KeyHelp } from "../components/KeyHelp";
 import { SyncButton } from "../components/SyncButton";
 import { ViewFrame } from "../components/ViewFrame";
 import { useCommand } from "../hooks/useCommand";
+import { useQueuePresence } from "../hooks/usePresence";
 import { useServer } from "../hooks/useServer";
 import { useVocabulary } from "../hooks/useVocabulary";
 import { flowCommands } from "../ipc";
@@ -16,6 +17,7 @@ import { navigate } from "../lib/navigation";
 import { reviewPair, type SortKey, sortEntries } from "../lib/queue";
 import { relativeDue } from "../lib/time";
 import { hoverText, type Kind, wordsFor } from "../lib/words";
+import { AlsoOpenBy } from "../components/AlsoOpenBy";
 import { Codes, Weight } from "../components/EntryWords";
 import "../components/flow.css";
 
@@ -45,6 +47,8 @@ export function QueuesView() {
   const now = cache.data?.now ?? 0;
   const decided = useMemo(() => decidedVersions(cache.data?.outbox ?? null), [cache.data]);
   const error = cache.error?.message ?? null;
+  // Who else has each add-on open, while the server answers.
+  const presence = useQueuePresence(reachable !== false);
   const [queue, setQueue] = useState<string | null>(null);
   const [sort, setSort] = useState<SortKey>("due");
   const [reason, setReason] = useState("");
@@ -219,6 +223,7 @@ export function QueuesView() {
                       >
                         {e.addon_name} {e.version}
                       </button>
+                      <AlsoOpenBy viewers={presence.get(e.addon_id)} />
                       {decision && (
                         <span className="decided-badge" data-testid="entry-decided">
                           {decidedLabel(words("actions", decision.decision.action).title, decision)}

@@ -24,6 +24,7 @@ import { ViewFrame } from "../components/ViewFrame";
 import { EntryContext } from "../components/EntryContext";
 import { useCommand } from "../hooks/useCommand";
 import { usePrefs } from "../hooks/usePrefs";
+import { useReviewPresence } from "../hooks/usePresence";
 import { useQueueState } from "../hooks/useQueueState";
 import { useVocabulary } from "../hooks/useVocabulary";
 import { nextEntry, reviewPair } from "../lib/queue";
@@ -212,6 +213,8 @@ export function ReviewView({ active = true }: { active?: boolean }) {
   const queue = useQueueState(active);
   const vocabulary = useVocabulary();
   const entry = remoteVersionId == null ? null : (queue.entries.find((e) => e.version_id === remoteVersionId) ?? null);
+  // Others with this add-on open are named in the header; the server learns this one is.
+  const othersHere = useReviewPresence(entry ? entry.addon_id : null);
   // While the reviewer reads this entry, the next one is opened and counted on the Rust side, so
   // that going on to it (after a decision, or from the queue) shows it complete at once.
   const nextPair = useMemo(() => {
@@ -562,6 +565,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
                 decided={queue.decided.get(entry.version_id) ?? null}
                 vocabulary={vocabulary}
                 now={queue.now}
+                others={othersHere}
               />
             )}
             <p className="review-counts" data-testid="review-counts">
