@@ -672,16 +672,19 @@ async fn every_view_passes_axe_without_serious_or_critical_violations() -> Resul
             }
             open_entry(&s, "tab-tidy").await?;
             grave += axe_view(&s, &format!("review ({theme})")).await?;
+            s.screenshot(&format!("review-entry-{theme}")).await?;
             s.script("document.activeElement.blur(); return null")
                 .await?;
             s.press('?').await?;
             s.wait_for("[data-testid=key-help]").await?;
             grave += axe_view(&s, &format!("key list ({theme})")).await?;
+            s.screenshot(&format!("keys-{theme}")).await?;
             s.press('?').await?;
             s.press('d').await?;
             s.wait_for("[data-testid=decision-submit]").await?;
             choose_action(&s, "reject").await?;
             grave += axe_view(&s, &format!("decision panel ({theme})")).await?;
+            s.screenshot(&format!("decision-panel-{theme}")).await?;
             s.click("[data-testid=decision-cancel]")
                 .await
                 .context("closing the decision panel")?;
