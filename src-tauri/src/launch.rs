@@ -53,6 +53,8 @@ pub struct Launch {
     /// `--download-host URL`, repeatable: origins besides the AMO instance that its downloads
     /// may be redirected to (its CDN).
     pub download_hosts: Vec<String>,
+    /// A `vetter://` link to open once the window is up (how the desktop hands one over).
+    pub link: Option<String>,
 }
 
 impl Launch {
@@ -82,6 +84,8 @@ impl Launch {
                 launch.download_hosts.extend(url);
             } else if text == "--login-from-env" {
                 launch.login_from_env = true;
+            } else if text.starts_with("vetter://") {
+                launch.link = Some(text.into_owned());
             }
         }
         launch.server = launch.server.as_deref().and_then(origin_text);
@@ -217,6 +221,13 @@ mod tests {
 
     fn parse(args: &[&str]) -> Launch {
         Launch::parse(args.iter().map(OsString::from))
+    }
+
+    #[test]
+    fn a_vetter_link_among_the_arguments_is_kept_to_open() {
+        let l = parse(&["--data-dir", "/tmp/d", "vetter://addon/x@y/version/2"]);
+        assert_eq!(l.link.as_deref(), Some("vetter://addon/x@y/version/2"));
+        assert!(parse(&["https://example.org/"]).link.is_none());
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub struct AppState {
     session: Arc<MemoryStore>,
     /// Credentials handed over at launch, until the window asks for the login.
     handed: Mutex<Option<HandedLogin>>,
+    /// A `vetter://` link handed over at launch, until the window asks for it.
+    link: Mutex<Option<String>>,
 }
 
 impl AppState {
@@ -65,6 +67,7 @@ impl AppState {
             credentials: Mutex::new(Arc::new(KeyringStore)),
             session: Arc::new(MemoryStore::default()),
             handed: Mutex::new(None),
+            link: Mutex::new(None),
         }
     }
 
@@ -81,6 +84,11 @@ impl AppState {
     /// From now on, reads secrets from the in-memory session store.
     pub fn use_session_store(&self) {
         *lock(&self.credentials) = self.session.clone();
+    }
+
+    /// The link handed over at launch, once: a second call gets `None`.
+    pub fn take_launch_link(&self) -> Option<String> {
+        lock(&self.link).take()
     }
 
     /// The credentials handed over at launch, once: a second call gets `None`.
@@ -162,7 +170,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// `--server URL`, remembered as the review server; `--login-from-env`, a login to that server
 /// with `VETTER_API_KEY` and `VETTER_API_SECRET` once the window is up; `--amo URL` (else
 /// `$VETTER_AMO`, else addons.mozilla.org), the AMO instance add-ons are fetched from, and
-/// `--download-host URL` (repeatable), an origin its downloads may be redirected to.
+/// `--download-host URL` (repeatable), an origin its downloads may be redirected to; a
+/// `vetter://` link, opened once the window is up.
 pub fn run() {
     let launch = Launch::parse(std::env::args_os().skip(1));
     // First, while this is the only thread: the secret leaves the environment.
@@ -179,6 +188,7 @@ pub fn run() {
     state.amo = launch.amo();
     state.download_hosts = launch.download_hosts.clone();
     state.dialogs = dialogs;
+    *lock(&state.link) = launch.link.clone();
     tracing::info!(data_dir = %state.data_dir.display(), amo = %state.amo, "starting Vetter");
     if let Some(server) = &launch.server {
         match vetter_client::sync::remember_server(&state.data_dir, server) {

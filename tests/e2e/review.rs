@@ -431,3 +431,65 @@ async fn every_view_renders_in_the_light_and_the_dark_theme() -> Result<()> {
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copied_link_opens_the_same_file_at_the_same_line() -> Result<()> {
+    harness::bounded(async {
+        let s = harness::start().await?;
+        let xpis = tempfile::tempdir()?;
+        let v1 = mv2_addon();
+        let v2 = next_version(&v1);
+        let p1 = write_xpi(xpis.path(), "v1.xpi", &v1)?;
+        let p2 = write_xpi(xpis.path(), "v2.xpi", &v2)?;
+        open_import(&s).await?;
+        s.import(&p1).await?;
+        s.import(&p2).await?;
+        s.click("[data-testid=open-review]").await?;
+        s.wait_for("[data-testid=review]").await?;
+        eventually(&s, "first file", PATH_JS, json!("lib/telemetry.js")).await?;
+        s.click("[data-testid=diff-scroller]").await?;
+        s.press('j').await?;
+        s.press('j').await?;
+        eventually(&s, "background.js", PATH_JS, json!("background.js")).await?;
+        s.wait_for("[data-testid=change-position]").await?;
+        s.press('n').await?;
+        s.press('n').await?;
+        let current = "const r = document.querySelector('.drow.current');
+             return r && [...r.querySelectorAll('.dnum')].map(n => n.textContent.trim()).filter(Boolean).pop()";
+        eventually(&s, "the second change is current", "return !!document.querySelector('.drow.current') && document.querySelector('[data-testid=change-position]').textContent.startsWith('change 2 of 2')", json!(true)).await?;
+        let line = s.script(current).await?;
+        let line = line.as_str().context("the current row has no line number")?.to_owned();
+
+        let copied = "const e = document.querySelector('[data-testid=copied-text]'); return e && e.value";
+        s.click("[data-testid=copy-reference]").await?;
+        eventually(&s, "line reference", copied, json!(format!("* background.js#L{line}"))).await?;
+        s.click("[data-testid=copy-link]").await?;
+        eventually(&s, "link copied", &format!("const v = (() => {{ {copied} }})(); return !!v && v.startsWith('vetter://')"), json!(true)).await?;
+        let link = s.script(copied).await?.as_str().context("no link copied")?.to_owned();
+        ensure!(
+            link.starts_with("vetter://addon/") && link.ends_with(&format!("/file/background.js#L{line}")),
+            "copied {link:?}"
+        );
+
+        // Elsewhere in the review, the link brings the reviewer back to that file and line.
+        s.click("[data-testid=diff-scroller]").await?;
+        s.press('k').await?;
+        eventually(&s, "another file", PATH_JS, json!("popup/popup.css")).await?;
+        s.script("document.querySelector('[data-testid=link-details]').open = true; return null").await?;
+        let input = s.wait_for("[data-testid=link-input]").await?;
+        input.send_keys(&link).await?;
+        s.click("[data-testid=link-open]").await?;
+        eventually(&s, "back at the file", PATH_JS, json!("background.js")).await?;
+        eventually(&s, "at the line", current, json!(line)).await?;
+
+        // A link that breaks the form is refused with the rule it breaks.
+        let input = s.wait_for("[data-testid=link-input]").await?;
+        input.send_keys("x").await?;
+        s.click("[data-testid=link-open]").await?;
+        let err = s.text_of("[data-testid=link-error]").await?;
+        ensure!(err.contains("#L10 or #L10-12"), "error is {err:?}");
+        s.screenshot("review-link").await?;
+        s.close().await
+    })
+    .await
+}

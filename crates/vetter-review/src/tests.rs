@@ -1100,3 +1100,46 @@ fn a_prepared_review_has_every_count_a_counted_open_review_has() {
     assert_eq!(counts(&prepared), counts(&opened));
     assert_eq!(prepared.summary().totals, opened.summary().totals);
 }
+
+#[test]
+fn a_link_made_from_a_version_opens_that_version_against_the_one_before_at_its_line() {
+    use crate::deeplink::{DeepLink, DeepLinkError, link_text};
+    let (store, _dir, a, b) = two_versions();
+    let text = link_text(&store, b, Some("background.js"), Some((3, 5))).unwrap();
+    assert!(
+        text.link.ends_with("/file/background.js#L3-5"),
+        "{}",
+        text.link
+    );
+    assert_eq!(text.reference.as_deref(), Some("* background.js#L3-5"));
+
+    let target = DeepLink::parse(&text.link)
+        .unwrap()
+        .resolve(&store)
+        .unwrap();
+    assert_eq!((target.old, target.new), (a, b));
+    assert_eq!(target.path.as_deref(), Some("background.js"));
+    assert_eq!(target.line, Some(3));
+
+    // An add-on link opens its latest pair; the oldest version has nothing before it.
+    let addon = DeepLink::to_version(&store, b, None, None).unwrap();
+    let whole = DeepLink {
+        version: None,
+        ..addon.clone()
+    };
+    assert_eq!(whole.resolve(&store).unwrap().new, b);
+    let first = DeepLink::to_version(&store, a, None, None).unwrap();
+    assert!(matches!(
+        first.resolve(&store),
+        Err(DeepLinkError::OnlyVersion { .. })
+    ));
+    let missing = DeepLink {
+        version: Some("99.0".into()),
+        ..addon
+    };
+    let e = missing.resolve(&store).unwrap_err().to_string();
+    assert!(
+        e.contains("version 99.0") && e.contains("not in the cache"),
+        "{e}"
+    );
+}

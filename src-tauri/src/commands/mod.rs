@@ -11,6 +11,7 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 use vetter_archive::Limits;
 use vetter_diff::Whitespace;
+use vetter_review::deeplink::{self, DeepLink, LinkTarget, LinkText};
 use vetter_review::{
     AddonVersions, FileCounts, FileLayout, LineCounter, ReviewSession, ReviewSummary, Side,
     ViewOptions, ViewRow, cached_addons as list_addons,
@@ -124,6 +125,46 @@ pub async fn open_review(
         std::thread::spawn(move || count_in_background(&bg, counter, &on_counts));
     }
     Ok(summary)
+}
+
+/// Where `link` (a `vetter://` link) lands: the pair to review and the file and line.
+#[tauri::command]
+pub async fn resolve_link(app: AppHandle, link: String) -> Result<LinkTarget, UiError> {
+    blocking(app, move |s| {
+        let parsed = DeepLink::parse(&link).map_err(|e| UiError::app(e.to_string()))?;
+        s.with_store(|store| {
+            parsed
+                .resolve(store)
+                .map_err(|e| UiError::app(e.to_string()))
+        })
+    })
+    .await
+}
+
+/// The `vetter://` link and AMO's line reference for `path` (lines `first`-`last`) of cached
+/// version `version`, for "Copy link" and "Copy line reference".
+#[tauri::command]
+pub async fn link_text(
+    app: AppHandle,
+    version: i64,
+    path: Option<String>,
+    first: Option<u32>,
+    last: Option<u32>,
+) -> Result<LinkText, UiError> {
+    blocking(app, move |s| {
+        let lines = first.map(|a| (a, last.unwrap_or(a)));
+        s.with_store(|store| {
+            deeplink::link_text(store, version, path.as_deref(), lines)
+                .map_err(|e| UiError::app(e.to_string()))
+        })
+    })
+    .await
+}
+
+/// The `vetter://` link the app was started with, once (later calls get none).
+#[tauri::command]
+pub async fn launch_link(app: AppHandle) -> Result<Option<String>, UiError> {
+    blocking(app, |s| Ok(s.take_launch_link())).await
 }
 
 /// Prepares the review of `old` → `new` in the background (the next queue entry while the

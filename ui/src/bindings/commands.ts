@@ -17,6 +17,8 @@ import type { KeptDecision } from "./KeptDecision";
 import type { LaunchLogin } from "./LaunchLogin";
 import type { LineTarget } from "./LineTarget";
 import type { LinkReport } from "./LinkReport";
+import type { LinkTarget } from "./LinkTarget";
+import type { LinkText } from "./LinkText";
 import type { LocalEntry } from "./LocalEntry";
 import type { LocalQueue } from "./LocalQueue";
 import type { LoginOutcome } from "./LoginOutcome";
@@ -216,6 +218,18 @@ export const commands = {
    */
   openReview: (old: number, new_: number, whitespace: Whitespace, onCounts: (message: FileCounts[]) => void = () => {}, onSignals: (message: ReviewSummary) => void = () => {}): Promise<ReviewSummary> =>
     invoke<ReviewSummary>("open_review", { old, new: new_, whitespace, onCounts: channelTo(onCounts), onSignals: channelTo(onSignals) }),
+  /** Where `link` (a `vetter://` link) lands: the pair to review and the file and line. */
+  resolveLink: (link: string): Promise<LinkTarget> =>
+    invoke<LinkTarget>("resolve_link", { link }),
+  /**
+   * The `vetter://` link and AMO's line reference for `path` (lines `first`-`last`) of cached
+   * version `version`, for "Copy link" and "Copy line reference".
+   */
+  linkText: (version: number, path: string | null, first: number | null, last: number | null): Promise<LinkText> =>
+    invoke<LinkText>("link_text", { version, path, first, last }),
+  /** The `vetter://` link the app was started with, once (later calls get none). */
+  launchLink: (): Promise<string | null> =>
+    invoke<string | null>("launch_link"),
   /**
    * Prepares the review of `old` → `new` in the background (the next queue entry while the
    * reviewer reads this one): opened and every file counted on a connection of its own, so that

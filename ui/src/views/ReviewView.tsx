@@ -22,6 +22,8 @@ import { Visible } from "../components/Visible";
 import { PermissionSummary } from "../components/PermissionSummary";
 import { ViewFrame } from "../components/ViewFrame";
 import { EntryContext } from "../components/EntryContext";
+import { LinkButtons } from "../components/LinkButtons";
+import { OpenLinkPanel } from "../components/OpenLinkPanel";
 import { useCommand } from "../hooks/useCommand";
 import { usePrefs } from "../hooks/usePrefs";
 import { useReviewPresence } from "../hooks/usePresence";
@@ -192,6 +194,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
   const [prefs, setPrefs] = usePrefs();
   const [state, dispatch] = useReducer(reviewReducer, INITIAL_REVIEW);
   const { summary, selected, layout, session, pair, remoteVersionId, pretty, help } = state;
+  const linkDetails = useRef<HTMLDetailsElement>(null);
   const amoDetails = useRef<HTMLDetailsElement>(null);
   const amoInput = useRef<HTMLInputElement>(null);
   const diff = useRef<DiffHandle>(null);
@@ -509,6 +512,18 @@ export function ReviewView({ active = true }: { active?: boolean }) {
           </summary>
           <AmoFetchPanel onFetched={fetched} inputRef={amoInput} />
         </details>
+        <details ref={linkDetails} className="import-details" data-testid="link-details">
+          <summary>Open a link…</summary>
+          <OpenLinkPanel
+            onLaunchLink={() => {
+              if (linkDetails.current) linkDetails.current.open = true;
+              navigate({ view: "review" });
+            }}
+            onOpen={(t) =>
+              open(t.old, t.new, prefs.whitespace, { at: t.path ? { path: t.path, line: t.line ?? 1 } : undefined })
+            }
+          />
+        </details>
       </div>
       {addons.error && (
         <p role="alert" className="error">
@@ -616,6 +631,9 @@ export function ReviewView({ active = true }: { active?: boolean }) {
                     )}
                     <Visible text={file.change.path} />
                   </span>
+                  {pair && selected !== null && file.change.status !== "deleted" && (
+                    <LinkButtons version={pair[1]} path={file.change.path} index={selected} row={currentRow} />
+                  )}
                   <label className="check">
                     <input
                       type="checkbox"
