@@ -488,6 +488,11 @@ async fn a_copied_link_opens_the_same_file_at_the_same_line() -> Result<()> {
         s.click("[data-testid=link-open]").await?;
         let err = s.text_of("[data-testid=link-error]").await?;
         ensure!(err.contains("#L10 or #L10-12"), "error is {err:?}");
+        // Nothing in the review, a hidden measuring span included, makes the page scroll sideways.
+        let wide = s
+            .script("const m = document.querySelector('main'); return m.scrollWidth <= m.clientWidth")
+            .await?;
+        ensure!(wide == json!(true), "the review is wider than the window");
         s.screenshot("review-link").await?;
         s.close().await
     })
