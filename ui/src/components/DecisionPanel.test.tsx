@@ -63,6 +63,21 @@ describe("DecisionPanel", () => {
     expect(calls[0]).toMatchObject({ cachedVersionId: 2, remoteVersionId: 10102 });
   });
 
+  it("closes on Escape from any field without signing", async () => {
+    const signed: string[] = [];
+    mockIPC((cmd) => {
+      if (cmd === "decision_target") return TARGET;
+      if (cmd === "decide") signed.push(cmd);
+      throw new Error(`unexpected ${cmd}`);
+    });
+    let closed = 0;
+    render(<DecisionPanel cachedVersionId={2} remoteVersionId={10102} onClose={() => (closed += 1)} />);
+    const submit = await screen.findByTestId("decision-submit");
+    fireEvent.keyDown(submit, { key: "Escape" });
+    expect(closed).toBe(1);
+    expect(signed).toEqual([]);
+  });
+
   it("warns when the manifest's gecko id is not the server's guid", async () => {
     const warning = 'the package\'s manifest declares gecko id "decoy@example.org", but the server files it under add-on "tab-tidy@vetter.example"';
     mockIPC((cmd) => {
