@@ -41,22 +41,29 @@ async fn open_import(s: &Session) -> Result<()> {
     Ok(())
 }
 
+/// Imports Tab Notes 1.0.0 and 1.0.1 and opens their review; the folder holding the XPIs is
+/// returned to keep.
+async fn open_tab_notes_pair(s: &Session) -> Result<tempfile::TempDir> {
+    let xpis = tempfile::tempdir()?;
+    let v1 = mv2_addon();
+    let v2 = next_version(&v1);
+    let p1 = write_xpi(xpis.path(), "v1.xpi", &v1)?;
+    let p2 = write_xpi(xpis.path(), "v2.xpi", &v2)?;
+    open_import(s).await?;
+    s.import(&p1).await?;
+    s.import(&p2).await?;
+    s.click("[data-testid=open-review]").await?;
+    s.wait_for("[data-testid=review]").await?;
+    Ok(xpis)
+}
+
 const PATH_JS: &str = "return document.querySelector('[data-testid=diff-path]').textContent";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_move_through_files_and_changes_and_viewed_marks_persist() -> Result<()> {
     harness::bounded(async {
         let s = harness::start().await?;
-        let xpis = tempfile::tempdir()?;
-        let v1 = mv2_addon();
-        let v2 = next_version(&v1);
-        let p1 = write_xpi(xpis.path(), "v1.xpi", &v1)?;
-        let p2 = write_xpi(xpis.path(), "v2.xpi", &v2)?;
-        open_import(&s).await?;
-        s.import(&p1).await?;
-        s.import(&p2).await?;
-        s.click("[data-testid=open-review]").await?;
-        s.wait_for("[data-testid=review]").await?;
+        let _xpis = open_tab_notes_pair(&s).await?;
         // next_version adds the notifications permission: it is the first thing shown.
         let perms = s.text_of("[data-testid=permission-summary]").await?;
         ensure!(perms.contains("notifications"), "permission summary is {perms:?}");
@@ -436,16 +443,7 @@ async fn every_view_renders_in_the_light_and_the_dark_theme() -> Result<()> {
 async fn a_copied_link_opens_the_same_file_at_the_same_line() -> Result<()> {
     harness::bounded(async {
         let s = harness::start().await?;
-        let xpis = tempfile::tempdir()?;
-        let v1 = mv2_addon();
-        let v2 = next_version(&v1);
-        let p1 = write_xpi(xpis.path(), "v1.xpi", &v1)?;
-        let p2 = write_xpi(xpis.path(), "v2.xpi", &v2)?;
-        open_import(&s).await?;
-        s.import(&p1).await?;
-        s.import(&p2).await?;
-        s.click("[data-testid=open-review]").await?;
-        s.wait_for("[data-testid=review]").await?;
+        let _xpis = open_tab_notes_pair(&s).await?;
         eventually(&s, "first file", PATH_JS, json!("lib/telemetry.js")).await?;
         s.click("[data-testid=diff-scroller]").await?;
         s.press('j').await?;
