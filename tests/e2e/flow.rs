@@ -568,6 +568,15 @@ async fn four_keys_take_a_synced_queue_to_a_recorded_decision() -> Result<()> {
             "the next entry opened while its lines were still being counted ({counting}): it was not prepared"
         );
         let total: Duration = waits.iter().map(|(_, d)| *d).sum();
+        vetter_reliability::support::write_figures(
+            "review_loop",
+            &serde_json::json!({
+                "keys": keys,
+                "waited_ms": total.as_millis() as u64,
+                "waits_ms": waits.iter().map(|(what, d)| (what.to_string(), d.as_millis() as u64)).collect::<std::collections::BTreeMap<_, _>>(),
+                "next_entry_ms": next.as_millis() as u64,
+            }),
+        )?;
         println!(
             "[e2e] keys from a synced queue to a recorded decision: {} ({}); waited {} ms ({}); next entry open {} ms later",
             keys.len(),
@@ -615,12 +624,12 @@ async fn four_keys_take_a_synced_queue_to_a_recorded_decision() -> Result<()> {
 
 /// axe-core's violations on the view on screen, printed one line per rule; returns how many
 /// rules are serious or critical.
-async fn axe_view(s: &Session, label: &str) -> Result<usize> {
+async fn axe_view(s: &Session, label: &str) -> Result<(usize, usize)> {
     // Let a view's late data (counts, signals) land before it is judged.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let found = s.axe().await?;
     let rules = found.as_array().context("axe gave no list")?;
-    let mut grave = 0;
+    let (mut grave, mut other) = (0, 0);
     if rules.is_empty() {
         println!("[axe] {label}: no violations");
     }
@@ -628,6 +637,8 @@ async fn axe_view(s: &Session, label: &str) -> Result<usize> {
         let impact = v["impact"].as_str().unwrap_or("?");
         if matches!(impact, "serious" | "critical") {
             grave += 1;
+        } else {
+            other += 1;
         }
         println!(
             "[axe] {label}: {impact} {} ({} nodes, first {}): {}",
@@ -640,7 +651,7 @@ async fn axe_view(s: &Session, label: &str) -> Result<usize> {
             println!("[axe]   {}", html.chars().take(300).collect::<String>());
         }
     }
-    Ok(grave)
+    Ok((grave, other))
 }
 
 /// Every view of the synced app, the key list and the decision panel, in both themes, checked
@@ -650,6 +661,13 @@ async fn every_view_passes_axe_without_serious_or_critical_violations() -> Resul
     harness::bounded(async {
         let (_keyring, _server_dir, server, s) = synced().await?;
         let mut grave = 0;
+        let mut other = 0;
+        let mut views = 0;
+        let mut judge = |(g, o): (usize, usize)| {
+            grave += g;
+            other += o;
+            views += 1;
+        };
         for theme in ["light", "dark"] {
             s.click("[data-testid=nav-settings]")
                 .await
@@ -662,28 +680,28 @@ async fn every_view_passes_axe_without_serious_or_critical_violations() -> Resul
             let applied =
                 format!("return (document.documentElement.dataset.theme || 'light') === '{theme}'");
             eventually(&s, "theme applies", &applied, Value::Bool(true), 10).await?;
-            grave += axe_view(&s, &format!("settings ({theme})")).await?;
+            judge(axe_view(&s, &format!("settings ({theme})")).await?);
             for view in ["queues", "outbox", "search"] {
                 s.click(&format!("[data-testid=nav-{view}]")).await?;
                 s.wait_for(&format!("#view-{view}, [data-view={view}]"))
                     .await
                     .ok();
-                grave += axe_view(&s, &format!("{view} ({theme})")).await?;
+                judge(axe_view(&s, &format!("{view} ({theme})")).await?);
             }
             open_entry(&s, "tab-tidy").await?;
-            grave += axe_view(&s, &format!("review ({theme})")).await?;
+            judge(axe_view(&s, &format!("review ({theme})")).await?);
             s.screenshot(&format!("review-entry-{theme}")).await?;
             s.script("document.activeElement.blur(); return null")
                 .await?;
             s.press('?').await?;
             s.wait_for("[data-testid=key-help]").await?;
-            grave += axe_view(&s, &format!("key list ({theme})")).await?;
+            judge(axe_view(&s, &format!("key list ({theme})")).await?);
             s.screenshot(&format!("keys-{theme}")).await?;
             s.press('?').await?;
             s.press('d').await?;
             s.wait_for("[data-testid=decision-submit]").await?;
             choose_action(&s, "reject").await?;
-            grave += axe_view(&s, &format!("decision panel ({theme})")).await?;
+            judge(axe_view(&s, &format!("decision panel ({theme})")).await?);
             s.screenshot(&format!("decision-panel-{theme}")).await?;
             s.click("[data-testid=decision-cancel]")
                 .await
@@ -697,6 +715,11 @@ async fn every_view_passes_axe_without_serious_or_critical_violations() -> Resul
             )
             .await?;
         }
+        // Printed at the end of every CI log by scripts/reliability-summary.
+        vetter_reliability::support::write_figures(
+            "axe",
+            &serde_json::json!({ "views": views, "serious_or_critical": grave, "other": other }),
+        )?;
         ensure!(
             grave == 0,
             "{grave} serious or critical axe rules failed (listed above)"
