@@ -285,7 +285,15 @@ fn css_line(st: &mut LexState, s: &[u8], out: &mut dyn Sink) {
                 _ => css_token(s, i, st, out),
             },
         };
-        i = end.max(i + 1);
+        // A string or comment carried over from the line before can end where it starts (at a
+        // lone CR): that character is still drawn, as plain text, so the line stays whole.
+        i = if end > i {
+            end
+        } else {
+            let next = js_lexer::char_end(s, i + 1);
+            out.token(i, next, Class::Plain);
+            next
+        };
     }
 }
 
@@ -471,6 +479,32 @@ mod tests {
 
     fn class_of(toks: &[(String, Class)], text: &str) -> Option<Class> {
         toks.iter().find(|(t, _)| t == text).map(|(_, c)| *c)
+    }
+
+    /// Every byte range the lexer gives, in order, plain ones too.
+    struct Ranges(Vec<(usize, usize)>);
+    impl Sink for Ranges {
+        fn token(&mut self, a: usize, b: usize, _: Class) {
+            self.0.push((a, b));
+        }
+    }
+
+    #[test]
+    fn a_css_line_that_starts_with_a_lone_cr_inside_a_string_is_drawn_whole() {
+        // Found by the diff_highlight fuzz target: a string continued by a backslash at the end
+        // of one line, and a CR at the start of the next, lost the CR from the drawn line.
+        let lines = ["a { b: 'x\\\n", "\r!m{ c,", "\r.d\n"];
+        let mut st = LexState::new();
+        for l in &lines {
+            let mut r = Ranges(Vec::new());
+            lex_line(Lang::Css, &mut st, l, &mut r);
+            let mut at = 0;
+            for (a, b) in r.0 {
+                assert_eq!(a, at, "{l:?}: a gap before byte {a}");
+                at = b;
+            }
+            assert_eq!(at, l.len(), "{l:?} not covered to its end");
+        }
     }
 
     #[test]
