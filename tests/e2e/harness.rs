@@ -549,14 +549,23 @@ impl Session {
     /// failing with the form's error when the import is refused.
     pub async fn import(&self, path: &Path) -> Result<()> {
         self.answer_dialog(&path.display().to_string())?;
+        // The form counts finished imports: the result shown before the click (the last
+        // import's) must not be taken for this one's.
+        let finished = "const f = document.querySelector('form.import-panel');
+                        return f ? Number(f.dataset.finished) : 0";
+        let before = self.script(finished).await?.as_u64().unwrap_or(0);
         self.click("[data-testid=import-button]").await?;
         let got = self
             .until(
                 &format!("import of {}", path.display()),
-                "const r = document.querySelector('[data-testid=import-result]');
-                 const e = document.querySelector('[data-testid=import-error]');
-                 if (e) return 'error: ' + e.textContent;
-                 return r && !document.querySelector('[data-testid=import-progress]') ? r.textContent : null",
+                &format!(
+                    "const f = document.querySelector('form.import-panel');
+                     if (!f || Number(f.dataset.finished) <= {before}) return null;
+                     const r = document.querySelector('[data-testid=import-result]');
+                     const e = document.querySelector('[data-testid=import-error]');
+                     if (e) return 'error: ' + e.textContent;
+                     return r ? r.textContent : 'error: no result (was the dialog cancelled?)'"
+                ),
                 Duration::from_secs(20),
             )
             .await?;
@@ -599,7 +608,14 @@ fn shot_name(what: &str) -> String {
 /// Runs one test body with an overall time limit, so a hung driver fails the test instead of
 /// hanging CI.
 pub async fn bounded<F: std::future::Future<Output = Result<()>>>(body: F) -> Result<()> {
-    tokio::time::timeout(Duration::from_secs(120), body)
+    let result = tokio::time::timeout(Duration::from_secs(120), body)
         .await
-        .context("end-to-end test ran past its 120 s limit")?
+        .context("end-to-end test ran past its 120 s limit")
+        .and_then(|r| r);
+    // Said at once, next to the app's log: CI keeps only part of a long run's output, and the
+    // failures listed at the end are the part most often cut.
+    if let Err(e) = &result {
+        eprintln!("end-to-end test failed: {e:#}");
+    }
+    result
 }

@@ -21,11 +21,14 @@ export function ImportPanel({ onImported }: { onImported: (summary: ImportSummar
   // Progress is shown only while the import runs, so a message arriving after the reply
   // cannot turn a finished import back into a running one.
   const [progress, setProgress] = useState<Progress>(NO_PROGRESS);
+  // Imports finished, refused or cancelled so far: a new result is told from the last one by it.
+  const [finished, setFinished] = useState(0);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setProgress(NO_PROGRESS);
     const onProgress = (p: ImportProgress) => setProgress((s) => advance(s, p));
     void importing.run((live) => commands.importXpi(live(onProgress))).then((r) => {
+      if (r.status !== "stale") setFinished((n) => n + 1);
       // Null: the reviewer closed the dialog without choosing a file.
       if (r.status === "ok" && r.data) onImported(r.data);
     });
@@ -33,7 +36,7 @@ export function ImportPanel({ onImported }: { onImported: (summary: ImportSummar
   const summary = importing.status === "ok" ? importing.data : null;
   const error = importing.error?.message ?? null;
   return (
-    <form className="import-panel" onSubmit={submit} aria-label="Import a package">
+    <form className="import-panel" onSubmit={submit} aria-label="Import a package" data-finished={finished}>
       <button type="submit" data-testid="import-button" disabled={importing.busy}>
         Import a package…
       </button>{" "}
