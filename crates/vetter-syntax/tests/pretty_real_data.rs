@@ -1,11 +1,12 @@
 //! Pretty-printing pdf.js's minified worker (fetched by `bench/fetch-data`, see
-//! docs/bench-data.md): every token survives byte for byte, and sampled positions map back to
-//! the same token in the original. The fetch runs first and a failure fails the test.
+//! docs/bench-data.md): laid out by oxc's printer, every token survives byte for byte, the
+//! result is the same program by oxc's own reading, and sampled positions map back to the same
+//! token in the original. The fetch runs first and a failure fails the test.
 
 use std::path::Path;
 use std::process::Command;
 
-use vetter_syntax::pretty::{Position, PrettyLang, pretty_print};
+use vetter_syntax::pretty::{LaidOutBy, Position, PrettyLang, pretty_print};
 
 fn worker() -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -25,6 +26,14 @@ fn worker() -> String {
     .expect("the worker is UTF-8")
 }
 
+/// oxc's printout of `src` parsed as a module.
+fn program(src: &str) -> String {
+    let allocator = oxc_allocator::Allocator::default();
+    let parsed = oxc_parser::Parser::new(&allocator, src, oxc_span::SourceType::mjs()).parse();
+    assert!(!parsed.diagnostics.has_errors(), "parses as a module");
+    oxc_codegen::Codegen::new().build(&parsed.program).code
+}
+
 /// The text at `pos` up to the next whitespace (at most 40 bytes).
 fn word_at(text: &str, pos: Position) -> String {
     let line = text.split('\n').nth(pos.line as usize - 1).unwrap();
@@ -40,6 +49,12 @@ fn minified_worker_maps_sampled_positions_back_to_the_same_token() {
     let src = worker();
     let original_lines = src.lines().count();
     let pretty = pretty_print(&src, PrettyLang::Js).unwrap();
+    assert_eq!(pretty.laid_out_by, LaidOutBy::Formatter);
+    // oxc reads both texts as one program: its printout of each is the same.
+    assert!(
+        program(&pretty.text) == program(&src),
+        "the pretty text is a different program"
+    );
     let squash = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
     assert_eq!(
         squash(&pretty.text),

@@ -1,21 +1,25 @@
 //! Pretty-printing of minified JavaScript, JSON and CSS, with a map back to the original.
 //!
 //! Reviewers read minified bundles, and search hits, signals and notes are positions in the
-//! original bytes; so the pretty text must map every position back. This is a token-level
-//! reformatter: it lexes the source with the crate's one JavaScript lexer (the highlighter's
-//! too, so both agree on where a string, template or regex starts and ends), copies every token
-//! verbatim, and only changes the whitespace between tokens: a line break after `{`, `;` and `}`
-//! and before `}`, indentation by brace depth, and every original line break kept. Because
-//! tokens are copied byte for byte, the map is a sorted list of (pretty offset, original offset)
-//! segments, exact at every token byte. Because only whitespace between tokens changes, and
-//! never where a line break would trigger automatic semicolon insertion differently (see
-//! [`breaks_after`]), the pretty code means what the original means. See docs/design.md for why
-//! this rather than a full formatter crate.
+//! original bytes; so the pretty text must map every position back. Whatever lays the text out,
+//! every token is copied verbatim from the original (lexed with the crate's one JavaScript
+//! lexer, the highlighter's too) and only the whitespace between tokens changes, so the map is a
+//! sorted list of (pretty offset, original offset) segments, exact at every token byte.
+//!
+//! JavaScript that oxc parses is laid out as oxc's code generator prints it ([`formatter`]):
+//! statements on their lines, bodies indented, spaces around operators. Everything else (JSON,
+//! CSS, JavaScript oxc does not parse or that is too large or deeply nested to give it) goes
+//! through the token reformatter: a line break after `{`, `;` and `}` and before `}`,
+//! indentation by brace depth, and every original line break kept. Neither ever breaks a line
+//! where automatic semicolon insertion would read the code differently (see [`breaks_after`]),
+//! so the pretty code means what the original means. See docs/design.md.
 
 use serde::Serialize;
 use ts_rs::TS;
 
 use crate::js_lexer;
+
+mod formatter;
 
 /// The largest input pretty-printed; larger files are shown as they are.
 pub const MAX_PRETTY_INPUT: usize = 64 * 1024 * 1024;
@@ -89,6 +93,17 @@ pub struct Pretty {
     pretty_lines: Vec<usize>,
     original_lines: Vec<usize>,
     original_len: usize,
+    /// Whose line breaks these are.
+    pub laid_out_by: LaidOutBy,
+}
+
+/// Who chose where the pretty text breaks lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaidOutBy {
+    /// oxc's code generator (JavaScript it parses).
+    Formatter,
+    /// The token reformatter: JSON, CSS, and JavaScript oxc does not parse or is not given.
+    Tokens,
 }
 
 fn line_starts(text: &str) -> Vec<usize> {
@@ -279,18 +294,40 @@ fn breaks_after(
     }
 }
 
-/// Pretty-prints `src` by the rules of `lang`.
+/// Pretty-prints `src` by the rules of `lang`: JavaScript as oxc's printer lays it out where
+/// oxc parses it, everything else by the token reformatter.
 pub fn pretty_print(src: &str, lang: PrettyLang) -> Result<Pretty, PrettyError> {
+    let toks = tokens(src, lang)?;
+    if lang == PrettyLang::Js
+        && let Some(gaps) = formatter::layout(src, &toks)
+    {
+        return Ok(lay_out(src, &toks, &gaps));
+    }
+    Ok(reformat(src, lang, &toks))
+}
+
+/// Pretty-prints `src` with the token reformatter only, as for code oxc does not parse (for
+/// comparisons and benchmarks).
+pub fn pretty_print_tokens(src: &str, lang: PrettyLang) -> Result<Pretty, PrettyError> {
+    Ok(reformat(src, lang, &tokens(src, lang)?))
+}
+
+/// The tokens of `src`, if it is not too large to pretty-print.
+fn tokens(src: &str, lang: PrettyLang) -> Result<Vec<Tok>, PrettyError> {
     if src.len() > MAX_PRETTY_INPUT {
         return Err(PrettyError::TooLarge {
             size: src.len(),
             limit: MAX_PRETTY_INPUT,
         });
     }
-    let toks = match lang {
+    Ok(match lang {
         PrettyLang::Js | PrettyLang::Json => lex_js(src),
         PrettyLang::Css => lex_css(src),
-    };
+    })
+}
+
+/// The token reformatter: breaks after `{`, `;` and `}`, indentation by brace depth.
+fn reformat(src: &str, lang: PrettyLang, toks: &[Tok]) -> Pretty {
     let mut out = String::with_capacity(src.len() + src.len() / 4);
     let mut segments: Vec<Segment> = Vec::with_capacity(toks.len());
     let mut depth = 0usize;
@@ -358,13 +395,44 @@ pub fn pretty_print(src: &str, lang: PrettyLang) -> Result<Pretty, PrettyError> 
         let in_block = openers.last().is_none_or(|&o| o == b'b');
         pending_break = breaks_after(lang, src, tok, toks.get(idx + 1), parens, in_block);
     }
-    Ok(Pretty {
+    Pretty {
         pretty_lines: line_starts(&out),
         text: out,
         segments,
         original_lines: line_starts(src),
         original_len: src.len(),
-    })
+        laid_out_by: LaidOutBy::Tokens,
+    }
+}
+
+/// The text of `toks` with the gaps a formatter chose, every token copied verbatim.
+fn lay_out(src: &str, toks: &[Tok], gaps: &[formatter::Gap]) -> Pretty {
+    let mut out = String::with_capacity(src.len() + src.len() / 2);
+    let mut segments: Vec<Segment> = Vec::with_capacity(toks.len());
+    for (tok, gap) in toks.iter().zip(gaps) {
+        match *gap {
+            formatter::Gap::None => {}
+            formatter::Gap::Space => out.push(' '),
+            formatter::Gap::Break(columns) => {
+                out.push('\n');
+                out.extend(std::iter::repeat_n(' ', columns.min(2 * MAX_INDENT_DEPTH)));
+            }
+        }
+        segments.push(Segment {
+            pretty: out.len(),
+            original: tok.start,
+            len: tok.end - tok.start,
+        });
+        out.push_str(&src[tok.start..tok.end]);
+    }
+    Pretty {
+        pretty_lines: line_starts(&out),
+        text: out,
+        segments,
+        original_lines: line_starts(src),
+        original_len: src.len(),
+        laid_out_by: LaidOutBy::Formatter,
+    }
 }
 
 /// A readability space after `,` (JavaScript) and `:` (JSON); never needed for meaning.
@@ -394,8 +462,59 @@ mod tests {
         .unwrap();
         assert_eq!(
             p.text,
-            "function f(a){\n  if(a){\n    return 1\n  }\n  for(;;){\n    x()\n  }\n  return 2\n}"
+            "function f(a) {\n  if (a) {\n    return 1\n  }\n  for (;;) {\n    x()\n  }\n  return 2\n}"
         );
+    }
+
+    /// oxc's printout of `src` parsed as a module: equal for two texts when they are the same
+    /// program, whatever their layout.
+    fn program(src: &str) -> String {
+        let allocator = oxc_allocator::Allocator::default();
+        let parsed = oxc_parser::Parser::new(&allocator, src, oxc_span::SourceType::mjs()).parse();
+        assert!(!parsed.diagnostics.has_errors(), "{src:?} parses");
+        oxc_codegen::Codegen::new().build(&parsed.program).code
+    }
+
+    #[test]
+    fn javascript_oxc_parses_reads_like_a_formatters_and_keeps_its_own_bytes() {
+        let src = "async function g(){const{minutes:m,seconds:s}=await load('t',1e3);if(m)return{m,s};x=[1,2,3]}";
+        let p = pretty_print(src, PrettyLang::Js).unwrap();
+        assert_eq!(p.laid_out_by, LaidOutBy::Formatter);
+        // Destructuring stays on its line; quotes and numbers are the file's, not the printer's.
+        assert_eq!(
+            p.text,
+            "async function g() {\n  const { minutes: m, seconds: s } = await load('t', 1e3);\n  if (m) return { m, s };\n  x = [1, 2, 3]\n}"
+        );
+        assert_eq!(program(&p.text), program(src));
+    }
+
+    #[test]
+    fn line_breaks_the_code_relies_on_are_kept() {
+        // Automatic semicolon insertion: `return` then a line break returns nothing, and the
+        // `++` on the next line increments `b`, not `a`.
+        let src = "function f(){let a=1,b=2\na\n++b\nreturn\na}";
+        let p = pretty_print(src, PrettyLang::Js).unwrap();
+        assert_eq!(p.laid_out_by, LaidOutBy::Formatter);
+        assert!(p.text.contains("return\n"), "{}", p.text);
+        assert!(p.text.contains("a\n  ++b"), "{}", p.text);
+        assert_eq!(program(&p.text), program(src));
+    }
+
+    #[test]
+    fn comments_the_printer_leaves_out_are_still_shown() {
+        let src = "f(/*inside*/a,b/*after*/);// end\nlet x=1";
+        let p = pretty_print(src, PrettyLang::Js).unwrap();
+        assert_eq!(p.laid_out_by, LaidOutBy::Formatter);
+        assert_eq!(squash(&p.text), squash(src));
+        assert!(p.text.contains("// end\nlet x = 1"), "{}", p.text);
+    }
+
+    #[test]
+    fn javascript_oxc_cannot_parse_is_laid_out_by_tokens() {
+        let src = "function f(a){if(a){return 1}else{{{";
+        let p = pretty_print(src, PrettyLang::Js).unwrap();
+        assert_eq!(p.laid_out_by, LaidOutBy::Tokens);
+        assert_eq!(squash(&p.text), squash(src));
     }
 
     #[test]
