@@ -624,12 +624,30 @@ async fn four_keys_take_a_synced_queue_to_a_recorded_decision() -> Result<()> {
 
 /// axe-core's violations on the view on screen, printed one line per rule; returns how many
 /// rules are serious or critical.
-async fn axe_view(s: &Session, label: &str) -> Result<(usize, usize)> {
+/// Checks the page with axe-core and the focus audit: (axe's serious or critical violations,
+/// its other violations, controls checked for focus, controls without a visible focus).
+async fn axe_view(s: &Session, label: &str) -> Result<(usize, usize, usize, usize)> {
     // Let a view's late data (counts, signals) land before it is judged.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let found = s.axe().await?;
     let rules = found.as_array().context("axe gave no list")?;
     let (mut grave, mut other) = (0, 0);
+    // Visible focus, which axe does not judge: every control's ring, its contrast and clipping.
+    // A real Tab first, so focus moved by the script counts as keyboard focus.
+    s.script("window.__vetterFocusBefore = document.activeElement; return null")
+        .await?;
+    s.chord(&[], fantoccini::key::Key::Tab.into()).await?;
+    let focus = s.script(include_str!("focus_audit.js")).await?;
+    let problems = focus["problems"].as_array().cloned().unwrap_or_default();
+    println!(
+        "[focus] {label}: {} controls, {} without a clearly visible focus",
+        focus["controls"],
+        problems.len()
+    );
+    for p in &problems {
+        println!("[focus]   {}", p.as_str().unwrap_or("?"));
+    }
+    let focus_controls = focus["controls"].as_u64().unwrap_or(0) as usize;
     if rules.is_empty() {
         println!("[axe] {label}: no violations");
     }
@@ -651,7 +669,7 @@ async fn axe_view(s: &Session, label: &str) -> Result<(usize, usize)> {
             println!("[axe]   {}", html.chars().take(300).collect::<String>());
         }
     }
-    Ok((grave, other))
+    Ok((grave, other, focus_controls, problems.len()))
 }
 
 /// Every view of the synced app, the key list and the decision panel, in both themes, checked
@@ -660,12 +678,12 @@ async fn axe_view(s: &Session, label: &str) -> Result<(usize, usize)> {
 async fn every_view_passes_axe_without_serious_or_critical_violations() -> Result<()> {
     harness::bounded(async {
         let (_keyring, _server_dir, server, s) = synced().await?;
-        let mut grave = 0;
-        let mut other = 0;
-        let mut views = 0;
-        let mut judge = |(g, o): (usize, usize)| {
+        let (mut grave, mut other, mut views, mut controls, mut unfocused) = (0, 0, 0, 0, 0);
+        let mut judge = |(g, o, c, u): (usize, usize, usize, usize)| {
             grave += g;
             other += o;
+            controls += c;
+            unfocused += u;
             views += 1;
         };
         for theme in ["light", "dark"] {
@@ -718,11 +736,18 @@ async fn every_view_passes_axe_without_serious_or_critical_violations() -> Resul
         // Printed at the end of every CI log by scripts/reliability-summary.
         vetter_reliability::support::write_figures(
             "axe",
-            &serde_json::json!({ "views": views, "serious_or_critical": grave, "other": other }),
+            &serde_json::json!({
+                "views": views, "serious_or_critical": grave, "other": other,
+                "focus_controls": controls, "focus_not_visible": unfocused,
+            }),
         )?;
         ensure!(
             grave == 0,
             "{grave} serious or critical axe rules failed (listed above)"
+        );
+        ensure!(
+            unfocused == 0,
+            "{unfocused} controls without a clearly visible focus (listed above)"
         );
         s.close().await?;
         server.stop()
