@@ -9,6 +9,7 @@
 //! to CSS and the CLI maps it to terminal colours.
 
 mod classes;
+mod guard;
 mod native;
 mod syntax;
 
@@ -139,6 +140,10 @@ pub struct Highlighter {
     /// `checkpoints[k]` is the state at the start of line `k * checkpoint_every`.
     checkpoints: Vec<Checkpoint>,
     classifier: classes::Classifier,
+    /// syntect's parser thread, with its time limit per line.
+    guard: guard::Guard,
+    /// syntect looped on a line (or may no longer be used): lines are shown plain from there.
+    stalled: bool,
 }
 
 impl Highlighter {
@@ -156,6 +161,8 @@ impl Highlighter {
             options,
             checkpoints: Vec::new(),
             classifier: classes::Classifier::default(),
+            guard: guard::Guard::default(),
+            stalled: matches!(grammar, Grammar::Syntect(_)) && !guard::syntect_usable(),
         };
         h.checkpoints.push(h.fresh());
         h
@@ -175,6 +182,12 @@ impl Highlighter {
     /// Which syntax was chosen and why.
     pub fn syntax(&self) -> &SyntaxChoice {
         &self.choice
+    }
+
+    /// Whether the grammar's parser looped on a line and was given up (see `guard.rs`): lines
+    /// parsed from then on are plain text, shown in full.
+    pub fn stalled(&self) -> bool {
+        self.stalled
     }
 
     /// How many lines from the top have been parsed at least once (the checkpoint frontier).
@@ -280,7 +293,9 @@ impl Highlighter {
             }
             return builder.finish();
         }
-        if line.len() <= self.options.long_line {
+        if self.stalled {
+            builder.push(0, line.len(), Class::Plain);
+        } else if line.len() <= self.options.long_line {
             self.feed(state, line, 0, &mut builder);
         } else {
             // Chunks end at a char boundary, preferably just after a separator, so that tokens
@@ -332,11 +347,20 @@ impl Highlighter {
             *state = fresh;
             return;
         };
-        let ops = match parse.parse_line(piece, syntax::syntax_set()) {
-            Ok(ops) => ops,
-            Err(_) => {
+        let ops = match self.guard.parse(parse, piece, guard::LINE_BUDGET) {
+            guard::Parsed::Done(next, ops) => {
+                *parse = next;
+                ops
+            }
+            guard::Parsed::Failed => {
                 // A grammar that cannot continue leaves this piece plain and starts afresh.
                 out.push(base, base + piece.len(), Class::Plain);
+                *state = fresh;
+                return;
+            }
+            guard::Parsed::TimedOut => {
+                out.push(base, base + piece.len(), Class::Plain);
+                self.stalled = true;
                 *state = fresh;
                 return;
             }
