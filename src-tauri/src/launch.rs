@@ -55,6 +55,9 @@ pub struct Launch {
     pub download_hosts: Vec<String>,
     /// A `vetter://` link to open once the window is up (how the desktop hands one over).
     pub link: Option<String>,
+    /// `--register-link-handler`: make this program the desktop's opener of `vetter://` links,
+    /// then exit.
+    pub register_link_handler: bool,
 }
 
 impl Launch {
@@ -84,6 +87,8 @@ impl Launch {
                 launch.download_hosts.extend(url);
             } else if text == "--login-from-env" {
                 launch.login_from_env = true;
+            } else if text == "--register-link-handler" {
+                launch.register_link_handler = true;
             } else if text.starts_with("vetter://") {
                 launch.link = Some(text.into_owned());
             }

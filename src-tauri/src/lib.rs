@@ -4,6 +4,7 @@
 pub mod commands;
 pub mod dialogs;
 pub mod error;
+pub mod handoff;
 pub mod ipc;
 pub mod launch;
 
@@ -12,6 +13,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tauri::webview::{NewWindowResponse, WebviewWindowBuilder};
+use tauri::{Emitter, Manager};
 use vetter_client::credentials::{CredentialStore, KeyringStore, MemoryStore};
 use vetter_review::ReviewSession;
 use vetter_store::Store;
@@ -184,6 +186,20 @@ pub fn run() {
         )
         .with_writer(std::io::stderr)
         .init();
+    if launch.register_link_handler {
+        std::process::exit(register_link_handler());
+    }
+    // A link opened on the desktop goes to the window already open on this data folder.
+    if let Some(link) = &launch.link {
+        match handoff::hand_over(&launch.data_dir(), link) {
+            Ok(true) => {
+                tracing::info!("link handed to the Vetter already running on this data folder");
+                return;
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "the running Vetter did not take the link"),
+        }
+    }
     let mut state = AppState::new(launch.data_dir());
     state.amo = launch.amo();
     state.download_hosts = launch.download_hosts.clone();
@@ -233,12 +249,59 @@ pub fn run() {
             if let Err(e) = launch::fit_to_screen(&window, config.width, config.height) {
                 tracing::warn!(error = %e, "cannot fit the window to the screen");
             }
+            listen_for_links(app.handle());
             Ok(())
         })
         // Every #[tauri::command] function, listed by build.rs: a command is declared once.
         .invoke_handler(include!(concat!(env!("OUT_DIR"), "/invoke_handler.rs")))
         .run(tauri::generate_context!())
         .expect("the Tauri runtime failed to start");
+}
+
+/// Takes links handed over by later starts (see `handoff.rs`): each is kept for the window
+/// (which takes it with `launch_link` when told `link-arrived`), and the window comes forward.
+fn listen_for_links(app: &tauri::AppHandle) {
+    let data_dir = app.state::<AppState>().data_dir.clone();
+    let handle = app.clone();
+    let listening = std::fs::create_dir_all(&data_dir).and_then(|()| {
+        handoff::listen(&data_dir, move |link| {
+            *lock(&handle.state::<AppState>().link) = Some(link);
+            if let Some(window) = handle.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+            if let Err(e) = handle.emit("link-arrived", ()) {
+                tracing::warn!(error = %e, "cannot tell the window a link arrived");
+            }
+        })
+    });
+    if let Err(e) = listening {
+        tracing::warn!(error = %e, "links opened on the desktop will start another window");
+    }
+}
+
+/// `--register-link-handler`: registers this program as the opener of `vetter://` links for
+/// this user; the exit status.
+fn register_link_handler() -> i32 {
+    let registered = std::env::current_exe().and_then(|program| {
+        let (data, config) = handoff::xdg_homes()
+            .ok_or_else(|| std::io::Error::other("neither $HOME nor the XDG folders are set"))?;
+        handoff::register(&program, &data, &config)
+    });
+    match registered {
+        Ok((entry, list)) => {
+            println!(
+                "vetter:// links now open with this program ({}; default in {})",
+                entry.display(),
+                list.display()
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("cannot register the vetter:// link handler: {e}");
+            1
+        }
+    }
 }
 
 /// Whether `url` is one of the app's own pages: its files as each platform serves them

@@ -439,46 +439,148 @@ async fn every_view_renders_in_the_light_and_the_dark_theme() -> Result<()> {
     .await
 }
 
+/// The row holding the cursor: its line number on the newer side.
+const CURRENT_LINE: &str = "const r = document.querySelector('.drow.current');
+     return r && [...r.querySelectorAll('.dnum')].map(n => n.textContent.trim()).filter(Boolean).pop()";
+
+/// In the open tab-notes review, goes to background.js's second change, copies AMO's line
+/// reference and the `vetter://` link there (both checked), and returns the link and the line.
+async fn copy_link_at_second_change(s: &Session) -> Result<(String, String)> {
+    eventually(s, "first file", PATH_JS, json!("lib/telemetry.js")).await?;
+    s.click("[data-testid=diff-scroller]").await?;
+    s.press('j').await?;
+    s.press('j').await?;
+    eventually(s, "background.js", PATH_JS, json!("background.js")).await?;
+    s.wait_for("[data-testid=change-position]").await?;
+    s.press('n').await?;
+    s.press('n').await?;
+    eventually(s, "the second change is current", "return !!document.querySelector('.drow.current') && document.querySelector('[data-testid=change-position]').textContent.startsWith('change 2 of 2')", json!(true)).await?;
+    let line = s.script(CURRENT_LINE).await?;
+    let line = line
+        .as_str()
+        .context("the current row has no line number")?
+        .to_owned();
+
+    let copied =
+        "const e = document.querySelector('[data-testid=copied-text]'); return e && e.value";
+    s.click("[data-testid=copy-reference]").await?;
+    eventually(
+        s,
+        "line reference",
+        copied,
+        json!(format!("* background.js#L{line}")),
+    )
+    .await?;
+    s.click("[data-testid=copy-link]").await?;
+    eventually(
+        s,
+        "link copied",
+        &format!("const v = (() => {{ {copied} }})(); return !!v && v.startsWith('vetter://')"),
+        json!(true),
+    )
+    .await?;
+    let link = s
+        .script(copied)
+        .await?
+        .as_str()
+        .context("no link copied")?
+        .to_owned();
+    ensure!(
+        link.starts_with("vetter://addon/")
+            && link.ends_with(&format!("/file/background.js#L{line}")),
+        "copied {link:?}"
+    );
+
+    Ok((link, line))
+}
+
+/// A `vetter://` link opened on the desktop while the app runs: the program registered for the
+/// scheme (by `--register-link-handler`, run as the desktop runs it, `%u` replaced by the link)
+/// hands the link to the open window and exits, and the window lands on the file and line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_opened_on_the_desktop_goes_to_the_open_window() -> Result<()> {
+    harness::bounded(async {
+        let s = harness::start().await?;
+        let _xpis = open_tab_notes_pair(&s).await?;
+        let (link, line) = copy_link_at_second_change(&s).await?;
+        s.click("[data-testid=diff-scroller]").await?;
+        s.press('k').await?;
+        eventually(&s, "another file", PATH_JS, json!("popup/popup.css")).await?;
+
+        let homes = tempfile::tempdir()?;
+        let register = std::process::Command::new(env!("CARGO_BIN_EXE_vetter-app"))
+            .arg("--register-link-handler")
+            .env("XDG_DATA_HOME", homes.path().join("data"))
+            .env("XDG_CONFIG_HOME", homes.path().join("config"))
+            .output()?;
+        ensure!(
+            register.status.success(),
+            "registration failed: {register:?}"
+        );
+        let list = std::fs::read_to_string(homes.path().join("config/mimeapps.list"))?;
+        let entry_name = list
+            .lines()
+            .find_map(|l| l.strip_prefix("x-scheme-handler/vetter="))
+            .context("no default handler for vetter:// in mimeapps.list")?;
+        let entry =
+            std::fs::read_to_string(homes.path().join("data/applications").join(entry_name))?;
+        let exec = entry
+            .lines()
+            .find_map(|l| l.strip_prefix("Exec="))
+            .context("the desktop entry has no Exec line")?;
+        // `"program" %u`, the program quoted by the Desktop Entry rules.
+        let (quoted, rest) = exec
+            .strip_prefix('"')
+            .and_then(|e| e.split_once("\" %u"))
+            .context("Exec is not a quoted program and %u")?;
+        ensure!(
+            rest.is_empty(),
+            "Exec has more than the program and %u: {exec:?}"
+        );
+        let program = quoted.replace("\\\\", "\\").replace("\\\"", "\"");
+        let started = std::time::Instant::now();
+        let handed = std::process::Command::new(&program)
+            .arg(&link)
+            .env("VETTER_DATA_DIR", s.data_dir.path())
+            .output()?;
+        ensure!(
+            handed.status.success(),
+            "the second start failed: {handed:?}"
+        );
+        let said = String::from_utf8_lossy(&handed.stderr);
+        ensure!(
+            said.contains("link handed to the Vetter already running"),
+            "second start said {said}"
+        );
+        println!(
+            "link handed over and the second start gone in {:?}",
+            started.elapsed()
+        );
+
+        eventually(&s, "back at the file", PATH_JS, json!("background.js")).await?;
+        eventually(&s, "at the line", CURRENT_LINE, json!(line)).await?;
+        s.close().await
+    })
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_copied_link_opens_the_same_file_at_the_same_line() -> Result<()> {
     harness::bounded(async {
         let s = harness::start().await?;
         let _xpis = open_tab_notes_pair(&s).await?;
-        eventually(&s, "first file", PATH_JS, json!("lib/telemetry.js")).await?;
-        s.click("[data-testid=diff-scroller]").await?;
-        s.press('j').await?;
-        s.press('j').await?;
-        eventually(&s, "background.js", PATH_JS, json!("background.js")).await?;
-        s.wait_for("[data-testid=change-position]").await?;
-        s.press('n').await?;
-        s.press('n').await?;
-        let current = "const r = document.querySelector('.drow.current');
-             return r && [...r.querySelectorAll('.dnum')].map(n => n.textContent.trim()).filter(Boolean).pop()";
-        eventually(&s, "the second change is current", "return !!document.querySelector('.drow.current') && document.querySelector('[data-testid=change-position]').textContent.startsWith('change 2 of 2')", json!(true)).await?;
-        let line = s.script(current).await?;
-        let line = line.as_str().context("the current row has no line number")?.to_owned();
-
-        let copied = "const e = document.querySelector('[data-testid=copied-text]'); return e && e.value";
-        s.click("[data-testid=copy-reference]").await?;
-        eventually(&s, "line reference", copied, json!(format!("* background.js#L{line}"))).await?;
-        s.click("[data-testid=copy-link]").await?;
-        eventually(&s, "link copied", &format!("const v = (() => {{ {copied} }})(); return !!v && v.startsWith('vetter://')"), json!(true)).await?;
-        let link = s.script(copied).await?.as_str().context("no link copied")?.to_owned();
-        ensure!(
-            link.starts_with("vetter://addon/") && link.ends_with(&format!("/file/background.js#L{line}")),
-            "copied {link:?}"
-        );
-
+        let (link, line) = copy_link_at_second_change(&s).await?;
         // Elsewhere in the review, the link brings the reviewer back to that file and line.
         s.click("[data-testid=diff-scroller]").await?;
         s.press('k').await?;
         eventually(&s, "another file", PATH_JS, json!("popup/popup.css")).await?;
-        s.script("document.querySelector('[data-testid=link-details]').open = true; return null").await?;
+        s.script("document.querySelector('[data-testid=link-details]').open = true; return null")
+            .await?;
         let input = s.wait_for("[data-testid=link-input]").await?;
         input.send_keys(&link).await?;
         s.click("[data-testid=link-open]").await?;
         eventually(&s, "back at the file", PATH_JS, json!("background.js")).await?;
-        eventually(&s, "at the line", current, json!(line)).await?;
+        eventually(&s, "at the line", CURRENT_LINE, json!(line)).await?;
 
         // A link that breaks the form is refused with the rule it breaks.
         let input = s.wait_for("[data-testid=link-input]").await?;
@@ -488,7 +590,9 @@ async fn a_copied_link_opens_the_same_file_at_the_same_line() -> Result<()> {
         ensure!(err.contains("#L10 or #L10-12"), "error is {err:?}");
         // Nothing in the review, a hidden measuring span included, makes the page scroll sideways.
         let wide = s
-            .script("const m = document.querySelector('main'); return m.scrollWidth <= m.clientWidth")
+            .script(
+                "const m = document.querySelector('main'); return m.scrollWidth <= m.clientWidth",
+            )
             .await?;
         ensure!(wide == json!(true), "the review is wider than the window");
         s.screenshot("review-link").await?;

@@ -1,12 +1,14 @@
 // Opening a vetter:// link pasted from a colleague or a note: where it lands is worked out on
 // the Rust side against the cache, and said plainly when the cache lacks it.
 import { useEffect, useEffectEvent, useState } from "react";
+import { listen } from "@tauri-apps/api/event";
 import type { LinkTarget } from "../bindings/LinkTarget";
 import { commands } from "../ipc";
 import { useCommand } from "../hooks/useCommand";
 
 /** A field for a link and its Open button; `onOpen` gets where the link lands. A link the app
- * was started with (the desktop hands one over) is opened at once; `onLaunchLink` is told first. */
+ * was started with, or handed later by the desktop, is opened at once; `onLaunchLink` is told
+ * first. */
 export function OpenLinkPanel({ onOpen, onLaunchLink }: { onOpen: (target: LinkTarget) => void; onLaunchLink: () => void }) {
   const [text, setText] = useState("");
   const resolving = useCommand<LinkTarget>();
@@ -19,11 +21,18 @@ export function OpenLinkPanel({ onOpen, onLaunchLink }: { onOpen: (target: LinkT
     onLaunchLink();
     openLink(link);
   });
-  useEffect(() => {
+  const take = useEffectEvent(() => {
     void commands.launchLink().then(
       (link) => link && arrived(link),
       () => null,
     );
+  });
+  useEffect(() => {
+    take();
+    // A link opened on the desktop while the app runs is handed to this window (handoff.rs),
+    // which is told so and takes it the same way.
+    const stop = listen("link-arrived", () => take()).catch(() => null);
+    return () => void stop.then((unlisten) => unlisten?.()).catch(() => null);
   }, []);
   return (
     <form
