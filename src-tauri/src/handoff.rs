@@ -15,11 +15,10 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use vetter_review::deeplink::MAX_LINK;
+
 /// The socket's name in the data folder.
 pub const SOCKET: &str = "links.sock";
-
-/// The longest link taken over the socket.
-const MAX_LINK: usize = 8 * 1024;
 
 /// How long either side waits for the other.
 const WAIT: Duration = Duration::from_secs(5);
