@@ -475,11 +475,17 @@ mod tests {
         oxc_codegen::Codegen::new().build(&parsed.program).code
     }
 
+    /// `src` pretty-printed as JavaScript, checked to be laid out by `by`.
+    fn laid_out(src: &str, by: LaidOutBy) -> Pretty {
+        let p = pretty_print(src, PrettyLang::Js).unwrap();
+        assert_eq!(p.laid_out_by, by, "{src:?}");
+        p
+    }
+
     #[test]
     fn javascript_oxc_parses_reads_like_a_formatters_and_keeps_its_own_bytes() {
         let src = "async function g(){const{minutes:m,seconds:s}=await load('t',1e3);if(m)return{m,s};x=[1,2,3]}";
-        let p = pretty_print(src, PrettyLang::Js).unwrap();
-        assert_eq!(p.laid_out_by, LaidOutBy::Formatter);
+        let p = laid_out(src, LaidOutBy::Formatter);
         // Destructuring stays on its line; quotes and numbers are the file's, not the printer's.
         assert_eq!(
             p.text,
@@ -493,8 +499,7 @@ mod tests {
         // Automatic semicolon insertion: `return` then a line break returns nothing, and the
         // `++` on the next line increments `b`, not `a`.
         let src = "function f(){let a=1,b=2\na\n++b\nreturn\na}";
-        let p = pretty_print(src, PrettyLang::Js).unwrap();
-        assert_eq!(p.laid_out_by, LaidOutBy::Formatter);
+        let p = laid_out(src, LaidOutBy::Formatter);
         assert!(p.text.contains("return\n"), "{}", p.text);
         assert!(p.text.contains("a\n  ++b"), "{}", p.text);
         assert_eq!(program(&p.text), program(src));
@@ -503,8 +508,7 @@ mod tests {
     #[test]
     fn comments_the_printer_leaves_out_are_still_shown() {
         let src = "f(/*inside*/a,b/*after*/);// end\nlet x=1";
-        let p = pretty_print(src, PrettyLang::Js).unwrap();
-        assert_eq!(p.laid_out_by, LaidOutBy::Formatter);
+        let p = laid_out(src, LaidOutBy::Formatter);
         assert_eq!(squash(&p.text), squash(src));
         assert!(p.text.contains("// end\nlet x = 1"), "{}", p.text);
     }
@@ -512,8 +516,7 @@ mod tests {
     #[test]
     fn javascript_oxc_cannot_parse_is_laid_out_by_tokens() {
         let src = "function f(a){if(a){return 1}else{{{";
-        let p = pretty_print(src, PrettyLang::Js).unwrap();
-        assert_eq!(p.laid_out_by, LaidOutBy::Tokens);
+        let p = laid_out(src, LaidOutBy::Tokens);
         assert_eq!(squash(&p.text), squash(src));
     }
 
