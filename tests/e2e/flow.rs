@@ -629,7 +629,9 @@ async fn four_keys_take_a_synced_queue_to_a_recorded_decision() -> Result<()> {
 async fn axe_view(s: &Session, label: &str) -> Result<(usize, usize, usize, usize)> {
     // Let a view's late data (counts, signals) land before it is judged.
     tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
     let found = s.axe().await?;
+    let axe_took = started.elapsed();
     let rules = found.as_array().context("axe gave no list")?;
     let (mut grave, mut other) = (0, 0);
     // Visible focus, which axe does not judge: every control's ring, its contrast and clipping.
@@ -637,7 +639,12 @@ async fn axe_view(s: &Session, label: &str) -> Result<(usize, usize, usize, usiz
     s.script("window.__vetterFocusBefore = document.activeElement; return null")
         .await?;
     s.chord(&[], fantoccini::key::Key::Tab.into()).await?;
+    let started = std::time::Instant::now();
     let focus = s.script(include_str!("focus_audit.js")).await?;
+    println!(
+        "[axe] {label}: axe {axe_took:?}, focus audit {:?}",
+        started.elapsed()
+    );
     let problems = focus["problems"].as_array().cloned().unwrap_or_default();
     println!(
         "[focus] {label}: {} controls, {} without a clearly visible focus",
@@ -701,9 +708,7 @@ async fn every_view_passes_axe_without_serious_or_critical_violations() -> Resul
             judge(axe_view(&s, &format!("settings ({theme})")).await?);
             for view in ["queues", "outbox", "search"] {
                 s.click(&format!("[data-testid=nav-{view}]")).await?;
-                s.wait_for(&format!("#view-{view}, [data-view={view}]"))
-                    .await
-                    .ok();
+                s.wait_for(&format!("[data-testid=view-{view}]")).await?;
                 judge(axe_view(&s, &format!("{view} ({theme})")).await?);
             }
             open_entry(&s, "tab-tidy").await?;

@@ -67,18 +67,20 @@ pub const SCRIPT_PAYLOADS: [&str; 5] = [
 ];
 
 /// Every file under `dir` (recursively) whose bytes contain `needle`: a secret must never be found
-/// in a data folder.
+/// in a data folder. Sockets (the running app's `links.sock`) hold no bytes and are skipped.
 pub fn files_holding(dir: &Path, needle: &str) -> Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     let mut todo = vec![dir.to_owned()];
     while let Some(d) = todo.pop() {
         for entry in std::fs::read_dir(&d)? {
             let entry = entry?;
-            if entry.file_type()?.is_dir() {
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
                 todo.push(entry.path());
-            } else if std::fs::read(entry.path())?
-                .windows(needle.len())
-                .any(|w| w == needle.as_bytes())
+            } else if kind.is_file()
+                && std::fs::read(entry.path())?
+                    .windows(needle.len())
+                    .any(|w| w == needle.as_bytes())
             {
                 found.push(entry.path());
             }
@@ -615,7 +617,10 @@ pub async fn bounded<F: std::future::Future<Output = Result<()>>>(body: F) -> Re
     // Said at once, next to the app's log: CI keeps only part of a long run's output, and the
     // failures listed at the end are the part most often cut.
     if let Err(e) = &result {
-        eprintln!("end-to-end test failed: {e:#}");
+        // Straight to the process's stderr: the test harness captures `eprintln!` and prints
+        // it only in the failures list at the end.
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "end-to-end test failed: {e:#}");
     }
     result
 }

@@ -155,6 +155,19 @@ describe("reviewReducer: moving around", () => {
     expect(back.scroll?.row).toBe(4);
   });
 
+  it("lands on the signals of the open file when a arrives before its relayout brings them", () => {
+    // The file on screen is the flagged one, but its layout was made before the rule scan
+    // attached the signals: a must not be lost.
+    const flagged = summary({ signals: [signal("a.js", 2)] });
+    const s = run([opened(flagged), { type: "select", index: 0 }, { type: "layout", session: 1, layout: fileLayout(0) }]);
+    const pressed = run([{ type: "step-signal", delta: 1, order: [0, 1] }], s);
+    expect(pressed.selected).toBe(0);
+    expect(pressed.landing).toEqual({ kind: "signal", at: "first" });
+    const landed = run([{ type: "layout", session: 1, layout: fileLayout(0, { signals: [{ row: 3, signal: 0 }] }) }], pressed);
+    expect(landed.signalAt).toBe(0);
+    expect(landed.scroll?.row).toBe(3);
+  });
+
   it("wraps search hits both ways", () => {
     const s = run([opened(), { type: "query", text: "x" }, { type: "found", session: 1, index: 1, query: "x", rows: [2, 6, 9] }]);
     expect(run([{ type: "step-hit", delta: -1 }], s).hit).toBe(2);

@@ -166,10 +166,12 @@ function stepSignalIn(s: ReviewState, delta: 1 | -1, order: readonly number[]): 
   const next = fileWithSignals(order, paths, signalCounts(summary.signals), s.selected, delta);
   if (next === null) return s;
   if (next === s.selected) {
-    // The only flagged file: wrap around within it.
+    // The only flagged file: wrap around within it. Its layout may predate the signals (a
+    // rule scan that just finished): land on them when the relayout that brings them arrives.
     const at = delta > 0 ? 0 : rows.length - 1;
     const target = rows[at];
-    return target ? { ...s, signalAt: at, scroll: scrollTo(s, target.row) } : s;
+    if (target) return { ...s, signalAt: at, scroll: scrollTo(s, target.row) };
+    return { ...s, landing: { kind: "signal", at: delta > 0 ? "first" : "last" } };
   }
   return { ...select(s, next), landing: { kind: "signal", at: delta > 0 ? "first" : "last" } };
 }
