@@ -133,6 +133,18 @@ fn position_of(starts: &[usize], offset: usize) -> Position {
 }
 
 impl Pretty {
+    /// The pretty text `text` of `src`, its map `segments`, laid out by `laid_out_by`.
+    fn new(src: &str, text: String, segments: Vec<Segment>, laid_out_by: LaidOutBy) -> Pretty {
+        Pretty {
+            pretty_lines: line_starts(&text),
+            text,
+            segments,
+            original_lines: line_starts(src),
+            original_len: src.len(),
+            laid_out_by,
+        }
+    }
+
     /// Where a position of the pretty text comes from in the original. A position inside
     /// inserted whitespace maps to the start of the next original token (or the end of the
     /// original); `None` when the position is outside the pretty text.
@@ -395,14 +407,7 @@ fn reformat(src: &str, lang: PrettyLang, toks: &[Tok]) -> Pretty {
         let in_block = openers.last().is_none_or(|&o| o == b'b');
         pending_break = breaks_after(lang, src, tok, toks.get(idx + 1), parens, in_block);
     }
-    Pretty {
-        pretty_lines: line_starts(&out),
-        text: out,
-        segments,
-        original_lines: line_starts(src),
-        original_len: src.len(),
-        laid_out_by: LaidOutBy::Tokens,
-    }
+    Pretty::new(src, out, segments, LaidOutBy::Tokens)
 }
 
 /// The text of `toks` with the gaps a formatter chose, every token copied verbatim.
@@ -425,14 +430,7 @@ fn lay_out(src: &str, toks: &[Tok], gaps: &[formatter::Gap]) -> Pretty {
         });
         out.push_str(&src[tok.start..tok.end]);
     }
-    Pretty {
-        pretty_lines: line_starts(&out),
-        text: out,
-        segments,
-        original_lines: line_starts(src),
-        original_len: src.len(),
-        laid_out_by: LaidOutBy::Formatter,
-    }
+    Pretty::new(src, out, segments, LaidOutBy::Formatter)
 }
 
 /// A readability space after `,` (JavaScript) and `:` (JSON); never needed for meaning.
