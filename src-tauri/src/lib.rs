@@ -189,9 +189,10 @@ pub fn run() {
     if launch.register_link_handler {
         std::process::exit(register_link_handler());
     }
+    let data_dir = launch.data_dir();
     // A link opened on the desktop goes to the window already open on this data folder.
     if let Some(link) = &launch.link {
-        match handoff::hand_over(&launch.data_dir(), link) {
+        match handoff::hand_over(&data_dir, link) {
             Ok(true) => {
                 tracing::info!("link handed to the Vetter already running on this data folder");
                 return;
@@ -200,7 +201,7 @@ pub fn run() {
             Err(e) => tracing::warn!(error = %e, "the running Vetter did not take the link"),
         }
     }
-    let mut state = AppState::new(launch.data_dir());
+    let mut state = AppState::new(data_dir);
     state.amo = launch.amo();
     state.download_hosts = launch.download_hosts.clone();
     state.dialogs = dialogs;

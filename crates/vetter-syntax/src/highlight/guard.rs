@@ -40,11 +40,11 @@ pub(super) enum Parsed {
 
 type Job = (Box<ParseState>, String, mpsc::Sender<Result<Parsed, ()>>);
 
-/// One highlighter's parser thread, started at its first line.
+/// One highlighter's parser thread, started at its first line. After a timeout the
+/// highlighter stops asking (it is stalled), so the guard keeps no state of its own for it.
 #[derive(Default)]
 pub(super) struct Guard {
     jobs: Option<mpsc::Sender<Job>>,
-    stuck: bool,
 }
 
 /// Whether syntect may still be used in this process.
@@ -55,7 +55,7 @@ pub(super) fn syntect_usable() -> bool {
 impl Guard {
     /// Parses `line` from `state` on the parser thread, waiting at most `budget`.
     pub(super) fn parse(&mut self, state: &ParseState, line: &str, budget: Duration) -> Parsed {
-        if self.stuck || !syntect_usable() {
+        if !syntect_usable() {
             return Parsed::TimedOut;
         }
         let Some(jobs) = self.jobs() else {
@@ -77,7 +77,6 @@ impl Guard {
                 Parsed::TimedOut
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                self.stuck = true;
                 self.jobs = None;
                 ABANDONED.fetch_add(1, Ordering::Relaxed);
                 Parsed::TimedOut
