@@ -7,4 +7,5 @@
 
 pub mod highlight;
 mod js_lexer;
+pub mod parse;
 pub mod pretty;

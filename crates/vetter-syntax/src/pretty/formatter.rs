@@ -15,25 +15,11 @@
 
 use std::ops::Range;
 
-use oxc_allocator::Allocator;
 use oxc_codegen::{Codegen, CodegenOptions, IndentChar};
-use oxc_parser::Parser;
-use oxc_span::SourceType;
 
 use super::Tok;
 use crate::js_lexer::{self, Kind};
-
-/// Larger files are laid out by the token reformatter: the printer's syntax tree takes several
-/// times the input in memory.
-pub(super) const MAX_FORMATTER_INPUT: usize = 8 * 1024 * 1024;
-
-/// The deepest nesting (as [`nesting`] over-estimates it) handed to the printer. oxc parses
-/// and prints by recursion, at most about 3 KB of stack per level in a debug build
-/// (parentheses, the worst measured), so [`STACK`] holds this many levels five times over.
-const MAX_NESTING: u32 = 4000;
-
-/// The stack of the thread that runs the parser and printer. Only the pages used are touched.
-const STACK: usize = 64 * 1024 * 1024;
+use crate::parse;
 
 /// How far ahead the aligner looks, in each text, for the tokens to agree again.
 const RESYNC_WINDOW: usize = 48;
@@ -53,15 +39,15 @@ pub(super) enum Gap {
 /// out; `None` when oxc does not parse the file, it is too large or too deeply nested to hand
 /// to the printer, or the printed tokens cannot be aligned with the original's.
 pub(super) fn layout(src: &str, toks: &[Tok]) -> Option<Vec<Gap>> {
-    if src.len() > MAX_FORMATTER_INPUT || toks.is_empty() {
+    if src.len() > parse::MAX_PARSE_INPUT || toks.is_empty() {
         return None;
     }
-    let estimate = nesting(src, toks);
-    // The printed text is at most the input plus each line's indentation: bound both.
-    if estimate.depth > MAX_NESTING || estimate.indentation > 4 * src.len() + (1 << 20) {
+    // The printed text is at most the input plus each line's indentation: bound it (the
+    // parser's own guard bounds the depth).
+    if parse::nesting(src, toks).indentation > 4 * src.len() + (1 << 20) {
         return None;
     }
-    let printed = print(src)?;
+    let printed = print(src, toks)?;
     let printed_toks: Vec<Tok> = js_lexer::Tokens::new(&printed).collect();
     let pairs = align(src, toks, &printed, &printed_toks)?;
     let mut gaps = gaps(src, toks, &printed, &printed_toks, &pairs);
@@ -179,158 +165,18 @@ fn fill<'a>(toks: &[Tok], gaps: &mut [Gap], o: usize, k: usize, text: impl Fn(us
     }
 }
 
-/// The file as oxc prints it, on a thread with a stack deep enough for [`MAX_NESTING`]; `None`
-/// when no JavaScript or TypeScript dialect parses it without errors.
-fn print(src: &str) -> Option<String> {
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("pretty-print".into())
-            .stack_size(STACK)
-            .spawn_scoped(scope, || {
-                // Modules first (most add-on code today), then classic scripts (which allow
-                // `with` and legacy octals), CommonJS (top-level `return`), JSX and TypeScript.
-                let dialects = [
-                    SourceType::mjs(),
-                    SourceType::script(),
-                    SourceType::cjs(),
-                    SourceType::jsx(),
-                    SourceType::ts(),
-                    SourceType::tsx(),
-                ];
-                dialects.into_iter().find_map(|dialect| {
-                    let allocator = Allocator::default();
-                    let parsed = Parser::new(&allocator, src, dialect).parse();
-                    if parsed.panicked || parsed.diagnostics.has_errors() {
-                        return None;
-                    }
-                    let options = CodegenOptions {
-                        indent_char: IndentChar::Space,
-                        indent_width: 2,
-                        ..CodegenOptions::default()
-                    };
-                    Some(
-                        Codegen::new()
-                            .with_options(options)
-                            .build(&parsed.program)
-                            .code,
-                    )
-                })
-            })
-            .ok()?
-            .join()
-            .ok()
-            .flatten()
-    })
-}
-
-/// An over-estimate of how deeply the syntax tree nests, and of the printed indentation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Nesting {
-    depth: u32,
-    indentation: usize,
-}
-
-/// Over-estimates the syntax tree's depth from the tokens: each open bracket is a level, and so
-/// is every token that can nest what follows it (a prefix operator, `?`, `:`, `.`, an assignment,
-/// `=>`, a statement keyword) until a `,` or `;` at its bracket level ends the expression. Binary
-/// operators are not counted: oxc reads and prints their chains without recursion. An `else`
-/// counts until its block closes, since `else if` chains nest across `;`.
-fn nesting(src: &str, toks: &[Tok]) -> Nesting {
-    // Per open bracket: the nesting tokens of the running expression, and the `else`s.
-    let mut frames: Vec<(u32, u32)> = vec![(0, 0)];
-    let mut depth: u32 = 0;
-    let mut out = Nesting {
-        depth: 0,
-        indentation: 0,
+/// The file as oxc prints it; `None` when [`parse::with_program`] refuses it or no dialect
+/// parses it without errors.
+fn print(src: &str, toks: &[Tok]) -> Option<String> {
+    let options = CodegenOptions {
+        indent_char: IndentChar::Space,
+        indent_width: 2,
+        ..CodegenOptions::default()
     };
-    let mut prev: Option<&Tok> = None;
-    for tok in toks {
-        let text = &src[tok.start..tok.end];
-        let top = frames.len() - 1;
-        match (tok.kind, text) {
-            (Kind::Punct, "(" | "[" | "{") => {
-                frames.push((0, 0));
-                depth += 1;
-            }
-            (Kind::Punct, ")" | "]" | "}") if frames.len() > 1 => {
-                let (expr, elses) = frames.pop().unwrap_or_default();
-                depth = depth.saturating_sub(1 + expr + elses);
-            }
-            (Kind::Punct, ";" | ",") => {
-                depth = depth.saturating_sub(frames[top].0);
-                frames[top].0 = 0;
-            }
-            (Kind::Punct, "+" | "-")
-                if prev.is_none_or(|p| {
-                    p.kind == Kind::Punct && !matches!(&src[p.start..p.end], ")" | "]" | "}")
-                }) =>
-            {
-                frames[top].0 += 1;
-                depth += 1;
-            }
-            (Kind::Punct, p) if nests(p) => {
-                frames[top].0 += 1;
-                depth += 1;
-            }
-            (
-                Kind::Word,
-                "typeof" | "void" | "delete" | "await" | "new" | "yield" | "if" | "for" | "while"
-                | "with" | "do" | "return" | "throw" | "case" | "class" | "function",
-            ) => {
-                frames[top].0 += 1;
-                depth += 1;
-            }
-            (Kind::Word, "else") => {
-                frames[top].1 += 1;
-                depth += 1;
-            }
-            _ => {}
-        }
-        // Template substitutions nest inside one token of ours.
-        let inner = if tok.kind == Kind::Template {
-            u32::try_from(text.matches("${").count()).unwrap_or(u32::MAX)
-        } else {
-            0
-        };
-        let here = depth.saturating_add(inner);
-        out.depth = out.depth.max(here);
-        if tok.kind == Kind::Punct && matches!(text, ";" | "{" | "}" | ",") {
-            out.indentation = out.indentation.saturating_add(2 * here as usize);
-        }
-        prev = Some(tok);
-    }
-    out
-}
-
-/// Punctuators after which the parser (or the printer) recurses into what follows.
-fn nests(p: &str) -> bool {
-    matches!(
-        p,
-        "!" | "~"
-            | "?"
-            | ":"
-            | "."
-            | "?."
-            | "..."
-            | "=>"
-            | "**"
-            | "="
-            | "+="
-            | "-="
-            | "*="
-            | "/="
-            | "%="
-            | "**="
-            | "<<="
-            | ">>="
-            | ">>>="
-            | "&="
-            | "|="
-            | "^="
-            | "&&="
-            | "||="
-            | "??="
-    )
+    parse::with_lexed_program(src, toks, |program| {
+        Codegen::new().with_options(options).build(program).code
+    })
+    .ok()
 }
 
 /// Whether two tokens are the same token of the program: the same kind, and for names and
@@ -552,29 +398,15 @@ mod tests {
     }
 
     #[test]
-    fn deep_nesting_is_not_handed_to_the_printer() {
-        for src in [
-            format!("x={}1{};", "(".repeat(5000), ")".repeat(5000)),
-            format!("x={}a;", "!".repeat(5000)),
-            format!("x={}c;", "a?b:".repeat(5000)),
-            format!("{}x;", "if(a)".repeat(5000)),
-            format!("x=a{};", ".b".repeat(5000)),
-            format!("{}x;", "if(a)x;else ".repeat(5000)),
-            format!("x={}1;", "- ".repeat(5000)),
-        ] {
-            let t = toks(&src);
-            assert!(nesting(&src, &t).depth > MAX_NESTING, "{}", &src[..40]);
-            assert_eq!(layout(&src, &t), None, "{}", &src[..40]);
-        }
+    fn deep_nesting_gets_no_layout() {
+        let src = format!("x={}1{};", "(".repeat(5000), ")".repeat(5000));
+        assert_eq!(layout(&src, &toks(&src)), None);
     }
 
     #[test]
-    fn a_long_chain_of_binary_operators_is_shallow() {
-        // Minified bundles join long strings with `+`; oxc needs no recursion for them.
+    fn a_long_chain_of_binary_operators_is_laid_out() {
         let src = format!("x=a{};", "+a".repeat(20_000));
-        let t = toks(&src);
-        assert!(nesting(&src, &t).depth < 10);
-        assert!(layout(&src, &t).is_some());
+        assert!(layout(&src, &toks(&src)).is_some());
     }
 
     #[test]
