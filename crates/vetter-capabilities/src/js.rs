@@ -5,10 +5,12 @@ use std::collections::HashSet;
 
 use oxc_ast::ast::{
     Argument, AssignmentExpression, AssignmentOperator, AssignmentTarget, BinaryOperator,
-    CallExpression, ComputedMemberExpression, Expression, ImportExpression, NewExpression,
-    ObjectPropertyKind, PropertyKey, StaticMemberExpression, StringLiteral, TemplateLiteral,
+    CallExpression, ComputedMemberExpression, Expression, IdentifierReference, ImportExpression,
+    NewExpression, ObjectPropertyKind, PropertyKey, StaticMemberExpression, StringLiteral,
+    TemplateLiteral,
 };
 use oxc_ast_visit::{Visit, walk};
+use oxc_span::GetSpan;
 use vetter_syntax::parse::with_program;
 use vetter_syntax::pretty::{Kind, js_tokens};
 
@@ -62,6 +64,7 @@ pub(crate) fn analyze_at(path: &str, text: &str, inside: Option<(&str, usize)>) 
             locate: &locate,
             facts: FileFacts::default(),
             consumed: HashSet::new(),
+            eval_callees: HashSet::new(),
         };
         v.visit_program(program);
         v.facts
@@ -93,6 +96,8 @@ struct Visitor<'t, F: Fn(usize) -> Location> {
     facts: FileFacts,
     /// Start offsets of string literals already reported as a network call's address.
     consumed: HashSet<u32>,
+    /// Start offsets of callees of `eval` calls already reported.
+    eval_callees: HashSet<u32>,
 }
 
 /// The dotted name of a member chain: `["document", "write"]` for `document.write`, with `*`
@@ -131,10 +136,17 @@ fn chain<'e>(expr: &'e Expression<'_>) -> Vec<&'e str> {
         }
     }
     parts.reverse();
-    // `window.eval` is `eval`, `self.chrome.tabs` is `chrome.tabs`.
-    while parts.len() > 1 && GLOBALS.contains(&parts[0]) {
-        parts.remove(0);
-    }
+    without_globals(parts)
+}
+
+/// `window.eval` is `eval`, `self.chrome.tabs` is `chrome.tabs`.
+fn without_globals(mut parts: Vec<&str>) -> Vec<&str> {
+    let globals = parts
+        .iter()
+        .take(parts.len().saturating_sub(1))
+        .take_while(|p| GLOBALS.contains(p))
+        .count();
+    parts.drain(..globals);
     parts
 }
 
@@ -277,6 +289,7 @@ impl<'a, F: Fn(usize) -> Location> Visit<'a> for Visitor<'_, F> {
         let args = &call.arguments;
         let global = |name: &str| is_global(&parts, name);
         if global("eval") {
+            self.eval_callees.insert(call.callee.span().start);
             self.sink(SinkKind::Eval, call.span);
         } else if global("Function") {
             self.sink(SinkKind::FunctionConstructor, call.span);
@@ -284,7 +297,9 @@ impl<'a, F: Fn(usize) -> Location> Visit<'a> for Visitor<'_, F> {
             && arg_expr(args, 0).is_some_and(is_stringish)
         {
             self.sink(SinkKind::StringTimer, call.span);
-        } else if matches!(last, "write" | "writeln") && prev == Some("document") {
+        } else if matches!(last, "write" | "writeln")
+            && prev.is_some_and(|p| p.to_ascii_lowercase().contains("document"))
+        {
             self.sink(SinkKind::DocumentWrite, call.span);
         } else if last == "insertAdjacentHTML" && arg_expr(args, 1).is_some_and(|e| !is_literal(e))
             || matches!(last, "createContextualFragment" | "setHTMLUnsafe")
@@ -376,6 +391,10 @@ impl<'a, F: Fn(usize) -> Location> Visit<'a> for Visitor<'_, F> {
     fn visit_static_member_expression(&mut self, m: &StaticMemberExpression<'a>) {
         let parts = chain_of_member(m.object.get_inner_expression(), m.property.name.as_str());
         self.member(&parts, m.span.start);
+        // `window.eval` taken as a value (aliased, wrapped, replaced) is eval all the same.
+        if parts == ["eval"] && !self.eval_callees.contains(&m.span.start) {
+            self.sink(SinkKind::Eval, m.span);
+        }
         walk::walk_static_member_expression(self, m);
     }
 
@@ -385,6 +404,13 @@ impl<'a, F: Fn(usize) -> Location> Visit<'a> for Visitor<'_, F> {
             self.member(&parts, m.span.start);
         }
         walk::walk_computed_member_expression(self, m);
+    }
+
+    fn visit_identifier_reference(&mut self, id: &IdentifierReference<'a>) {
+        // `const e = eval` makes an indirect eval.
+        if id.name == "eval" && !self.eval_callees.contains(&id.span.start) {
+            self.sink(SinkKind::Eval, id.span);
+        }
     }
 
     fn visit_string_literal(&mut self, s: &StringLiteral<'a>) {
@@ -430,7 +456,7 @@ impl<F: Fn(usize) -> Location> Visitor<'_, F> {
 fn chain_of_member<'e>(object: &'e Expression<'_>, property: &'e str) -> Vec<&'e str> {
     let mut parts = chain(object);
     parts.push(property);
-    parts
+    without_globals(parts)
 }
 
 /// Whether an argument is an options object with a `code` property (code given as a string).

@@ -24,6 +24,7 @@ pub mod fingerprint;
 mod html;
 mod js;
 pub mod libraries;
+pub mod linter;
 mod obfuscation;
 mod permissions;
 mod risk;

@@ -207,3 +207,26 @@ fn the_risk_weight_follows_amos_factors() {
             .any(|e| e.via == EndpointVia::Csp && e.host.as_deref() == Some("cdn.example.com"))
     );
 }
+
+#[test]
+fn eval_taken_as_a_value_and_writes_on_any_document_are_sinks() {
+    let js = "window.eval = new Proxy(window.eval, {});\n\
+              var indirect = eval;\n\
+              iframeDocument.write(scriptTag(''));\n\
+              log.write(x);\n";
+    let c = caps(MANIFEST, &[("page.js", js)]);
+    let got: Vec<(SinkKind, u32, u32)> = c
+        .sinks
+        .iter()
+        .map(|s| (s.kind, s.at.line, s.at.column))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (SinkKind::Eval, 1, 1),
+            (SinkKind::Eval, 1, 25),
+            (SinkKind::Eval, 2, 16),
+            (SinkKind::DocumentWrite, 3, 1),
+        ]
+    );
+}
