@@ -177,8 +177,14 @@ fn lone_ip(s: &str) -> Option<FoundUrl> {
             _ => s,
         });
     let ip = if let Ok(a) = host.parse::<Ipv4Addr>() {
-        // Version numbers look like addresses: require four parts and no leading zeros.
-        if host.split('.').any(|p| p.len() > 1 && p.starts_with('0')) || a.is_unspecified() {
+        // Version numbers look like addresses (no leading zeros then), and netmasks and
+        // network numbers (`255.255.0.0`, `10.0.0.0`) are not hosts.
+        let octets = a.octets();
+        if host.split('.').any(|p| p.len() > 1 && p.starts_with('0'))
+            || a.is_unspecified()
+            || octets[0] == 255
+            || octets[3] == 0
+        {
             return None;
         }
         a.to_string()
@@ -221,6 +227,46 @@ pub(crate) fn in_text(path: &str, text: &str, via: EndpointVia) -> FileFacts {
             column,
         };
         facts.endpoints.push(found.at(via, at));
+    }
+    facts
+}
+
+/// The endpoints of a stylesheet: the addresses of its `url(…)` values and `@import`s, not
+/// the ones its comments mention.
+pub(crate) fn in_stylesheet(path: &str, text: &str) -> FileFacts {
+    let starts = line_starts(text);
+    let mut facts = FileFacts::default();
+    let lower = text.to_ascii_lowercase();
+    let mut i = 0;
+    while i < text.len() {
+        let rest = &lower[i..];
+        if rest.starts_with("/*") {
+            i += rest.find("*/").map_or(rest.len(), |e| e + 2);
+            continue;
+        }
+        let value_at = if rest.starts_with("url(") {
+            Some(i + 4)
+        } else if rest.starts_with("@import") {
+            Some(i + 7)
+        } else {
+            None
+        };
+        if let Some(v) = value_at {
+            let value = text[v..].trim_start().trim_start_matches(['"', '\'', '(']);
+            let value = &value[..value
+                .find(|c: char| c.is_whitespace() || "\"')".contains(c))
+                .unwrap_or(value.len())];
+            if let Found::Remote(found) = classify(value) {
+                let (line, column) = position(&starts, text, i);
+                let at = Location {
+                    path: path.to_owned(),
+                    line,
+                    column,
+                };
+                facts.endpoints.push(found.at(EndpointVia::Style, at));
+            }
+        }
+        i += rest.chars().next().map_or(1, char::len_utf8);
     }
     facts
 }

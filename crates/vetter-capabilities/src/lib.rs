@@ -374,6 +374,12 @@ enum Lang {
     Json,
 }
 
+/// Whether [`analyze_version`] reads file `path` (scripts, pages, stylesheets, data files);
+/// other files need not be handed to it.
+pub fn is_analyzed(path: &str) -> bool {
+    lang_of(path).is_some()
+}
+
 fn lang_of(path: &str) -> Option<Lang> {
     let lower = path.to_ascii_lowercase();
     let ext = lower.rsplit_once('.').map(|(_, e)| e)?;
@@ -440,7 +446,7 @@ pub fn analyze_version<'a>(
         let mut found = match lang {
             Lang::Js => js::analyze(file.path, &text),
             Lang::Html => html::analyze(file.path, &text),
-            Lang::Css => endpoints::in_text(file.path, &text, EndpointVia::Style),
+            Lang::Css => endpoints::in_stylesheet(file.path, &text),
             Lang::Json => endpoints::in_text(file.path, &text, EndpointVia::Data),
         };
         match &library {
@@ -502,7 +508,11 @@ pub fn analyze_version<'a>(
     let apis = permissions::api_uses(&api_places);
     let permissions = permissions::against_code(manifest, &api_places, says_blocking.as_ref());
     let hosts = permissions::host_access(manifest, &endpoints);
-    let unknown_minified = obfuscation.iter().filter(|m| m.minified).count() as u32;
+    // AMO counts `.js` files only (its linter's list of unknown minified files).
+    let unknown_minified = obfuscation
+        .iter()
+        .filter(|m| m.minified && m.path.to_ascii_lowercase().ends_with(".js"))
+        .count() as u32;
     let risk = risk::weigh(manifest, &sinks, unknown_minified);
     Capabilities {
         analysis_version: ANALYSIS_VERSION,

@@ -105,10 +105,27 @@ pub struct LinterReport {
     pub linter_version: String,
     /// Every message: errors, then warnings, then notices.
     pub messages: Vec<LinterMessage>,
+    /// The `.js` files it calls minified and does not know as a library (AMO's "unknown
+    /// minified code" weight counts them).
+    #[serde(default)]
+    pub unknown_minified_files: Vec<String>,
+    /// The files it identified as known libraries (and did not lint).
+    #[serde(default)]
+    pub known_libraries: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawMetadata {
+    #[serde(default, rename = "unknownMinifiedFiles")]
+    unknown_minified_files: Vec<String>,
+    #[serde(default, rename = "jsLibs")]
+    js_libs: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Deserialize)]
 struct RawReport {
+    #[serde(default)]
+    metadata: Option<RawMetadata>,
     #[serde(default)]
     errors: Vec<LinterMessage>,
     #[serde(default)]
@@ -203,9 +220,12 @@ pub fn run_linter(linter: &Path, target: &Path) -> Result<LinterReport, LinterEr
     let mut messages = raw.errors;
     messages.extend(raw.warnings);
     messages.extend(raw.notices);
+    let metadata = raw.metadata.unwrap_or_default();
     Ok(LinterReport {
         linter_version: version,
         messages,
+        unknown_minified_files: metadata.unknown_minified_files,
+        known_libraries: metadata.js_libs.keys().cloned().collect(),
     })
 }
 

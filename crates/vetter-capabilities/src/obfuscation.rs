@@ -17,6 +17,8 @@ const ENTROPY_MIN_LEN: usize = 64;
 /// Bits per character from which a long string reads as random data or encoded code (English
 /// text is near 4.2, hex 4, base64 near 6).
 const HIGH_ENTROPY: f64 = 5.0;
+/// A minified file at least this large is named among the indicators.
+const MINIFIED_WORTH_NOTING: usize = 2048;
 /// Tokens read per file.
 const MAX_TOKENS: usize = 4_000_000;
 
@@ -106,7 +108,9 @@ pub(crate) fn measure(path: &str, text: &str) -> FileMeasure {
             plural(escape_heavy)
         ));
     }
-    if minified {
+    // AMO's criterion calls any short unindented file minified; only a file long enough to hide
+    // something is worth a reviewer's look.
+    if minified && (text.len() >= MINIFIED_WORTH_NOTING || longest >= LONG_LINE) {
         indicators.push(format!(
             "minified: {lines} line{}, the longest {longest} characters",
             plural(lines)
@@ -148,56 +152,91 @@ fn entropy(s: &str) -> f64 {
 }
 
 /// Whether the file reads as minified, by the criterion AMO's linter uses for its "unknown
-/// minified code" weight: a source-map comment, or in the file's first lines (comments left
-/// out) fewer than a fifth indented, or more than four lines of 500 characters or more.
+/// minified code" weight: a source-map comment, or, in the file's first lines with comments
+/// cut out as text (a block comment takes its line ends with it), fewer than a fifth indented
+/// or more than four lines of 500 characters or more.
 pub(crate) fn is_minified(text: &str) -> bool {
     if text.is_empty() {
         return false;
     }
-    if text.contains("//# sourceMappingURL=") || text.contains("//@ sourceMappingURL=") {
+    if has_source_map_comment(text) {
         return true;
-    }
-    // The text without comments, up to the sampled lines.
-    let mut stripped = String::new();
-    let mut newlines = 0;
-    let base = text.as_ptr() as usize;
-    let mut last = 0usize;
-    for (kind, tok) in js_tokens(text) {
-        let start = tok.as_ptr() as usize - base;
-        stripped.push_str(&text[last..start]);
-        if !matches!(kind, Kind::LineComment | Kind::BlockComment) {
-            stripped.push_str(tok);
-        } else {
-            // A block comment's line ends still end lines.
-            stripped.extend(tok.chars().filter(|&c| c == '\n'));
-        }
-        last = start + tok.len();
-        newlines = stripped.matches('\n').count();
-        if newlines > SAMPLE_LINES {
-            break;
-        }
-    }
-    if newlines <= SAMPLE_LINES {
-        stripped.push_str(&text[last..]);
     }
     let mut sampled = 1usize;
     let mut indented = 0usize;
     let mut long = 0usize;
-    // Only lines ended by a line break are sampled, as a file's last line may be cut.
-    let mut parts = stripped.split('\n').peekable();
-    while let Some(line) = parts.next() {
-        if parts.peek().is_none() || sampled >= SAMPLE_LINES {
-            break;
-        }
+    let stripped = without_comments(text, SAMPLE_LINES);
+    let mut rest = stripped.as_str();
+    // Only lines ended by a line feed are sampled.
+    while sampled < SAMPLE_LINES {
+        let Some(end) = rest.find('\n') else { break };
+        let line = &rest[..end];
         if line.starts_with(char::is_whitespace) {
             indented += 1;
         }
-        if line.len() >= LONG_LINE {
+        if line.encode_utf16().count() >= LONG_LINE {
             long += 1;
         }
         sampled += 1;
+        rest = &rest[end + 1..];
     }
     indented * 100 < sampled * 20 || long > 4
+}
+
+/// `//# sourceMappingURL=` (or `//@`, or `sourceURL`) followed by whitespace-free text.
+fn has_source_map_comment(text: &str) -> bool {
+    let mut from = 0;
+    while let Some(i) = text[from..].find("//") {
+        let at = from + i + 2;
+        let rest = &text[at..];
+        if let Some(r) = rest.strip_prefix('#').or_else(|| rest.strip_prefix('@'))
+            && let Some(r) = r.strip_prefix(char::is_whitespace)
+            && let Some(r) = r
+                .strip_prefix("sourceMappingURL=")
+                .or_else(|| r.strip_prefix("sourceURL="))
+        {
+            let r = r.trim_start();
+            if r.starts_with(|c: char| !c.is_whitespace()) {
+                return true;
+            }
+        }
+        from = at;
+    }
+    false
+}
+
+/// The head of `text` (at least `lines` line feeds, when it has them) with `/* … */` and
+/// `// …` cut out as plain text, the way AMO's linter samples a file: a comment marker inside a
+/// string is cut too, and a block comment's line ends go with it.
+fn without_comments(text: &str, lines: usize) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while out.matches('\n').count() <= lines {
+        let Some(i) = rest.find('/') else {
+            out.push_str(rest);
+            break;
+        };
+        out.push_str(&rest[..i]);
+        let after = &rest[i..];
+        if let Some(body) = after.strip_prefix("/*")
+            && let Some(end) = body.find("*/")
+        {
+            rest = &body[end + 2..];
+        } else if let Some(body) = after.strip_prefix("//")
+            && body.starts_with(|c: char| !is_line_end(c))
+        {
+            let end = body.find(is_line_end).unwrap_or(body.len());
+            rest = &body[end..];
+        } else {
+            out.push('/');
+            rest = &after[1..];
+        }
+    }
+    out
+}
+
+fn is_line_end(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}')
 }
 
 #[cfg(test)]

@@ -230,3 +230,31 @@ fn eval_taken_as_a_value_and_writes_on_any_document_are_sinks() {
         ]
     );
 }
+
+#[test]
+fn stylesheets_contact_what_they_load_not_what_their_comments_mention() {
+    let css = "/* Theme by http://themes.example.com */\n\
+               @import url(\"https://fonts.example.net/css?family=X\");\n\
+               .a { background: url(https://img.example.org/bg.png) }\n\
+               .b { background: url(icons/local.png) }\n";
+    let c = caps(MANIFEST, &[("style.css", css)]);
+    let got: Vec<(&str, u32)> = c
+        .endpoints
+        .iter()
+        .map(|e| (e.host.as_deref().unwrap_or(""), e.at.line))
+        .collect();
+    assert_eq!(got, [("fonts.example.net", 2), ("img.example.org", 3)]);
+}
+
+#[test]
+fn netmasks_and_version_numbers_are_not_hosts() {
+    let js = "const masks = ['255.255.0.0', '10.0.0.0', '1.2.3', '01.02.03.04'];\n\
+              const server = '203.0.113.7';\n";
+    let c = caps(MANIFEST, &[("net.js", js)]);
+    let hosts: Vec<&str> = c
+        .endpoints
+        .iter()
+        .filter_map(|e| e.host.as_deref())
+        .collect();
+    assert_eq!(hosts, ["203.0.113.7"]);
+}

@@ -83,12 +83,16 @@ pub struct DiffArgs {
     /// Show only the manifest's permission changes, with risk notes.
     #[arg(long)]
     pub manifest: bool,
+    /// Show what changed in what the add-on can do (endpoints, sinks, permission use,
+    /// obfuscation, libraries, risk weight) instead of the line diff.
+    #[arg(long, conflicts_with_all = ["manifest", "stat", "side_by_side"])]
+    pub capabilities: bool,
 }
 
 /// Opens one side: a file is a package, a directory is a tree, a number is a cached version.
 /// Returns the label the summary shows: a cached version's carries its build hash when other
 /// builds share its version string, and a CRX's says its signature was not verified.
-fn open_tree<'s>(
+pub(crate) fn open_tree<'s>(
     spec: &str,
     data_dir: &Path,
     store: &'s mut Option<Store>,
@@ -188,6 +192,9 @@ fn run_inner(data_dir: &Path, args: &DiffArgs, json: bool) -> anyhow::Result<()>
         ..DiffOptions::default()
     };
     // Two stores would be two connections to one file; both sides share one when needed.
+    if args.capabilities {
+        return crate::capabilities::run_diff(data_dir, &args.old, &args.new, json);
+    }
     let mut old_store = None;
     let mut new_store = None;
     let (old, old_label) = open_tree(&args.old, data_dir, &mut old_store)?;

@@ -38,6 +38,26 @@ pub fn printable(s: &str) -> String {
         .collect()
 }
 
+/// Writes one line to standard output. When the reader has gone (`vetter inspect 1 | head`),
+/// the process ends quietly with success, as a Unix tool killed by SIGPIPE would, instead of
+/// panicking like `println!`.
+pub fn say_line(line: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{line}")
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
+/// `println!` through [`say_line`].
+#[macro_export]
+macro_rules! say {
+    () => { $crate::display::say_line("") };
+    ($($arg:tt)*) => { $crate::display::say_line(&format!($($arg)*)) };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

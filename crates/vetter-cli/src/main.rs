@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use vetter_store::info::AppInfo;
 
+mod capabilities;
 mod decide;
 mod diff;
 mod diff_views;
@@ -75,8 +76,16 @@ enum Command {
     /// Manages local YARA rule files and scans cached versions with them.
     Rules(rules::RulesArgs),
     /// Lists every signal of a cached version as the app shows them: the server's, AMO's, and
-    /// the local ones (hidden characters, nested archives, rule matches).
+    /// the local ones (hidden characters, nested archives, capability facts, addons-linter's
+    /// stored messages, rule matches).
     Signals(signals::SignalsArgs),
+    /// Shows what a cached version can do: endpoints, dangerous sinks, permissions against
+    /// the code, obfuscation, libraries and the local risk weight.
+    Inspect(capabilities::InspectArgs),
+    /// Runs Mozilla's addons-linter on a cached version and keeps its messages as signals.
+    Lint(capabilities::LintArgs),
+    /// Builds and lists the index of npm packages that vendored files are identified with.
+    Libs(capabilities::LibsArgs),
 }
 
 fn main() -> ExitCode {
@@ -130,6 +139,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(args) => report::run(&data_dir, &args, cli.json)?,
         Command::Rules(args) => rules::run(&data_dir, &args, cli.json)?,
         Command::Signals(args) => signals::run(&data_dir, &args, cli.json)?,
+        Command::Inspect(args) => capabilities::run_inspect(&data_dir, &args, cli.json)?,
+        Command::Lint(args) => capabilities::run_lint(&data_dir, &args, cli.json)?,
+        Command::Libs(args) => capabilities::run_libs(&data_dir, &args, cli.json)?,
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use vetter_review::version_signals;
 use vetter_store::Store;
 
 use crate::display::printable;
+use crate::say;
 
 /// Arguments of `vetter signals`.
 #[derive(clap::Args)]
@@ -21,7 +22,7 @@ pub fn run(data_dir: &Path, args: &SignalsArgs, json: bool) -> anyhow::Result<()
     let store = Store::open(data_dir)?;
     let signals = version_signals(&store, args.version)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&signals)?);
+        say!("{}", serde_json::to_string_pretty(&signals)?);
         return Ok(());
     }
     for s in &signals {
@@ -29,13 +30,14 @@ pub fn run(data_dir: &Path, args: &SignalsArgs, json: bool) -> anyhow::Result<()
         let source = match s.source {
             vetter_review::SignalSource::Server => "server",
             vetter_review::SignalSource::Local => "local",
+            vetter_review::SignalSource::Linter => "addons-linter",
         };
         let message = s
             .message
             .as_deref()
             .map(|m| format!(": {}", printable(m)))
             .unwrap_or_default();
-        println!(
+        say!(
             "{}:{}{column} {source}/{} {}{message}",
             printable(&s.path),
             s.line,

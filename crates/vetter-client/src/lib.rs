@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod fetch;
 pub mod flow;
 pub mod kept;
+pub mod npm;
 pub mod outbox;
 pub mod presence;
 pub mod sync;

@@ -12,6 +12,15 @@ pub enum ReviewError {
     /// The cache failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The library index could not be read.
+    #[error(transparent)]
+    Libraries(#[from] vetter_capabilities::LibraryError),
+    /// Mozilla's addons-linter could not be run or read.
+    #[error(transparent)]
+    Linter(#[from] vetter_capabilities::linter::LinterError),
+    /// A local file operation failed (named in the message).
+    #[error("{0}")]
+    Io(String),
     /// The reviewer's rule files could not scan a version.
     #[error(transparent)]
     Rules(#[from] vetter_rules::RulesError),

@@ -13,6 +13,7 @@
 //! use (`vetter_review::ReviewSession`, `vetter_review::ViewOptions`, ...), among them the error
 //! the session's operations share (`error.rs`).
 
+pub mod capabilities;
 pub mod deeplink;
 pub mod links;
 pub mod notes;

@@ -1,6 +1,7 @@
 //! Signals Vetter raises on its own, without a server: hidden characters in a file's text or
 //! name (bidi controls, zero-width and other format characters, "Trojan Source"), archives
-//! nested inside the package, and the matches of the reviewer's enabled rule files.
+//! nested inside the package, the capability analysis's facts, the stored report of Mozilla's
+//! linter, and the matches of the reviewer's enabled rule files.
 //!
 //! The app, after opening a review, and `vetter signals` both compute them here, so the command
 //! line lists exactly what the window shows.
@@ -11,6 +12,9 @@ use vetter_rules::{RuleScan, ScanLimits, scan_version};
 use vetter_store::Store;
 use vetter_text::{FileKind, TextLines, classify, describe_hidden, hidden_chars};
 
+use crate::capabilities::{
+    capability_signals, library_index, linter_signals, version_capabilities,
+};
 use crate::signals::{MAX_SIGNALS, stored_signals};
 use crate::{ReviewError, ReviewSignal, SignalSource};
 
@@ -41,14 +45,20 @@ pub struct LocalSignals {
     pub scan: RuleScan,
 }
 
-/// Every local signal of version `version_id`: its content signals ([`content_signals`]) and
-/// the matches of the enabled rule files (a stored scan when these rules already ran).
+/// Every local signal of version `version_id`: its content signals ([`content_signals`]), the
+/// facts of its capability analysis ([`capability_signals`]), the stored report of Mozilla's
+/// linter if `vetter lint` ran on it, and the matches of the enabled rule files (a stored scan
+/// when these rules already ran).
 pub fn local_signals(
     store: &Store,
     version_id: i64,
     limits: &ScanLimits,
 ) -> Result<LocalSignals, ReviewError> {
     let mut signals = content_signals(store, version_id)?;
+    let libraries = library_index(store)?;
+    let caps = version_capabilities(store, version_id, &libraries)?;
+    signals.extend(capability_signals(&caps));
+    signals.extend(linter_signals(store, version_id)?);
     let scan = scan_version(store, version_id, limits)?;
     signals.extend(scan.signals.iter().map(|s| s.to_review_signal()));
     signals.truncate(MAX_SIGNALS);

@@ -272,8 +272,8 @@ impl ReviewSession {
         Some(counted.counts)
     }
 
-    /// Replaces the findings of the reviewer's own rules ([`SignalSource::Local`]) with
-    /// `signals`, keeping the server's, up to [`MAX_SIGNALS`] in all. A rescan with other rules
+    /// Replaces the locally computed findings (Vetter's checks, the reviewer's rules, the
+    /// linter's stored report) with `signals`, keeping the server's, up to [`MAX_SIGNALS`] in all. A rescan with other rules
     /// thus never leaves stale matches behind; files already opened pick them up when reopened.
     pub fn set_local_signals(
         &mut self,
@@ -282,12 +282,12 @@ impl ReviewSession {
     ) -> Result<(), ReviewError> {
         self.summary
             .signals
-            .retain(|s| s.source != SignalSource::Local);
+            .retain(|s| s.source == SignalSource::Server);
         let room = MAX_SIGNALS.saturating_sub(self.summary.signals.len());
         self.summary.signals.extend(
             signals
                 .into_iter()
-                .filter(|s| s.source == SignalSource::Local)
+                .filter(|s| s.source != SignalSource::Server)
                 .take(room),
         );
         self.files.clear();

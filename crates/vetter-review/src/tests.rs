@@ -557,6 +557,13 @@ fn every_signal_of_a_version_lists_the_servers_and_the_local_ones() {
             (VETTER_SCANNER, RULE_HIDDEN_TEXT),
             (VETTER_SCANNER, RULE_NESTED_ARCHIVE),
             (VETTER_SCANNER, RULE_HIDDEN_NAME),
+            // The capability analysis: the fixture's fetch and strings name three hosts, two
+            // of them with no host permission.
+            (VETTER_SCANNER, "endpoint"),
+            (VETTER_SCANNER, "endpoint"),
+            (VETTER_SCANNER, "endpoint"),
+            (VETTER_SCANNER, "host-without-permission"),
+            (VETTER_SCANNER, "host-without-permission"),
         ],
         "{guid}"
     );

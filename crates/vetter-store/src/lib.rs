@@ -12,6 +12,7 @@
 //! loses nothing, while several processes (the app and the CLI) wait on each other through the
 //! busy timeout instead of failing.
 
+pub mod analyses;
 mod category;
 mod codec;
 pub mod decisions;
@@ -382,6 +383,7 @@ pub struct StoreStats {
 /// An open cache.
 pub struct Store {
     conn: Connection,
+    data_dir: PathBuf,
 }
 
 /// Brings the schema up to date. Two processes opening a new cache at once (the app and the CLI,
@@ -464,7 +466,15 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "OFF")?;
         migrate(&mut conn)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        Ok(Store { conn })
+        Ok(Store {
+            conn,
+            data_dir: data_dir.to_owned(),
+        })
+    }
+
+    /// The data folder this cache lives in (other per-user data sits beside the database).
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
     }
 
     /// The cached add-on named `key`: its identity (gecko id or `noid:` name), or the id of one

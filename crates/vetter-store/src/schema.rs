@@ -39,6 +39,7 @@ pub(crate) const STEPS: &[Step] = &[
     step!("0012_origins.sql"),
     step!("0013_kept.sql"),
     step!("0014_resketch.sql"),
+    step!("0015_analyses.sql"),
 ];
 
 /// The step that rebuilds `versions` (0011) must run with foreign keys off, so it checks them
@@ -129,6 +130,10 @@ mod tests {
         (
             "0014_resketch.sql",
             "a637214567724ae67b1599eb966582dbb792e1036c8919a0d2b7594b52f2b9da",
+        ),
+        (
+            "0015_analyses.sql",
+            "ef0a1ce2ceda5c090e825b4cffec93a112ca253cd5aaa934b5d43f10190e1311",
         ),
     ];
 

@@ -14,8 +14,11 @@ use crate::{Store, StoreError};
 pub enum SignalSource {
     /// The review server's scanners, as synced into the cache.
     Server,
-    /// The reviewer's own rules, run locally.
+    /// Vetter's own checks and the reviewer's own rules, run locally.
     Local,
+    /// Mozilla's addons-linter, run locally by `vetter lint`.
+    #[serde(rename = "addons-linter")]
+    Linter,
 }
 
 /// One finding at one line of one file of the newer version.

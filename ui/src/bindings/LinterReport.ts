@@ -12,4 +12,13 @@ linter_version: string,
 /**
  * Every message: errors, then warnings, then notices.
  */
-messages: Array<LinterMessage>, };
+messages: Array<LinterMessage>, 
+/**
+ * The `.js` files it calls minified and does not know as a library (AMO's "unknown
+ * minified code" weight counts them).
+ */
+unknown_minified_files: Array<string>, 
+/**
+ * The files it identified as known libraries (and did not lint).
+ */
+known_libraries: Array<string>, };

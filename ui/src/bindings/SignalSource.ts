@@ -3,4 +3,4 @@
 /**
  * Where a signal comes from.
  */
-export type SignalSource = "server" | "local";
+export type SignalSource = "server" | "local" | "addons-linter";
