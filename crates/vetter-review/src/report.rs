@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::capabilities::{capability_delta, library_index, via_words};
 use crate::notes::{NoteError, PlacedNote, notes_for};
+use vetter_capabilities::{CapabilityDelta, LibraryState, Location};
 use vetter_manifest::{
     Manifest, PermissionChanges, RiskNote, parse_manifest, permission_changes, risk_notes,
 };
@@ -58,6 +60,9 @@ pub enum ReportError {
     /// The cache could not be read.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The capability analysis could not run.
+    #[error("the capability analysis failed: {0}")]
+    Capabilities(Box<crate::ReviewError>),
 }
 
 /// What happened to one path between the two versions.
@@ -131,6 +136,8 @@ pub struct AuditReport {
     pub changed_files: Vec<ChangedFile>,
     /// Every file of the new version with its hash.
     pub files: Vec<FileEntry>,
+    /// What changed in capability: the report's first section.
+    pub capabilities: CapabilityDelta,
 }
 
 fn manifest_of(store: &Store, version_id: i64) -> Result<Manifest, ReportError> {
@@ -223,7 +230,11 @@ pub fn build_report(
         })
         .collect();
     let server_signals = store.server_signals_body(&new.guid)?;
+    let capabilities = library_index(store)
+        .and_then(|libraries| capability_delta(store, old_id, new_id, &libraries))
+        .map_err(|e| ReportError::Capabilities(Box::new(e)))?;
     Ok(AuditReport {
+        capabilities,
         permissions,
         risks,
         local_signals,
@@ -383,6 +394,151 @@ fn html_table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
     out.push_str("</tbody></table>\n");
 }
 
+fn place(l: &Location) -> String {
+    format!("{}:{}:{}", l.path, l.line, l.column)
+}
+
+/// The rows of the report's first section: the risk weight factor by factor, then every new
+/// and gone fact, modified libraries with their changed lines.
+fn capability_rows(d: &CapabilityDelta) -> Vec<Vec<String>> {
+    let mut rows = vec![vec![
+        "risk weight".to_owned(),
+        format!("{} → {}", d.old_risk.weight, d.new_risk.weight),
+        "AMO's auto-approval factors computable offline".to_owned(),
+        String::new(),
+    ]];
+    let mut names: Vec<&str> = Vec::new();
+    for f in d.new_risk.factors.iter().chain(&d.old_risk.factors) {
+        if !names.contains(&f.name.as_str()) {
+            names.push(&f.name);
+        }
+    }
+    for name in names {
+        let weight = |r: &vetter_capabilities::Risk| {
+            r.factors
+                .iter()
+                .find(|f| f.name == name)
+                .map_or(0, |f| f.weight)
+        };
+        let reason = d
+            .new_risk
+            .factors
+            .iter()
+            .chain(&d.old_risk.factors)
+            .find(|f| f.name == name)
+            .map(|f| f.reason.clone())
+            .unwrap_or_default();
+        rows.push(vec![
+            "risk factor".to_owned(),
+            format!("{} → {}", weight(&d.old_risk), weight(&d.new_risk)),
+            format!("{name}: {reason}"),
+            String::new(),
+        ]);
+    }
+    let sign = |added: bool| if added { "added" } else { "removed" }.to_owned();
+    for (list, added) in [(&d.endpoints.added, true), (&d.endpoints.removed, false)] {
+        for e in list {
+            let host = e
+                .host
+                .clone()
+                .unwrap_or_else(|| "(computed address)".to_owned());
+            let url = e
+                .url
+                .as_deref()
+                .map(|u| format!(" {u}"))
+                .unwrap_or_default();
+            rows.push(vec![
+                "endpoint".to_owned(),
+                sign(added),
+                format!("{host} ({}){url}", via_words(e.via)),
+                place(&e.at),
+            ]);
+        }
+    }
+    for (list, added) in [(&d.sinks.added, true), (&d.sinks.removed, false)] {
+        for s in list {
+            rows.push(vec![
+                "sink".to_owned(),
+                sign(added),
+                format!("{}: {}", s.kind.describe(), s.code),
+                place(&s.at),
+            ]);
+        }
+    }
+    for p in &d.permissions {
+        let status = |s: Option<vetter_capabilities::PermissionStatus>| {
+            s.map_or("absent".to_owned(), |s| format!("{s:?}").to_lowercase())
+        };
+        rows.push(vec![
+            "permission".to_owned(),
+            format!("{} → {}", status(p.old), status(p.new)),
+            p.permission.clone(),
+            p.used_at.first().map(place).unwrap_or_default(),
+        ]);
+    }
+    for (list, added) in [(&d.apis.added, true), (&d.apis.removed, false)] {
+        for a in list {
+            rows.push(vec![
+                "API".to_owned(),
+                sign(added),
+                a.api.clone(),
+                place(&a.first),
+            ]);
+        }
+    }
+    for h in &d.uncovered_hosts {
+        rows.push(vec![
+            "host without permission".to_owned(),
+            "added".to_owned(),
+            h.host.clone(),
+            place(&h.first),
+        ]);
+    }
+    for m in &d.obfuscation {
+        rows.push(vec![
+            "obfuscation".to_owned(),
+            "added".to_owned(),
+            m.indicators.join("; "),
+            m.path.clone(),
+        ]);
+    }
+    for (list, added) in [(&d.libraries.added, true), (&d.libraries.removed, false)] {
+        for l in list {
+            let what = match l.state {
+                LibraryState::Modified => {
+                    let changed: Vec<&str> = l
+                        .upstream_diff
+                        .iter()
+                        .filter(|x| {
+                            (x.starts_with('+') && !x.starts_with("+++"))
+                                || (x.starts_with('-') && !x.starts_with("---"))
+                        })
+                        .take(20)
+                        .map(String::as_str)
+                        .collect();
+                    format!(
+                        "{} {} MODIFIED (+{} −{} against {}): {}",
+                        l.package,
+                        l.version,
+                        l.added,
+                        l.removed,
+                        l.upstream_path,
+                        changed.join(" ⏎ ")
+                    )
+                }
+                _ => format!("{} {}, unmodified", l.package, l.version),
+            };
+            rows.push(vec![
+                "library".to_owned(),
+                sign(added),
+                what,
+                l.path.clone(),
+            ]);
+        }
+    }
+    rows
+}
+
 /// One section of the report: title, column heads, rows of cells.
 type Section = (&'static str, Vec<&'static str>, Vec<Vec<String>>);
 
@@ -448,6 +604,11 @@ fn sections(r: &AuditReport) -> Vec<Section> {
         .map(|f| vec![f.path.clone(), f.size.to_string(), f.sha256.clone()])
         .collect();
     vec![
+        (
+            "What changed in capability",
+            vec!["fact", "change", "what", "where"],
+            capability_rows(&r.capabilities),
+        ),
         ("Add-on", vec!["", ""], identity),
         (
             "Permission changes",
