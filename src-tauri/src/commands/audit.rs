@@ -12,6 +12,8 @@ use serde::Serialize;
 use tauri::AppHandle;
 use tauri::ipc::Channel;
 use ts_rs::TS;
+use vetter_capabilities::CapabilityDelta;
+use vetter_review::capabilities::library_index;
 use vetter_review::links::{LinkReport, links_for};
 use vetter_review::notes::{PlacedNote, add_note, delete_note, notes_for};
 use vetter_review::report::{ReportError, audit_report, write_report};
@@ -77,6 +79,20 @@ pub async fn search_cache(
         };
         search(&mut store, &query, &SearchLimits::default())
             .map_err(|e| failed(ErrorCode::Search, e))
+    })
+    .await
+}
+
+/// What changed in capability from cached version `old` to `new`: endpoints, sinks, permission
+/// use, obfuscation, libraries and both risk weights. Each version is analysed once and kept.
+#[tauri::command]
+pub async fn capability_delta(app: AppHandle, old: i64, new: i64) -> Result<CapabilityDelta, UiError> {
+    blocking(app, move |s| {
+        let store = Store::open(&s.data_dir)?;
+        let libraries = library_index(&store)?;
+        Ok(vetter_review::capabilities::capability_delta(
+            &store, old, new, &libraries,
+        )?)
     })
     .await
 }

@@ -4,6 +4,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import type { Action } from "./Action";
 import type { AddonVersions } from "./AddonVersions";
 import type { AppInfo } from "./AppInfo";
+import type { CapabilityDelta } from "./CapabilityDelta";
 import type { DecideReport } from "./DecideReport";
 import type { DecisionTarget } from "./DecisionTarget";
 import type { FetchProgress } from "./FetchProgress";
@@ -53,6 +54,12 @@ export const commands = {
   /** Searches one cached version (`version_id`) or all of them for a regex or literal. */
   searchCache: (args: { pattern: string; fixedStrings: boolean; ignoreCase: boolean; versionId: number | null; globs: string[]; context: number }, onIndex: (message: IndexProgress) => void = () => {}): Promise<SearchResults> =>
     invoke<SearchResults>("search_cache", { pattern: args.pattern, fixedStrings: args.fixedStrings, ignoreCase: args.ignoreCase, versionId: args.versionId, globs: args.globs, context: args.context, onIndex: channelTo(onIndex) }),
+  /**
+   * What changed in capability from cached version `old` to `new`: endpoints, sinks, permission
+   * use, obfuscation, libraries and both risk weights. Each version is analysed once and kept.
+   */
+  capabilityDelta: (old: number, new_: number): Promise<CapabilityDelta> =>
+    invoke<CapabilityDelta>("capability_delta", { old, new: new_ }),
   /**
    * Other cached add-ons sharing files or near-identical code with `addon` (a gecko id or the
    * id of one of its versions), strongest links first.
@@ -267,6 +274,7 @@ export const commands = {
 /** The commands of the `commands::audit` module. */
 export const auditCommands = {
   searchCache: commands.searchCache,
+  capabilityDelta: commands.capabilityDelta,
   addonLinks: commands.addonLinks,
   versionNotes: commands.versionNotes,
   notesSummary: commands.notesSummary,

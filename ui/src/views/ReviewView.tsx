@@ -9,6 +9,7 @@ import type { VersionInfo } from "../bindings/VersionInfo";
 import type { Whitespace } from "../bindings/Whitespace";
 import { AmoFetchPanel, importedIds } from "../components/AmoFetchPanel";
 import { BinaryPane } from "../components/BinaryPane";
+import { CapabilityPanel } from "../components/CapabilityPanel";
 import { DecisionLauncher } from "../components/DecisionLauncher";
 import { DiffView, type DiffHandle } from "../components/DiffView";
 import { EmptyState } from "../components/EmptyState";
@@ -611,6 +612,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
               max={Math.max(1, summary.files.length)}
               value={summary.viewed}
             />
+            {pair && <CapabilityPanel pair={pair} onJump={reveal} />}
             <PermissionSummary changes={summary.permissions} />
           </header>
           <div className="review-body">
