@@ -1,10 +1,11 @@
 //! Signals Vetter raises on its own, without a server: hidden characters in a file's text or
 //! name (bidi controls, zero-width and other format characters, "Trojan Source"), archives
-//! nested inside the package, the capability analysis's facts, the stored report of Mozilla's
-//! linter, and the matches of the reviewer's enabled rule files.
+//! nested inside the package, the stored report of Mozilla's linter, and the matches of the
+//! reviewer's enabled rule files; and, for `vetter signals`, the capability analysis's facts.
 //!
 //! The app, after opening a review, and `vetter signals` both compute them here, so the command
-//! line lists exactly what the window shows.
+//! line lists exactly what the window shows (the window shows capability facts in their own
+//! panel rather than inline).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -45,19 +46,16 @@ pub struct LocalSignals {
     pub scan: RuleScan,
 }
 
-/// Every local signal of version `version_id`: its content signals ([`content_signals`]), the
-/// facts of its capability analysis ([`capability_signals`]), the stored report of Mozilla's
-/// linter if `vetter lint` ran on it, and the matches of the enabled rule files (a stored scan
-/// when these rules already ran).
+/// Every local finding on version `version_id`: its content signals ([`content_signals`]), the
+/// stored report of Mozilla's linter if `vetter lint` ran on it, and the matches of the enabled
+/// rule files (a stored scan when these rules already ran). These are the signals the review
+/// marks inline and `a`/`z` step through; the capability analysis's facts have their own panel.
 pub fn local_signals(
     store: &Store,
     version_id: i64,
     limits: &ScanLimits,
 ) -> Result<LocalSignals, ReviewError> {
     let mut signals = content_signals(store, version_id)?;
-    let libraries = library_index(store)?;
-    let caps = version_capabilities(store, version_id, &libraries)?;
-    signals.extend(capability_signals(&caps));
     signals.extend(linter_signals(store, version_id)?);
     let scan = scan_version(store, version_id, limits)?;
     signals.extend(scan.signals.iter().map(|s| s.to_review_signal()));
@@ -65,12 +63,18 @@ pub fn local_signals(
     Ok(LocalSignals { signals, scan })
 }
 
-/// Every signal the app shows for version `version_id` when it is the newer side of a review:
-/// the server's and AMO's stored ones, then the local ones, at most [`MAX_SIGNALS`].
+/// Every signal of version `version_id`: what the app shows when it is the newer side of a
+/// review (the server's and AMO's stored ones, then the local findings, marked inline), then
+/// every fact of its capability analysis (which the app lists in its capability panel), at
+/// most [`MAX_SIGNALS`].
 pub fn version_signals(store: &Store, version_id: i64) -> Result<Vec<ReviewSignal>, ReviewError> {
     let version = store.version(version_id)?;
     let mut signals = stored_signals(store, &version.guid, version_id)?;
     signals.extend(local_signals(store, version_id, &ScanLimits::default())?.signals);
+    let libraries = library_index(store)?;
+    signals.extend(capability_signals(&version_capabilities(
+        store, version_id, &libraries,
+    )?));
     signals.truncate(MAX_SIGNALS);
     Ok(signals)
 }
