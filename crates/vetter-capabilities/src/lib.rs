@@ -660,9 +660,10 @@ impl CapabilityDelta {
             .obfuscation
             .iter()
             .filter(|m| {
-                old_measures.get(m.path.as_str()).is_none_or(|o| {
-                    m.indicators.len() > o.indicators.len() || (m.minified && !o.minified)
-                })
+                !m.indicators.is_empty()
+                    && old_measures
+                        .get(m.path.as_str())
+                        .is_none_or(|o| m.indicators.len() > o.indicators.len())
             })
             .cloned()
             .collect();
