@@ -333,13 +333,25 @@ fn vendored_libraries_endpoints_sinks_and_permissions_of_real_add_ons() {
 
     // The audit report opens with the same facts.
     let out = data.path().join("report");
-    ok(vetter(data.path(), &["report", &old, &new, "--out", out.to_str().expect("UTF-8")]));
+    ok(vetter(
+        data.path(),
+        &["report", &old, &new, "--out", out.to_str().expect("UTF-8")],
+    ));
     let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
     let first = html.find("<h2>").map(|i| &html[i..]).expect("a section");
-    assert!(first.starts_with("<h2>What changed in capability</h2>"), "{html}");
+    assert!(
+        first.starts_with("<h2>What changed in capability</h2>"),
+        "{html}"
+    );
     let section = &first[..first[4..].find("<h2>").map_or(first.len(), |i| i + 4)];
-    assert!(section.contains("collect.badger-stats.example (sendBeacon)"), "{section}");
-    assert!(section.contains("jquery 3.5.1 MODIFIED (+1 −0"), "{section}");
+    assert!(
+        section.contains("collect.badger-stats.example (sendBeacon)"),
+        "{section}"
+    );
+    assert!(
+        section.contains("jquery 3.5.1 MODIFIED (+1 −0"),
+        "{section}"
+    );
 
     // Every fact is a signal: the beacon's endpoint and the modified library among them.
     let signals = vetter_json(data.path(), &["signals", &new]);

@@ -86,7 +86,11 @@ pub async fn search_cache(
 /// What changed in capability from cached version `old` to `new`: endpoints, sinks, permission
 /// use, obfuscation, libraries and both risk weights. Each version is analysed once and kept.
 #[tauri::command]
-pub async fn capability_delta(app: AppHandle, old: i64, new: i64) -> Result<CapabilityDelta, UiError> {
+pub async fn capability_delta(
+    app: AppHandle,
+    old: i64,
+    new: i64,
+) -> Result<CapabilityDelta, UiError> {
     blocking(app, move |s| {
         let store = Store::open(&s.data_dir)?;
         let libraries = library_index(&store)?;

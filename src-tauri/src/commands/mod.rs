@@ -168,8 +168,9 @@ pub async fn launch_link(app: AppHandle) -> Result<Option<String>, UiError> {
 }
 
 /// Prepares the review of `old` → `new` in the background (the next queue entry while the
-/// reviewer reads this one): opened and every file counted on a connection of its own, so that
-/// opening it later shows complete counts at once. Answers when it is ready; a failure is only
+/// reviewer reads this one): opened, every file counted and both sides' capabilities analysed
+/// on a connection of its own, so that opening it later shows complete counts and the
+/// capability panel at once. Answers when it is ready; a failure is only
 /// logged, since opening the entry reports it where the reviewer sees it.
 #[tauri::command]
 pub async fn prepare_review(
@@ -187,6 +188,17 @@ pub async fn prepare_review(
         match prepared {
             Ok(session) => s.set_prepared(session),
             Err(error) => tracing::warn!(old, new, %error, "the next review could not be prepared"),
+        }
+        // The capability analysis of both sides is kept in the cache, so the next entry's
+        // panel answers at once too.
+        let analysed = Store::open(&s.data_dir)
+            .map_err(vetter_review::ReviewError::from)
+            .and_then(|store| {
+                let libraries = vetter_review::capabilities::library_index(&store)?;
+                vetter_review::capabilities::capability_delta(&store, old, new, &libraries)
+            });
+        if let Err(error) = analysed {
+            tracing::warn!(old, new, %error, "the next review's capabilities could not be analysed");
         }
         Ok(())
     })
