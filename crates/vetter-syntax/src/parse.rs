@@ -70,7 +70,8 @@ pub(crate) fn with_lexed_program<R: Send>(
             .stack_size(STACK)
             .spawn_scoped(scope, move || {
                 // Modules first (most add-on code today), then classic scripts (which allow
-                // `with` and legacy octals), CommonJS (top-level `return`), JSX and TypeScript.
+                // `with` and legacy octals), CommonJS (top-level `return`), JSX, TypeScript, and
+                // TypeScript declarations (bodiless functions).
                 let dialects = [
                     SourceType::mjs(),
                     SourceType::script(),
@@ -78,6 +79,7 @@ pub(crate) fn with_lexed_program<R: Send>(
                     SourceType::jsx(),
                     SourceType::ts(),
                     SourceType::tsx(),
+                    SourceType::d_ts(),
                 ];
                 for dialect in dialects {
                     let allocator = Allocator::default();
@@ -258,5 +260,11 @@ mod tests {
         // `with` is a syntax error in a module (strict mode) only.
         let statements = with_program("with (a) { b = 1 }", |p| p.body.len());
         assert_eq!(statements, Ok(1));
+    }
+
+    #[test]
+    fn typescript_declarations_parse() {
+        let src = "export function f(a: any): boolean;\ndeclare const x: any;\n";
+        assert_eq!(with_program(src, |p| p.body.len()), Ok(2));
     }
 }
