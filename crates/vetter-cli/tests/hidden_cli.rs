@@ -68,8 +68,17 @@ fn signals_lists_hidden_text_hidden_names_and_nested_archives() {
     let (data, old, new) = imported(dir.path());
     let out = ok(vetter(&data, &["signals", &new.to_string()]));
     assert_no_raw_hidden(&out);
+    // Vetter's content checks come first; the capability analysis's facts (the fixture's
+    // telemetry endpoints) follow them.
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 3, "{out}");
+    assert!(lines.len() > 3, "{out}");
+    assert!(
+        lines[3..]
+            .iter()
+            .all(|l| l.contains(" local/vetter endpoint")
+                || l.contains(" local/vetter host-without-permission")),
+        "{out}"
+    );
     assert!(
         lines[0].starts_with("admin.js:2:18 local/vetter hidden-characters: ")
             && lines[0].contains("U+202E RIGHT-TO-LEFT OVERRIDE"),
@@ -93,7 +102,7 @@ fn signals_lists_hidden_text_hidden_names_and_nested_archives() {
         .map(|s| s["rule"].as_str().unwrap())
         .collect();
     assert_eq!(
-        rules,
+        rules[..3],
         [
             "hidden-characters",
             "nested-archive",
@@ -104,7 +113,11 @@ fn signals_lists_hidden_text_hidden_names_and_nested_archives() {
     assert_eq!(v[2]["path"], "pay\u{200B}ment.js");
 
     let out = ok(vetter(&data, &["signals", &old.to_string()]));
-    assert_eq!(out.lines().count(), 1, "only the jar: {out}");
+    let hidden_or_nested = out
+        .lines()
+        .filter(|l| l.contains(" local/vetter hidden") || l.contains(" local/vetter nested"))
+        .count();
+    assert_eq!(hidden_or_nested, 1, "only the jar: {out}");
     let missing = vetter(&data, &["signals", "999"]);
     assert!(!missing.status.success());
 }
