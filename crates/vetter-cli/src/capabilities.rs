@@ -273,33 +273,8 @@ fn print_risk_pair(old: &Risk, new: &Risk) {
         old.weight,
         new.weight
     );
-    let mut names: Vec<&str> = old
-        .factors
-        .iter()
-        .chain(&new.factors)
-        .map(|f| f.name.as_str())
-        .collect();
-    names.dedup();
-    let mut seen = std::collections::HashSet::new();
-    for name in names.into_iter().filter(|n| seen.insert(*n)) {
-        let weight = |r: &Risk| {
-            r.factors
-                .iter()
-                .find(|f| f.name == name)
-                .map_or(0, |f| f.weight)
-        };
-        let reason = new
-            .factors
-            .iter()
-            .chain(&old.factors)
-            .find(|f| f.name == name)
-            .map(|f| f.reason.as_str())
-            .unwrap_or("");
-        say!(
-            "  {name:<30} {:>5} → {:<5}  {reason}",
-            weight(old),
-            weight(new)
-        );
+    for f in Risk::compare(old, new) {
+        say!("  {:<30} {:>5} → {:<5}  {}", f.name, f.old, f.new, f.reason);
     }
 }
 

@@ -84,7 +84,8 @@ pub struct DiffArgs {
     #[arg(long)]
     pub manifest: bool,
     /// Show what changed in what the add-on can do (endpoints, sinks, permission use,
-    /// obfuscation, libraries, risk weight) instead of the line diff.
+    /// obfuscation, libraries, risk weight) instead of the line diff (run by
+    /// `capabilities::run_diff`).
     #[arg(long, conflicts_with_all = ["manifest", "stat", "side_by_side"])]
     pub capabilities: bool,
 }
@@ -192,9 +193,6 @@ fn run_inner(data_dir: &Path, args: &DiffArgs, json: bool) -> anyhow::Result<()>
         ..DiffOptions::default()
     };
     // Two stores would be two connections to one file; both sides share one when needed.
-    if args.capabilities {
-        return crate::capabilities::run_diff(data_dir, &args.old, &args.new, json);
-    }
     let mut old_store = None;
     let mut new_store = None;
     let (old, old_label) = open_tree(&args.old, data_dir, &mut old_store)?;

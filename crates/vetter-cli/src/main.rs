@@ -125,6 +125,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import(args) => import::run(&data_dir, &args, cli.json)?,
         Command::Versions => versions::run(&data_dir, cli.json)?,
+        Command::Diff(args) if args.capabilities => {
+            capabilities::run_diff(&data_dir, &args.old, &args.new, cli.json)?
+        }
         Command::Diff(args) => diff::run(&data_dir, &args, cli.json)?,
         Command::Login(args) => login::run(&data_dir, &args, cli.json)?,
         Command::Fetch(args) => fetch::run(&data_dir, &args, cli.json)?,

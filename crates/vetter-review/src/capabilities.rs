@@ -11,7 +11,7 @@ use vetter_capabilities::{
 };
 use vetter_store::Store;
 
-use crate::local_signals::VETTER_SCANNER;
+use crate::signals::signal;
 use crate::{ReviewError, ReviewSignal, SignalSource};
 
 /// The scanner name of the linter's signals.
@@ -72,18 +72,6 @@ pub fn capability_delta(
     let old = version_capabilities(store, old_id, libraries)?;
     let new = version_capabilities(store, new_id, libraries)?;
     Ok(CapabilityDelta::between(&old, &new))
-}
-
-fn signal(rule: &str, message: String, path: &str, line: u32, column: Option<u32>) -> ReviewSignal {
-    ReviewSignal {
-        source: SignalSource::Local,
-        scanner: VETTER_SCANNER.to_owned(),
-        rule: rule.to_owned(),
-        message: Some(message),
-        path: path.to_owned(),
-        line,
-        column,
-    }
 }
 
 /// Every fact of `caps` as a signal at its file and line: sinks, endpoints, permissions that

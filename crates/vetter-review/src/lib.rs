@@ -43,11 +43,13 @@ pub use layout::{
 };
 pub use line_count::{CountedFile, FileCounts, LineCounter};
 pub use local_signals::{
-    LocalSignals, RULE_HIDDEN_NAME, RULE_HIDDEN_TEXT, RULE_NESTED_ARCHIVE, VETTER_SCANNER,
-    content_signals, local_signals, version_signals,
+    LocalSignals, RULE_HIDDEN_NAME, RULE_HIDDEN_TEXT, RULE_NESTED_ARCHIVE, content_signals,
+    local_signals, version_signals,
 };
 pub use session::{LineTarget, ReviewFile, ReviewSession, ReviewSummary};
-pub use signals::{MAX_SIGNALS, SignalRow, parse_server_signals, parse_validator_signals};
+pub use signals::{
+    MAX_SIGNALS, SignalRow, VETTER_SCANNER, parse_server_signals, parse_validator_signals,
+};
 pub use vetter_store::signals::{ReviewSignal, SignalSource};
 
 #[cfg(test)]

@@ -16,11 +16,8 @@ use vetter_text::{FileKind, TextLines, classify, describe_hidden, hidden_chars};
 use crate::capabilities::{
     capability_signals, library_index, linter_signals, version_capabilities,
 };
-use crate::signals::{MAX_SIGNALS, stored_signals};
-use crate::{ReviewError, ReviewSignal, SignalSource};
-
-/// The scanner name of the signals raised by Vetter's own content checks.
-pub const VETTER_SCANNER: &str = "vetter";
+use crate::signals::{MAX_SIGNALS, signal, stored_signals};
+use crate::{ReviewError, ReviewSignal};
 
 /// Rule of the signal on a file whose text holds hidden characters.
 pub const RULE_HIDDEN_TEXT: &str = "hidden-characters";
@@ -156,16 +153,4 @@ fn hidden_in(data: &[u8]) -> Option<(u32, u32, String)> {
         u32::try_from(column).unwrap_or(u32::MAX),
         found,
     ))
-}
-
-fn signal(rule: &str, message: String, path: &str, line: u32, column: Option<u32>) -> ReviewSignal {
-    ReviewSignal {
-        source: SignalSource::Local,
-        scanner: VETTER_SCANNER.to_owned(),
-        rule: rule.to_owned(),
-        message: Some(message),
-        path: path.to_owned(),
-        line,
-        column,
-    }
 }

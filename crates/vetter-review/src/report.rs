@@ -407,31 +407,11 @@ fn capability_rows(d: &CapabilityDelta) -> Vec<Vec<String>> {
         "AMO's auto-approval factors computable offline".to_owned(),
         String::new(),
     ]];
-    let mut names: Vec<&str> = Vec::new();
-    for f in d.new_risk.factors.iter().chain(&d.old_risk.factors) {
-        if !names.contains(&f.name.as_str()) {
-            names.push(&f.name);
-        }
-    }
-    for name in names {
-        let weight = |r: &vetter_capabilities::Risk| {
-            r.factors
-                .iter()
-                .find(|f| f.name == name)
-                .map_or(0, |f| f.weight)
-        };
-        let reason = d
-            .new_risk
-            .factors
-            .iter()
-            .chain(&d.old_risk.factors)
-            .find(|f| f.name == name)
-            .map(|f| f.reason.clone())
-            .unwrap_or_default();
+    for f in vetter_capabilities::Risk::compare(&d.old_risk, &d.new_risk) {
         rows.push(vec![
             "risk factor".to_owned(),
-            format!("{} → {}", weight(&d.old_risk), weight(&d.new_risk)),
-            format!("{name}: {reason}"),
+            format!("{} → {}", f.old, f.new),
+            format!("{}: {}", f.name, f.reason),
             String::new(),
         ]);
     }

@@ -16,6 +16,9 @@ use crate::{ReviewError, ReviewFile, ReviewSignal, SignalSource};
 /// when the review opens).
 const MAX_FLAGGED_UNCHANGED: usize = 200;
 
+/// The scanner name of the signals raised by Vetter's own content checks.
+pub const VETTER_SCANNER: &str = "vetter";
+
 /// The most signals a review keeps; a hostile or runaway signals body is cut here.
 pub const MAX_SIGNALS: usize = 10_000;
 
@@ -184,4 +187,23 @@ pub fn parse_server_signals(body: &str) -> Vec<ReviewSignal> {
         }
     }
     out
+}
+
+/// A signal of Vetter's own checks.
+pub(crate) fn signal(
+    rule: &str,
+    message: String,
+    path: &str,
+    line: u32,
+    column: Option<u32>,
+) -> ReviewSignal {
+    ReviewSignal {
+        source: SignalSource::Local,
+        scanner: VETTER_SCANNER.to_owned(),
+        rule: rule.to_owned(),
+        message: Some(message),
+        path: path.to_owned(),
+        line,
+        column,
+    }
 }
