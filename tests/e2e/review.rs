@@ -646,3 +646,91 @@ async fn the_capability_panel_puts_what_an_update_can_newly_do_first() -> Result
     })
     .await
 }
+
+/// Runs bench/fetch-data (the real data) and returns target/bench-data.
+fn real_data() -> Result<PathBuf> {
+    let root = harness::workspace_root();
+    let out = std::process::Command::new(root.join("bench/fetch-data"))
+        .current_dir(&root)
+        .output()
+        .context("running bench/fetch-data")?;
+    ensure!(
+        out.status.success(),
+        "bench/fetch-data failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(root.join("target/bench-data"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_real_data_the_panel_shows_a_library_copy_that_is_not_the_library() -> Result<()> {
+    harness::bounded(async {
+        let data = real_data()?;
+        let s = harness::start().await?;
+        // The library index, as `vetter libs update` builds it, from the npm tarballs of the
+        // three libraries Privacy Badger vendors.
+        let mut index = vetter_capabilities::LibraryIndex::load(
+            &s.data_dir.path().join("libraries"),
+        )?;
+        for (name, version) in [("jquery", "3.5.1"), ("underscore", "1.9.1"), ("punycode", "1.4.1")] {
+            let tarball = std::fs::read(data.join(format!("npm/{name}-{version}.tgz")))?;
+            index.add_package(name, version, &tarball)?;
+        }
+        index.save()?;
+
+        let xpis = tempfile::tempdir()?;
+        let old = data.join("zips/privacy-badger.zip");
+        let new = xpis.path().join("privacy-badger-2020.10.8.xpi");
+        std::fs::write(&new, vetter_testkit::tampered_privacy_badger(&old)?)?;
+        open_import(&s).await?;
+        s.import(&old).await?;
+        s.import(&new).await?;
+        s.click("[data-testid=open-review]").await?;
+        s.wait_for("[data-testid=review]").await?;
+
+        eventually(
+            &s,
+            "the modified jQuery",
+            "const l = document.querySelector('[data-testid=cap-library-modified]'); return l ? l.textContent.includes('jquery 3.5.1, modified') : false",
+            json!(true),
+        )
+        .await?;
+        let diff = s
+            .script("return document.querySelector('[data-testid=cap-library-diff]').textContent")
+            .await?;
+        ensure!(
+            diff.as_str().unwrap_or_default().contains(&format!("+{}", vetter_testkit::INJECTED_BEACON)),
+            "library diff {diff}"
+        );
+        let endpoints = s
+            .script("return [...document.querySelectorAll('[data-testid=cap-endpoint-added]')].map(e => e.textContent)")
+            .await?;
+        ensure!(
+            endpoints.to_string().contains("collect.badger-stats.example"),
+            "new endpoints {endpoints}"
+        );
+        s.script("document.querySelector('[data-testid=cap-library-modified] details').open = true; return null")
+            .await?;
+        s.screenshot("review-capabilities-real").await?;
+
+        // The beacon's place opens jQuery at the injected line.
+        let clicked = s
+            .script(
+                "const li = [...document.querySelectorAll('[data-testid=cap-endpoint-added]')].find(e => e.textContent.includes('collect.badger-stats.example'));
+                 const b = li && li.querySelector('[data-testid=cap-jump]'); if (b) b.click(); return !!b",
+            )
+            .await?;
+        ensure!(clicked == json!(true), "no jump on the beacon");
+        eventually(&s, "jQuery opens", PATH_JS, json!("lib/vendor/jquery-3.5.1.js")).await?;
+        eventually(
+            &s,
+            "the injected line is shown",
+            "const r = [...document.querySelectorAll('.drow')].find(e => e.textContent.includes('collect.badger-stats.example')); return r ? 'shown' : 'absent'",
+            json!("shown"),
+        )
+        .await?;
+        s.close().await
+    })
+    .await
+}

@@ -352,6 +352,11 @@ pub struct Capabilities {
     pub skipped: Vec<SkippedFile>,
     /// Facts inside unmodified library files, not listed (the library is listed instead).
     pub facts_in_libraries: u32,
+    /// The sinks inside unmodified library files: not listed, but a later version whose copy
+    /// of the library was modified does not show them as new.
+    pub library_sinks: Vec<Sink>,
+    /// The endpoints inside unmodified library files, kept for the same reason.
+    pub library_endpoints: Vec<Endpoint>,
     /// Whether a list reached [`MAX_FACTS`] and was cut.
     pub truncated: bool,
 }
@@ -420,6 +425,8 @@ pub fn analyze_version<'a>(
     let mut token_read = Vec::new();
     let mut code_bytes = 0u64;
     let mut facts_in_libraries = 0u32;
+    let mut library_sinks = Vec::new();
+    let mut library_endpoints = Vec::new();
     let mut files: Vec<InputFile<'a>> = files.into_iter().collect();
     files.sort_by(|a, b| a.path.cmp(b.path));
     for file in files {
@@ -453,8 +460,8 @@ pub fn analyze_version<'a>(
             // An unmodified library's facts are the library's: listed as one line instead.
             Some(lib) if lib.state != LibraryState::Modified => {
                 facts_in_libraries += (found.endpoints.len() + found.sinks.len()) as u32;
-                found.endpoints.clear();
-                found.sinks.clear();
+                library_endpoints.append(&mut found.endpoints);
+                library_sinks.append(&mut found.sinks);
             }
             _ => {
                 if lang == Lang::Js {
@@ -528,8 +535,15 @@ pub fn analyze_version<'a>(
         token_read,
         skipped,
         facts_in_libraries,
+        library_sinks: cap(library_sinks),
+        library_endpoints: cap(library_endpoints),
         truncated,
     }
+}
+
+fn cap<T>(mut v: Vec<T>) -> Vec<T> {
+    v.truncate(MAX_FACTS);
+    v
 }
 
 /// How a set of facts changed: what the newer version has that the older has not, and the
@@ -603,9 +617,43 @@ impl CapabilityDelta {
                 e.via,
             )
         };
-        let endpoints = change_by(&old.endpoints, &new.endpoints, endpoint_key, false);
+        // A fact inside a library copy counts as there on both sides, listed or not: a copy
+        // that became modified does not make the library's own sinks new.
+        let all = |listed: &[Endpoint], in_libraries: &[Endpoint]| {
+            listed
+                .iter()
+                .chain(in_libraries)
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        let endpoints = change_by(
+            &all(&old.endpoints, &old.library_endpoints),
+            &all(&new.endpoints, &new.library_endpoints),
+            endpoint_key,
+            false,
+        );
+        let endpoints = Change {
+            added: only_listed(endpoints.added, &new.endpoints),
+            removed: only_listed(endpoints.removed, &old.endpoints),
+        };
         let sink_key = |s: &Sink| (s.kind, s.at.path.clone(), s.code.clone());
-        let sinks = change_by(&old.sinks, &new.sinks, sink_key, true);
+        let all_sinks = |listed: &[Sink], in_libraries: &[Sink]| {
+            listed
+                .iter()
+                .chain(in_libraries)
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        let sinks = change_by(
+            &all_sinks(&old.sinks, &old.library_sinks),
+            &all_sinks(&new.sinks, &new.library_sinks),
+            sink_key,
+            true,
+        );
+        let sinks = Change {
+            added: only_listed(sinks.added, &new.sinks),
+            removed: only_listed(sinks.removed, &old.sinks),
+        };
         let apis = change_by(&old.apis, &new.apis, |a: &ApiUse| a.api.clone(), false);
 
         let old_perm: BTreeMap<&str, &PermissionUse> = old
@@ -708,6 +756,11 @@ impl CapabilityDelta {
             && self.obfuscation.is_empty()
             && self.libraries.is_empty()
     }
+}
+
+/// The facts of `changed` that are among `listed` (not inside an unmodified library).
+fn only_listed<T: PartialEq>(changed: Vec<T>, listed: &[T]) -> Vec<T> {
+    changed.into_iter().filter(|c| listed.contains(c)).collect()
 }
 
 /// The facts of `new` whose key `old` lacks and the reverse. With `counted`, keys are compared

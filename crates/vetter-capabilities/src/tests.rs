@@ -258,3 +258,37 @@ fn netmasks_and_version_numbers_are_not_hosts() {
         .collect();
     assert_eq!(hosts, ["203.0.113.7"]);
 }
+
+#[test]
+fn a_library_copy_that_became_modified_does_not_make_its_own_sinks_new() {
+    let old = Capabilities {
+        library_sinks: vec![Sink {
+            kind: SinkKind::HtmlAssignment,
+            code: "elem.innerHTML = value".into(),
+            at: Location {
+                path: "lib/jquery.js".into(),
+                line: 6347,
+                column: 8,
+            },
+        }],
+        ..caps(MANIFEST, &[])
+    };
+    let injected = Sink {
+        kind: SinkKind::Eval,
+        code: "eval(x)".into(),
+        at: Location {
+            path: "lib/jquery.js".into(),
+            line: 10,
+            column: 1,
+        },
+    };
+    let mut moved = old.library_sinks[0].clone();
+    moved.at.line = 6348;
+    let new = Capabilities {
+        sinks: vec![injected.clone(), moved],
+        ..caps(MANIFEST, &[])
+    };
+    let d = CapabilityDelta::between(&old, &new);
+    assert_eq!(d.sinks.added, [injected]);
+    assert!(d.sinks.removed.is_empty());
+}

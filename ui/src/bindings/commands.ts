@@ -239,8 +239,9 @@ export const commands = {
     invoke<string | null>("launch_link"),
   /**
    * Prepares the review of `old` → `new` in the background (the next queue entry while the
-   * reviewer reads this one): opened and every file counted on a connection of its own, so that
-   * opening it later shows complete counts at once. Answers when it is ready; a failure is only
+   * reviewer reads this one): opened, every file counted and both sides' capabilities analysed
+   * on a connection of its own, so that opening it later shows complete counts and the
+   * capability panel at once. Answers when it is ready; a failure is only
    * logged, since opening the entry reports it where the reviewer sees it.
    */
   prepareReview: (old: number, new_: number, whitespace: Whitespace): Promise<null> =>

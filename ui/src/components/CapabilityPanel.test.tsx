@@ -20,6 +20,8 @@ const EMPTY: Capabilities = {
   token_read: [],
   skipped: [],
   facts_in_libraries: 0,
+  library_sinks: [],
+  library_endpoints: [],
   truncated: false,
 };
 

@@ -79,6 +79,12 @@ ROWS = {
         "INSERT INTO version_findings (version_id, source, body) VALUES (1, 'amo_validator', '{\"messages\":[]}')",
     ],
     14: [],
+    15: [
+        "INSERT INTO capability_analyses (version_id, key, body, analyzed_at)"
+        " VALUES (1, '1:', '{\"analysis_version\": 1}', '2026-01-02T10:00:00Z')",
+        "INSERT INTO linter_runs (version_id, linter_version, body, ran_at)"
+        " VALUES (1, '10.14.0', '{\"messages\": []}', '2026-01-02T10:01:00Z')",
+    ],
     13: [
         "INSERT INTO kept_decisions (decision_id, kid, jws, review_url, comment, created_at)"
         f" VALUES ('{DECISION}', 'kid-1', 'e30.e30.sig', 'https://addons.mozilla.org/reviewers/review/5',"
