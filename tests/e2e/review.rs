@@ -622,6 +622,8 @@ async fn the_capability_panel_puts_what_an_update_can_newly_do_first() -> Result
         let summary = s.text_of("[data-testid=cap-summary]").await?;
         ensure!(summary.contains("new sink"), "summary {summary:?}");
         ensure!(summary.starts_with("risk weight"), "summary {summary:?}");
+        // Folded to its summary line until opened, so the diff keeps its room.
+        s.click("[data-testid=cap-toggle]").await?;
         let risk = s.text_of("[data-testid=cap-risk]").await?;
         ensure!(risk.contains("uses_eval_or_document_write"), "risk table {risk:?}");
         s.screenshot("review-capabilities").await?;
@@ -710,6 +712,7 @@ async fn on_real_data_the_panel_shows_a_library_copy_that_is_not_the_library() -
             endpoints.to_string().contains("collect.badger-stats.example"),
             "new endpoints {endpoints}"
         );
+        s.click("[data-testid=cap-toggle]").await?;
         s.script("document.querySelector('[data-testid=cap-library-modified] details').open = true; return null")
             .await?;
         s.screenshot("review-capabilities-real").await?;

@@ -88,11 +88,19 @@ describe("CapabilityPanel", () => {
     );
     expect(asked).toEqual([{ old: 3, new: 4 }]);
 
+    // Folded to its summary line until opened; a jump folds it again, so the diff has room.
+    const details = screen.getByTestId("capability-panel").querySelector("details");
+    if (!details) throw new Error("the panel folds in a details element");
+    expect(details.open).toBe(false);
+    await userEvent.click(screen.getByTestId("cap-toggle"));
+    expect(details.open).toBe(true);
+
     const added = screen.getByTestId("cap-endpoint-added");
     // A hidden character in a host the add-on chose is drawn as a marker.
     expect(within(added).getAllByTestId("hidden-char")[0]?.textContent).toBe("<U+202E>");
     await userEvent.click(within(added).getByTestId("cap-jump"));
     expect(onJump).toHaveBeenCalledWith("lib/jquery.js", 10001);
+    expect(details.open).toBe(false);
     // A gone endpoint was in the older version: shown, not a jump into the newer one.
     expect(within(screen.getByTestId("cap-endpoint-removed")).queryByTestId("cap-jump")).toBeNull();
 

@@ -1,4 +1,4 @@
-import { useCallback } from "react";
+import { useCallback, useState } from "react";
 import type { CapabilityDelta } from "../bindings/CapabilityDelta";
 import type { Endpoint } from "../bindings/Endpoint";
 import type { EndpointVia } from "../bindings/EndpointVia";
@@ -186,6 +186,7 @@ export function capabilitySummary(d: CapabilityDelta): string {
  * by factor beside the older one's, then what it can do that the older could not (new hosts,
  * sinks, permissions put to use, obfuscation, modified library copies) and what it no longer
  * does, each fact a button to its line. Computed in the background after the review opens.
+ * Folded to its summary line until the reviewer opens it, so the diff keeps its room.
  */
 export function CapabilityPanel({ pair, onJump }: { pair: [number, number]; onJump: Jump }) {
   const [old, next] = pair;
@@ -193,10 +194,16 @@ export function CapabilityPanel({ pair, onJump }: { pair: [number, number]; onJu
   const delta = useCommand<CapabilityDelta>(load);
   // A reply for another pair is never shown (the hook keeps the last reply while reloading).
   const d = delta.data;
+  const [open, setOpen] = useState(false);
+  // A jump folds the panel, so the line it shows has the room.
+  const jump: Jump = (path, line) => {
+    setOpen(false);
+    onJump(path, line);
+  };
   return (
     <section className="capability-panel" aria-label="What changed in capability" data-testid="capability-panel" data-state={delta.status}>
-      <details open>
-        <summary>
+      <details open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
+        <summary data-testid="cap-toggle">
           <strong>What changed in capability</strong>{" "}
           {delta.busy && !d && <span className="muted">reading both versions…</span>}
           {d && (
@@ -218,10 +225,10 @@ export function CapabilityPanel({ pair, onJump }: { pair: [number, number]; onJu
                 <h4>Endpoints</h4>
                 <ul className="cap-list">
                   {d.endpoints.added.map((e, i) => (
-                    <EndpointItem key={`a${i}`} e={e} added onJump={onJump} />
+                    <EndpointItem key={`a${i}`} e={e} added onJump={jump} />
                   ))}
                   {d.endpoints.removed.map((e, i) => (
-                    <EndpointItem key={`r${i}`} e={e} added={false} onJump={onJump} />
+                    <EndpointItem key={`r${i}`} e={e} added={false} onJump={jump} />
                   ))}
                 </ul>
               </>
@@ -231,10 +238,10 @@ export function CapabilityPanel({ pair, onJump }: { pair: [number, number]; onJu
                 <h4>Dangerous sinks</h4>
                 <ul className="cap-list">
                   {d.sinks.added.map((s, i) => (
-                    <SinkItem key={`a${i}`} s={s} added onJump={onJump} />
+                    <SinkItem key={`a${i}`} s={s} added onJump={jump} />
                   ))}
                   {d.sinks.removed.map((s, i) => (
-                    <SinkItem key={`r${i}`} s={s} added={false} onJump={onJump} />
+                    <SinkItem key={`r${i}`} s={s} added={false} onJump={jump} />
                   ))}
                 </ul>
               </>
@@ -249,7 +256,7 @@ export function CapabilityPanel({ pair, onJump }: { pair: [number, number]; onJu
                         <Visible text={p.permission} />
                       </strong>
                       : {p.old ? STATUS[p.old] : "absent"} → {p.new ? STATUS[p.new] : "absent"}{" "}
-                      {p.used_at[0] && <Place at={p.used_at[0]} onJump={onJump} />}
+                      {p.used_at[0] && <Place at={p.used_at[0]} onJump={jump} />}
                     </li>
                   ))}
                 </ul>
@@ -261,7 +268,7 @@ export function CapabilityPanel({ pair, onJump }: { pair: [number, number]; onJu
                 <ul className="cap-list">
                   {d.uncovered_hosts.map((h) => (
                     <li key={h.host} className="cap-added">
-                      + <Visible text={h.host} /> <Place at={h.first} onJump={onJump} />
+                      + <Visible text={h.host} /> <Place at={h.first} onJump={jump} />
                     </li>
                   ))}
                 </ul>
@@ -273,7 +280,7 @@ export function CapabilityPanel({ pair, onJump }: { pair: [number, number]; onJu
                 <ul className="cap-list">
                   {d.obfuscation.map((m) => (
                     <li key={m.path} className="cap-added" data-testid="cap-obfuscation">
-                      <Place at={{ path: m.path, line: 1, column: 1 }} onJump={onJump} />: {m.indicators.join("; ")}
+                      <Place at={{ path: m.path, line: 1, column: 1 }} onJump={jump} />: {m.indicators.join("; ")}
                     </li>
                   ))}
                 </ul>
@@ -284,10 +291,10 @@ export function CapabilityPanel({ pair, onJump }: { pair: [number, number]; onJu
                 <h4>Libraries</h4>
                 <ul className="cap-list">
                   {d.libraries.added.map((l) => (
-                    <LibraryItem key={`a${l.path}`} l={l} added onJump={onJump} />
+                    <LibraryItem key={`a${l.path}`} l={l} added onJump={jump} />
                   ))}
                   {d.libraries.removed.map((l) => (
-                    <LibraryItem key={`r${l.path}`} l={l} added={false} onJump={onJump} />
+                    <LibraryItem key={`r${l.path}`} l={l} added={false} onJump={jump} />
                   ))}
                 </ul>
               </>
