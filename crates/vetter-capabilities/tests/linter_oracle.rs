@@ -238,6 +238,23 @@ fn vetters_sinks_answer_every_code_finding_of_addons_linter() {
         );
         minified_agree &= only_linter.is_empty() && only_vetter.is_empty();
     }
+    // Printed at the end of every CI log by scripts/reliability-summary.
+    let agreeing = outcomes
+        .iter()
+        .filter(|o| o.minified.0 == o.minified.1)
+        .count();
+    vetter_reliability::support::write_figures(
+        "linter_oracle",
+        &serde_json::json!({
+            "packages": outcomes.len(),
+            "findings": total,
+            "answered": hits,
+            "recall_percent": recall,
+            "vetter_only": outcomes.iter().map(|o| o.vetter_only).sum::<usize>(),
+            "minified_agreeing_packages": agreeing,
+        }),
+    )
+    .expect("figures written");
     assert!(
         total >= 50,
         "the linter found too little to measure against: {by_name:?}"
