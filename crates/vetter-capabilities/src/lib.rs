@@ -603,6 +603,8 @@ pub struct CapabilityDelta {
     pub old_risk: Risk,
     /// See [`CapabilityDelta::old_risk`].
     pub new_risk: Risk,
+    /// The factors of both weights side by side ([`Risk::compare`]), the newer version's first.
+    pub risk_factors: Vec<FactorPair>,
     /// The newer version's full capabilities.
     pub new: Capabilities,
 }
@@ -619,16 +621,9 @@ impl CapabilityDelta {
         };
         // A fact inside a library copy counts as there on both sides, listed or not: a copy
         // that became modified does not make the library's own sinks new.
-        let all = |listed: &[Endpoint], in_libraries: &[Endpoint]| {
-            listed
-                .iter()
-                .chain(in_libraries)
-                .cloned()
-                .collect::<Vec<_>>()
-        };
         let endpoints = change_by(
-            &all(&old.endpoints, &old.library_endpoints),
-            &all(&new.endpoints, &new.library_endpoints),
+            &joined(&old.endpoints, &old.library_endpoints),
+            &joined(&new.endpoints, &new.library_endpoints),
             endpoint_key,
             false,
         );
@@ -637,16 +632,9 @@ impl CapabilityDelta {
             removed: only_listed(endpoints.removed, &old.endpoints),
         };
         let sink_key = |s: &Sink| (s.kind, s.at.path.clone(), s.code.clone());
-        let all_sinks = |listed: &[Sink], in_libraries: &[Sink]| {
-            listed
-                .iter()
-                .chain(in_libraries)
-                .cloned()
-                .collect::<Vec<_>>()
-        };
         let sinks = change_by(
-            &all_sinks(&old.sinks, &old.library_sinks),
-            &all_sinks(&new.sinks, &new.library_sinks),
+            &joined(&old.sinks, &old.library_sinks),
+            &joined(&new.sinks, &new.library_sinks),
             sink_key,
             true,
         );
@@ -740,6 +728,7 @@ impl CapabilityDelta {
             uncovered_hosts,
             obfuscation,
             libraries,
+            risk_factors: Risk::compare(&old_risk, &new_risk),
             old_risk,
             new_risk,
             new: new.clone(),
@@ -756,6 +745,11 @@ impl CapabilityDelta {
             && self.obfuscation.is_empty()
             && self.libraries.is_empty()
     }
+}
+
+/// The listed facts and those inside library copies, as one list.
+fn joined<T: Clone>(listed: &[T], in_libraries: &[T]) -> Vec<T> {
+    listed.iter().chain(in_libraries).cloned().collect()
 }
 
 /// The facts of `changed` that are among `listed` (not inside an unmodified library).

@@ -182,7 +182,8 @@ pub(crate) fn with_change_size(risk: &Risk, bytes: u64) -> Risk {
 }
 
 /// One factor of two weights side by side.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct FactorPair {
     /// AMO's name of the factor.
     pub name: String,

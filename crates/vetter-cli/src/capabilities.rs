@@ -6,12 +6,12 @@ use std::path::Path;
 
 use anyhow::Context;
 use vetter_capabilities::{
-    Capabilities, CapabilityDelta, Endpoint, InputFile, LibraryFile, LibraryIndex, LibraryState,
-    Location, PermissionStatus, Risk, Sink, analyze_version, is_analyzed,
+    Capabilities, CapabilityDelta, Endpoint, LibraryFile, LibraryIndex, LibraryState, Location,
+    PermissionStatus, Risk, Sink,
 };
 use vetter_diff::VersionTree;
 use vetter_review::capabilities::{
-    library_dir, library_index, lint_version, version_capabilities, via_words,
+    analyze_files, library_dir, library_index, lint_version, version_capabilities, via_words,
 };
 use vetter_store::Store;
 
@@ -79,16 +79,11 @@ fn tree_capabilities(
     tree: &VersionTree<'_>,
     libraries: &LibraryIndex,
 ) -> anyhow::Result<Capabilities> {
-    let mut files = Vec::new();
-    for path in tree.entries().keys().filter(|p| is_analyzed(p)) {
-        files.push((path.clone(), tree.read(path)?.into_owned()));
-    }
-    let manifest = tree
-        .read("manifest.json")
-        .ok()
-        .and_then(|b| vetter_manifest::parse_manifest(&b).ok());
-    let inputs = files.iter().map(|(path, bytes)| InputFile { path, bytes });
-    Ok(analyze_version(manifest.as_ref(), inputs, libraries))
+    Ok(analyze_files(
+        tree.entries().keys().map(String::as_str),
+        |path| tree.read(path).map(|b| b.into_owned()),
+        libraries,
+    )?)
 }
 
 /// Prints `vetter diff --capabilities`: what changed in capability from `old` to `new`.
@@ -109,7 +104,7 @@ pub fn print_delta(
         printable(old_label),
         printable(new_label)
     );
-    print_risk_pair(&delta.old_risk, &delta.new_risk);
+    print_risk_pair(&delta);
     if delta.is_empty() {
         say!("\nNothing the analyses look at changed.");
         return Ok(());
@@ -267,13 +262,13 @@ fn print_risk(risk: &Risk) {
     }
 }
 
-fn print_risk_pair(old: &Risk, new: &Risk) {
+fn print_risk_pair(delta: &CapabilityDelta) {
     say!(
         "\nLocal risk weight {} → {} (AMO's auto-approval factors computable offline)",
-        old.weight,
-        new.weight
+        delta.old_risk.weight,
+        delta.new_risk.weight
     );
-    for f in Risk::compare(old, new) {
+    for f in &delta.risk_factors {
         say!("  {:<30} {:>5} → {:<5}  {}", f.name, f.old, f.new, f.reason);
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use vetter_capabilities::linter::{LinterReport, find_linter, run_linter, stored_line};
 use vetter_capabilities::{
     ANALYSIS_VERSION, Capabilities, CapabilityDelta, EndpointVia, InputFile, LibraryIndex,
-    PermissionStatus, analyze_version, is_analyzed,
+    LibraryState, PermissionStatus, analyze_version, is_analyzed,
 };
 use vetter_store::Store;
 
@@ -44,33 +44,47 @@ pub fn version_capabilities(
         }
     }
     let files = store.version_files(version_id)?;
-    let mut contents = Vec::new();
-    for f in files.iter().filter(|f| is_analyzed(&f.path)) {
-        contents.push((f.path.as_str(), store.read_file(version_id, &f.path)?));
-    }
-    let manifest = store
-        .read_file(version_id, "manifest.json")
-        .ok()
-        .and_then(|b| vetter_manifest::parse_manifest(&b).ok());
-    let inputs = contents
-        .iter()
-        .map(|(path, bytes)| InputFile { path, bytes });
-    let caps = analyze_version(manifest.as_ref(), inputs, libraries);
+    let caps = analyze_files(
+        files.iter().map(|f| f.path.as_str()),
+        |path| store.read_file(version_id, path),
+        libraries,
+    )?;
     if let Ok(body) = serde_json::to_string(&caps) {
         store.store_analysis(version_id, &key, &body)?;
     }
     Ok(caps)
 }
 
-/// What changed in capability from cached version `old_id` to `new_id`.
+/// Analyses the files `paths` of one version (a cached version, a package, a folder), each
+/// read by `read`, and its `manifest.json` (when `read` finds one that parses).
+pub fn analyze_files<'p, E>(
+    paths: impl IntoIterator<Item = &'p str>,
+    mut read: impl FnMut(&str) -> Result<Vec<u8>, E>,
+    libraries: &LibraryIndex,
+) -> Result<Capabilities, E> {
+    let mut contents = Vec::new();
+    for path in paths.into_iter().filter(|p| is_analyzed(p)) {
+        contents.push((path, read(path)?));
+    }
+    let manifest = read("manifest.json")
+        .ok()
+        .and_then(|b| vetter_manifest::parse_manifest(&b).ok());
+    let inputs = contents
+        .iter()
+        .map(|(path, bytes)| InputFile { path, bytes });
+    Ok(analyze_version(manifest.as_ref(), inputs, libraries))
+}
+
+/// What changed in capability from cached version `old_id` to `new_id`, with the cache's
+/// library index.
 pub fn capability_delta(
     store: &Store,
     old_id: i64,
     new_id: i64,
-    libraries: &LibraryIndex,
 ) -> Result<CapabilityDelta, ReviewError> {
-    let old = version_capabilities(store, old_id, libraries)?;
-    let new = version_capabilities(store, new_id, libraries)?;
+    let libraries = library_index(store)?;
+    let old = version_capabilities(store, old_id, &libraries)?;
+    let new = version_capabilities(store, new_id, &libraries)?;
     Ok(CapabilityDelta::between(&old, &new))
 }
 
@@ -151,19 +165,21 @@ pub fn capability_signals(caps: &Capabilities) -> Vec<ReviewSignal> {
         ));
     }
     for l in &caps.libraries {
-        let message = match l.state {
-            vetter_capabilities::LibraryState::Modified => format!(
-                "a modified copy of {} {} ({}): +{} −{} lines against upstream",
-                l.package, l.version, l.upstream_path, l.added, l.removed
+        let (rule, message) = match l.state {
+            LibraryState::Modified => (
+                "library-modified",
+                format!(
+                    "a modified copy of {} {} ({}): +{} −{} lines against upstream",
+                    l.package, l.version, l.upstream_path, l.added, l.removed
+                ),
             ),
-            _ => format!(
-                "{} {}, unmodified ({})",
-                l.package, l.version, l.upstream_path
+            LibraryState::Unmodified | LibraryState::SameCode => (
+                "library",
+                format!(
+                    "{} {}, unmodified ({})",
+                    l.package, l.version, l.upstream_path
+                ),
             ),
-        };
-        let rule = match l.state {
-            vetter_capabilities::LibraryState::Modified => "library-modified",
-            _ => "library",
         };
         out.push(signal(rule, message, &l.path, 1, None));
     }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::capabilities::{capability_delta, library_index, via_words};
+use crate::capabilities::{capability_delta, via_words};
 use crate::notes::{NoteError, PlacedNote, notes_for};
 use vetter_capabilities::{CapabilityDelta, LibraryState, Location};
 use vetter_manifest::{
@@ -230,8 +230,7 @@ pub fn build_report(
         })
         .collect();
     let server_signals = store.server_signals_body(&new.guid)?;
-    let capabilities = library_index(store)
-        .and_then(|libraries| capability_delta(store, old_id, new_id, &libraries))
+    let capabilities = capability_delta(store, old_id, new_id)
         .map_err(|e| ReportError::Capabilities(Box::new(e)))?;
     Ok(AuditReport {
         capabilities,
@@ -407,7 +406,7 @@ fn capability_rows(d: &CapabilityDelta) -> Vec<Vec<String>> {
         "AMO's auto-approval factors computable offline".to_owned(),
         String::new(),
     ]];
-    for f in vetter_capabilities::Risk::compare(&d.old_risk, &d.new_risk) {
+    for f in &d.risk_factors {
         rows.push(vec![
             "risk factor".to_owned(),
             format!("{} → {}", f.old, f.new),

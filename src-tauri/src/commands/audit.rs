@@ -13,7 +13,6 @@ use tauri::AppHandle;
 use tauri::ipc::Channel;
 use ts_rs::TS;
 use vetter_capabilities::CapabilityDelta;
-use vetter_review::capabilities::library_index;
 use vetter_review::links::{LinkReport, links_for};
 use vetter_review::notes::{PlacedNote, add_note, delete_note, notes_for};
 use vetter_review::report::{ReportError, audit_report, write_report};
@@ -93,9 +92,8 @@ pub async fn capability_delta(
 ) -> Result<CapabilityDelta, UiError> {
     blocking(app, move |s| {
         let store = Store::open(&s.data_dir)?;
-        let libraries = library_index(&store)?;
         Ok(vetter_review::capabilities::capability_delta(
-            &store, old, new, &libraries,
+            &store, old, new,
         )?)
     })
     .await

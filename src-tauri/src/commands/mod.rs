@@ -193,10 +193,7 @@ pub async fn prepare_review(
         // panel answers at once too.
         let analysed = Store::open(&s.data_dir)
             .map_err(vetter_review::ReviewError::from)
-            .and_then(|store| {
-                let libraries = vetter_review::capabilities::library_index(&store)?;
-                vetter_review::capabilities::capability_delta(&store, old, new, &libraries)
-            });
+            .and_then(|store| vetter_review::capabilities::capability_delta(&store, old, new));
         if let Err(error) = analysed {
             tracing::warn!(old, new, %error, "the next review's capabilities could not be analysed");
         }

@@ -3,6 +3,7 @@ import type { ApiUse } from "./ApiUse";
 import type { Capabilities } from "./Capabilities";
 import type { Change } from "./Change";
 import type { Endpoint } from "./Endpoint";
+import type { FactorPair } from "./FactorPair";
 import type { FileMeasure } from "./FileMeasure";
 import type { HostAccess } from "./HostAccess";
 import type { LibraryFile } from "./LibraryFile";
@@ -53,6 +54,10 @@ old_risk: Risk,
  * See [`CapabilityDelta::old_risk`].
  */
 new_risk: Risk, 
+/**
+ * The factors of both weights side by side ([`Risk::compare`]), the newer version's first.
+ */
+risk_factors: Array<FactorPair>, 
 /**
  * The newer version's full capabilities.
  */

@@ -69,6 +69,7 @@ const DELTA: CapabilityDelta = {
     weight: 50,
     factors: [{ name: "uses_eval_or_document_write", weight: 50, reason: "1 use (eval, Function or document.write): 50" }],
   },
+  risk_factors: [{ name: "uses_eval_or_document_write", old: 0, new: 50, reason: "1 use (eval, Function or document.write): 50" }],
   new: EMPTY,
 };
 

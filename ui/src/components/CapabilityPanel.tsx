@@ -5,7 +5,7 @@ import type { EndpointVia } from "../bindings/EndpointVia";
 import type { LibraryFile } from "../bindings/LibraryFile";
 import type { Location } from "../bindings/Location";
 import type { PermissionStatus } from "../bindings/PermissionStatus";
-import type { Risk } from "../bindings/Risk";
+import type { FactorPair } from "../bindings/FactorPair";
 import type { Sink } from "../bindings/Sink";
 import type { SinkKind } from "../bindings/SinkKind";
 import { useCommand } from "../hooks/useCommand";
@@ -135,12 +135,8 @@ function LibraryItem({ l, added, onJump }: { l: LibraryFile; added: boolean; onJ
   );
 }
 
-function RiskTable({ old, next }: { old: Risk; next: Risk }) {
-  const names: string[] = [];
-  for (const f of [...next.factors, ...old.factors]) if (!names.includes(f.name)) names.push(f.name);
-  const weight = (r: Risk, n: string) => r.factors.find((f) => f.name === n)?.weight ?? 0;
-  const reason = (n: string) => (next.factors.find((f) => f.name === n) ?? old.factors.find((f) => f.name === n))?.reason ?? "";
-  if (names.length === 0) return <p className="muted">No risk factor applies to either version.</p>;
+function RiskTable({ factors }: { factors: FactorPair[] }) {
+  if (factors.length === 0) return <p className="muted">No risk factor applies to either version.</p>;
   return (
     <table className="cap-risk" data-testid="cap-risk">
       <thead>
@@ -152,12 +148,12 @@ function RiskTable({ old, next }: { old: Risk; next: Risk }) {
         </tr>
       </thead>
       <tbody>
-        {names.map((n) => (
-          <tr key={n} className={weight(next, n) > weight(old, n) ? "cap-up" : undefined}>
-            <th scope="row">{n}</th>
-            <td>{weight(old, n)}</td>
-            <td>{weight(next, n)}</td>
-            <td>{reason(n)}</td>
+        {factors.map((f) => (
+          <tr key={f.name} className={f.new > f.old ? "cap-up" : undefined}>
+            <th scope="row">{f.name}</th>
+            <td>{f.old}</td>
+            <td>{f.new}</td>
+            <td>{f.reason}</td>
           </tr>
         ))}
       </tbody>
@@ -219,7 +215,7 @@ export function CapabilityPanel({ pair, onJump }: { pair: [number, number]; onJu
         )}
         {d && (
           <div className="cap-body">
-            <RiskTable old={d.old_risk} next={d.new_risk} />
+            <RiskTable factors={d.risk_factors} />
             {!d.endpoints.added.length && !d.endpoints.removed.length ? null : (
               <>
                 <h4>Endpoints</h4>
