@@ -534,7 +534,42 @@ impl DecisionError {
     }
 }
 
+/// What a recorded decision does to the version under review, as the store applies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settlement {
+    /// The review goes on: the entry stays in its queue (a reply, a comment, a flag, an
+    /// escalation, a delayed rejection).
+    Stays,
+    /// The entry leaves its queue; the version takes `status` when one is given
+    /// (`approved` or `disabled`), or keeps its own.
+    Leaves {
+        /// The version's new status, if the action sets one.
+        status: Option<&'static str>,
+    },
+}
+
 impl Decision {
+    /// What this decision does to the version under review once recorded. As on AMO, an
+    /// approval, a rejection without delay, a block or disabling the add-on settles the review,
+    /// so a second reviewer deciding the same entry finds it settled; multi-version actions
+    /// settle it only when they name the version under review.
+    pub fn settlement(&self) -> Settlement {
+        use Action as A;
+        let names_it = self.versions.contains(&self.version.id);
+        let leaves = |status| Settlement::Leaves { status };
+        match self.action {
+            A::Public => leaves(Some("approved")),
+            A::ApproveContent | A::ConfirmAutoApproved => leaves(None),
+            A::ApproveMultipleVersions if names_it => leaves(Some("approved")),
+            A::Reject | A::DisableAddon => leaves(Some("disabled")),
+            A::RejectMultipleVersions if names_it && self.delayed_rejection_days.is_none() => {
+                leaves(Some("disabled"))
+            }
+            A::BlockMultipleVersions if names_it => leaves(Some("disabled")),
+            _ => Settlement::Stays,
+        }
+    }
+
     /// A new decision by `reviewer` on `version` of `addon`, decided now, with a fresh UUIDv7.
     /// Validated before it is returned.
     pub fn new(
@@ -872,6 +907,72 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn approvals_and_rejections_settle_the_review_and_messages_do_not() {
+        let decision = |action, versions: Vec<i64>, delay| {
+            let mut d = Decision::new(
+                "user:1:1",
+                AddonRef {
+                    id: 1,
+                    guid: "a@example.org".to_owned(),
+                },
+                VersionRef {
+                    id: 7,
+                    version: "1.0".to_owned(),
+                    file_sha256: "0".repeat(64),
+                },
+                Action::Comment,
+                DecisionInput {
+                    comments: "x".to_owned(),
+                    ..DecisionInput::default()
+                },
+            )
+            .unwrap();
+            d.action = action;
+            d.versions = versions;
+            d.delayed_rejection_days = delay;
+            d
+        };
+        let approved = Settlement::Leaves {
+            status: Some("approved"),
+        };
+        let disabled = Settlement::Leaves {
+            status: Some("disabled"),
+        };
+        assert_eq!(
+            decision(Action::Public, vec![], None).settlement(),
+            approved
+        );
+        assert_eq!(
+            decision(Action::Reject, vec![], None).settlement(),
+            disabled
+        );
+        assert_eq!(
+            decision(Action::ConfirmAutoApproved, vec![], None).settlement(),
+            Settlement::Leaves { status: None }
+        );
+        assert_eq!(
+            decision(Action::RejectMultipleVersions, vec![5, 7], None).settlement(),
+            disabled
+        );
+        // A delayed rejection leaves the version in review until its deadline.
+        assert_eq!(
+            decision(Action::RejectMultipleVersions, vec![7], Some(14)).settlement(),
+            Settlement::Stays
+        );
+        // Older versions only: the version under review is still to be decided.
+        assert_eq!(
+            decision(Action::ApproveMultipleVersions, vec![5], None).settlement(),
+            Settlement::Stays
+        );
+        for action in [Action::Reply, Action::Comment, Action::RequestAdminReview] {
+            assert_eq!(
+                decision(action, vec![], None).settlement(),
+                Settlement::Stays
+            );
+        }
+    }
 
     #[test]
     fn a_manifest_id_that_is_not_the_servers_guid_is_named_in_a_warning() {

@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use vetter_decision::signing::{PublicKey, RegisteredKey, SignedDecision, Submitter, VerifyError};
 use vetter_fixtures::demo::FaultSeed;
 use vetter_protocol::amo::{self, Page, Translated};
-use vetter_protocol::auth::{AuthError, Claims, MemoryJtiLedger, verify_authorization};
+use vetter_protocol::auth::{AuthError, Claims, JtiLedger, verify_authorization};
 use vetter_protocol::routes;
 use vetter_protocol::vetter::{
     Capabilities, EntryAddon, QueueEntry, QueueList, QueuePage, QueueSummary,
@@ -51,14 +51,19 @@ const DOWNLOAD_CHUNK: usize = 256 * 1024;
 pub struct AppState {
     /// Storage.
     pub storage: Arc<dyn Storage>,
-    /// Used `jti`s.
-    pub ledger: MemoryJtiLedger,
+    /// Used `jti`s: in memory for SQLite (one process), in the database for PostgreSQL, so a
+    /// token cannot be replayed against another process.
+    pub ledger: Arc<dyn JtiLedger + Send + Sync>,
     /// Base URL for `file.url` and page links (`http://127.0.0.1:PORT`, or `--public-url`).
     pub public_url: String,
     /// Test-only faults left to inject.
     pub faults: Mutex<Vec<FaultSeed>>,
-    /// Request limits per API key and per peer.
+    /// Request limits per API key and per peer (each process keeps its own).
     pub limits: RateLimits,
+    /// The operator's metrics.
+    pub metrics: crate::ops::Metrics,
+    /// Set once shutdown has begun: `/readyz` answers 503 while requests in flight finish.
+    pub draining: std::sync::atomic::AtomicBool,
 }
 
 /// A JSON error response.
@@ -98,7 +103,7 @@ fn refused(error: &VerifyError) -> ApiError {
 
 impl From<StorageError> for ApiError {
     fn from(error: StorageError) -> ApiError {
-        eprintln!("vetter-server: storage error: {error}");
+        tracing::error!(error = %error, "storage error");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",
@@ -272,7 +277,7 @@ async fn authenticate(
                     None
                 }
             },
-            &checked.ledger,
+            checked.ledger.as_ref(),
         );
         (result, profile, lookup_error)
     })
@@ -723,11 +728,11 @@ fn file_stream(
                         "file {id} has {} bytes at offset {offset}, not {want}",
                         chunk.len()
                     );
-                    eprintln!("vetter-server: download failed: {reason}");
+                    tracing::error!(file = id, %reason, "download failed");
                     return Some((Err(std::io::Error::other(reason)), None));
                 }
                 Ok(Err(e)) => {
-                    eprintln!("vetter-server: download failed: {e}");
+                    tracing::error!(file = id, error = %e, "download failed");
                     return Some((Err(std::io::Error::other("storage failed")), None));
                 }
                 Err(_) => return Some((Err(std::io::Error::other("read task failed")), None)),
@@ -1134,7 +1139,19 @@ async fn post_decision(State(state): State<Arc<AppState>>, request: Request) -> 
         kid: signed.kid().to_owned(),
     };
     let storage = state.storage.clone();
+    let action = decision.decision.action.name();
     let outcome = blocking(move || storage.record_decision(&decision)).await?;
+    state.metrics.decision(
+        action,
+        match &outcome {
+            DecisionOutcome::Created(_) => "recorded",
+            DecisionOutcome::Repeated(_) => "repeated",
+            DecisionOutcome::IdConflict => "decision_id_reused",
+            DecisionOutcome::NotUnderReview(_) => "version_not_under_review",
+            DecisionOutcome::HashMismatch(_) => "hash_mismatch",
+            DecisionOutcome::Inconsistent { code, .. } => code,
+        },
+    );
     let conflict = |code, detail: &str, current| {
         let mut e = ApiError::new(StatusCode::CONFLICT, code, detail);
         e.extra = Some(current);

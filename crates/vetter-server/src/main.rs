@@ -6,16 +6,37 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use vetter_server::limits::{Limit, Limits};
-use vetter_server::storage::{EntryChange, NewVersion, Storage};
-use vetter_server::{Config, open_storage, serve};
+use vetter_server::storage::{EntryChange, NewVersion};
+use vetter_server::{Config, Database, open_database, serve};
+use zeroize::Zeroizing;
 
 /// Reference review server for Vetter.
 #[derive(Parser)]
 #[command(name = "vetter-server", version, about)]
 struct Args {
-    /// Folder holding the server's database.
+    /// Folder holding the server's database (SQLite), or its working files with --database.
     #[arg(long, global = true)]
     data: Option<PathBuf>,
+    /// A PostgreSQL database to keep everything in instead of SQLite, shared by every server
+    /// process given the same one: postgres://USER@127.0.0.1:PORT/NAME, or
+    /// "host=/socket/folder user=USER dbname=NAME". No password here: see
+    /// --database-password-file.
+    #[arg(long, global = true)]
+    database: Option<String>,
+    /// A file holding the PostgreSQL password (its first line), so it never shows in the process
+    /// list.
+    #[arg(long, global = true)]
+    database_password_file: Option<PathBuf>,
+    /// PostgreSQL connections this process keeps.
+    #[arg(long, global = true, default_value_t = vetter_server::postgres::POOL_SIZE)]
+    pool_size: u32,
+    /// Seconds requests in flight may take to finish after SIGTERM or Ctrl-C.
+    #[arg(long, default_value_t = 30)]
+    shutdown_grace: u64,
+    /// Log lines as JSON objects (one per line) instead of text; the level is set by VETTER_LOG
+    /// (default: info).
+    #[arg(long)]
+    log_json: bool,
     /// Address to listen on; port 0 picks a free port and prints it.
     #[arg(long, default_value = "127.0.0.1:8787")]
     listen: SocketAddr,
@@ -93,8 +114,55 @@ enum Admin {
     },
 }
 
+/// The database the arguments name; the password is read from its file here.
+fn database(args: &Args) -> anyhow::Result<Database> {
+    let Some(url) = &args.database else {
+        if args.database_password_file.is_some() {
+            bail!("--database-password-file is only for --database");
+        }
+        return Ok(Database::Sqlite);
+    };
+    let password = match &args.database_password_file {
+        None => None,
+        Some(path) => {
+            let text = Zeroizing::new(std::fs::read_to_string(path).with_context(|| {
+                format!("cannot read the database password file {}", path.display())
+            })?);
+            Some(Zeroizing::new(
+                text.lines().next().unwrap_or_default().to_owned(),
+            ))
+        }
+    };
+    // Checked before anything starts, so a bad URL is one clear line.
+    vetter_server::postgres::database_config(url, password.as_ref())?;
+    Ok(Database::Postgres {
+        url: url.clone(),
+        password,
+        pool_size: args.pool_size,
+    })
+}
+
+/// Structured logs on stderr: text, or JSON lines with `--log-json`.
+fn init_logs(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VETTER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init();
+    } else {
+        builder.init();
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    init_logs(args.log_json);
     if let Some(Command::BenchSeed {
         out,
         addons,
@@ -112,7 +180,8 @@ fn main() -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let data = args.data.context("--data DIR is required")?;
+    let database = database(&args)?;
+    let data = args.data.clone().context("--data DIR is required")?;
     match args.command {
         Some(Command::BenchSeed { .. }) => Ok(()),
         None => {
@@ -135,11 +204,14 @@ fn main() -> anyhow::Result<()> {
                     per_key: Limit::new(args.rate_limit, args.burst),
                     ..Limits::default()
                 },
+                database,
+                shutdown_grace: std::time::Duration::from_secs(args.shutdown_grace),
+                handle_signals: true,
                 ..Config::new(data, args.listen)
             }))
         }
         Some(Command::Admin(admin)) => {
-            let storage = open_storage(&data, args.seed.as_deref())?;
+            let storage = open_database(&database, &data, args.seed.as_deref())?.storage;
             match admin {
                 Admin::AddVersion { addon, xpi, queue } => {
                     let bytes = std::fs::read(&xpi)

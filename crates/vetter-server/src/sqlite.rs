@@ -10,14 +10,15 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use vetter_decision::Settlement;
 use vetter_decision::signing::{UnderReview, VerifyError, check_review_state};
-use vetter_fixtures::demo::{FaultSeed, Seed, VersionStatus, build_versions};
-use vetter_protocol::vocabulary::Vocabulary;
+use vetter_fixtures::demo::FaultSeed;
 use vetter_store::server_db::{Pool, Pooled};
 
 use crate::storage::{
     AddonRow, ApiKey, DecisionOutcome, EntryChange, EntryRow, KeyPut, KeyRevoke, KeyRow,
-    NewDecision, NewVersion, Profile, QueueSummary, Storage, StorageError, VersionRow,
+    NewDecision, NewVersion, Profile, QueueSummary, SeedRows, Storage, StorageError, VersionRow,
+    entry_state_json, inconsistency, json_text, now_rfc3339, parse_list, parsed, recorded_result,
 };
 
 /// The database file inside `--data`.
@@ -47,152 +48,6 @@ impl SqliteStorage {
     fn conn(&self) -> Pooled<'_> {
         self.pool.get()
     }
-
-    /// Whether the database already holds a seed.
-    pub fn is_seeded(&self) -> Result<bool, StorageError> {
-        Ok(self
-            .conn()
-            .query_row("SELECT 1 FROM meta WHERE key = 'seeded'", [], |_| Ok(()))
-            .optional()?
-            .is_some())
-    }
-
-    /// Loads a seed in one transaction (generating each version's XPI).
-    pub fn load_seed(&self, seed: &Seed, seed_dir: &Path) -> Result<(), StorageError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for key in &seed.api_keys {
-            tx.execute(
-                "INSERT INTO api_keys (key, secret, user_id, name, username) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![key.key, key.secret, key.user_id, key.name, key.username],
-            )?;
-        }
-        if let Some(vocabulary) = &seed.vocabulary {
-            // Checked here, once, so what the server serves is always a vocabulary a client
-            // accepts.
-            let parsed: Vocabulary = serde_json::from_value(vocabulary.clone())
-                .map_err(|e| StorageError::Invalid(format!("seed vocabulary: {e}")))?;
-            parsed
-                .check()
-                .map_err(|e| StorageError::Invalid(format!("seed {e}")))?;
-            tx.execute(
-                "INSERT INTO vocabulary (id, body) VALUES (1, ?1)",
-                [vocabulary.to_string()],
-            )?;
-        }
-        for addon in &seed.addons {
-            tx.execute(
-                "INSERT INTO addons (id, guid, slug, name, summary) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![addon.id, addon.guid, addon.slug, addon.name, addon.summary],
-            )?;
-            let built = build_versions(addon, seed_dir)?;
-            for (v, b) in addon.versions.iter().zip(built) {
-                let status = match v.status {
-                    VersionStatus::Approved => "approved",
-                    VersionStatus::Unreviewed => "unreviewed",
-                    VersionStatus::Disabled => "disabled",
-                    VersionStatus::Deleted => "deleted",
-                };
-                tx.execute(
-                    "INSERT INTO versions (id, addon_id, version, status, created, sha256, size,
-                        permissions, host_permissions, data)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                    params![
-                        v.id,
-                        addon.id,
-                        v.version,
-                        status,
-                        v.created,
-                        hex::encode(Sha256::digest(&b.xpi)),
-                        b.xpi.len() as i64,
-                        json_text(&b.permissions),
-                        json_text(&b.host_permissions),
-                        b.xpi
-                    ],
-                )?;
-            }
-            let signals = json!({
-                "addon_id": addon.id,
-                "scanners": addon.signals.scanners.iter().map(|s| json!({
-                    "scanner": s.scanner, "rule": s.rule,
-                    "files": s.files.iter().map(|f| json!({"path": f.path, "lines": f.lines})).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
-                "abuse_reports": {
-                    "count": addon.signals.abuse_reports.count,
-                    "last_30_days": addon.signals.abuse_reports.last_30_days,
-                    "by_reason": addon.signals.abuse_reports.by_reason,
-                },
-                "weight": {
-                    "total": addon.signals.weight_breakdown.values().sum::<i64>(),
-                    "breakdown": addon.signals.weight_breakdown,
-                },
-            });
-            tx.execute(
-                "INSERT INTO signals (addon_id, body) VALUES (?1, ?2)",
-                params![addon.id, signals.to_string()],
-            )?;
-        }
-        for (n, e) in seed.queue_entries.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO queue_entries (id, queue, addon_id, version_id, due_date, reasons,
-                    flags, weight, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    e.id,
-                    e.queue,
-                    e.addon_id,
-                    e.version_id,
-                    e.due_date,
-                    json_text(&e.reasons),
-                    json_text(&e.flags),
-                    e.weight,
-                    n as i64 + 1
-                ],
-            )?;
-        }
-        let faults = serde_json::to_string(&seed.faults).unwrap_or_else(|_| "[]".to_owned());
-        tx.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('faults', ?1)",
-            [faults],
-        )?;
-        tx.execute("INSERT INTO meta (key, value) VALUES ('seeded', '1')", [])?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// The test-only faults the seed asked for.
-    pub fn faults(&self) -> Result<Vec<FaultSeed>, StorageError> {
-        let text: Option<String> = self
-            .conn()
-            .query_row("SELECT value FROM meta WHERE key = 'faults'", [], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        match text {
-            None => Ok(Vec::new()),
-            Some(text) => serde_json::from_str(&text).map_err(|error| StorageError::Json {
-                what: "meta.faults",
-                error,
-            }),
-        }
-    }
-}
-
-/// A stored JSON column, parsed; `what` names it when it does not parse.
-fn parsed(text: Option<String>, what: &'static str) -> Result<Option<Value>, StorageError> {
-    text.map(|t| serde_json::from_str(&t).map_err(|error| StorageError::Json { what, error }))
-        .transpose()
-}
-
-fn json_text(list: &[String]) -> String {
-    serde_json::to_string(list).unwrap_or_else(|_| "[]".to_owned())
-}
-
-fn parse_list(text: &str, what: &'static str) -> Result<Vec<String>, StorageError> {
-    serde_json::from_str(text).map_err(|error| StorageError::Json { what, error })
-}
-
-fn now_rfc3339() -> String {
-    vetter_decision::rfc3339_seconds(vetter_protocol::auth::unix_now())
 }
 
 const VERSION_COLS: &str = "v.id, v.addon_id, v.version, v.status, v.created, v.sha256, v.size, v.permissions, v.host_permissions";
@@ -246,54 +101,26 @@ fn key_row(conn: &Connection, kid: &str) -> Result<Option<KeyRow>, StorageError>
         .optional()?)
 }
 
-/// What a signature cannot prove: that the add-on's guid is this server's guid for its id, and
-/// that every version the decision names belongs to that add-on.
-fn inconsistency(
+/// The checks of [`inconsistency`] on this connection.
+fn inconsistent(
     conn: &Connection,
     d: &vetter_decision::Decision,
 ) -> Result<Option<(&'static str, String)>, StorageError> {
-    let guid: Option<String> = conn
-        .query_row("SELECT guid FROM addons WHERE id = ?1", [d.addon.id], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    let Some(guid) = guid else {
-        return Ok(Some((
-            "unknown_addon",
-            format!("there is no add-on with id {}", d.addon.id),
-        )));
-    };
-    if guid != d.addon.guid {
-        return Ok(Some((
-            "addon_guid_mismatch",
-            format!(
-                "add-on {} has guid {guid:?}, not {:?}",
-                d.addon.id,
-                d.addon.guid.chars().take(200).collect::<String>()
-            ),
-        )));
-    }
-    // The version under review is checked against the queue by `check_review_state`.
-    for &id in &d.versions {
-        let owner: Option<i64> = conn
-            .query_row("SELECT addon_id FROM versions WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        if owner != Some(d.addon.id) {
-            return Ok(Some((
-                "version_of_another_addon",
-                match owner {
-                    Some(other) => format!(
-                        "version {id} belongs to add-on {other}, not to add-on {}",
-                        d.addon.id
-                    ),
-                    None => format!("there is no version with id {id}"),
-                },
-            )));
-        }
-    }
-    Ok(None)
+    inconsistency(
+        d,
+        |id| {
+            Ok(conn
+                .query_row("SELECT guid FROM addons WHERE id = ?1", [id], |r| r.get(0))
+                .optional()?)
+        },
+        |id| {
+            Ok(conn
+                .query_row("SELECT addon_id FROM versions WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?)
+        },
+    )
 }
 
 fn next_seq(conn: &Connection) -> rusqlite::Result<i64> {
@@ -305,17 +132,17 @@ fn next_seq(conn: &Connection) -> rusqlite::Result<i64> {
 }
 
 fn entry_state(conn: &Connection, version_id: i64) -> Result<Value, StorageError> {
-    let row: Option<(i64, String, i64, i64)> = conn
+    let entry: Option<(i64, String, i64, bool)> = conn
         .query_row(
             "SELECT q.id, q.queue, q.version_id, q.removed FROM queue_entries q
              WHERE q.addon_id = (SELECT addon_id FROM versions WHERE id = ?1)
              ORDER BY q.removed, q.seq DESC LIMIT 1",
             [version_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? != 0)),
         )
         .optional()?;
-    let current: Option<(i64, String, String)> = match row {
-        Some((_, _, v, 0)) => conn
+    let current: Option<(i64, String, String)> = match &entry {
+        Some((_, _, v, false)) => conn
             .query_row(
                 "SELECT id, version, sha256 FROM versions WHERE id = ?1",
                 [v],
@@ -324,17 +151,106 @@ fn entry_state(conn: &Connection, version_id: i64) -> Result<Value, StorageError
             .optional()?,
         _ => None,
     };
-    Ok(json!({
-        "entry_id": row.as_ref().map(|r| r.0),
-        "queue": row.as_ref().map(|r| r.1.clone()),
-        "in_queue": matches!(row, Some((_, _, _, 0))),
-        "version_under_review": current.map(|(id, version, sha)| json!({
-            "id": id, "version": version, "hash": format!("sha256:{sha}"),
-        })),
-    }))
+    Ok(entry_state_json(
+        entry.map(|(id, queue, _, removed)| (id, queue, removed)),
+        current,
+    ))
 }
 
 impl Storage for SqliteStorage {
+    fn ping(&self) -> Result<(), StorageError> {
+        self.conn().query_row("SELECT 1", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    fn is_seeded(&self) -> Result<bool, StorageError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT 1 FROM meta WHERE key = 'seeded'", [], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    fn load_seed(&self, rows: &SeedRows) -> Result<(), StorageError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (key, secret, user_id, name, username) in &rows.api_keys {
+            tx.execute(
+                "INSERT INTO api_keys (key, secret, user_id, name, username) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![key, secret, user_id, name, username],
+            )?;
+        }
+        if let Some(vocabulary) = &rows.vocabulary {
+            tx.execute(
+                "INSERT INTO vocabulary (id, body) VALUES (1, ?1)",
+                [vocabulary],
+            )?;
+        }
+        for a in &rows.addons {
+            tx.execute(
+                "INSERT INTO addons (id, guid, slug, name, summary) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![a.id, a.guid, a.slug, a.name, a.summary],
+            )?;
+        }
+        for (v, xpi) in &rows.versions {
+            tx.execute(
+                "INSERT INTO versions (id, addon_id, version, status, created, sha256, size,
+                    permissions, host_permissions, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    v.id,
+                    v.addon_id,
+                    v.version,
+                    v.status,
+                    v.created,
+                    v.sha256,
+                    v.size,
+                    json_text(&v.permissions),
+                    json_text(&v.host_permissions),
+                    xpi
+                ],
+            )?;
+        }
+        for (addon_id, body) in &rows.signals {
+            tx.execute(
+                "INSERT INTO signals (addon_id, body) VALUES (?1, ?2)",
+                params![addon_id, body],
+            )?;
+        }
+        for (id, queue, addon_id, version_id, due, reasons, flags, weight, seq) in &rows.entries {
+            tx.execute(
+                "INSERT INTO queue_entries (id, queue, addon_id, version_id, due_date, reasons,
+                    flags, weight, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    id, queue, addon_id, version_id, due, reasons, flags, weight, seq
+                ],
+            )?;
+        }
+        tx.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('faults', ?1)",
+            [&rows.faults],
+        )?;
+        tx.execute("INSERT INTO meta (key, value) VALUES ('seeded', '1')", [])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn faults(&self) -> Result<Vec<FaultSeed>, StorageError> {
+        let text: Option<String> = self
+            .conn()
+            .query_row("SELECT value FROM meta WHERE key = 'faults'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        match text {
+            None => Ok(Vec::new()),
+            Some(text) => serde_json::from_str(&text).map_err(|error| StorageError::Json {
+                what: "meta.faults",
+                error,
+            }),
+        }
+    }
+
     fn api_key(&self, key: &str) -> Result<Option<ApiKey>, StorageError> {
         Ok(self
             .conn()
@@ -452,16 +368,18 @@ impl Storage for SqliteStorage {
         let conn = self.conn();
         let mut out = Vec::new();
         for name in QUEUES {
-            let (count, cursor): (i64, i64) = conn.query_row(
-                "SELECT COALESCE(SUM(removed = 0), 0), COALESCE(MAX(seq), 0)
+            let (count, cursor, oldest_due): (i64, i64, Option<String>) = conn.query_row(
+                "SELECT COALESCE(SUM(removed = 0), 0), COALESCE(MAX(seq), 0),
+                    MIN(CASE WHEN removed = 0 THEN due_date END)
                  FROM queue_entries WHERE queue = ?1",
                 [name],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
             out.push(QueueSummary {
                 name: (*name).to_owned(),
                 count,
                 cursor: cursor.to_string(),
+                oldest_due,
             });
         }
         Ok(out)
@@ -670,7 +588,7 @@ impl Storage for SqliteStorage {
             })?;
             return Ok(DecisionOutcome::Repeated(result));
         }
-        if let Some((code, detail)) = inconsistency(&tx, &d.decision)? {
+        if let Some((code, detail)) = inconsistent(&tx, &d.decision)? {
             return Ok(DecisionOutcome::Inconsistent { code, detail });
         }
         // What the add-on has under review: the live entry for this version if there is one,
@@ -707,9 +625,7 @@ impl Storage for SqliteStorage {
                 r.get(0)
             })?;
         let recorded_at = now_rfc3339();
-        let result = json!({
-            "id": id, "status": "recorded", "seq": seq, "recorded_at": recorded_at,
-        });
+        let result = recorded_result(id, seq, &recorded_at);
         tx.execute(
             "INSERT INTO decisions (seq, id, user_id, body, result, recorded_at, kid, decided_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -724,6 +640,24 @@ impl Storage for SqliteStorage {
                 d.decision.decided_at
             ],
         )?;
+        if let Settlement::Leaves { status } = d.decision.settlement() {
+            // The entry leaves as a tombstone with the next change number, so every client's
+            // sync drops it; a second decision on it finds it settled.
+            let seq = next_seq(&tx)?;
+            tx.execute(
+                "UPDATE queue_entries SET removed = 1, seq = ?3
+                 WHERE id = (SELECT id FROM queue_entries
+                             WHERE addon_id = ?1 AND version_id = ?2 AND removed = 0
+                             ORDER BY seq DESC LIMIT 1)",
+                params![d.decision.addon.id, version_id, seq],
+            )?;
+            if let Some(status) = status {
+                tx.execute(
+                    "UPDATE versions SET status = ?2 WHERE id = ?1",
+                    params![version_id, status],
+                )?;
+            }
+        }
         tx.commit()?;
         Ok(DecisionOutcome::Created(result))
     }

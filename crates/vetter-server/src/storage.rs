@@ -1,10 +1,17 @@
 //! What the handlers need from storage, as a trait.
 //!
 //! SQLite ([`crate::sqlite::SqliteStorage`]) is the embedded default for one reviewer or a demo;
-//! a PostgreSQL backend for teams can implement the same trait without touching a handler.
+//! PostgreSQL ([`crate::postgres::PgStorage`]) serves a team from several server processes.
+//! Both implement this trait, so no handler knows which one it talks to; what does not depend
+//! on SQL (turning a seed into rows, the checks a signature cannot make) is kept here once.
+
+use std::path::Path;
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use vetter_fixtures::demo::{FaultSeed, Seed, VersionStatus, build_versions};
+use vetter_protocol::vocabulary::Vocabulary;
 
 /// Why storage failed. Handlers turn it into a 500 without details (they are logged).
 #[derive(Debug, thiserror::Error)]
@@ -12,6 +19,12 @@ pub enum StorageError {
     /// The database refused an operation.
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
+    /// PostgreSQL refused an operation or could not be reached.
+    #[error("PostgreSQL error: {0}")]
+    Postgres(#[from] postgres::Error),
+    /// No PostgreSQL connection could be had from the pool in time.
+    #[error("PostgreSQL connection pool: {0}")]
+    Pool(#[from] r2d2::Error),
     /// The database could not be opened or migrated.
     #[error(transparent)]
     Open(#[from] vetter_store::StoreError),
@@ -131,6 +144,9 @@ pub struct QueueSummary {
     pub count: i64,
     /// The cursor of its latest change.
     pub cursor: String,
+    /// The earliest due date among its live entries (RFC 3339), for the operator's metrics.
+    #[serde(skip)]
+    pub oldest_due: Option<String>,
 }
 
 /// A signed decision whose signature, key and action rules were verified.
@@ -245,6 +261,14 @@ pub struct EntryChange {
 
 /// The storage the handlers use.
 pub trait Storage: Send + Sync + 'static {
+    /// Whether the database answers a trivial query (the readiness check).
+    fn ping(&self) -> Result<(), StorageError>;
+    /// Whether the database already holds a seed.
+    fn is_seeded(&self) -> Result<bool, StorageError>;
+    /// Loads a seed's rows in one transaction.
+    fn load_seed(&self, rows: &SeedRows) -> Result<(), StorageError>;
+    /// The test-only faults the seed asked for.
+    fn faults(&self) -> Result<Vec<FaultSeed>, StorageError>;
     /// The API key `key`, if known.
     fn api_key(&self, key: &str) -> Result<Option<ApiKey>, StorageError>;
     /// An add-on by id, slug or guid.
@@ -309,4 +333,212 @@ pub trait Storage: Send + Sync + 'static {
     fn add_version(&self, version: &NewVersion) -> Result<VersionRow, StorageError>;
     /// Changes a queue entry (admin only).
     fn change_entry(&self, entry_id: i64, change: &EntryChange) -> Result<(), StorageError>;
+}
+
+/// A seed as the rows both backends insert: versions built, hashes taken, JSON columns written,
+/// the vocabulary checked, so a backend only runs its own `INSERT`s.
+#[derive(Debug, Clone)]
+pub struct SeedRows {
+    /// `api_keys` rows: key, secret, user id, name, username.
+    pub api_keys: Vec<(String, String, i64, String, String)>,
+    /// The vocabulary document, checked.
+    pub vocabulary: Option<String>,
+    /// Add-ons.
+    pub addons: Vec<AddonRow>,
+    /// Versions with their XPI bytes.
+    pub versions: Vec<(VersionRow, Vec<u8>)>,
+    /// Each add-on's signals document.
+    pub signals: Vec<(i64, String)>,
+    /// Queue entries: id, queue, add-on, version, due date, reasons, flags (JSON), weight, seq.
+    #[allow(clippy::type_complexity)]
+    pub entries: Vec<(i64, String, i64, i64, String, String, String, i64, i64)>,
+    /// The test-only faults, as JSON.
+    pub faults: String,
+}
+
+/// Builds a seed's rows (generating each version's XPI from the files in `seed_dir`).
+pub fn seed_rows(seed: &Seed, seed_dir: &Path) -> Result<SeedRows, StorageError> {
+    let vocabulary = match &seed.vocabulary {
+        None => None,
+        Some(vocabulary) => {
+            // Checked here, once, so what the server serves is always a vocabulary a client
+            // accepts.
+            let parsed: Vocabulary = serde_json::from_value(vocabulary.clone())
+                .map_err(|e| StorageError::Invalid(format!("seed vocabulary: {e}")))?;
+            parsed
+                .check()
+                .map_err(|e| StorageError::Invalid(format!("seed {e}")))?;
+            Some(vocabulary.to_string())
+        }
+    };
+    let mut rows = SeedRows {
+        api_keys: seed
+            .api_keys
+            .iter()
+            .map(|k| {
+                (
+                    k.key.clone(),
+                    k.secret.clone(),
+                    k.user_id,
+                    k.name.clone(),
+                    k.username.clone(),
+                )
+            })
+            .collect(),
+        vocabulary,
+        addons: Vec::new(),
+        versions: Vec::new(),
+        signals: Vec::new(),
+        entries: Vec::new(),
+        faults: serde_json::to_string(&seed.faults).unwrap_or_else(|_| "[]".to_owned()),
+    };
+    for addon in &seed.addons {
+        rows.addons.push(AddonRow {
+            id: addon.id,
+            guid: addon.guid.clone(),
+            slug: addon.slug.clone(),
+            name: addon.name.clone(),
+            summary: addon.summary.clone(),
+        });
+        let built = build_versions(addon, seed_dir)?;
+        for (v, b) in addon.versions.iter().zip(built) {
+            let status = match v.status {
+                VersionStatus::Approved => "approved",
+                VersionStatus::Unreviewed => "unreviewed",
+                VersionStatus::Disabled => "disabled",
+                VersionStatus::Deleted => "deleted",
+            };
+            rows.versions.push((
+                VersionRow {
+                    id: v.id,
+                    addon_id: addon.id,
+                    version: v.version.clone(),
+                    status: status.to_owned(),
+                    created: v.created.clone(),
+                    sha256: hex::encode(Sha256::digest(&b.xpi)),
+                    size: b.xpi.len() as i64,
+                    permissions: b.permissions,
+                    host_permissions: b.host_permissions,
+                },
+                b.xpi,
+            ));
+        }
+        let signals = json!({
+            "addon_id": addon.id,
+            "scanners": addon.signals.scanners.iter().map(|s| json!({
+                "scanner": s.scanner, "rule": s.rule,
+                "files": s.files.iter().map(|f| json!({"path": f.path, "lines": f.lines})).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "abuse_reports": {
+                "count": addon.signals.abuse_reports.count,
+                "last_30_days": addon.signals.abuse_reports.last_30_days,
+                "by_reason": addon.signals.abuse_reports.by_reason,
+            },
+            "weight": {
+                "total": addon.signals.weight_breakdown.values().sum::<i64>(),
+                "breakdown": addon.signals.weight_breakdown,
+            },
+        });
+        rows.signals.push((addon.id, signals.to_string()));
+    }
+    for (n, e) in seed.queue_entries.iter().enumerate() {
+        rows.entries.push((
+            e.id,
+            e.queue.clone(),
+            e.addon_id,
+            e.version_id,
+            e.due_date.clone(),
+            json_text(&e.reasons),
+            json_text(&e.flags),
+            e.weight,
+            n as i64 + 1,
+        ));
+    }
+    Ok(rows)
+}
+
+/// A list of strings as the JSON text both backends store.
+pub fn json_text(list: &[String]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// A stored JSON list column, parsed; `what` names the column when it does not parse.
+pub fn parse_list(text: &str, what: &'static str) -> Result<Vec<String>, StorageError> {
+    serde_json::from_str(text).map_err(|error| StorageError::Json { what, error })
+}
+
+/// A stored JSON column, parsed; `what` names it when it does not parse.
+pub fn parsed(text: Option<String>, what: &'static str) -> Result<Option<Value>, StorageError> {
+    text.map(|t| serde_json::from_str(&t).map_err(|error| StorageError::Json { what, error }))
+        .transpose()
+}
+
+/// What a signature cannot prove: that the add-on's guid is this server's guid for its id
+/// (`guid_of` looks it up), and that every version the decision names belongs to that add-on
+/// (`owner_of` gives a version's add-on).
+pub fn inconsistency(
+    d: &vetter_decision::Decision,
+    guid_of: impl FnOnce(i64) -> Result<Option<String>, StorageError>,
+    mut owner_of: impl FnMut(i64) -> Result<Option<i64>, StorageError>,
+) -> Result<Option<(&'static str, String)>, StorageError> {
+    let Some(guid) = guid_of(d.addon.id)? else {
+        return Ok(Some((
+            "unknown_addon",
+            format!("there is no add-on with id {}", d.addon.id),
+        )));
+    };
+    if guid != d.addon.guid {
+        return Ok(Some((
+            "addon_guid_mismatch",
+            format!(
+                "add-on {} has guid {guid:?}, not {:?}",
+                d.addon.id,
+                d.addon.guid.chars().take(200).collect::<String>()
+            ),
+        )));
+    }
+    // The version under review is checked against the queue by `check_review_state`.
+    for &id in &d.versions {
+        let owner = owner_of(id)?;
+        if owner != Some(d.addon.id) {
+            return Ok(Some((
+                "version_of_another_addon",
+                match owner {
+                    Some(other) => format!(
+                        "version {id} belongs to add-on {other}, not to add-on {}",
+                        d.addon.id
+                    ),
+                    None => format!("there is no version with id {id}"),
+                },
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// The current state of an add-on's review, as a 409 shows it: its latest entry (id, queue,
+/// removed) and, while it is live, the version under review (id, version, sha256).
+pub fn entry_state_json(
+    entry: Option<(i64, String, bool)>,
+    current: Option<(i64, String, String)>,
+) -> Value {
+    let in_queue = matches!(entry, Some((_, _, false)));
+    json!({
+        "entry_id": entry.as_ref().map(|r| r.0),
+        "queue": entry.as_ref().map(|r| r.1.clone()),
+        "in_queue": in_queue,
+        "version_under_review": current.filter(|_| in_queue).map(|(id, version, sha)| json!({
+            "id": id, "version": version, "hash": format!("sha256:{sha}"),
+        })),
+    })
+}
+
+/// The server's clock as RFC 3339 seconds, the form every stored time takes.
+pub fn now_rfc3339() -> String {
+    vetter_decision::rfc3339_seconds(vetter_protocol::auth::unix_now())
+}
+
+/// The result document of a newly recorded decision.
+pub fn recorded_result(id: &str, seq: i64, recorded_at: &str) -> Value {
+    json!({"id": id, "status": "recorded", "seq": seq, "recorded_at": recorded_at})
 }

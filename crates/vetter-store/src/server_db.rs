@@ -29,6 +29,10 @@ const STEPS: &[(&str, &str)] = &[
         "0004_presence.sql",
         include_str!("../migrations/server/0004_presence.sql"),
     ),
+    (
+        "0005_decision_log_append_only.sql",
+        include_str!("../migrations/server/0005_decision_log_append_only.sql"),
+    ),
 ];
 
 /// Opens (creating the folder and the file, and migrating) the server database at `path`.
