@@ -64,6 +64,8 @@ pub struct Opened {
     pub storage: Arc<dyn Storage>,
     /// Where used request tokens are remembered.
     pub ledger: Arc<dyn JtiLedger + Send + Sync>,
+    /// The test-only faults the seed asked for.
+    pub faults: Vec<vetter_fixtures::demo::FaultSeed>,
 }
 
 /// How to run the server.
@@ -134,10 +136,14 @@ pub fn open_database(
     seed: Option<&Path>,
 ) -> Result<Opened, StorageError> {
     match database {
-        Database::Sqlite => Ok(Opened {
-            storage: Arc::new(open_storage(data_dir, seed)?),
-            ledger: Arc::new(MemoryJtiLedger::default()),
-        }),
+        Database::Sqlite => {
+            let storage = open_storage(data_dir, seed)?;
+            Ok(Opened {
+                faults: storage.faults()?,
+                storage: Arc::new(storage),
+                ledger: Arc::new(MemoryJtiLedger::default()),
+            })
+        }
         Database::Postgres {
             url,
             password,
@@ -148,6 +154,7 @@ pub fn open_database(
             let storage = Arc::new(PgStorage::open(config, *pool_size)?);
             seed_if_empty(storage.as_ref(), seed)?;
             Ok(Opened {
+                faults: storage.faults()?,
                 storage: storage.clone(),
                 ledger: storage,
             })
@@ -200,7 +207,7 @@ async fn serve_with(
     listener: tokio::net::TcpListener,
     config: &Config,
 ) -> anyhow::Result<()> {
-    let faults = opened.storage.faults()?;
+    let faults = opened.faults;
     let addr = listener.local_addr()?;
     let public_url = match &config.public_url {
         Some(url) => public_url(url)?,

@@ -20,7 +20,7 @@ pub enum StorageError {
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
     /// PostgreSQL refused an operation or could not be reached.
-    #[error("PostgreSQL error: {0}")]
+    #[error("PostgreSQL error: {}", pg_detail(.0))]
     Postgres(#[from] postgres::Error),
     /// No PostgreSQL connection could be had from the pool in time.
     #[error("PostgreSQL connection pool: {0}")]
@@ -50,6 +50,14 @@ pub enum StorageError {
         /// The OS error.
         error: std::io::Error,
     },
+}
+
+/// A PostgreSQL error with the server's own message, which the client's `Display` leaves out.
+pub fn pg_detail(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => error.to_string(),
+    }
 }
 
 /// A reviewer's API key and who it belongs to.

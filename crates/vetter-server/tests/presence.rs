@@ -5,7 +5,6 @@ mod common;
 
 use vetter_client::presence;
 use vetter_protocol::auth::Credentials;
-use vetter_server::sqlite::SqliteStorage;
 use vetter_server::storage::{Profile, Storage};
 
 const TAB_TIDY: i64 = 101;
@@ -88,7 +87,7 @@ fn two_reviewers_see_each_other_on_the_same_addon_and_never_themselves() {
 #[test]
 fn a_presence_not_renewed_expires() {
     let tmp = tempfile::tempdir().unwrap();
-    let storage = SqliteStorage::open(tmp.path()).unwrap();
+    let storage = common::storage(tmp.path());
     let reviewer = |id: i64, name: &str| Profile {
         id,
         name: name.to_owned(),

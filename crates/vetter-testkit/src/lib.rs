@@ -5,6 +5,8 @@
 //!
 //! Test binaries of one crate cannot import another crate's `tests/` modules; a crate can.
 
+pub mod postgres;
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

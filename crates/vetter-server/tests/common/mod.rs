@@ -1,5 +1,8 @@
 //! Starts the real `vetter-server` binary for the integration tests.
 
+// Each test binary uses a different part of this module.
+#![allow(dead_code)]
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -10,7 +13,6 @@ pub fn demo_dir() -> PathBuf {
 }
 
 /// A started server process, killed when dropped (also when a test panics).
-#[allow(dead_code)] // Each test binary uses a different part of this module.
 pub struct Running(pub Child);
 
 impl Drop for Running {
@@ -27,14 +29,61 @@ pub fn spawn_server(data: &Path, seed: &Path) -> (Child, String) {
 }
 
 /// Like [`spawn_server`], with more command-line arguments.
+///
+/// With `VETTER_TEST_DATABASE=postgres` the server keeps its data in a private PostgreSQL
+/// cluster (one database per data folder, so a restarted server finds its data), which is how
+/// CI runs this whole suite a second time against that backend.
 pub fn spawn_server_with(data: &Path, seed: &Path, args: &[&str]) -> (Child, String) {
+    let mut all: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    all.extend(backend_args(data));
+    spawn(data, seed, &all, Stdio::inherit())
+}
+
+/// The arguments that put a server on this run's backend for data folder `data`.
+pub fn backend_args(data: &Path) -> Vec<String> {
+    if vetter_testkit::postgres::requested() {
+        vetter_testkit::postgres::shared()
+            .and_then(|c| c.server_args(&data.display().to_string()))
+            .unwrap_or_else(|e| panic!("{e}"))
+    } else {
+        Vec::new()
+    }
+}
+
+/// The storage of this run's backend for data folder `data`, opened in this process.
+pub fn storage(data: &Path) -> std::sync::Arc<dyn vetter_server::storage::Storage> {
+    let database = if vetter_testkit::postgres::requested() {
+        let cluster = vetter_testkit::postgres::shared().unwrap_or_else(|e| panic!("{e}"));
+        let name = cluster
+            .database_for(&data.display().to_string())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let password = std::fs::read_to_string(cluster.password_file()).unwrap();
+        vetter_server::Database::Postgres {
+            url: cluster.url(&name),
+            password: Some(zeroize::Zeroizing::new(password.trim().to_owned())),
+            pool_size: 2,
+        }
+    } else {
+        vetter_server::Database::Sqlite
+    };
+    vetter_server::open_database(&database, data, None)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .storage
+}
+
+/// Starts `vetter-server` with `args` (its data in `data`, the seed in `seed`), stderr going to
+/// `stderr`; returns the process and the URL it announced.
+pub fn spawn(data: &Path, seed: &Path, args: &[String], stderr: Stdio) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_vetter-server"))
         .args(["--listen", "127.0.0.1:0", "--data"])
         .arg(data)
         .arg("--seed")
         .arg(seed)
         .args(args)
+        // Request lines would flood the test output; the logs test asks for them itself.
+        .env("VETTER_LOG", std::env::var("VETTER_LOG").unwrap_or_else(|_| "warn".to_owned()))
         .stdout(Stdio::piped())
+        .stderr(stderr)
         .spawn()
         .expect("vetter-server starts");
     let mut line = String::new();
