@@ -144,8 +144,9 @@ fn database(args: &Args) -> anyhow::Result<Database> {
 
 /// Structured logs on stderr: text, or JSON lines with `--log-json`.
 fn init_logs(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("VETTER_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VETTER_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,rusqlite_migration=warn,postgres=warn")
+    });
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -799,7 +799,7 @@ impl Storage for PgStorage {
         }
         if tx
             .query_opt(
-                "SELECT id FROM versions WHERE addon_id = $1 AND version = $2",
+                "SELECT id FROM versions WHERE addon_id = $1 AND version = $2 LIMIT 1",
                 &[&nv.addon_id, &nv.version],
             )?
             .is_some()

@@ -210,6 +210,7 @@ fn sync_caches_crx_tgz_and_two_builds_of_one_version() {
     let out = Command::new(env!("CARGO_BIN_EXE_vetter-server"))
         .args(["admin", "--data"])
         .arg(&data)
+        .args(common::backend_args(&data))
         .args(["add-version", "--addon", "203", "--xpi"])
         .arg(&xpi)
         .output()

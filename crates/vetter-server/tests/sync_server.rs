@@ -102,6 +102,7 @@ fn resync_after_new_version_transfers_only_the_change() {
     let status = Command::new(env!("CARGO_BIN_EXE_vetter-server"))
         .args(["admin", "--data"])
         .arg(&server.data)
+        .args(common::backend_args(&server.data))
         .args(["add-version", "--addon", "101", "--xpi"])
         .arg(&xpi)
         .stdout(Stdio::null())

@@ -71,7 +71,10 @@ fn call_with(
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
         let bytes = response.bytes().await.unwrap();
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
     })
 }
 
@@ -95,7 +98,13 @@ fn register(base: &str, who: (&str, &str)) -> ReviewerKey {
 
 /// The first live entry of the demo's `extension` queue, as the server lists it.
 fn first_entry(base: &str) -> Value {
-    let (status, page) = call(base, ADA, "GET", "/api/v5/reviewers/queues/extension/", None);
+    let (status, page) = call(
+        base,
+        ADA,
+        "GET",
+        "/api/v5/reviewers/queues/extension/",
+        None,
+    );
     assert_eq!(status, 200, "{page}");
     page["results"]
         .as_array()
@@ -148,28 +157,26 @@ fn two_reviewers_on_two_processes_deciding_one_entry_one_wins_and_the_other_sees
     let reject = signed(&bo_key, BO, &entry, Action::Reject);
     // Both submit at the same moment, each to its own process.
     let barrier = Arc::new(Barrier::new(2));
-    let outcomes: Vec<(u16, Value)> = [
-        (a.base.clone(), ADA, approve),
-        (b.base.clone(), BO, reject),
-    ]
-    .into_iter()
-    .map(|(base, who, body)| {
-        let barrier = barrier.clone();
-        std::thread::spawn(move || {
-            barrier.wait();
-            call(
-                &base,
-                who,
-                "POST",
-                "/api/v5/reviewers/decisions/",
-                Some(("application/jose", body)),
-            )
-        })
-    })
-    .collect::<Vec<_>>()
-    .into_iter()
-    .map(|t| t.join().unwrap())
-    .collect();
+    let outcomes: Vec<(u16, Value)> =
+        [(a.base.clone(), ADA, approve), (b.base.clone(), BO, reject)]
+            .into_iter()
+            .map(|(base, who, body)| {
+                let barrier = barrier.clone();
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    call(
+                        &base,
+                        who,
+                        "POST",
+                        "/api/v5/reviewers/decisions/",
+                        Some(("application/jose", body)),
+                    )
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .collect();
     let statuses: Vec<u16> = outcomes.iter().map(|o| o.0).collect();
     assert!(
         statuses == [201, 409] || statuses == [409, 201],
@@ -228,7 +235,10 @@ fn presence_and_used_tokens_are_shared_by_every_process() {
     let (status, _) = call_with(&a.base, &header, "GET", "/api/v5/accounts/profile/", None);
     assert_eq!(status, 200);
     let (status, body) = call_with(&b.base, &header, "GET", "/api/v5/accounts/profile/", None);
-    assert_eq!(status, 401, "a replay on another process is refused: {body}");
+    assert_eq!(
+        status, 401,
+        "a replay on another process is refused: {body}"
+    );
 }
 
 #[test]
@@ -289,7 +299,10 @@ fn the_decision_log_refuses_changes_in_the_database_itself() {
         ADA,
         "POST",
         "/api/v5/reviewers/decisions/",
-        Some(("application/jose", signed(&key, ADA, &entry, Action::Comment))),
+        Some((
+            "application/jose",
+            signed(&key, ADA, &entry, Action::Comment),
+        )),
     );
     assert_eq!(status, 201, "{body}");
     let name = cluster.database_for("append-only").unwrap();
@@ -318,8 +331,14 @@ fn the_decision_log_refuses_changes_in_the_database_itself() {
 #[test]
 fn a_database_url_with_a_password_or_a_remote_host_is_refused_before_starting() {
     for (url, expected) in [
-        ("postgres://vetter:hunter2@127.0.0.1:5432/vetter", "password"),
-        ("postgres://vetter@db.example.org:5432/vetter", "not on this machine"),
+        (
+            "postgres://vetter:hunter2@127.0.0.1:5432/vetter",
+            "password",
+        ),
+        (
+            "postgres://vetter@db.example.org:5432/vetter",
+            "not on this machine",
+        ),
         ("not a url at all ===", "PostgreSQL connection"),
     ] {
         let tmp = tempfile::tempdir().unwrap();
@@ -332,6 +351,9 @@ fn a_database_url_with_a_password_or_a_remote_host_is_refused_before_starting() 
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{url}");
         assert!(stderr.contains(expected), "{url}: {stderr}");
-        assert!(!stderr.contains("hunter2"), "the password is never echoed: {stderr}");
+        assert!(
+            !stderr.contains("hunter2"),
+            "the password is never echoed: {stderr}"
+        );
     }
 }

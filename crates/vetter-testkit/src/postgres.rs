@@ -42,7 +42,11 @@ pub fn bin_dir() -> Result<PathBuf, ClusterError> {
         return Ok(PathBuf::from(dir));
     }
     let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .map_err(|e| fail(format!("no /usr/lib/postgresql ({e}): run scripts/setup, which installs PostgreSQL")))?
+        .map_err(|e| {
+            fail(format!(
+                "no /usr/lib/postgresql ({e}): run scripts/setup, which installs PostgreSQL"
+            ))
+        })?
         .filter_map(|e| {
             let e = e.ok()?;
             let version = e.file_name().to_str()?.parse().ok()?;
@@ -102,7 +106,9 @@ fn sweep_stale(parent: &Path) {
     };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        if let Some(pid) = name.strip_prefix("vetter-pg-").and_then(|p| p.split('-').next())
+        if let Some(pid) = name
+            .strip_prefix("vetter-pg-")
+            .and_then(|p| p.split('-').next())
             && !Path::new("/proc").join(pid).exists()
         {
             let _ = std::fs::remove_dir_all(e.path());
@@ -245,8 +251,8 @@ impl Cluster {
 
     /// A client connected to `database`.
     pub fn client(&self, database: &str) -> Result<postgres::Client, ClusterError> {
-        let password = std::fs::read_to_string(&self.password_file)
-            .map_err(|e| fail(e.to_string()))?;
+        let password =
+            std::fs::read_to_string(&self.password_file).map_err(|e| fail(e.to_string()))?;
         postgres::Config::new()
             .host("127.0.0.1")
             .port(self.port)

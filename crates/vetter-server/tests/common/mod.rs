@@ -81,7 +81,10 @@ pub fn spawn(data: &Path, seed: &Path, args: &[String], stderr: Stdio) -> (Child
         .arg(seed)
         .args(args)
         // Request lines would flood the test output; the logs test asks for them itself.
-        .env("VETTER_LOG", std::env::var("VETTER_LOG").unwrap_or_else(|_| "warn".to_owned()))
+        .env(
+            "VETTER_LOG",
+            std::env::var("VETTER_LOG").unwrap_or_else(|_| "warn".to_owned()),
+        )
         .stdout(Stdio::piped())
         .stderr(stderr)
         .spawn()
