@@ -2,7 +2,7 @@
 //! metrics at `/metrics`, and `/healthz` / `/readyz` for a load balancer or an orchestrator.
 //!
 //! None of these routes needs credentials, so nothing they show may be secret: routes are
-//! labelled by their pattern (`/api/v5/reviewers/keys/{kid}/`), never by the path a client sent,
+//! labelled by their pattern (`/api/v5/reviewers/keys/:kid/`), never by the path a client sent,
 //! and no header, query or body is logged.
 
 use std::sync::Arc;
@@ -30,10 +30,10 @@ pub const REQUEST_ID: &str = "x-request-id";
 /// Routes whose answers are what a client syncs; their bytes are counted as sync traffic.
 const SYNC_ROUTES: &[&str] = &[
     "/api/v5/reviewers/queues/",
-    "/api/v5/reviewers/queues/{name}/",
-    "/api/v5/addons/addon/{ident}/versions/",
-    "/api/v5/reviewers/addon/{id}/signals/",
-    "/firefox/downloads/file/{file_id}/{filename}",
+    "/api/v5/reviewers/queues/:name/",
+    "/api/v5/addons/addon/:ident/versions/",
+    "/api/v5/reviewers/addon/:id/signals/",
+    "/firefox/downloads/file/:file_id/:filename",
     "/api/v5/reviewers/decisions/",
 ];
 
@@ -157,11 +157,13 @@ pub async fn observe(State(state): State<Arc<AppState>>, request: Request, next:
     // Our own id, never the client's: a client-chosen id could forge or flood log lines.
     let id = uuid::Uuid::now_v7().to_string();
     let method = request.method().as_str().to_owned();
+    // `{id}` becomes `:id`: braces inside label values trip simple text-format parsers.
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or("unmatched", |p| p.as_str())
-        .to_owned();
+        .replace('{', ":")
+        .replace('}', "");
     let span = tracing::info_span!("request", id = %id, method = %method, route = %route);
     let metrics = &state.metrics;
     metrics.in_flight.inc();
@@ -215,16 +217,19 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
                     .queue_entries
                     .with_label_values(&[&q.name])
                     .set(q.count);
-                let due = q
-                    .oldest_due
-                    .as_deref()
-                    .and_then(vetter_decision::parse_rfc3339_millis);
+                let due = q.oldest_due.as_deref().and_then(|text| {
+                    time::OffsetDateTime::parse(
+                        text,
+                        &time::format_description::well_known::Rfc3339,
+                    )
+                    .ok()
+                });
                 match due {
-                    Some(millis) => state
+                    Some(due) => state
                         .metrics
                         .queue_oldest_due
                         .with_label_values(&[&q.name])
-                        .set(millis as f64 / 1000.0),
+                        .set(due.unix_timestamp_nanos() as f64 / 1e9),
                     None => {
                         let _ = state
                             .metrics

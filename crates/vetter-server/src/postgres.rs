@@ -49,7 +49,8 @@ type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
 
 /// PostgreSQL-backed [`Storage`].
 pub struct PgStorage {
-    pool: Pool,
+    /// Always `Some` until dropped (see the `Drop` impl).
+    pool: Option<Pool>,
     /// When this process last removed expired request tokens (Unix seconds).
     last_purge: AtomicI64,
 }
@@ -122,7 +123,7 @@ impl PgStorage {
             .connection_timeout(Duration::from_secs(10))
             .build(manager)?;
         let storage = PgStorage {
-            pool,
+            pool: Some(pool),
             last_purge: AtomicI64::new(0),
         };
         storage.migrate()?;
@@ -132,7 +133,11 @@ impl PgStorage {
     fn conn(
         &self,
     ) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, StorageError> {
-        Ok(self.pool.get()?)
+        let pool = self
+            .pool
+            .as_ref()
+            .ok_or_else(|| StorageError::Invalid("the connection pool is closed".to_owned()))?;
+        Ok(pool.get()?)
     }
 
     /// Applies the steps not applied yet, each in its own transaction, and refuses a database
@@ -184,6 +189,16 @@ impl PgStorage {
         })();
         conn.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATE_LOCK])?;
         result
+    }
+}
+
+impl Drop for PgStorage {
+    fn drop(&mut self) {
+        // Closing a connection blocks on the client's own runtime, which panics on a thread
+        // that drives async tasks (the server drops its state there): close them on a plain one.
+        if let Some(pool) = self.pool.take() {
+            let _ = std::thread::spawn(move || drop(pool)).join();
+        }
     }
 }
 

@@ -5,7 +5,7 @@ mod common;
 
 use vetter_client::presence;
 use vetter_protocol::auth::Credentials;
-use vetter_server::storage::{Profile, Storage};
+use vetter_server::storage::Profile;
 
 const TAB_TIDY: i64 = 101;
 const FOCUS_TIMER: i64 = 102;
