@@ -60,7 +60,10 @@ struct Run {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let reviewers: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(50);
     let seconds: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(20);
     let tmp = tempfile::tempdir().unwrap();
@@ -231,7 +234,10 @@ async fn call(
         Ok(response) => {
             let status = response.status().as_u16();
             let bytes = response.bytes().await.unwrap_or_default();
-            (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+            (
+                status,
+                serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            )
         }
         Err(_) => (0, Value::Null),
     }
@@ -253,10 +259,22 @@ async fn sync(
     kinds: &mut HashMap<&'static str, Kind>,
 ) {
     let started = Instant::now();
-    let (status, _) = call(http, base, &me.credentials, "GET", "/api/v5/reviewers/queues/", None).await;
+    let (status, _) = call(
+        http,
+        base,
+        &me.credentials,
+        "GET",
+        "/api/v5/reviewers/queues/",
+        None,
+    )
+    .await;
     let mut ok = status == 200;
     for queue in QUEUES {
-        let since = me.cursors.get(queue).cloned().unwrap_or_else(|| "0".to_owned());
+        let since = me
+            .cursors
+            .get(queue)
+            .cloned()
+            .unwrap_or_else(|| "0".to_owned());
         let path = format!("/api/v5/reviewers/queues/{queue}/?since={since}");
         let (status, page) = call(http, base, &me.credentials, "GET", &path, None).await;
         ok &= status == 200;
@@ -319,11 +337,17 @@ async fn decide(
         me.credentials.key(),
         AddonRef {
             id: entry["addon"]["id"].as_i64().unwrap_or_default(),
-            guid: entry["addon"]["guid"].as_str().unwrap_or_default().to_owned(),
+            guid: entry["addon"]["guid"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
         },
         VersionRef {
             id: entry["version"]["id"].as_i64().unwrap_or_default(),
-            version: entry["version"]["version"].as_str().unwrap_or_default().to_owned(),
+            version: entry["version"]["version"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
             file_sha256: entry["version"]["file"]["hash"]
                 .as_str()
                 .unwrap_or_default()
@@ -352,7 +376,11 @@ async fn decide(
         // Settled: it leaves this reviewer's view now; the next sync says so too.
         me.live.remove(&entry["id"].as_i64().unwrap_or_default());
     }
-    let kind = if action == Action::Public { "decide (approve)" } else { "decide (comment)" };
+    let kind = if action == Action::Public {
+        "decide (approve)"
+    } else {
+        "decide (comment)"
+    };
     // A 409 is the answer a reviewer gets when a teammate settled the entry since the last
     // sync: counted apart, not as an error.
     if status == 409 {
@@ -419,5 +447,9 @@ fn write_json(runs: &[Run], reviewers: usize) {
     });
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("server-load.json"), serde_json::to_vec_pretty(&out).unwrap()).unwrap();
+    std::fs::write(
+        dir.join("server-load.json"),
+        serde_json::to_vec_pretty(&out).unwrap(),
+    )
+    .unwrap();
 }

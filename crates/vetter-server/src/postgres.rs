@@ -32,16 +32,6 @@ const QUEUES: &[&str] = vetter_fixtures::demo::QUEUES;
 
 /// The advisory lock every `seq`-assigning write holds until it commits.
 const WRITE_LOCK: i64 = 0x7665_7474_6572_0001;
-/// The advisory lock held while the schema is migrated, so two processes starting at once do not
-/// both apply a step.
-const MIGRATE_LOCK: i64 = 0x7665_7474_6572_0002;
-
-/// The schema steps, in order; a step once released never changes (its checksum is kept).
-const STEPS: &[(&str, &str)] = &[(
-    "0001_reference_server.sql",
-    include_str!("../migrations/postgres/0001_reference_server.sql"),
-)];
-
 /// Connections each server process keeps by default.
 pub const POOL_SIZE: u32 = 8;
 
@@ -126,7 +116,7 @@ impl PgStorage {
             pool: Some(pool),
             last_purge: AtomicI64::new(0),
         };
-        storage.migrate()?;
+        vetter_store::server_pg::migrate(&mut *storage.conn()?)?;
         Ok(storage)
     }
 
@@ -138,57 +128,6 @@ impl PgStorage {
             .as_ref()
             .ok_or_else(|| StorageError::Invalid("the connection pool is closed".to_owned()))?;
         Ok(pool.get()?)
-    }
-
-    /// Applies the steps not applied yet, each in its own transaction, and refuses a database
-    /// whose applied steps differ from this build's (a changed release or a newer server).
-    fn migrate(&self) -> Result<(), StorageError> {
-        let mut conn = self.conn()?;
-        conn.execute("SELECT pg_advisory_lock($1)", &[&MIGRATE_LOCK])?;
-        let result = (|| {
-            conn.batch_execute(
-                "CREATE TABLE IF NOT EXISTS schema_steps (
-                    step INTEGER PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL,
-                    applied_at TEXT NOT NULL)",
-            )?;
-            let applied: Vec<(i32, String, String)> = conn
-                .query(
-                    "SELECT step, name, sha256 FROM schema_steps ORDER BY step",
-                    &[],
-                )?
-                .iter()
-                .map(|r| (r.get(0), r.get(1), r.get(2)))
-                .collect();
-            if applied.len() > STEPS.len() {
-                return Err(StorageError::Invalid(format!(
-                    "the database has {} schema steps and this server knows {}: it was migrated by a newer server",
-                    applied.len(),
-                    STEPS.len()
-                )));
-            }
-            for (n, (name, sql)) in STEPS.iter().enumerate() {
-                let step = n as i32 + 1;
-                let sha = hex::encode(Sha256::digest(sql.as_bytes()));
-                if let Some((_, done_name, done_sha)) = applied.get(n) {
-                    if done_sha != &sha {
-                        return Err(StorageError::Invalid(format!(
-                            "schema step {step} ({done_name}) was applied with other contents than this server's {name}"
-                        )));
-                    }
-                    continue;
-                }
-                let mut tx = conn.transaction()?;
-                tx.batch_execute(sql)?;
-                tx.execute(
-                    "INSERT INTO schema_steps (step, name, sha256, applied_at) VALUES ($1, $2, $3, $4)",
-                    &[&step, name, &sha, &now_rfc3339()],
-                )?;
-                tx.commit()?;
-            }
-            Ok(())
-        })();
-        conn.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATE_LOCK])?;
-        result
     }
 }
 
@@ -288,7 +227,7 @@ fn entry_state(conn: &mut impl GenericClient, version_id: i64) -> Result<Value, 
 
 impl Storage for PgStorage {
     fn ping(&self) -> Result<(), StorageError> {
-        self.conn()?.query_one("SELECT 1", &[])?;
+        vetter_store::server_pg::ping(&mut *self.conn()?)?;
         Ok(())
     }
 

@@ -22,6 +22,9 @@ pub enum StorageError {
     /// PostgreSQL refused an operation or could not be reached.
     #[error("PostgreSQL error: {}", pg_detail(.0))]
     Postgres(#[from] postgres::Error),
+    /// The PostgreSQL schema could not be brought up to date.
+    #[error(transparent)]
+    Migrate(#[from] vetter_store::server_pg::MigrateError),
     /// No PostgreSQL connection could be had from the pool in time.
     #[error("PostgreSQL connection pool: {0}")]
     Pool(#[from] r2d2::Error),

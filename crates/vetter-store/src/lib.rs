@@ -26,6 +26,8 @@ pub mod rules;
 mod schema;
 pub mod search_index;
 pub mod server_db;
+#[cfg(feature = "postgres")]
+pub mod server_pg;
 pub mod signals;
 mod similar;
 pub mod viewed;
