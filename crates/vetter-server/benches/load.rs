@@ -7,9 +7,8 @@
 //! `bench/server-load [REVIEWERS] [SECONDS]` runs it (defaults 50 and 20).
 
 use std::collections::HashMap;
-use std::io::BufRead;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -130,26 +129,14 @@ fn write_seed(dir: &Path, reviewers: usize) {
 }
 
 fn start_server(data: &Path, seed: &Path, extra: &[String]) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vetter-server"))
-        .args(["--listen", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .arg("--seed")
-        .arg(seed)
-        .args(extra)
-        .env("VETTER_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .to_owned();
-    (child, base)
+    vetter_testkit::spawn_server_process(
+        Path::new(env!("CARGO_BIN_EXE_vetter-server")),
+        data,
+        seed,
+        extra,
+        "warn",
+        Stdio::inherit(),
+    )
 }
 
 /// Runs every reviewer's loop until `length` has passed; returns what each kind of request did.

@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::io::{BufRead, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -16,27 +16,15 @@ use sha2::Digest;
 use vetter_decision::signing::ReviewerKey;
 use vetter_decision::{Action, AddonRef, Decision, DecisionInput, VersionRef};
 use vetter_protocol::auth::Credentials;
+use vetter_testkit::ServerProcess;
 
 const KEY: &str = "user:4242:1";
 const SECRET: &str = "demo-secret-4242-not-for-production";
 
-struct Process {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(data: &Path, extra: &[&str], stderr: Stdio) -> Process {
+fn start(data: &Path, extra: &[&str]) -> ServerProcess {
     let mut args: Vec<String> = extra.iter().map(|a| (*a).to_owned()).collect();
     args.extend(common::backend_args(data));
-    let (child, base) = common::spawn(data, &common::demo_dir(), &args, stderr);
-    Process { child, base }
+    common::process(data, &common::demo_dir(), &args)
 }
 
 /// One request; `auth` adds fresh credentials. Returns status, headers and body.
@@ -164,7 +152,7 @@ const DOWNLOAD: &str = "/firefox/downloads/file/:file_id/:filename";
 #[test]
 fn metrics_move_with_the_traffic_and_hold_nothing_secret() {
     let tmp = tempfile::tempdir().unwrap();
-    let server = start(tmp.path(), &[], Stdio::inherit());
+    let server = start(tmp.path(), &[]);
     let base = &server.base;
     // Health and readiness need no credentials.
     for path in ["/healthz", "/readyz"] {
@@ -304,8 +292,9 @@ fn each_request_has_an_id_in_its_answer_and_in_one_json_log_line_without_secrets
         let data = tmp.path().join("data");
         let mut args = vec!["--log-json".to_owned()];
         args.extend(common::backend_args(&data));
-        let (child, base) = spawn_logged(&data, &args, log);
-        Process { child, base }
+        let (child, base) =
+            common::spawn_logging(&data, &common::demo_dir(), &args, "info", Stdio::from(log));
+        ServerProcess { child, base }
     };
     let authorization = Credentials::new(KEY, SECRET).authorization();
     let (status, headers, _) =
@@ -335,32 +324,8 @@ fn each_request_has_an_id_in_its_answer_and_in_one_json_log_line_without_secrets
     }
 }
 
-fn spawn_logged(data: &Path, args: &[String], log: std::fs::File) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vetter-server"))
-        .args(["--listen", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .arg("--seed")
-        .arg(common::demo_dir())
-        .args(args)
-        .env("VETTER_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
-    (child, base)
-}
-
 /// Sends SIGTERM and waits for the process to end; returns whether it exited cleanly.
-fn stop(mut server: Process) -> bool {
+fn stop(mut server: ServerProcess) -> bool {
     terminate(&server.child);
     let status = wait_for(&mut server.child, Duration::from_secs(20));
     status.is_some_and(|s| s.success())
@@ -411,7 +376,7 @@ fn a_shutdown_lets_a_download_in_flight_finish_and_takes_no_new_connection() {
     let xpi = addon.to_xpi();
     std::fs::write(&xpi_path, &xpi).unwrap();
     // Seed first (the admin command needs the add-on), then add the version.
-    let server = start(&data, &[], Stdio::inherit());
+    let server = start(&data, &[]);
     drop(server);
     let out = Command::new(env!("CARGO_BIN_EXE_vetter-server"))
         .args(["admin", "--data"])
@@ -434,7 +399,7 @@ fn a_shutdown_lets_a_download_in_flight_finish_and_takes_no_new_connection() {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("{stdout}"));
 
-    let mut server = start(&data, &["--shutdown-grace", "60"], Stdio::inherit());
+    let mut server = start(&data, &["--shutdown-grace", "60"]);
     let addr = server.base.trim_start_matches("http://").to_owned();
     let mut stream = TcpStream::connect(&addr).unwrap();
     let authorization = Credentials::new(KEY, SECRET).authorization();

@@ -5,36 +5,25 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Stdio};
 use std::sync::{Arc, Barrier};
 
 use serde_json::{Value, json};
 use vetter_decision::signing::ReviewerKey;
 use vetter_decision::{Action, AddonRef, Decision, DecisionInput, VersionRef};
 use vetter_protocol::auth::Credentials;
+use vetter_testkit::ServerProcess;
 use vetter_testkit::postgres::{Cluster, shared};
 
 const ADA: (&str, &str) = ("user:4242:1", "demo-secret-4242-not-for-production");
 const BO: (&str, &str) = ("user:4343:1", "demo-secret-4343-not-for-production");
 
-/// A server process, killed when dropped.
-struct Process {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts a server process on `database` of `cluster`.
-fn start(cluster: &Cluster, key: &str, data: &Path) -> Process {
-    let args = cluster.server_args(key).unwrap();
-    let (child, base) = common::spawn(data, &common::demo_dir(), &args, Stdio::inherit());
-    Process { child, base }
+/// Starts a server process on `key`'s database of `cluster`.
+fn start(cluster: &Cluster, key: &str, data: &Path) -> ServerProcess {
+    common::process(
+        data,
+        &common::demo_dir(),
+        &cluster.server_args(key).unwrap(),
+    )
 }
 
 /// One blocking request with fresh credentials; returns the status, the body as JSON (or
@@ -246,15 +235,11 @@ fn processes_started_together_on_an_empty_database_seed_it_once() {
     let cluster = shared().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let args = cluster.server_args("together").unwrap();
-    let started: Vec<Process> = (0..3)
+    let started: Vec<ServerProcess> = (0..3)
         .map(|n| {
             let data = tmp.path().join(n.to_string());
             let args = args.clone();
-            std::thread::spawn(move || {
-                let (child, base) =
-                    common::spawn(&data, &common::demo_dir(), &args, Stdio::inherit());
-                Process { child, base }
-            })
+            std::thread::spawn(move || common::process(&data, &common::demo_dir(), &args))
         })
         .collect::<Vec<_>>()
         .into_iter()

@@ -230,3 +230,54 @@ pub fn integrity(data_dir: &Path) -> Result<(String, i64), vetter_store::StoreEr
     })?;
     Ok((check, broken))
 }
+
+/// A server process (see [`spawn_server_process`]), killed when dropped (also when a test
+/// panics).
+pub struct ServerProcess {
+    /// The process.
+    pub child: std::process::Child,
+    /// `http://127.0.0.1:PORT`, as it announced.
+    pub base: String,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the `vetter-server` binary `bin` on a free loopback port with its data in `data`, the
+/// seed in `seed` and more `args`, logging at `log_level` (`VETTER_LOG`) to `stderr`, and reads
+/// the address it announces on its first line. Returns the process and that address.
+pub fn spawn_server_process(
+    bin: &Path,
+    data: &Path,
+    seed: &Path,
+    args: &[String],
+    log_level: &str,
+    stderr: std::process::Stdio,
+) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(bin)
+        .args(["--listen", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .arg("--seed")
+        .arg(seed)
+        .args(args)
+        .env("VETTER_LOG", log_level)
+        .stdout(std::process::Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .expect("vetter-server starts");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("piped stdout"))
+        .read_line(&mut line)
+        .expect("vetter-server prints its address");
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (child, base)
+}

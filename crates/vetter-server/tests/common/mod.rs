@@ -3,9 +3,8 @@
 // Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 /// The demo seed the tests start from.
 pub fn demo_dir() -> PathBuf {
@@ -74,29 +73,31 @@ pub fn storage(data: &Path) -> std::sync::Arc<dyn vetter_server::storage::Storag
 /// Starts `vetter-server` with `args` (its data in `data`, the seed in `seed`), stderr going to
 /// `stderr`; returns the process and the URL it announced.
 pub fn spawn(data: &Path, seed: &Path, args: &[String], stderr: Stdio) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vetter-server"))
-        .args(["--listen", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .arg("--seed")
-        .arg(seed)
-        .args(args)
-        // Request lines would flood the test output; the logs test asks for them itself.
-        .env(
-            "VETTER_LOG",
-            std::env::var("VETTER_LOG").unwrap_or_else(|_| "warn".to_owned()),
-        )
-        .stdout(Stdio::piped())
-        .stderr(stderr)
-        .spawn()
-        .expect("vetter-server starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("piped stdout"))
-        .read_line(&mut line)
-        .expect("vetter-server prints its address");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    (child, url)
+    // Request lines would flood the test output; the logs test asks for them itself.
+    let level = std::env::var("VETTER_LOG").unwrap_or_else(|_| "warn".to_owned());
+    spawn_logging(data, seed, args, &level, stderr)
+}
+
+/// Like [`spawn`], logging at `level`.
+pub fn spawn_logging(
+    data: &Path,
+    seed: &Path,
+    args: &[String],
+    level: &str,
+    stderr: Stdio,
+) -> (Child, String) {
+    vetter_testkit::spawn_server_process(
+        Path::new(env!("CARGO_BIN_EXE_vetter-server")),
+        data,
+        seed,
+        args,
+        level,
+        stderr,
+    )
+}
+
+/// [`spawn`] as a guard that kills the server when dropped.
+pub fn process(data: &Path, seed: &Path, args: &[String]) -> vetter_testkit::ServerProcess {
+    let (child, base) = spawn(data, seed, args, Stdio::inherit());
+    vetter_testkit::ServerProcess { child, base }
 }
