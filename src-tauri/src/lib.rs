@@ -32,6 +32,8 @@ pub struct AppState {
     pub download_hosts: Vec<String>,
     /// Set while a fetch from AMO runs: one at a time.
     pub(crate) fetching: AtomicBool,
+    /// Brings the search index up to date after each import and sync, off the window's way.
+    pub(crate) indexer: vetter_review::search::BackgroundIndexer,
     /// The native dialogs paths and confirmations come from (or the tests' answers file).
     pub dialogs: Dialogs,
     /// The cache, opened on first use so that a broken data folder is reported by the command
@@ -62,6 +64,7 @@ impl AppState {
             amo: vetter_client::fetch::DEFAULT_AMO.to_owned(),
             download_hosts: Vec::new(),
             fetching: AtomicBool::new(false),
+            indexer: Default::default(),
             dialogs: Dialogs::default(),
             store: Mutex::new(None),
             review: Mutex::new(None),

@@ -58,6 +58,10 @@ pub fn run(data_dir: &Path, args: &ImportArgs, json_output: bool) -> anyhow::Res
             }
         }
     }
+    if refused.len() < args.files.len() {
+        // Indexed now, so the first search after an import answers like any other.
+        vetter_review::search::catch_up(&mut store)?;
+    }
     if json_output {
         println!("{}", serde_json::to_string_pretty(&report)?);
     }

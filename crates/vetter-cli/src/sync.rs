@@ -71,6 +71,9 @@ pub fn run(data_dir: &Path, args: &SyncArgs, json: bool) -> anyhow::Result<()> {
     let result = runtime.block_on(sync::sync(&options, &on_progress));
     bar.finish_and_clear();
     let summary = result.with_context(|| format!("sync from {server} stopped"))?;
+    // What was downloaded is indexed now, so the first search after a sync answers like any
+    // other.
+    vetter_review::search::catch_up(&mut vetter_store::Store::open(data_dir)?)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {

@@ -40,6 +40,11 @@ fn import_prints_a_summary_and_versions_lists_the_result() {
         "the update reuses and deltas: {stdout}"
     );
 
+    // The import indexed what it brought for search: the first search has nothing to catch up.
+    let store = vetter_store::Store::open(&data).unwrap();
+    assert_eq!(store.unindexed_blobs().unwrap(), 0);
+    drop(store);
+
     let out = vetter(&data, &["versions"]);
     assert!(out.status.success());
     let table = text(&out.stdout);

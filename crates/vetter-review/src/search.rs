@@ -200,8 +200,9 @@ pub struct SearchResults {
 /// Characters per literal sent to the index; longer ones only slow the query.
 const MAX_TRIGRAMS: usize = 48;
 
-/// Indexes every blob the search index has not seen yet, in one transaction; returns how many.
-/// Run by [`search`] first, so the index is always complete when it is used.
+/// Indexes every blob the search index has not seen yet (in batches, resumable); returns how
+/// many. Run after every import and sync (so the first search finds nothing to do), and by
+/// [`search`] first, so the index is complete whatever wrote the cache.
 pub fn catch_up(store: &mut Store) -> Result<u64, SearchError> {
     catch_up_with(store, &mut |_| {})
 }
@@ -213,6 +214,63 @@ pub fn catch_up_with(
     progress: &mut dyn FnMut(IndexProgress),
 ) -> Result<u64, SearchError> {
     Ok(store.index_pending_blobs(&mut |done, total| progress(IndexProgress { done, total }))?)
+}
+
+/// Brings the search index up to date on a thread of its own, so an import or a sync returns at
+/// once and the first search after it answers like any other. One run at a time: a kick while
+/// one runs makes it go round once more when it is done.
+#[derive(Default)]
+pub struct BackgroundIndexer {
+    state: std::sync::Arc<std::sync::Mutex<IndexerState>>,
+}
+
+#[derive(Default)]
+struct IndexerState {
+    running: bool,
+    again: bool,
+}
+
+impl BackgroundIndexer {
+    /// Starts indexing the cache in `data_dir` (or asks the running thread to go round again).
+    /// `progress` hears each run's progress; a failure is logged, and the next search catches
+    /// up instead.
+    pub fn kick(
+        &self,
+        data_dir: std::path::PathBuf,
+        progress: impl FnMut(IndexProgress) + Send + 'static,
+    ) {
+        {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            if state.running {
+                state.again = true;
+                return;
+            }
+            state.running = true;
+        }
+        let state = self.state.clone();
+        let mut progress = progress;
+        std::thread::spawn(move || {
+            loop {
+                let outcome = Store::open(&data_dir)
+                    .map_err(SearchError::from)
+                    .and_then(|mut store| catch_up_with(&mut store, &mut progress));
+                if let Err(e) = outcome {
+                    tracing::warn!(error = %e, "background search indexing stopped");
+                }
+                let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+                if !s.again {
+                    s.running = false;
+                    break;
+                }
+                s.again = false;
+            }
+        });
+    }
+
+    /// Whether a run is going on now.
+    pub fn is_running(&self) -> bool {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).running
+    }
 }
 
 /// Compiles the query's pattern under the limits.

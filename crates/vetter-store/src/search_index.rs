@@ -9,6 +9,9 @@ use rusqlite::{Connection, TransactionBehavior, params};
 
 use crate::{BlobCache, Store, StoreError};
 
+/// Blobs indexed per transaction by [`Store::index_pending_blobs`].
+pub const INDEX_BATCH: usize = 256;
+
 /// A file whose blob may hold a match: (version, path, blob).
 pub type Candidate = (i64, String, i64);
 
@@ -31,8 +34,10 @@ fn index_blob(conn: &Connection, blob_id: i64, data: &[u8]) -> rusqlite::Result<
 }
 
 impl Store {
-    /// Indexes every blob the search index has not seen yet, in one transaction, reporting
-    /// (done, total) after each; returns how many were indexed.
+    /// Indexes every blob the search index has not seen yet, reporting (done, total) after
+    /// each; returns how many were indexed. Work is committed every [`INDEX_BATCH`] blobs, so
+    /// an interrupted run keeps what it did (the next one resumes) and the write lock is never
+    /// held for long while a reviewer works beside it.
     pub fn index_pending_blobs(
         &mut self,
         progress: &mut dyn FnMut(u64, u64),
@@ -41,7 +46,8 @@ impl Store {
         let pending: Vec<i64> = {
             let mut stmt = conn.prepare(
                 "SELECT b.id FROM blobs b
-                 WHERE NOT EXISTS (SELECT 1 FROM search_indexed s WHERE s.blob_id = b.id)",
+                 WHERE NOT EXISTS (SELECT 1 FROM search_indexed s WHERE s.blob_id = b.id)
+                 ORDER BY b.id",
             )?;
             stmt.query_map([], |r| r.get(0))?
                 .collect::<Result<_, _>>()?
@@ -50,28 +56,41 @@ impl Store {
             return Ok(0);
         }
         let total = pending.len() as u64;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut done = 0;
         // Pending blobs come oldest first, so a release's files are decoded once as the bases
-        // of the next release's deltas.
+        // of the next release's deltas (the cache outlives each batch's transaction).
         let mut blobs = BlobCache::default();
-        for id in pending {
-            // Another process may have indexed it between the scan and the write lock.
-            let seen: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM search_indexed WHERE blob_id = ?1)",
-                [id],
-                |r| r.get(0),
-            )?;
-            if seen {
-                continue;
+        for batch in pending.chunks(INDEX_BATCH) {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for &id in batch {
+                // Another process may have indexed it between the scan and the write lock.
+                let seen: bool = tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM search_indexed WHERE blob_id = ?1)",
+                    [id],
+                    |r| r.get(0),
+                )?;
+                if seen {
+                    continue;
+                }
+                let data = blobs.read(&tx, id)?;
+                index_blob(&tx, id, &data)?;
+                done += 1;
+                progress(done, total);
             }
-            let data = blobs.read(&tx, id)?;
-            index_blob(&tx, id, &data)?;
-            done += 1;
-            progress(done, total);
+            tx.commit()?;
         }
-        tx.commit()?;
         Ok(done)
+    }
+
+    /// How many stored blobs the search index has not seen yet.
+    pub fn unindexed_blobs(&self) -> Result<u64, StoreError> {
+        let n: i64 = self.conn().query_row(
+            "SELECT COUNT(*) FROM blobs b
+             WHERE NOT EXISTS (SELECT 1 FROM search_indexed s WHERE s.blob_id = b.id)",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n.max(0) as u64)
     }
 
     /// The text files (of version `version_id`, or of every version) whose blob holds every

@@ -534,3 +534,40 @@ fn a_localised_name_is_shown_from_the_default_locale_and_kept_raw_in_the_manifes
     let broken = import(&mut store, "2.xpi", &zip(&files)).unwrap();
     assert_eq!(broken.name, "__MSG_n__");
 }
+
+#[test]
+fn search_indexing_interrupted_mid_way_keeps_its_finished_batches_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let files: Vec<(String, Vec<u8>)> = (0..600)
+        .map(|n| (format!("src/f{n}.js"), script(n, 3)))
+        .collect();
+    let extra: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, d)| (p.as_str(), d.as_slice()))
+        .collect();
+    import(
+        &mut store,
+        "many.xpi",
+        &addon(Some("many@example.org"), "1.0", &extra),
+    )
+    .unwrap();
+    let total = store.unindexed_blobs().unwrap();
+    assert!(total > 600, "{total}");
+    // A run that dies after 300 files (a kill, a crash) keeps the first whole batch.
+    let died = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        store
+            .index_pending_blobs(&mut |done, _| assert!(done < 300, "stopped"))
+            .unwrap();
+    }));
+    assert!(died.is_err());
+    let left = store.unindexed_blobs().unwrap();
+    assert_eq!(left, total - vetter_store::search_index::INDEX_BATCH as u64);
+    // The next run does only the rest, and then nothing is left.
+    let mut reported_total = 0;
+    let done = store
+        .index_pending_blobs(&mut |_, total| reported_total = total)
+        .unwrap();
+    assert_eq!((done, reported_total), (left, left));
+    assert_eq!(store.unindexed_blobs().unwrap(), 0);
+}

@@ -194,7 +194,8 @@ pub async fn sync_now(
     app: AppHandle,
     on_progress: Channel<SyncProgress>,
 ) -> Result<SyncReport, UiError> {
-    run(app, move |data_dir, store| async move {
+    let indexing = app.clone();
+    let report = run(app, move |data_dir, store| async move {
         let report = |p: SyncProgress| {
             // A closed window cannot take the progress; the sync goes on regardless.
             let _ = on_progress.send(p);
@@ -203,7 +204,11 @@ pub async fn sync_now(
             .await
             .map_err(flow_error)
     })
-    .await
+    .await?;
+    // What the sync downloaded is indexed for search in the background.
+    let state = indexing.state::<crate::AppState>();
+    state.indexer.kick(state.data_dir.clone(), |_| {});
+    Ok(report)
 }
 
 /// What a decision on the review's new version (`cached_version_id`, opened as server version

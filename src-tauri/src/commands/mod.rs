@@ -79,11 +79,10 @@ pub async fn import_xpi(
             // A closed window cannot take the progress; the import goes on regardless.
             let _ = on_progress.send(p);
         };
-        Ok(Some(store.import_file(
-            &path,
-            &Limits::default(),
-            &mut report,
-        )?))
+        let summary = store.import_file(&path, &Limits::default(), &mut report)?;
+        // The first search after the import then finds the index ready.
+        s.indexer.kick(s.data_dir.clone(), |_| {});
+        Ok(Some(summary))
     })
     .await
 }
