@@ -868,15 +868,15 @@ impl JtiLedger for PgStorage {
             // without waiting for the disk: after a database crash, a token used in its last
             // moments could pass once more within its few minutes of life, which costs less
             // than a flush on every request.
-            let mut tx = conn.transaction()?;
-            tx.batch_execute("SET LOCAL synchronous_commit TO OFF")?;
-            let n = tx.execute(
-                "INSERT INTO used_tokens (iss, jti, expires_at) VALUES ($1, $2, $3)
+            // One statement, its own transaction: `set_config(…, true)` holds until its commit.
+            let n = conn.execute(
+                "INSERT INTO used_tokens (iss, jti, expires_at)
+                 SELECT $1::text, $2::text, $3::bigint
+                 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed
                  ON CONFLICT (iss, jti) DO UPDATE SET expires_at = EXCLUDED.expires_at
-                 WHERE used_tokens.expires_at <= $4",
+                 WHERE used_tokens.expires_at <= $4::bigint",
                 &[&iss, &jti, &expires_at, &now],
             )?;
-            tx.commit()?;
             Ok(n == 1)
         })();
         // A ledger that cannot answer refuses the token: a replay must never pass.
