@@ -61,7 +61,7 @@ pub struct AppState {
     /// Request limits per API key and per peer (each process keeps its own).
     pub limits: RateLimits,
     /// The operator's metrics.
-    pub metrics: crate::ops::Metrics,
+    pub metrics: crate::metrics::Metrics,
     /// Set once shutdown has begun: `/readyz` answers 503 while requests in flight finish.
     pub draining: std::sync::atomic::AtomicBool,
 }

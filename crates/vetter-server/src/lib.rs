@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod limits;
+pub mod metrics;
 pub mod ops;
 pub mod postgres;
 pub mod sqlite;
@@ -219,7 +220,7 @@ async fn serve_with(
         public_url,
         faults: Mutex::new(faults),
         limits: RateLimits::new(config.limits),
-        metrics: ops::Metrics::new(),
+        metrics: metrics::Metrics::new(),
         draining: AtomicBool::new(false),
     });
     {

@@ -153,6 +153,10 @@ mod tests {
             "0004_presence.sql",
             "fe8324fa8df9a4f598dccba6a4e77bb68dafca71f03db0dac51debf9f1d68e76",
         ),
+        (
+            "0005_decision_log_append_only.sql",
+            "25c7686b55b0053bbb3d33045ec5e6e86ded86614384515d3dc40f972850c34e",
+        ),
     ];
 
     #[test]

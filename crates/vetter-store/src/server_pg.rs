@@ -89,3 +89,32 @@ pub fn steps() -> usize {
 pub fn ping(client: &mut impl GenericClient) -> Result<(), postgres::Error> {
     client.query_one("SELECT 1", &[]).map(|_| ())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each released step's sha256, recorded when it was released: a database records the
+    /// checksums it was migrated with and refuses a build whose steps differ.
+    const RELEASED: &[(&str, &str)] = &[(
+        "0001_reference_server.sql",
+        "68afe676ff4a8ba14becda23b95c270a4bfe9f68327d49dc7df8d8db0ebccb60",
+    )];
+
+    #[test]
+    fn released_postgres_steps_are_unchanged() {
+        assert_eq!(
+            STEPS.len(),
+            RELEASED.len(),
+            "record each new step's checksum"
+        );
+        for ((name, sql), (released_name, sum)) in STEPS.iter().zip(RELEASED) {
+            assert_eq!(name, released_name);
+            assert_eq!(
+                hex::encode(Sha256::digest(sql.as_bytes())),
+                *sum,
+                "migrations/server-postgres/{name} was edited after release: add a new step instead"
+            );
+        }
+    }
+}
