@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sha2::Digest;
+use vetter_decision::Action;
 use vetter_decision::signing::ReviewerKey;
-use vetter_decision::{Action, AddonRef, Decision, DecisionInput, VersionRef};
 use vetter_protocol::auth::Credentials;
 use vetter_testkit::ServerProcess;
 
@@ -123,29 +123,6 @@ fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> f64 {
         .map_or(0.0, |s| s.2)
 }
 
-fn signed_public(key: &ReviewerKey, entry: &Value) -> Vec<u8> {
-    let decision = Decision::new(
-        KEY,
-        AddonRef {
-            id: entry["addon"]["id"].as_i64().unwrap(),
-            guid: entry["addon"]["guid"].as_str().unwrap().to_owned(),
-        },
-        VersionRef {
-            id: entry["version"]["id"].as_i64().unwrap(),
-            version: entry["version"]["version"].as_str().unwrap().to_owned(),
-            file_sha256: entry["version"]["file"]["hash"]
-                .as_str()
-                .unwrap()
-                .trim_start_matches("sha256:")
-                .to_owned(),
-        },
-        Action::Public,
-        DecisionInput::default(),
-    )
-    .unwrap();
-    key.sign(&decision).unwrap().into_bytes()
-}
-
 const QUEUES: &str = "/api/v5/reviewers/queues/";
 const DOWNLOAD: &str = "/firefox/downloads/file/:file_id/:filename";
 
@@ -243,7 +220,7 @@ fn metrics_move_with_the_traffic_and_hold_nothing_secret() {
         ),
     );
     assert_eq!(status, 201);
-    let body = signed_public(&key, &entry);
+    let body = common::signed(&key, (KEY, SECRET), &entry, Action::Public);
     let (status, _, _) = request(
         base,
         "POST",

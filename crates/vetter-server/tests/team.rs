@@ -8,8 +8,8 @@ use std::path::Path;
 use std::sync::{Arc, Barrier};
 
 use serde_json::{Value, json};
+use vetter_decision::Action;
 use vetter_decision::signing::ReviewerKey;
-use vetter_decision::{Action, AddonRef, Decision, DecisionInput, VersionRef};
 use vetter_protocol::auth::Credentials;
 use vetter_testkit::ServerProcess;
 use vetter_testkit::postgres::{Cluster, shared};
@@ -104,35 +104,6 @@ fn first_entry(base: &str) -> Value {
         .expect("the demo queue has a live entry")
 }
 
-fn signed(key: &ReviewerKey, who: (&str, &str), entry: &Value, action: Action) -> Vec<u8> {
-    let hash = entry["version"]["file"]["hash"].as_str().unwrap();
-    let input = DecisionInput {
-        comments: "Checked against the previous version.".to_owned(),
-        reasons: if action == Action::Reject {
-            vec!["policy".to_owned()]
-        } else {
-            vec![]
-        },
-        ..DecisionInput::default()
-    };
-    let decision = Decision::new(
-        who.0,
-        AddonRef {
-            id: entry["addon"]["id"].as_i64().unwrap(),
-            guid: entry["addon"]["guid"].as_str().unwrap().to_owned(),
-        },
-        VersionRef {
-            id: entry["version"]["id"].as_i64().unwrap(),
-            version: entry["version"]["version"].as_str().unwrap().to_owned(),
-            file_sha256: hash.trim_start_matches("sha256:").to_owned(),
-        },
-        action,
-        input,
-    )
-    .unwrap();
-    key.sign(&decision).unwrap().into_bytes()
-}
-
 #[test]
 fn two_reviewers_on_two_processes_deciding_one_entry_one_wins_and_the_other_sees_why() {
     let cluster = shared().unwrap();
@@ -142,8 +113,8 @@ fn two_reviewers_on_two_processes_deciding_one_entry_one_wins_and_the_other_sees
     let ada_key = register(&a.base, ADA);
     let bo_key = register(&b.base, BO);
     let entry = first_entry(&a.base);
-    let approve = signed(&ada_key, ADA, &entry, Action::Public);
-    let reject = signed(&bo_key, BO, &entry, Action::Reject);
+    let approve = common::signed(&ada_key, ADA, &entry, Action::Public);
+    let reject = common::signed(&bo_key, BO, &entry, Action::Reject);
     // Both submit at the same moment, each to its own process.
     let barrier = Arc::new(Barrier::new(2));
     let outcomes: Vec<(u16, Value)> =
@@ -286,7 +257,7 @@ fn the_decision_log_refuses_changes_in_the_database_itself() {
         "/api/v5/reviewers/decisions/",
         Some((
             "application/jose",
-            signed(&key, ADA, &entry, Action::Comment),
+            common::signed(&key, ADA, &entry, Action::Comment),
         )),
     );
     assert_eq!(status, 201, "{body}");
