@@ -263,10 +263,9 @@ async fn serve_with(
     let grace = config.shutdown_grace;
     let deadline = async move {
         let mut rx = stopping_rx;
-        while !*rx.borrow() {
-            if rx.changed().await.is_err() {
-                std::future::pending::<()>().await;
-            }
+        if rx.wait_for(|stopping| *stopping).await.is_err() {
+            // No signal will come: only the server ending stops the select.
+            std::future::pending::<()>().await;
         }
         tokio::time::sleep(grace).await;
     };

@@ -34,6 +34,12 @@ const SYNC_ROUTES: &[&str] = &[
     "/api/v5/reviewers/decisions/",
 ];
 
+/// A route pattern as a metric label: `{id}` becomes `:id`, since braces inside label values
+/// trip simple text-format parsers.
+fn route_label(pattern: &str) -> String {
+    pattern.replace('{', ":").replace('}', "")
+}
+
 /// The routes of this module, without credentials.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
@@ -50,13 +56,12 @@ pub async fn observe(State(state): State<Arc<AppState>>, request: Request, next:
     // Our own id, never the client's: a client-chosen id could forge or flood log lines.
     let id = uuid::Uuid::now_v7().to_string();
     let method = request.method().as_str().to_owned();
-    // `{id}` becomes `:id`: braces inside label values trip simple text-format parsers.
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", |p| p.as_str())
-        .replace('{', ":")
-        .replace('}', "");
+    let route = route_label(
+        request
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or("unmatched", |p| p.as_str()),
+    );
     let span = tracing::info_span!("request", id = %id, method = %method, route = %route);
     let metrics = &state.metrics;
     metrics.request_started();
@@ -150,5 +155,24 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
             not_ready("the database does not answer".to_owned())
         }
         Err(_) => not_ready("the readiness check failed".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sync_route_is_a_route_of_the_api() {
+        let routes: Vec<String> = crate::api::routes()
+            .into_iter()
+            .map(|(_, path)| route_label(path))
+            .collect();
+        for sync in SYNC_ROUTES {
+            assert!(
+                routes.iter().any(|r| r == sync),
+                "{sync} is not an API route"
+            );
+        }
     }
 }

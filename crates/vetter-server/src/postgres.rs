@@ -23,12 +23,10 @@ use zeroize::Zeroizing;
 
 use crate::storage::{
     AddonRow, ApiKey, DecisionOutcome, EntryChange, EntryRow, KeyPut, KeyRevoke, KeyRow,
-    NewDecision, NewVersion, Profile, QueueSummary, SeedRows, Storage, StorageError, VersionRow,
-    entry_state_json, inconsistency, json_text, now_rfc3339, parse_list, parsed, recorded_result,
+    NewDecision, NewVersion, Profile, QUEUES, QueueSummary, SeedRows, Storage, StorageError,
+    VersionRow, entry_state_json, inconsistency, json_text, known_queue, now_rfc3339, parse_list,
+    parsed, recorded_result,
 };
-
-/// Queue names accepted by admin changes.
-const QUEUES: &[&str] = vetter_fixtures::demo::QUEUES;
 
 /// The advisory lock every `seq`-assigning write holds until it commits.
 const WRITE_LOCK: i64 = 0x7665_7474_6572_0001;
@@ -737,13 +735,7 @@ impl Storage for PgStorage {
     }
 
     fn add_version(&self, nv: &NewVersion) -> Result<VersionRow, StorageError> {
-        if !QUEUES.contains(&nv.queue.as_str()) {
-            return Err(StorageError::Invalid(format!(
-                "unknown queue {:?} (one of {})",
-                nv.queue,
-                QUEUES.join(", ")
-            )));
-        }
+        known_queue(&nv.queue)?;
         let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         write_lock(&mut tx)?;
@@ -813,10 +805,8 @@ impl Storage for PgStorage {
     }
 
     fn change_entry(&self, entry_id: i64, c: &EntryChange) -> Result<(), StorageError> {
-        if let Some(q) = &c.queue
-            && !QUEUES.contains(&q.as_str())
-        {
-            return Err(StorageError::Invalid(format!("unknown queue {q:?}")));
+        if let Some(q) = &c.queue {
+            known_queue(q)?;
         }
         let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;

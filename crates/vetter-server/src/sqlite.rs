@@ -17,15 +17,13 @@ use vetter_store::server_db::{Pool, Pooled};
 
 use crate::storage::{
     AddonRow, ApiKey, DecisionOutcome, EntryChange, EntryRow, KeyPut, KeyRevoke, KeyRow,
-    NewDecision, NewVersion, Profile, QueueSummary, SeedRows, Storage, StorageError, VersionRow,
-    entry_state_json, inconsistency, json_text, now_rfc3339, parse_list, parsed, recorded_result,
+    NewDecision, NewVersion, Profile, QUEUES, QueueSummary, SeedRows, Storage, StorageError,
+    VersionRow, entry_state_json, inconsistency, json_text, known_queue, now_rfc3339, parse_list,
+    parsed, recorded_result,
 };
 
 /// The database file inside `--data`.
 pub const DB_FILE: &str = "server.sqlite3";
-
-/// Queue names accepted by admin changes.
-const QUEUES: &[&str] = vetter_fixtures::demo::QUEUES;
 
 /// Connections the server keeps: enough for downloads and syncs to read side by side on two
 /// to eight cores, few enough that SQLite's single writer is not starved.
@@ -687,13 +685,7 @@ impl Storage for SqliteStorage {
     }
 
     fn add_version(&self, nv: &NewVersion) -> Result<VersionRow, StorageError> {
-        if !QUEUES.contains(&nv.queue.as_str()) {
-            return Err(StorageError::Invalid(format!(
-                "unknown queue {:?} (one of {})",
-                nv.queue,
-                QUEUES.join(", ")
-            )));
-        }
+        known_queue(&nv.queue)?;
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let exists: Option<i64> = tx
@@ -767,10 +759,8 @@ impl Storage for SqliteStorage {
     }
 
     fn change_entry(&self, entry_id: i64, c: &EntryChange) -> Result<(), StorageError> {
-        if let Some(q) = &c.queue
-            && !QUEUES.contains(&q.as_str())
-        {
-            return Err(StorageError::Invalid(format!("unknown queue {q:?}")));
+        if let Some(q) = &c.queue {
+            known_queue(q)?;
         }
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -468,6 +468,21 @@ pub fn seed_rows(seed: &Seed, seed_dir: &Path) -> Result<SeedRows, StorageError>
     Ok(rows)
 }
 
+/// The queues this server has.
+pub const QUEUES: &[&str] = vetter_fixtures::demo::QUEUES;
+
+/// Refuses a queue name an admin change gives that this server does not have.
+pub fn known_queue(name: &str) -> Result<(), StorageError> {
+    if QUEUES.contains(&name) {
+        Ok(())
+    } else {
+        Err(StorageError::Invalid(format!(
+            "unknown queue {name:?} (one of {})",
+            QUEUES.join(", ")
+        )))
+    }
+}
+
 /// A list of strings as the JSON text both backends store.
 pub fn json_text(list: &[String]) -> String {
     serde_json::to_string(list).unwrap_or_else(|_| "[]".to_owned())

@@ -62,10 +62,13 @@ pub fn bin_dir() -> Result<PathBuf, ClusterError> {
 }
 
 fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+    static ROOT: OnceLock<bool> = OnceLock::new();
+    *ROOT.get_or_init(|| {
+        Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+    })
 }
 
 fn id_of(flag: &str) -> Result<u32, ClusterError> {
@@ -301,7 +304,7 @@ impl Cluster {
         else {
             return 0;
         };
-        let mut total = crate::postgres::rss_of(pid);
+        let mut total = rss_of(pid);
         if let Ok(children) = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")) {
             for child in children.split_whitespace().filter_map(|c| c.parse().ok()) {
                 total += rss_of(child);
