@@ -12,8 +12,8 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use vetter_decision::Action;
 use vetter_decision::signing::ReviewerKey;
-use vetter_decision::{Action, AddonRef, Decision, DecisionInput, VersionRef};
 use vetter_fixtures::demo::ApiKeySeed;
 use vetter_protocol::auth::Credentials;
 use vetter_testkit::postgres::{Cluster, peak_rss_of};
@@ -29,14 +29,13 @@ struct Kind {
 }
 
 impl Kind {
+    /// The `p` quantile in milliseconds; `micros` is sorted once the run is over.
     fn percentile(&self, p: f64) -> f64 {
         if self.micros.is_empty() {
             return 0.0;
         }
-        let mut sorted = self.micros.clone();
-        sorted.sort_unstable();
-        let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-        sorted[at] as f64 / 1000.0
+        let at = ((self.micros.len() as f64 - 1.0) * p).round() as usize;
+        self.micros[at] as f64 / 1000.0
     }
 }
 
@@ -199,6 +198,9 @@ fn drive(bases: &[String], reviewers: usize, length: Duration) -> HashMap<&'stat
                 into.conflicts += kind.conflicts;
             }
         }
+        for kind in all.values_mut() {
+            kind.micros.sort_unstable();
+        }
         all
     })
 }
@@ -320,35 +322,7 @@ async fn decide(
             None => return,
         },
     };
-    let decision = Decision::new(
-        me.credentials.key(),
-        AddonRef {
-            id: entry["addon"]["id"].as_i64().unwrap_or_default(),
-            guid: entry["addon"]["guid"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        },
-        VersionRef {
-            id: entry["version"]["id"].as_i64().unwrap_or_default(),
-            version: entry["version"]["version"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-            file_sha256: entry["version"]["file"]["hash"]
-                .as_str()
-                .unwrap_or_default()
-                .trim_start_matches("sha256:")
-                .to_owned(),
-        },
-        action,
-        DecisionInput {
-            comments: "Load test decision.".to_owned(),
-            ..DecisionInput::default()
-        },
-    )
-    .unwrap();
-    let body = me.key.sign(&decision).unwrap().into_bytes();
+    let body = vetter_testkit::signed_decision(&me.key, me.credentials.key(), &entry, action);
     let started = Instant::now();
     let (status, _) = call(
         http,

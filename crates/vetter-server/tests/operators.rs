@@ -220,7 +220,7 @@ fn metrics_move_with_the_traffic_and_hold_nothing_secret() {
         ),
     );
     assert_eq!(status, 201);
-    let body = common::signed(&key, (KEY, SECRET), &entry, Action::Public);
+    let body = vetter_testkit::signed_decision(&key, KEY, &entry, Action::Public);
     let (status, _, _) = request(
         base,
         "POST",

@@ -113,8 +113,8 @@ fn two_reviewers_on_two_processes_deciding_one_entry_one_wins_and_the_other_sees
     let ada_key = register(&a.base, ADA);
     let bo_key = register(&b.base, BO);
     let entry = first_entry(&a.base);
-    let approve = common::signed(&ada_key, ADA, &entry, Action::Public);
-    let reject = common::signed(&bo_key, BO, &entry, Action::Reject);
+    let approve = vetter_testkit::signed_decision(&ada_key, ADA.0, &entry, Action::Public);
+    let reject = vetter_testkit::signed_decision(&bo_key, BO.0, &entry, Action::Reject);
     // Both submit at the same moment, each to its own process.
     let barrier = Arc::new(Barrier::new(2));
     let outcomes: Vec<(u16, Value)> =
@@ -257,7 +257,7 @@ fn the_decision_log_refuses_changes_in_the_database_itself() {
         "/api/v5/reviewers/decisions/",
         Some((
             "application/jose",
-            common::signed(&key, ADA, &entry, Action::Comment),
+            vetter_testkit::signed_decision(&key, ADA.0, &entry, Action::Comment),
         )),
     );
     assert_eq!(status, 201, "{body}");

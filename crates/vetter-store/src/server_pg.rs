@@ -80,11 +80,6 @@ fn apply(client: &mut postgres::Client) -> Result<(), MigrateError> {
     Ok(())
 }
 
-/// How many schema steps this build knows.
-pub fn steps() -> usize {
-    STEPS.len()
-}
-
 /// Whether `client` can run queries (a trivial one).
 pub fn ping(client: &mut impl GenericClient) -> Result<(), postgres::Error> {
     client.query_one("SELECT 1", &[]).map(|_| ())

@@ -281,3 +281,43 @@ pub fn spawn_server_process(
         .to_owned();
     (child, base)
 }
+
+/// `reviewer`'s decision `action`, signed with `key`, on the version under review of `entry` (a
+/// queue entry as the server lists it): the body of a decision POST. A rejection cites the
+/// reason `policy`.
+pub fn signed_decision(
+    key: &vetter_decision::signing::ReviewerKey,
+    reviewer: &str,
+    entry: &serde_json::Value,
+    action: vetter_decision::Action,
+) -> Vec<u8> {
+    let text = |v: &serde_json::Value| v.as_str().expect("a string in the queue entry").to_owned();
+    let number = |v: &serde_json::Value| v.as_i64().expect("a number in the queue entry");
+    let input = vetter_decision::DecisionInput {
+        comments: "Checked against the previous version.".to_owned(),
+        reasons: if action == vetter_decision::Action::Reject {
+            vec!["policy".to_owned()]
+        } else {
+            vec![]
+        },
+        ..vetter_decision::DecisionInput::default()
+    };
+    let decision = vetter_decision::Decision::new(
+        reviewer,
+        vetter_decision::AddonRef {
+            id: number(&entry["addon"]["id"]),
+            guid: text(&entry["addon"]["guid"]),
+        },
+        vetter_decision::VersionRef {
+            id: number(&entry["version"]["id"]),
+            version: text(&entry["version"]["version"]),
+            file_sha256: text(&entry["version"]["file"]["hash"])
+                .trim_start_matches("sha256:")
+                .to_owned(),
+        },
+        action,
+        input,
+    )
+    .expect("a valid decision");
+    key.sign(&decision).expect("signed").into_bytes()
+}

@@ -101,39 +101,3 @@ pub fn process(data: &Path, seed: &Path, args: &[String]) -> vetter_testkit::Ser
     let (child, base) = spawn(data, seed, args, Stdio::inherit());
     vetter_testkit::ServerProcess { child, base }
 }
-
-/// `who`'s decision with `key` on the version under review of `entry` (a queue entry as the
-/// server lists it), signed: the request body of a decision POST.
-pub fn signed(
-    key: &vetter_decision::signing::ReviewerKey,
-    who: (&str, &str),
-    entry: &serde_json::Value,
-    action: vetter_decision::Action,
-) -> Vec<u8> {
-    let hash = entry["version"]["file"]["hash"].as_str().unwrap();
-    let input = vetter_decision::DecisionInput {
-        comments: "Checked against the previous version.".to_owned(),
-        reasons: if action == vetter_decision::Action::Reject {
-            vec!["policy".to_owned()]
-        } else {
-            vec![]
-        },
-        ..vetter_decision::DecisionInput::default()
-    };
-    let decision = vetter_decision::Decision::new(
-        who.0,
-        vetter_decision::AddonRef {
-            id: entry["addon"]["id"].as_i64().unwrap(),
-            guid: entry["addon"]["guid"].as_str().unwrap().to_owned(),
-        },
-        vetter_decision::VersionRef {
-            id: entry["version"]["id"].as_i64().unwrap(),
-            version: entry["version"]["version"].as_str().unwrap().to_owned(),
-            file_sha256: hash.trim_start_matches("sha256:").to_owned(),
-        },
-        action,
-        input,
-    )
-    .unwrap();
-    key.sign(&decision).unwrap().into_bytes()
-}
