@@ -131,7 +131,7 @@ impl Drop for Pooled<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use sha2::{Digest, Sha256};
 
@@ -159,21 +159,27 @@ mod tests {
         ),
     ];
 
-    #[test]
-    fn released_server_migrations_are_unchanged() {
+    /// Checks that `steps` are the `released` ones (name and sha256, in order), each in
+    /// `folder` under `migrations/`; a released step is never edited, only followed by new ones.
+    pub(crate) fn assert_released(steps: &[(&str, &str)], released: &[(&str, &str)], folder: &str) {
         assert_eq!(
-            STEPS.len(),
-            RELEASED.len(),
+            steps.len(),
+            released.len(),
             "record each new step's checksum"
         );
-        for ((name, sql), (released_name, sum)) in STEPS.iter().zip(RELEASED) {
+        for ((name, sql), (released_name, sum)) in steps.iter().zip(released) {
             assert_eq!(name, released_name);
             assert_eq!(
                 hex::encode(Sha256::digest(sql.as_bytes())),
                 *sum,
-                "migrations/server/{name} was edited after release: add a new step instead"
+                "migrations/{folder}/{name} was edited after release: add a new step instead"
             );
         }
+    }
+
+    #[test]
+    fn released_server_migrations_are_unchanged() {
+        assert_released(STEPS, RELEASED, "server");
     }
 
     #[test]
