@@ -232,13 +232,8 @@ struct IndexerState {
 
 impl BackgroundIndexer {
     /// Starts indexing the cache in `data_dir` (or asks the running thread to go round again).
-    /// `progress` hears each run's progress; a failure is logged, and the next search catches
-    /// up instead.
-    pub fn kick(
-        &self,
-        data_dir: std::path::PathBuf,
-        progress: impl FnMut(IndexProgress) + Send + 'static,
-    ) {
+    /// A failure is logged, and the next search catches up instead.
+    pub fn kick(&self, data_dir: std::path::PathBuf) {
         {
             let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
             if state.running {
@@ -248,12 +243,11 @@ impl BackgroundIndexer {
             state.running = true;
         }
         let state = self.state.clone();
-        let mut progress = progress;
         std::thread::spawn(move || {
             loop {
                 let outcome = Store::open(&data_dir)
                     .map_err(SearchError::from)
-                    .and_then(|mut store| catch_up_with(&mut store, &mut progress));
+                    .and_then(|mut store| catch_up(&mut store));
                 if let Err(e) = outcome {
                     tracing::warn!(error = %e, "background search indexing stopped");
                 }
@@ -265,11 +259,6 @@ impl BackgroundIndexer {
                 s.again = false;
             }
         });
-    }
-
-    /// Whether a run is going on now.
-    pub fn is_running(&self) -> bool {
-        self.state.lock().unwrap_or_else(|p| p.into_inner()).running
     }
 }
 

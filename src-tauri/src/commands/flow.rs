@@ -207,7 +207,7 @@ pub async fn sync_now(
     .await?;
     // What the sync downloaded is indexed for search in the background.
     let state = indexing.state::<crate::AppState>();
-    state.indexer.kick(state.data_dir.clone(), |_| {});
+    state.indexer.kick(state.data_dir.clone());
     Ok(report)
 }
 

@@ -81,7 +81,7 @@ pub async fn import_xpi(
         };
         let summary = store.import_file(&path, &Limits::default(), &mut report)?;
         // The first search after the import then finds the index ready.
-        s.indexer.kick(s.data_dir.clone(), |_| {});
+        s.indexer.kick(s.data_dir.clone());
         Ok(Some(summary))
     })
     .await
