@@ -133,6 +133,18 @@ impl AppState {
         *lock(&self.review) = Some(session);
     }
 
+    /// The cache versions the open review and the one prepared ahead show, which a prune keeps.
+    pub fn open_versions(&self) -> Vec<i64> {
+        let mut ids = Vec::new();
+        if let Some(r) = lock(&self.review).as_ref() {
+            ids.extend([r.summary().old.id, r.summary().new.id]);
+        }
+        if let Some((_, r)) = lock(&self.prepared).as_ref() {
+            ids.extend([r.summary().old.id, r.summary().new.id]);
+        }
+        ids
+    }
+
     /// Keeps `session` as the review prepared ahead, replacing an earlier one.
     pub fn set_prepared(&self, session: ReviewSession) {
         *lock(&self.prepared) = Some((std::time::Instant::now(), session));

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
 use serde_json::{Value, json};
-use vetter_fixtures::addons::{mv2_addon, next_version};
+use vetter_fixtures::addons::{mv2_addon, mv3_addon, next_version};
 
 use crate::harness::{self, Session};
 
@@ -275,6 +275,83 @@ async fn a_rule_added_in_settings_marks_its_match_inline_in_the_review() -> Resu
         .await?;
         ensure!(position == json!("signal 1 of 1"), "position {position}");
         s.screenshot("review-local-rule").await?;
+        s.close().await
+    })
+    .await
+}
+
+/// Settings → Cache retention on the real app and cache: the preview keeps the pinned, open
+/// review and says what goes; the prune removes exactly that, with its progress and sizes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prune_from_settings_keeps_the_pinned_open_review_and_removes_the_rest() -> Result<()> {
+    harness::bounded(async {
+        let s = harness::start().await?;
+        import_fixture_pair(&s).await?;
+        let other = tempfile::tempdir()?;
+        let other_xpi = other.path().join("other.xpi");
+        std::fs::write(&other_xpi, mv3_addon().to_xpi())?;
+        s.import(&other_xpi).await?;
+
+        // The review of the pair, pinned from its header.
+        s.click("[data-testid=open-review]").await?;
+        s.wait_for("[data-testid=review]").await?;
+        s.click("[data-testid=pin-button]").await?;
+        until(
+            &s,
+            "pin pressed",
+            "const b = document.querySelector('[data-testid=pin-button]');
+             return b && b.getAttribute('aria-pressed') === 'true' ? true : null",
+        )
+        .await?;
+
+        s.click("[data-testid=nav-settings]").await?;
+        s.fill("keep-last", "0").await?;
+        s.click("[data-testid=prune-preview]").await?;
+        let plan = until(
+            &s,
+            "prune plan",
+            "const e = document.querySelector('[data-testid=prune-plan]'); return e && e.textContent",
+        )
+        .await?;
+        let plan = plan.as_str().unwrap_or_default();
+        ensure!(plan.contains("Would remove 1 of 3 versions"), "plan: {plan}");
+        ensure!(
+            plan.contains("2 kept: pinned") && plan.contains("2 kept: open in this window"),
+            "plan: {plan}"
+        );
+        ensure!(plan.contains(&mv3_addon().id()), "plan names what goes: {plan}");
+        s.script("document.querySelector('[data-testid=retention-settings]').scrollIntoView(); return null")
+            .await?;
+        s.screenshot("settings-retention").await?;
+
+        s.click("[data-testid=prune-run]").await?;
+        let result = until(
+            &s,
+            "prune result",
+            "const e = document.querySelector('[data-testid=prune-result]'); return e && e.textContent",
+        )
+        .await?;
+        let result = result.as_str().unwrap_or_default();
+        ensure!(
+            result.contains("Removed 1 version and") && result.contains("the cache went from"),
+            "result: {result}"
+        );
+        let cached = s.invoke("cached_addons", "{}").await?;
+        let cached = cached["ok"].as_array().cloned().unwrap_or_default();
+        ensure!(
+            cached.len() == 1
+                && cached[0]["guid"] == json!(mv2_addon().id())
+                && cached[0]["versions"].as_array().map(Vec::len) == Some(2),
+            "left in the cache: {cached:?}"
+        );
+        let pinned = until(
+            &s,
+            "pinned list",
+            "const e = document.querySelector('[data-testid=pinned-list]'); return e && e.children.length",
+        )
+        .await?;
+        ensure!(pinned == json!(2), "pinned versions listed: {pinned}");
+        s.ensure_no_payload_ran().await?;
         s.close().await
     })
     .await

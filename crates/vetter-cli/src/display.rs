@@ -58,6 +58,15 @@ macro_rules! say {
     ($($arg:tt)*) => { $crate::display::say_line(&format!($($arg)*)) };
 }
 
+/// `n` and `noun`, with an "s" unless `n` is 1 ("1 version", "2 versions").
+pub fn count_of(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,7 @@ mod login;
 mod logout;
 mod notes;
 mod outbox;
+mod prune;
 mod queue;
 mod render;
 mod report;
@@ -86,6 +87,13 @@ enum Command {
     Lint(capabilities::LintArgs),
     /// Builds and lists the index of npm packages that vendored files are identified with.
     Libs(capabilities::LibsArgs),
+    /// Removes cached versions no open queue, pin, waiting decision, note or viewed mark needs
+    /// (beyond the last N of each add-on) with the files only they used, and compacts the cache.
+    Prune(prune::PruneArgs),
+    /// Pins a cached version so that `vetter prune` never removes it.
+    Pin(prune::PinArgs),
+    /// Unpins a cached version.
+    Unpin(prune::PinArgs),
 }
 
 fn main() -> ExitCode {
@@ -145,6 +153,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Inspect(args) => capabilities::run_inspect(&data_dir, &args, cli.json)?,
         Command::Lint(args) => capabilities::run_lint(&data_dir, &args, cli.json)?,
         Command::Libs(args) => capabilities::run_libs(&data_dir, &args, cli.json)?,
+        Command::Prune(args) => prune::run(&data_dir, &args, cli.json)?,
+        Command::Pin(args) => prune::run_pin(&data_dir, &args, true, cli.json)?,
+        Command::Unpin(args) => prune::run_pin(&data_dir, &args, false, cli.json)?,
     }
     Ok(())
 }

@@ -22,6 +22,7 @@ pub mod minhash;
 pub mod notes;
 mod origins;
 pub mod queues;
+pub mod retention;
 pub mod rules;
 mod schema;
 pub mod search_index;

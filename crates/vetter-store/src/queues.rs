@@ -23,6 +23,12 @@ pub struct QueuedVersion {
     pub queue: String,
 }
 
+/// SQL for the remote version a queue entry `q` is diffed against: its add-on's last approved
+/// version before the one under review (the sync downloads it with the entry).
+pub(crate) const REVIEW_BASE_ID: &str = "(SELECT r.id FROM remote_versions r
+    WHERE r.addon_id = q.addon_id AND r.status = 'public' AND r.id < q.version_id
+    ORDER BY r.id DESC LIMIT 1)";
+
 impl Store {
     /// The synced add-on named `key` (server id, slug or guid; an id match wins) as (id, guid).
     pub fn remote_addon_named(&self, key: &str) -> Result<Option<(i64, String)>, StoreError> {
@@ -635,7 +641,7 @@ impl Store {
 
     /// Cached entries of `queue` (all queues when `None`), soonest due first.
     pub fn local_entries(&self, queue: Option<&str>) -> Result<Vec<LocalEntry>, StoreError> {
-        let mut stmt = self.conn().prepare(
+        let mut stmt = self.conn().prepare(&format!(
             "SELECT q.id, q.queue, q.addon_id, a.name, a.slug, q.version_id, v.version, q.due_date,
                 q.reasons, q.flags, q.weight, v.cached_version_id, qv.reason,
                 b.id, b.cached_version_id, s.body
@@ -643,12 +649,10 @@ impl Store {
          LEFT JOIN signals s ON s.addon_id = q.addon_id
          JOIN remote_versions v ON v.id = q.version_id
          LEFT JOIN quarantined_versions qv ON qv.remote_version_id = v.id AND qv.expected_sha256 = v.sha256
-         LEFT JOIN remote_versions b ON b.id = (SELECT r.id FROM remote_versions r
-                 WHERE r.addon_id = q.addon_id AND r.status = 'public' AND r.id < q.version_id
-                 ORDER BY r.id DESC LIMIT 1)
+         LEFT JOIN remote_versions b ON b.id = {REVIEW_BASE_ID}
          WHERE ?1 IS NULL OR q.queue = ?1
-         ORDER BY q.due_date, q.id",
-        )?;
+         ORDER BY q.due_date, q.id"
+        ))?;
         let rows = stmt
             .query_map([queue], |r| {
                 let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();

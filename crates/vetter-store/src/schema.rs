@@ -40,6 +40,7 @@ pub(crate) const STEPS: &[Step] = &[
     step!("0013_kept.sql"),
     step!("0014_resketch.sql"),
     step!("0015_analyses.sql"),
+    step!("0016_pins.sql"),
 ];
 
 /// The step that rebuilds `versions` (0011) must run with foreign keys off, so it checks them
@@ -134,6 +135,10 @@ mod tests {
         (
             "0015_analyses.sql",
             "ef0a1ce2ceda5c090e825b4cffec93a112ca253cd5aaa934b5d43f10190e1311",
+        ),
+        (
+            "0016_pins.sql",
+            "b164b4b14f586c248d440b91100521c2814caf502823e38eb1e8f8f61f07685d",
         ),
     ];
 

@@ -3,6 +3,7 @@
 //! `search_text` is a contentless FTS5 trigram index (rowid = `blobs.id`); `search_indexed`
 //! records every blob looked at, text or not, so catching up only reads blobs never seen.
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use rusqlite::{Connection, TransactionBehavior, params};
@@ -15,12 +16,18 @@ pub const INDEX_BATCH: usize = 256;
 /// A file whose blob may hold a match: (version, path, blob).
 pub type Candidate = (i64, String, i64);
 
+/// The text the index holds for a blob's bytes, or `None` for a binary blob (one holding a NUL
+/// byte). Removing a row from the contentless index needs exactly this text again.
+pub(crate) fn indexed_text(data: &[u8]) -> Option<Cow<'_, str>> {
+    (!data.contains(&0)).then(|| String::from_utf8_lossy(data))
+}
+
 /// Indexes one blob's bytes under its `blobs.id`: a blob holding a NUL byte is binary and only
 /// recorded as seen.
 fn index_blob(conn: &Connection, blob_id: i64, data: &[u8]) -> rusqlite::Result<()> {
-    let is_text = !data.contains(&0);
-    if is_text {
-        let text = String::from_utf8_lossy(data);
+    let text = indexed_text(data);
+    let is_text = text.is_some();
+    if let Some(text) = text {
         conn.execute(
             "INSERT INTO search_text (rowid, body) VALUES (?1, ?2)",
             params![blob_id, text.as_ref()],

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod fetch;
 pub mod flow;
+pub mod retention;
 
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};

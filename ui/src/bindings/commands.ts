@@ -26,7 +26,11 @@ import type { LoginOutcome } from "./LoginOutcome";
 import type { OutboxEntry } from "./OutboxEntry";
 import type { PlacedNote } from "./PlacedNote";
 import type { Presence } from "./Presence";
+import type { PrunePlan } from "./PrunePlan";
+import type { PruneProgress } from "./PruneProgress";
+import type { PruneReport } from "./PruneReport";
 import type { PushSummary } from "./PushSummary";
+import type { RetentionRules } from "./RetentionRules";
 import type { ReviewSummary } from "./ReviewSummary";
 import type { RuleFileInfo } from "./RuleFileInfo";
 import type { RuleScan } from "./RuleScan";
@@ -270,6 +274,21 @@ export const commands = {
   /** One side of an image file as a `data:` URL. */
   imageDataUrl: (index: number, side: Side): Promise<string> =>
     invoke<string>("image_data_url", { index, side }),
+  /** What a prune under `rules` would remove and the space it would return; changes nothing. */
+  prunePlan: (rules: RetentionRules): Promise<PrunePlan> =>
+    invoke<PrunePlan>("prune_plan", { rules }),
+  /**
+   * Prunes the cache under `rules`, keeping the versions open in the window, reporting each
+   * step on `on_progress`.
+   */
+  pruneCache: (rules: RetentionRules, onProgress: (message: PruneProgress) => void = () => {}): Promise<PruneReport> =>
+    invoke<PruneReport>("prune_cache", { rules, onProgress: channelTo(onProgress) }),
+  /** Pins (or unpins) cached version `version`, so that no prune removes it. */
+  setPinned: (version: number, pinned: boolean): Promise<null> =>
+    invoke<null>("set_pinned", { version, pinned }),
+  /** The pinned versions' ids. */
+  pinnedVersions: (): Promise<number[]> =>
+    invoke<number[]>("pinned_versions"),
 };
 
 /** The commands of the `commands::audit` module. */
@@ -316,4 +335,12 @@ export const flowCommands = {
   leavePresence: commands.leavePresence,
   presence: commands.presence,
   pushOutbox: commands.pushOutbox,
+};
+
+/** The commands of the `commands::retention` module. */
+export const retentionCommands = {
+  prunePlan: commands.prunePlan,
+  pruneCache: commands.pruneCache,
+  setPinned: commands.setPinned,
+  pinnedVersions: commands.pinnedVersions,
 };

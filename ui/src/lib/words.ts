@@ -28,3 +28,21 @@ export function wordsFor(vocabulary: Vocabulary | null, kind: Kind, code: string
 export function hoverText(w: Words): string {
   return w.description ? `${w.description} (${w.code})` : w.code;
 }
+
+/** A byte count as people read it: B, KiB, MiB or GiB with one decimal above KiB. */
+export function humanBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB"];
+  let value = n / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** `n` and `noun`, with an "s" unless `n` is 1 ("1 version", "2 versions"). */
+export function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}

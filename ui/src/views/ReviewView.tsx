@@ -10,6 +10,7 @@ import type { Whitespace } from "../bindings/Whitespace";
 import { AmoFetchPanel, importedIds } from "../components/AmoFetchPanel";
 import { BinaryPane } from "../components/BinaryPane";
 import { CapabilityPanel } from "../components/CapabilityPanel";
+import { PinButton } from "../components/PinButton";
 import { DecisionLauncher } from "../components/DecisionLauncher";
 import { DiffView, type DiffHandle } from "../components/DiffView";
 import { EmptyState } from "../components/EmptyState";
@@ -557,6 +558,7 @@ export function ReviewView({ active = true }: { active?: boolean }) {
               {summary.new.name}: {summary.old.label} → {summary.new.label}
             </h2>
             <SourceNotes versions={[summary.old, summary.new]} />
+            <PinButton versions={[summary.old.id, summary.new.id]} />
             <DecisionLauncher
               cachedVersionId={pair?.[1] ?? null}
               remoteVersionId={remoteVersionId}

@@ -1,6 +1,7 @@
 import type { DiffLayout } from "../bindings/DiffLayout";
 import type { Whitespace } from "../bindings/Whitespace";
 import { AccountForm } from "../components/AccountForm";
+import { RetentionSettings } from "../components/RetentionSettings";
 import { RulesSettings } from "../components/RulesSettings";
 import { ViewFrame } from "../components/ViewFrame";
 import { useAppInfo } from "../hooks/useAppInfo";
@@ -67,6 +68,7 @@ export function SettingsView() {
         </select>
       </div>
       <RulesSettings />
+      <RetentionSettings />
       <h2>About this installation</h2>
       {info.status === "loading" && <p aria-busy="true">Reading the local cache…</p>}
       {info.status === "error" && (

@@ -22,6 +22,8 @@ mod keyring_real;
 mod outbox_kill;
 mod outbox_offline;
 mod permissions_real_data;
+mod prune_cli;
+mod prune_kill;
 mod real_data;
 mod report_cli;
 mod rules_cli;

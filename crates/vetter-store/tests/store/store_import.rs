@@ -7,19 +7,19 @@ use vetter_archive::Limits;
 use vetter_store::{DB_FILE, ImportProgress, MAX_DELTA_DEPTH, MAX_READ_FRAMES, Store, StoreError};
 
 /// Zips `files` (path → bytes) with the project's own zip writer.
-fn zip(files: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
+pub(crate) fn zip(files: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
     let list: Vec<(&String, &Vec<u8>)> = files.iter().collect();
     vetter_fixtures::zip_files(&list)
 }
 
-fn manifest(id: Option<&str>, name: &str, version: &str) -> Vec<u8> {
+pub(crate) fn manifest(id: Option<&str>, name: &str, version: &str) -> Vec<u8> {
     let gecko = id
         .map(|id| format!(r#","browser_specific_settings":{{"gecko":{{"id":"{id}"}}}}"#))
         .unwrap_or_default();
     format!(r#"{{"manifest_version":3,"name":"{name}","version":"{version}"{gecko}}}"#).into_bytes()
 }
 
-fn addon(id: Option<&str>, version: &str, extra: &[(&str, &[u8])]) -> Vec<u8> {
+pub(crate) fn addon(id: Option<&str>, version: &str, extra: &[(&str, &[u8])]) -> Vec<u8> {
     let mut files = BTreeMap::new();
     files.insert("manifest.json".to_owned(), manifest(id, "Tester", version));
     for (path, data) in extra {
@@ -29,7 +29,7 @@ fn addon(id: Option<&str>, version: &str, extra: &[(&str, &[u8])]) -> Vec<u8> {
 }
 
 /// Readable JavaScript of about `lines` lines, different for each `seed`.
-fn script(seed: u64, lines: usize) -> Vec<u8> {
+pub(crate) fn script(seed: u64, lines: usize) -> Vec<u8> {
     (0..lines)
         .map(|i| {
             format!(
@@ -41,7 +41,7 @@ fn script(seed: u64, lines: usize) -> Vec<u8> {
         .into_bytes()
 }
 
-fn import(
+pub(crate) fn import(
     store: &mut Store,
     name: &str,
     xpi: &[u8],
@@ -49,7 +49,7 @@ fn import(
     store.import_archive(name, xpi, &Limits::default(), &mut |_| {})
 }
 
-fn db(dir: &std::path::Path) -> Connection {
+pub(crate) fn db(dir: &std::path::Path) -> Connection {
     Connection::open(dir.join(DB_FILE)).unwrap()
 }
 

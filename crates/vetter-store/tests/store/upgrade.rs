@@ -1,8 +1,8 @@
 //! Every released schema step, frozen with data as users' caches held it, upgrades to today's
 //! schema without losing a row, and what it held reads back through the store.
 //!
-//! The frozen caches are `tests/frozen/vNN.dump` (sqlite3 `.dump` output written by
-//! `tests/frozen/make.py` when each step was released); a new step adds a file, never edits one.
+//! The frozen caches are `tests/store/frozen/vNN.dump` (sqlite3 `.dump` output written by
+//! `tests/store/frozen/make.py` when each step was released); a new step adds a file, never edits one.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,13 +15,14 @@ use vetter_store::{DB_FILE, Store};
 const SCRIPT: &[u8] = b"console.log('frozen');\nfetch('https://example.com/x');\n";
 
 /// The steps released so far; a test below fails when a step is added without a frozen cache.
-const RELEASED: u32 = 15;
+const RELEASED: u32 = 16;
 
 /// Tables a later step empties on purpose, with that step: their rows may go, and only there.
 const EMPTIED_AT: &[(&str, u32)] = &[("minhash_sketch", 14), ("minhash_band", 14)];
 
 fn frozen(step: u32) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/frozen/v{step:02}.dump"));
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/store/frozen/v{step:02}.dump"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -74,7 +75,7 @@ fn every_released_step_has_a_frozen_cache() {
         .unwrap();
     assert_eq!(
         latest, RELEASED,
-        "a step was added: freeze a cache of it (tests/frozen/make.py) and raise RELEASED"
+        "a step was added: freeze a cache of it (tests/store/frozen/make.py) and raise RELEASED"
     );
 }
 

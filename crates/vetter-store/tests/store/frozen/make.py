@@ -2,7 +2,7 @@
 """Writes one frozen cache per released schema step: v01.dump … vNN.dump.
 
 Run once when a step is released, never again for released steps: the files are the databases
-that users' machines held, and `tests/upgrade.rs` upgrades each of them. Each step's rows are
+that users' machines held, and `tests/store/upgrade.rs` upgrades each of them. Each step's rows are
 inserted right after that step's migration, with the schema as it stood then, so later steps
 transform them as they transformed real caches. The dump is sqlite3's own `.dump`.
 
@@ -89,6 +89,9 @@ ROWS = {
         "INSERT INTO kept_decisions (decision_id, kid, jws, review_url, comment, created_at)"
         f" VALUES ('{DECISION}', 'kid-1', 'e30.e30.sig', 'https://addons.mozilla.org/reviewers/review/5',"
         " 'Approved.', '2026-01-02T09:00:00Z')",
+    ],
+    16: [
+        "INSERT INTO pinned_versions (version_id, pinned_at) VALUES (1, '2026-01-02T11:00:00Z')",
     ],
 }
 

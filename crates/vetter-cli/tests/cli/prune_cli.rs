@@ -1,0 +1,85 @@
+//! `vetter prune`, `vetter pin` and `vetter unpin` as a user meets them: the dry run's words
+//! and figures, that it changes nothing, and that the prune keeps what was pinned.
+
+use crate::cli_support::{ok, vetter};
+
+fn versions(data: &std::path::Path) -> Vec<(i64, String)> {
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(vetter(data, &["--json", "versions"]))).unwrap();
+    listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["id"].as_i64().unwrap(),
+                v["version"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_dry_run_says_what_would_go_and_the_prune_keeps_what_was_pinned() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let v1 = vetter_fixtures::mv3_addon();
+    let v2 = vetter_fixtures::next_version(&v1);
+    let v3 = vetter_fixtures::next_version(&v2);
+    let mut paths = Vec::new();
+    for (i, addon) in [&v1, &v2, &v3].iter().enumerate() {
+        let path = dir.path().join(format!("{i}.xpi"));
+        std::fs::write(&path, addon.to_xpi()).unwrap();
+        paths.push(path.to_str().unwrap().to_owned());
+    }
+    let mut args = vec!["import"];
+    args.extend(paths.iter().map(String::as_str));
+    ok(vetter(&data, &args));
+    let before = versions(&data);
+    assert_eq!(before.len(), 3);
+    let first = before[0].0.to_string();
+
+    let pinned = ok(vetter(&data, &["pin", &first]));
+    assert!(pinned.contains("is pinned"), "{pinned}");
+    let again = ok(vetter(&data, &["pin", &first]));
+    assert!(again.contains("is already pinned"), "{again}");
+
+    let dry = ok(vetter(&data, &["prune", "--keep-last", "1", "--dry-run"]));
+    assert!(dry.contains("prune would remove 1 of 3 versions"), "{dry}");
+    assert!(
+        dry.contains(&format!("{} {}", v2.id(), v2.version())),
+        "{dry}"
+    );
+    assert!(
+        dry.contains("pinned") && dry.contains("space returned: about"),
+        "{dry}"
+    );
+    assert_eq!(versions(&data), before, "a dry run changes nothing");
+
+    let plan: serde_json::Value = serde_json::from_str(&ok(vetter(
+        &data,
+        &["--json", "prune", "--keep-last", "1", "--dry-run"],
+    )))
+    .unwrap();
+    assert_eq!(plan["removed"].as_array().unwrap().len(), 1);
+
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(vetter(&data, &["--json", "prune", "--keep-last", "1"]))).unwrap();
+    assert_eq!(report["versions_removed"], 1);
+    let after: Vec<String> = versions(&data).into_iter().map(|(_, v)| v).collect();
+    assert_eq!(after, [v1.version(), v3.version()]);
+
+    let unpinned = ok(vetter(&data, &["unpin", &first]));
+    assert!(unpinned.contains("is not pinned"), "{unpinned}");
+    let pruned = ok(vetter(&data, &["prune", "--keep-last", "1"]));
+    assert!(pruned.contains("removed 1 version and "), "{pruned}");
+    assert_eq!(versions(&data).len(), 1);
+
+    let missing = vetter(&data, &["pin", "999"]);
+    assert!(!missing.status.success());
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("no cached version with id 999"),
+        "{}",
+        String::from_utf8_lossy(&missing.stderr)
+    );
+}
