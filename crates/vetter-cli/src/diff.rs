@@ -1,13 +1,16 @@
 //! `vetter diff OLD NEW`: the file summary, then a highlighted unified or side-by-side diff.
 //!
 //! This is what a security engineer pipes into a pager and what the benchmarks time, so it
-//! streams: each file is loaded, rendered and dropped in turn, the line diffs computed for the
-//! summary are reused, and only the lines that are printed are highlighted. Add-on text is
+//! streams: files are loaded, rendered (on every core) and dropped a bounded batch at a time, in
+//! order, the line diffs computed for the summary are reused, and only the lines that are printed
+//! are highlighted. Add-on text is
 //! hostile, so control characters are escaped before they reach the terminal.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, mpsc};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -247,17 +250,159 @@ fn run_inner(data_dir: &Path, args: &DiffArgs, json: bool) -> anyhow::Result<()>
         .or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()))
         .unwrap_or(160)
         .max(40);
-    let mut r = Renderer {
-        out: &mut out,
+    let look = Look {
         palette: &palette,
         side_by_side: args.side_by_side,
         width,
         intraline: IntralineOptions::default(),
+        context: args.context,
     };
-    for (i, change) in diff.files.iter().enumerate() {
-        r.file(&old, &new, change, diff.line_diff(i), args.context)?;
-    }
+    render_files(&mut out, &look, &old, &new, &diff)?;
     flush(out)
+}
+
+/// Files read ahead of the one being written, per worker: enough to keep every core busy,
+/// few enough that memory stays flat on a large tree.
+const AHEAD_PER_WORKER: usize = 2;
+
+/// Renders every file's diff on every core, writing the outputs in the summary's order as soon
+/// as each is ready.
+///
+/// Bytes are read and outputs written on this thread (a cached version's reader holds the one
+/// database connection, and standard output's lock, neither of which can move to another
+/// thread); highlighting and rendering, most of the time a diff takes, run on worker threads.
+fn render_files(
+    out: &mut impl Write,
+    look: &Look<'_>,
+    old: &VersionTree<'_>,
+    new: &VersionTree<'_>,
+    diff: &TreeDiff,
+) -> anyhow::Result<()> {
+    let job = |i: usize| job_for(old, new, diff, i);
+    let total = diff.files.len();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if workers < 2 || total < 2 {
+        for i in 0..total {
+            out.write_all(&look.render(&job(i)?)?)?;
+        }
+        return Ok(());
+    }
+    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, FileJob<'_>)>(workers);
+    let job_rx = Mutex::new(job_rx);
+    let (done_tx, done_rx) = mpsc::channel::<(usize, anyhow::Result<Vec<u8>>)>();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let (job_rx, done_tx) = (&job_rx, done_tx.clone());
+            scope.spawn(move || {
+                loop {
+                    let next = job_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok((i, job)) = next else { break };
+                    if done_tx.send((i, look.render(&job))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let mut run = || -> anyhow::Result<()> {
+            let mut ready: BTreeMap<usize, anyhow::Result<Vec<u8>>> = BTreeMap::new();
+            let (mut read, mut written) = (0, 0);
+            while written < total {
+                while read < total && read - written < workers * AHEAD_PER_WORKER {
+                    // A send fails only when every worker is gone; its error holds the job, whose
+                    // borrowed bytes cannot go into an anyhow error.
+                    job_tx
+                        .send((read, job(read)?))
+                        .map_err(|_| anyhow::anyhow!("the diff's worker threads stopped"))?;
+                    read += 1;
+                }
+                let (i, rendered) = done_rx.recv()?;
+                ready.insert(i, rendered);
+                while let Some(rendered) = ready.remove(&written) {
+                    out.write_all(&rendered?)?;
+                    written += 1;
+                }
+            }
+            Ok(())
+        };
+        let result = run();
+        // Closing the queue lets the workers finish; the scope waits for them.
+        drop(job_tx);
+        result
+    })
+}
+
+/// File `i` of `diff`, with the bytes its diff shows.
+fn job_for<'d>(
+    old: &'d VersionTree<'_>,
+    new: &'d VersionTree<'_>,
+    diff: &'d TreeDiff,
+    i: usize,
+) -> anyhow::Result<FileJob<'d>> {
+    let change = &diff.files[i];
+    let lines = diff.line_diff(i);
+    let sides = match lines {
+        Some(l) if !l.is_unchanged() => read_sides(old, new, change)?,
+        _ => (None, None),
+    };
+    Ok(FileJob {
+        change,
+        lines,
+        sides,
+    })
+}
+
+/// The bytes one file's diff shows: (old, new), `None` for a side it is absent from.
+type SideBytes<'t> = (Option<Cow<'t, [u8]>>, Option<Cow<'t, [u8]>>);
+
+/// Reads the two sides of `change`.
+fn read_sides<'t>(
+    old: &'t VersionTree<'_>,
+    new: &'t VersionTree<'_>,
+    change: &FileChange,
+) -> anyhow::Result<SideBytes<'t>> {
+    let old_path = change.old_path.as_deref().unwrap_or(&change.path);
+    let ob = match change.status {
+        FileStatus::Added => None,
+        _ => Some(old.read(old_path)?),
+    };
+    let nb = match change.status {
+        FileStatus::Deleted => None,
+        _ => Some(new.read(&change.path)?),
+    };
+    Ok((ob, nb))
+}
+
+/// One file to render: its change, its line diff and the bytes of its two sides.
+struct FileJob<'d> {
+    change: &'d FileChange,
+    lines: Option<&'d LineDiff>,
+    sides: SideBytes<'d>,
+}
+
+/// How the diff is drawn, shared by every worker.
+struct Look<'p> {
+    palette: &'p Palette,
+    side_by_side: bool,
+    width: usize,
+    intraline: IntralineOptions,
+    context: u32,
+}
+
+impl Look<'_> {
+    /// One file's whole output.
+    fn render(&self, job: &FileJob<'_>) -> anyhow::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut r = Renderer {
+            out: &mut out,
+            palette: self.palette,
+            side_by_side: self.side_by_side,
+            width: self.width,
+            intraline: self.intraline,
+        };
+        r.file(job.change, job.lines, &job.sides, self.context)?;
+        Ok(out)
+    }
 }
 
 /// Flushes, treating a closed pipe (`| head`) as a normal end.
@@ -377,10 +522,9 @@ impl Side<'_> {
 impl<W: Write> Renderer<'_, W> {
     fn file(
         &mut self,
-        old: &VersionTree<'_>,
-        new: &VersionTree<'_>,
         change: &FileChange,
         lines: Option<&LineDiff>,
+        sides: &SideBytes<'_>,
         context: u32,
     ) -> anyhow::Result<()> {
         let p = self.palette;
@@ -418,15 +562,10 @@ impl<W: Write> Renderer<'_, W> {
         if lines.is_unchanged() {
             return Ok(());
         }
-        let ob = match change.status {
-            FileStatus::Added => None,
-            _ => Some(old.read(old_path)?),
-        };
-        let nb = match change.status {
-            FileStatus::Deleted => None,
-            _ => Some(new.read(&change.path)?),
-        };
-        let (ot, nt) = (decode_side(ob.as_deref()), decode_side(nb.as_deref()));
+        let (ot, nt) = (
+            decode_side(sides.0.as_deref()),
+            decode_side(sides.1.as_deref()),
+        );
         let opts = HighlightOptions::default();
         let mut os = Side {
             hl: Highlighter::for_text(old_path, &ot, opts),
