@@ -7,16 +7,15 @@
 //! hostile, so control characters are escaped before they reach the terminal.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, mpsc};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use vetter_archive::{Limits, PackageFormat, read_package_file};
+use vetter_archive::{Limits, Package, PackageFormat, read_package_file};
 use vetter_diff::{
     DiffOptions, FileChange, FileStatus, Hunk, Intraline, IntralineOptions, LineAlgorithm,
     LineDiff, LineOptions, Row, RowKind, TreeDiff, VersionTree, Whitespace, diff_trees,
@@ -101,10 +100,50 @@ pub(crate) fn open_tree<'s>(
     data_dir: &Path,
     store: &'s mut Option<Store>,
 ) -> anyhow::Result<(VersionTree<'s>, Option<String>)> {
+    open_side(spec, data_dir, store, read_package_side(spec))
+}
+
+/// The package `spec` names, read and checked, or `None` when `spec` is not a file.
+fn read_package_side(spec: &str) -> anyhow::Result<Option<Package>> {
     let path = PathBuf::from(spec);
-    if path.is_file() {
-        let package = read_package_file(&path, &Limits::default())
-            .with_context(|| format!("cannot read package {}", path.display()))?;
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let package = read_package_file(&path, &Limits::default())
+        .with_context(|| format!("cannot read package {}", path.display()))?;
+    Ok(Some(package))
+}
+
+/// Opens both sides; two package files are inflated and checked on two cores.
+fn open_both<'s>(
+    args: &DiffArgs,
+    data_dir: &Path,
+    old_store: &'s mut Option<Store>,
+    new_store: &'s mut Option<Store>,
+) -> anyhow::Result<[(VersionTree<'s>, Option<String>); 2]> {
+    let (old_package, new_package) = std::thread::scope(|scope| {
+        let old = scope.spawn(|| read_package_side(&args.old));
+        let new = read_package_side(&args.new);
+        (old.join(), new)
+    });
+    let old_package = old_package
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("the thread reading {} stopped", args.old)));
+    Ok([
+        open_side(&args.old, data_dir, old_store, old_package)?,
+        open_side(&args.new, data_dir, new_store, new_package)?,
+    ])
+}
+
+/// Opens one side from its package, when `spec` is a package file, else as a directory or a
+/// cached version.
+fn open_side<'s>(
+    spec: &str,
+    data_dir: &Path,
+    store: &'s mut Option<Store>,
+    package: anyhow::Result<Option<Package>>,
+) -> anyhow::Result<(VersionTree<'s>, Option<String>)> {
+    let path = PathBuf::from(spec);
+    if let Some(package) = package? {
         let label = match (&package.crx, package.format) {
             (Some(header), _) => Some(format!("{spec} ({})", header.note())),
             (None, PackageFormat::TarGz) => Some(format!("{spec} (tar.gz)")),
@@ -198,8 +237,8 @@ fn run_inner(data_dir: &Path, args: &DiffArgs, json: bool) -> anyhow::Result<()>
     // Two stores would be two connections to one file; both sides share one when needed.
     let mut old_store = None;
     let mut new_store = None;
-    let (old, old_label) = open_tree(&args.old, data_dir, &mut old_store)?;
-    let (new, new_label) = open_tree(&args.new, data_dir, &mut new_store)?;
+    let [(old, old_label), (new, new_label)] =
+        open_both(args, data_dir, &mut old_store, &mut new_store)?;
     if args.manifest {
         let mut out = BufWriter::new(std::io::stdout().lock());
         crate::diff_views::print_manifest_changes(&mut out, &old, &new, json)?;
@@ -261,16 +300,10 @@ fn run_inner(data_dir: &Path, args: &DiffArgs, json: bool) -> anyhow::Result<()>
     flush(out)
 }
 
-/// Files read ahead of the one being written, per worker: enough to keep every core busy,
-/// few enough that memory stays flat on a large tree.
-const AHEAD_PER_WORKER: usize = 2;
-
 /// Renders every file's diff on every core, writing the outputs in the summary's order as soon
-/// as each is ready.
-///
-/// Bytes are read and outputs written on this thread (a cached version's reader holds the one
-/// database connection, and standard output's lock, neither of which can move to another
-/// thread); highlighting and rendering, most of the time a diff takes, run on worker threads.
+/// as each is ready. Bytes are read and outputs written on this thread (a cached version's
+/// reader holds the one database connection, and standard output's lock cannot move either);
+/// highlighting and rendering, most of the time a diff takes, run on worker threads.
 fn render_files(
     out: &mut impl Write,
     look: &Look<'_>,
@@ -278,58 +311,13 @@ fn render_files(
     new: &VersionTree<'_>,
     diff: &TreeDiff,
 ) -> anyhow::Result<()> {
-    let job = |i: usize| job_for(old, new, diff, i);
-    let total = diff.files.len();
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if workers < 2 || total < 2 {
-        for i in 0..total {
-            out.write_all(&look.render(&job(i)?)?)?;
-        }
-        return Ok(());
-    }
-    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, FileJob<'_>)>(workers);
-    let job_rx = Mutex::new(job_rx);
-    let (done_tx, done_rx) = mpsc::channel::<(usize, anyhow::Result<Vec<u8>>)>();
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            let (job_rx, done_tx) = (&job_rx, done_tx.clone());
-            scope.spawn(move || {
-                loop {
-                    let next = job_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                    let Ok((i, job)) = next else { break };
-                    if done_tx.send((i, look.render(&job))).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(done_tx);
-        let mut run = || -> anyhow::Result<()> {
-            let mut ready: BTreeMap<usize, anyhow::Result<Vec<u8>>> = BTreeMap::new();
-            let (mut read, mut written) = (0, 0);
-            while written < total {
-                while read < total && read - written < workers * AHEAD_PER_WORKER {
-                    // A send fails only when every worker is gone; its error holds the job, whose
-                    // borrowed bytes cannot go into an anyhow error.
-                    job_tx
-                        .send((read, job(read)?))
-                        .map_err(|_| anyhow::anyhow!("the diff's worker threads stopped"))?;
-                    read += 1;
-                }
-                let (i, rendered) = done_rx.recv()?;
-                ready.insert(i, rendered);
-                while let Some(rendered) = ready.remove(&written) {
-                    out.write_all(&rendered?)?;
-                    written += 1;
-                }
-            }
-            Ok(())
-        };
-        let result = run();
-        // Closing the queue lets the workers finish; the scope waits for them.
-        drop(job_tx);
-        result
-    })
+    vetter_diff::parallel::ordered(
+        diff.files.len(),
+        |i| job_for(old, new, diff, i),
+        |job| look.render(&job),
+        |_, rendered| Ok(out.write_all(&rendered?)?),
+        || anyhow::anyhow!("a thread rendering the diff stopped before it finished"),
+    )
 }
 
 /// File `i` of `diff`, with the bytes its diff shows.

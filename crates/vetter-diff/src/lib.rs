@@ -8,6 +8,7 @@
 
 mod intraline;
 mod lines;
+pub mod parallel;
 mod tree;
 
 use std::collections::HashMap;
@@ -28,6 +29,9 @@ use vetter_text::{FileKind, TextEncoding, TextLines, classify};
 /// Why a diff could not be computed.
 #[derive(Debug, thiserror::Error)]
 pub enum DiffError {
+    /// A worker thread comparing files stopped before it finished (it panicked).
+    #[error("a thread comparing files stopped before it finished")]
+    WorkerStopped,
     /// A path listed in a tree has no bytes behind it.
     #[error("file {path:?} is listed but its contents are missing")]
     Missing {
@@ -433,6 +437,7 @@ pub fn diff_trees(
         Vec::new()
     };
     let mut out: Vec<(FileChange, Option<LineDiff>)> = Vec::new();
+    let mut pairs: Vec<Pair> = Vec::new();
     for path in both {
         let (oe, ne) = (old.entry(&path), new.entry(&path));
         let same = oe.map(|e| &e.sha256) == ne.map(|e| &e.sha256);
@@ -447,49 +452,28 @@ pub fn diff_trees(
             }
             continue;
         }
-        out.push(compare(
-            old,
-            new,
-            Some(&path),
-            Some(&path),
-            FileStatus::Modified,
-            None,
-            options,
-        )?);
+        pairs.push((Some(path.clone()), Some(path), FileStatus::Modified, None));
     }
     for (from, to, sim) in renames {
-        out.push(compare(
-            old,
-            new,
-            Some(&from),
-            Some(&to),
-            FileStatus::Renamed,
-            Some(sim),
-            options,
-        )?);
+        pairs.push((Some(from), Some(to), FileStatus::Renamed, Some(sim)));
     }
     for path in deleted {
-        out.push(compare(
-            old,
-            new,
-            Some(&path),
-            None,
-            FileStatus::Deleted,
-            None,
-            options,
-        )?);
+        pairs.push((Some(path), None, FileStatus::Deleted, None));
     }
     for path in added {
-        out.push(compare(
-            old,
-            new,
-            None,
-            Some(&path),
-            FileStatus::Added,
-            None,
-            options,
-        )?);
+        pairs.push((None, Some(path), FileStatus::Added, None));
     }
+    // Line counting runs on every core; reading stays here, with the trees' sources.
+    parallel::ordered(
+        pairs.len(),
+        |i| load_pair(old, new, &pairs[i]),
+        |loaded| compare(loaded, options),
+        |_, compared| {
+            out.push(compared);
+            Ok(())
+        },
+        || DiffError::WorkerStopped,
+    )?;
     out.sort_by(|a, b| a.0.path.cmp(&b.0.path));
     let (files, line_diffs): (Vec<_>, Vec<_>) = out.into_iter().unzip();
     let totals = totals_of(&files);
@@ -534,24 +518,44 @@ fn bare(
     }
 }
 
-/// Loads both sides of one change and counts its lines.
-fn compare(
-    old: &VersionTree<'_>,
-    new: &VersionTree<'_>,
-    old_path: Option<&str>,
-    new_path: Option<&str>,
-    status: FileStatus,
-    similarity: Option<u8>,
-    options: &DiffOptions,
-) -> Result<(FileChange, Option<LineDiff>), DiffError> {
+/// One change to compare: the old path (none when added), the new path (none when deleted), its
+/// status and, for a rename, the similarity.
+type Pair = (Option<String>, Option<String>, FileStatus, Option<u8>);
+
+/// A change with the listing facts and the bytes of both sides, ready to compare anywhere.
+struct Loaded<'t> {
+    change: FileChange,
+    old: Option<std::borrow::Cow<'t, [u8]>>,
+    new: Option<std::borrow::Cow<'t, [u8]>>,
+}
+
+/// Reads both sides of one change (on the thread that owns the trees' sources).
+fn load_pair<'t>(
+    old: &'t VersionTree<'_>,
+    new: &'t VersionTree<'_>,
+    (old_path, new_path, status, similarity): &Pair,
+) -> Result<Loaded<'t>, DiffError> {
+    let (old_path, new_path) = (old_path.as_deref(), new_path.as_deref());
     let path = new_path.or(old_path).unwrap_or_default();
-    let renamed_from = (status == FileStatus::Renamed)
+    let renamed_from = (*status == FileStatus::Renamed)
         .then_some(old_path)
         .flatten();
-    let mut c = bare(path, renamed_from, status, old, new);
-    c.similarity = similarity;
-    let ob = old_path.map(|p| load(old, p)).transpose()?;
-    let nb = new_path.map(|p| load(new, p)).transpose()?;
+    let mut change = bare(path, renamed_from, *status, old, new);
+    change.similarity = *similarity;
+    Ok(Loaded {
+        change,
+        old: old_path.map(|p| load(old, p)).transpose()?,
+        new: new_path.map(|p| load(new, p)).transpose()?,
+    })
+}
+
+/// Classifies both sides of one change and counts its lines (on any thread).
+fn compare(loaded: Loaded<'_>, options: &DiffOptions) -> (FileChange, Option<LineDiff>) {
+    let Loaded {
+        change: mut c,
+        old: ob,
+        new: nb,
+    } = loaded;
     let oc = ob.as_deref().map(content);
     let nc = nb.as_deref().map(content);
     let kind_of = |c: &Option<Content<'_>>| match c {
@@ -567,7 +571,7 @@ fn compare(
     c.old_encoding = enc(&oc);
     c.new_encoding = enc(&nc);
     if c.kind != FileKind::Text {
-        return Ok((c, None));
+        return (c, None);
     }
     let empty = TextLines::empty();
     let ot = match &oc {
@@ -582,7 +586,7 @@ fn compare(
     c.added = Some(ld.added);
     c.removed = Some(ld.removed);
     c.deadline_hit = ld.deadline_hit;
-    Ok((c, Some(ld)))
+    (c, Some(ld))
 }
 
 /// Both sides of one text file and their line diff: what a viewer renders.
