@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 use vetter_archive::Limits;
 use vetter_store::{DB_FILE, Store};
 
+use crate::cli_support::{assert_sqlite_checks_pass, fresh_copy, wait_bounded};
+
 const RUNS: u32 = 50;
 const SEED: u64 = 0x5EED_0F4B_1100;
 
@@ -37,18 +39,7 @@ type Tree = BTreeMap<String, Vec<u8>>;
 
 /// Checks the cache after a kill; returns whether version 2 is present.
 fn check(data_dir: &Path, v1: &Tree, v2: &Tree, run: u32) -> bool {
-    let conn = rusqlite::Connection::open(data_dir.join(DB_FILE)).unwrap();
-    let integrity: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(integrity, "ok", "run {run}: integrity_check");
-    let fk: i64 = conn
-        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    assert_eq!(fk, 0, "run {run}: foreign key violations");
-    drop(conn);
+    assert_sqlite_checks_pass(data_dir, run);
 
     let store = Store::open(data_dir).unwrap();
     let versions = store.versions().unwrap();
@@ -99,20 +90,6 @@ fn run_import(data_dir: &Path, xpi: &Path) -> std::process::Child {
         .unwrap()
 }
 
-fn wait_bounded(child: &mut std::process::Child, run: u32) -> Option<std::process::ExitStatus> {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return Some(status);
-        }
-        if start.elapsed() > Duration::from_secs(120) {
-            child.kill().unwrap();
-            panic!("run {run}: import did not finish within 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
 #[test]
 fn import_killed_at_random_points_leaves_all_or_nothing() {
     let mut rng = Rng(SEED);
@@ -154,17 +131,12 @@ fn import_killed_at_random_points_leaves_all_or_nothing() {
     assert!(!template.join(format!("{DB_FILE}-wal")).exists());
     let v2_path = work.path().join("kill-2.0.xpi");
     std::fs::write(&v2_path, xpi("2.0", &v2)).unwrap();
-    let fresh_copy = |name: &str| {
-        let dir = work.path().join(name);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::copy(template.join(DB_FILE), dir.join(DB_FILE)).unwrap();
-        dir
-    };
+    let fresh_copy = |name: &str| fresh_copy(&template, work.path(), name);
 
     // One undisturbed import measures how long the window for kills is.
     let dir = fresh_copy("full");
     let started = Instant::now();
-    let status = wait_bounded(&mut run_import(&dir, &v2_path), 0).unwrap();
+    let status = wait_bounded(&mut run_import(&dir, &v2_path), 0);
     let full = started.elapsed();
     assert!(status.success(), "undisturbed import failed");
     assert!(check(&dir, &v1, &v2, 0));

@@ -14,6 +14,8 @@ use vetter_archive::Limits;
 use vetter_store::{DB_FILE, Store};
 use vetter_testkit::{Rng, code_like_text as text};
 
+use crate::cli_support::{assert_sqlite_checks_pass, fresh_copy, wait_bounded};
+
 const RUNS: u32 = 30;
 const RELEASES: usize = 10;
 const SEED: u64 = 0x5EED_0F4B_7700;
@@ -66,20 +68,6 @@ fn prune(data_dir: &Path) -> std::process::Child {
         .unwrap()
 }
 
-fn wait_bounded(child: &mut std::process::Child, run: u32) -> std::process::ExitStatus {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if start.elapsed() > Duration::from_secs(120) {
-            child.kill().unwrap();
-            panic!("run {run}: prune did not finish within 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
 fn count(conn: &Connection, sql: &str) -> i64 {
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
@@ -97,16 +85,8 @@ enum Stage {
 
 /// The checks every cache must pass after a kill; returns how far the prune had got.
 fn check(data_dir: &Path, all: &[(String, Tree)], run: u32) -> Stage {
+    assert_sqlite_checks_pass(data_dir, run);
     let conn = Connection::open(data_dir.join(DB_FILE)).unwrap();
-    let integrity: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(integrity, "ok", "run {run}: integrity_check");
-    assert_eq!(
-        count(&conn, "SELECT count(*) FROM pragma_foreign_key_check"),
-        0,
-        "run {run}: foreign key violations"
-    );
     let unused = count(
         &conn,
         "SELECT count(*) FROM blobs b WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.blob_id = b.id)",
@@ -204,12 +184,7 @@ fn prune_killed_at_random_points_leaves_a_consistent_cache_that_a_rerun_complete
         store.index_pending_blobs(&mut |_, _| {}).unwrap();
     }
     assert!(!template.join(format!("{DB_FILE}-wal")).exists());
-    let fresh_copy = |name: &str| {
-        let dir = work.path().join(name);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::copy(template.join(DB_FILE), dir.join(DB_FILE)).unwrap();
-        dir
-    };
+    let fresh_copy = |name: &str| fresh_copy(&template, work.path(), name);
 
     // One undisturbed prune: how long the window for kills is, and the state to reach.
     let dir = fresh_copy("full");
