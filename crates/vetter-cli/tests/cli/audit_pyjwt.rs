@@ -35,7 +35,10 @@ fn vetter(data: &Path, args: &[&str]) {
 
 #[test]
 fn a_cli_decision_verifies_with_pyjwt_and_a_tampered_copy_does_not() {
-    if !support::inside_keyring("a_cli_decision_verifies_with_pyjwt_and_a_tampered_copy_does_not") {
+    if !support::inside_keyring(
+        module_path!(),
+        "a_cli_decision_verifies_with_pyjwt_and_a_tampered_copy_does_not",
+    ) {
         return;
     }
     let server_dir = tempfile::tempdir().unwrap();

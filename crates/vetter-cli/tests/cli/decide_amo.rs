@@ -35,6 +35,7 @@ fn ok(out: Output) -> String {
 #[test]
 fn a_decision_on_an_amo_addon_is_signed_kept_locally_and_becomes_a_comment_to_paste() {
     if !support::inside_keyring(
+        module_path!(),
         "a_decision_on_an_amo_addon_is_signed_kept_locally_and_becomes_a_comment_to_paste",
     ) {
         return;

@@ -42,6 +42,7 @@ fn lookup(server: &str, name: &str) -> Option<String> {
 #[test]
 fn secrets_written_by_login_are_read_by_other_processes_and_removed_by_logout() {
     if !support::inside_keyring(
+        module_path!(),
         "secrets_written_by_login_are_read_by_other_processes_and_removed_by_logout",
     ) {
         return;

@@ -77,7 +77,10 @@ fn hex(bytes: &[u8]) -> String {
 
 #[test]
 fn a_full_run_leaves_no_secret_in_the_database_files_or_logs() {
-    if !support::inside_keyring("a_full_run_leaves_no_secret_in_the_database_files_or_logs") {
+    if !support::inside_keyring(
+        module_path!(),
+        "a_full_run_leaves_no_secret_in_the_database_files_or_logs",
+    ) {
         return;
     }
     let server_dir = tempfile::tempdir().unwrap();

@@ -175,13 +175,21 @@ pub fn server_decision_ids(server: &str) -> Vec<String> {
     }
 }
 
-/// Runs the test `name` of this test binary again inside `scripts/with-keyring` (a private
-/// D-Bus session with an unlocked GNOME Keyring) and returns false; inside, returns true.
+/// Runs the test `name` of module `module` (its `module_path!()`) in this test binary again
+/// inside `scripts/with-keyring` (a private D-Bus session with an unlocked GNOME Keyring) and
+/// returns false; inside, returns true.
 /// The test fails when the keyring cannot be started: it never skips.
-pub fn inside_keyring(name: &str) -> bool {
+pub fn inside_keyring(module: &str, name: &str) -> bool {
     if std::env::var_os("VETTER_TEST_IN_KEYRING").is_some() {
         return true;
     }
+    // libtest names a test by its module path below the crate: `module_path!()` less its first
+    // segment (the test binary), then the function.
+    let name = match module.split_once("::") {
+        Some((_, below)) => format!("{below}::{name}"),
+        None => name.to_owned(),
+    };
+    let name = name.as_str();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/with-keyring");
     let out = std::process::Command::new(script)
         .arg(std::env::current_exe().unwrap())
