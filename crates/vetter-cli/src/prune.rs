@@ -88,9 +88,7 @@ pub fn run_pin(data_dir: &Path, args: &PinArgs, pin: bool, json: bool) -> anyhow
     let store = Store::open(data_dir)?;
     let version = store.version(args.version)?;
     let changed = if pin {
-        let was = store.pinned_versions()?.contains(&version.id);
-        store.pin_version(version.id)?;
-        !was
+        store.pin_version(version.id)?
     } else {
         store.unpin_version(version.id)?
     };

@@ -23,7 +23,7 @@ use ts_rs::TS;
 
 use crate::queues::REVIEW_BASE_ID;
 use crate::search_index::indexed_text;
-use crate::{BlobCache, DB_FILE, Store, StoreError, codec, read_blob_id};
+use crate::{BlobCache, DB_FILE, Store, StoreError, base_closure, codec, read_blob_id};
 
 /// Dead blobs deleted per transaction by [`Store::prune`].
 pub const PRUNE_BATCH: usize = 256;
@@ -204,10 +204,12 @@ fn keep_reasons(
         ),
         (
             KeepReason::Recent,
-            "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY addon_id ORDER BY id DESC)
-                             AS n FROM versions)
-             WHERE n <= ?1"
-                .to_owned(),
+            format!(
+                "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY addon_id ORDER BY id DESC)
+                                 AS n FROM versions)
+                 WHERE n <= {}",
+                rules.keep_last
+            ),
         ),
         (
             KeepReason::Pinned,
@@ -240,13 +242,9 @@ fn keep_reasons(
     let mut reasons: BTreeMap<i64, BTreeSet<KeepReason>> = BTreeMap::new();
     for (reason, sql) in &rule_sql {
         let mut stmt = conn.prepare(sql)?;
-        let ids: Vec<i64> = if sql.contains("?1") {
-            stmt.query_map([rules.keep_last], |r| r.get(0))?
-                .collect::<Result<_, _>>()?
-        } else {
-            stmt.query_map([], |r| r.get(0))?
-                .collect::<Result<_, _>>()?
-        };
+        let ids: Vec<i64> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
         for id in ids {
             reasons.entry(id).or_default().insert(*reason);
         }
@@ -454,62 +452,34 @@ fn delete_blob(conn: &Connection, id: i64, blobs: &mut BlobCache) -> Result<u64,
 
 /// Sets every delta blob's `depth` and `frames` from its bases as they are now.
 fn recompute_depths(conn: &Connection) -> Result<(), StoreError> {
-    let mut bases: HashMap<i64, Vec<i64>> = HashMap::new();
-    let mut stored: HashMap<i64, (u32, u32)> = HashMap::new();
-    {
+    let deltas: Vec<(i64, Vec<i64>, i64, i64)> = {
         let mut stmt = conn.prepare(
-            "SELECT id, base_id, base2_id, depth, frames FROM blobs WHERE base_id IS NOT NULL",
+            "SELECT id, base_id, base2_id, depth, frames FROM blobs WHERE base_id IS NOT NULL
+             ORDER BY id",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, Option<i64>>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, i64>(4)?,
-            ))
-        })?;
-        for row in rows {
-            let (id, base, base2, depth, frames) = row?;
-            bases.insert(id, std::iter::once(base).chain(base2).collect());
-            stored.insert(id, (depth.max(0) as u32, frames.max(0) as u32));
-        }
-    }
-    let depth_of = |id: i64| -> u32 {
-        // Bases are older than their deltas, so walking down always ends; the bound guards
-        // hostile rows.
-        fn walk(bases: &HashMap<i64, Vec<i64>>, id: i64, budget: u32) -> u32 {
-            match bases.get(&id) {
-                Some(list) if budget > 0 => {
-                    1 + list
-                        .iter()
-                        .map(|&b| walk(bases, b, budget - 1))
-                        .max()
-                        .unwrap_or(0)
-                }
-                _ => 0,
-            }
-        }
-        walk(&bases, id, crate::MAX_DELTA_DEPTH + 1)
+        stmt.query_map([], |r| {
+            let bases = std::iter::once(r.get::<_, i64>(1)?)
+                .chain(r.get::<_, Option<i64>>(2)?)
+                .collect();
+            Ok((r.get(0)?, bases, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<_, _>>()?
     };
-    let frames_of = |id: i64| -> u32 {
-        let mut seen = HashSet::new();
-        let mut todo = bases.get(&id).cloned().unwrap_or_default();
-        while let Some(b) = todo.pop() {
-            if seen.len() > 16 {
-                break;
-            }
-            if seen.insert(b) {
-                todo.extend(bases.get(&b).into_iter().flatten().copied());
-            }
-        }
-        1 + seen.len() as u32
-    };
+    // The same definitions an import uses: depth is one more than the deepest base's, frames
+    // count the blob and its base closure. Bases are older, so in id order each base's depth
+    // is already the new one (a whole blob is not listed: depth 0).
+    let mut depths: HashMap<i64, i64> = HashMap::new();
     let mut update = conn.prepare("UPDATE blobs SET depth = ?2, frames = ?3 WHERE id = ?1")?;
-    for (&id, &(depth, frames)) in &stored {
-        let now = (depth_of(id), frames_of(id));
-        if now != (depth, frames) {
-            update.execute(params![id, now.0, now.1])?;
+    for (id, bases, depth, frames) in deltas {
+        let new_depth = 1 + bases
+            .iter()
+            .map(|b| depths.get(b).copied().unwrap_or(0))
+            .max()
+            .unwrap_or(0);
+        let new_frames = 1 + base_closure(conn, &bases)?.len() as i64;
+        depths.insert(id, new_depth);
+        if (new_depth, new_frames) != (depth, frames) {
+            update.execute(params![id, new_depth, new_frames])?;
         }
     }
     Ok(())
@@ -616,15 +586,14 @@ impl Store {
         })
     }
 
-    /// Pins version `id`, so that no prune removes it.
-    pub fn pin_version(&self, id: i64) -> Result<(), StoreError> {
+    /// Pins version `id`, so that no prune removes it; returns whether it was not pinned yet.
+    pub fn pin_version(&self, id: i64) -> Result<bool, StoreError> {
         crate::version_by_id(self.conn(), id)?;
-        self.conn().execute(
+        Ok(self.conn().execute(
             "INSERT OR IGNORE INTO pinned_versions (version_id, pinned_at)
              VALUES (?1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
             [id],
-        )?;
-        Ok(())
+        )? > 0)
     }
 
     /// Unpins version `id`; returns whether it was pinned.
