@@ -383,10 +383,7 @@ impl Look<'_> {
         let mut out = Vec::new();
         let mut r = Renderer {
             out: &mut out,
-            palette: self.palette,
-            side_by_side: self.side_by_side,
-            width: self.width,
-            intraline: self.intraline,
+            look: self,
         };
         r.file(job.change, job.lines, &job.sides, self.context)?;
         Ok(out)
@@ -485,10 +482,7 @@ fn kind_label(kind: FileKind) -> &'static str {
 /// Writes the line diff of one file after another.
 struct Renderer<'o, W: Write> {
     out: &'o mut W,
-    palette: &'o Palette,
-    side_by_side: bool,
-    width: usize,
-    intraline: IntralineOptions,
+    look: &'o Look<'o>,
 }
 
 /// One side's text with its highlighter.
@@ -515,7 +509,7 @@ impl<W: Write> Renderer<'_, W> {
         sides: &SideBytes<'_>,
         context: u32,
     ) -> anyhow::Result<()> {
-        let p = self.palette;
+        let p = self.look.palette;
         let old_path = change.old_path.as_deref().unwrap_or(&change.path);
         let (a, b) = match change.status {
             FileStatus::Added => (
@@ -576,7 +570,7 @@ impl<W: Write> Renderer<'_, W> {
         os: &mut Side<'_>,
         ns: &mut Side<'_>,
     ) -> anyhow::Result<()> {
-        let p = self.palette;
+        let p = self.look.palette;
         writeln!(
             self.out,
             "{}@@ -{} +{} @@{}",
@@ -601,7 +595,7 @@ impl<W: Write> Renderer<'_, W> {
         };
         // Intraline results, computed once per pair and shared by its removed and added rows.
         let mut pairs: HashMap<u32, Option<Intraline>> = HashMap::new();
-        let iopts = self.intraline;
+        let iopts = self.look.intraline;
         let mut intra = |row: &Row| -> Option<Intraline> {
             if !colored {
                 return None;
@@ -638,7 +632,7 @@ impl<W: Write> Renderer<'_, W> {
                 toks.get((line - start) as usize)?,
             ))
         };
-        if !self.side_by_side {
+        if !self.look.side_by_side {
             for row in &rows {
                 let old_side = row.kind == RowKind::Removed;
                 let Some((line, content, toks)) = cell(row, old_side) else {
@@ -672,7 +666,7 @@ impl<W: Write> Renderer<'_, W> {
         }
         // Side by side: context rows fill both columns; inside a change, the i-th removed row
         // sits next to the i-th added row.
-        let col = (self.width - 3) / 2;
+        let col = (self.look.width - 3) / 2;
         let mut i = 0;
         while i < rows.len() {
             let row = &rows[i];
@@ -719,7 +713,7 @@ impl<W: Write> Renderer<'_, W> {
         rs: Style,
         col: usize,
     ) -> std::io::Result<()> {
-        let p = self.palette;
+        let p = self.look.palette;
         for (cell, emph, style, sep) in [(left, left_emph, ls, " │ "), (right, right_emph, rs, "")]
         {
             match cell {
