@@ -14,3 +14,4 @@ mod harness;
 mod perf;
 mod review;
 mod window;
+mod year;

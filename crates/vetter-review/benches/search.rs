@@ -3,6 +3,10 @@
 //!
 //! Run with `bench/search` (or `cargo bench -p vetter-review --bench search`). Prints figures;
 //! the target is under 200 ms per search over the real data.
+//!
+//! `-- --cache DIR` instead searches an existing cache (`bench/year` passes its year-sized one)
+//! with a spread of literals and regexes a reviewer would type, and prints p50 and p99 of each
+//! kind.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -222,7 +226,107 @@ fn generated_cache() {
     time_queries(&mut store, "generated 300 versions", None);
 }
 
+/// Literals a reviewer looks for across add-ons.
+const YEAR_LITERALS: &[&str] = &[
+    "new Function",
+    "eval(",
+    "innerHTML",
+    "outerHTML",
+    "document.write",
+    "document.cookie",
+    "XMLHttpRequest",
+    "localStorage",
+    "postMessage",
+    "atob(",
+    "fromCharCode",
+    "chrome.tabs.query",
+    "browser.runtime.sendMessage",
+    "webRequest",
+    "setTimeout(\"",
+    "importScripts",
+    "createElement(\"script\")",
+    "insertAdjacentHTML",
+    "nativeMessaging",
+    "unsafe-eval",
+];
+
+/// Regexes a reviewer types: most with a literal the index can use, two without.
+const YEAR_REGEXES: &[&str] = &[
+    r"eval\(",
+    r"fetch\([a-z]+\.url",
+    r"new\s+Function\s*\(",
+    r"document\.(write|cookie)",
+    r"https?://[a-z0-9.-]+\.(ru|cn|tk|top)/",
+    r"chrome\.(tabs|cookies|history)\.\w+",
+    r#"setTimeout\(\s*['"]"#,
+    r"String\.fromCharCode\(\d+",
+    r"atob\([a-zA-Z_$]+\)",
+    r"\.innerHTML\s*=\s*[a-z]",
+    r"\w+@\w+\.com",
+    r"[0-9a-f]{32}",
+];
+
+/// Nearest-rank percentile of sorted times.
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted[rank.min(sorted.len()) - 1]
+}
+
+/// p50/p99 of searching `cache` for the year's literals and regexes, each run `rounds` times.
+fn existing_cache(cache: &Path, rounds: usize) {
+    let mut store = Store::open(cache).expect("the cache opens");
+    let indexed = catch_up(&mut store).expect("the index catches up");
+    println!(
+        "cache {}: {indexed} blobs left to index before searching",
+        cache.display()
+    );
+    for (kind, patterns, fixed) in [
+        ("literal", YEAR_LITERALS, true),
+        ("regex", YEAR_REGEXES, false),
+    ] {
+        let mut times = Vec::new();
+        let mut slowest = (Duration::ZERO, "");
+        let mut hits = 0;
+        for _ in 0..rounds {
+            for pattern in patterns {
+                let mut q = SearchQuery::regex(pattern);
+                q.fixed_strings = fixed;
+                let t = Instant::now();
+                let r = search(&mut store, &q, &SearchLimits::default()).expect("search runs");
+                let took = t.elapsed();
+                hits += r.hits.len();
+                times.push(took);
+                if took > slowest.0 {
+                    slowest = (took, pattern);
+                }
+            }
+        }
+        times.sort();
+        println!(
+            "search, {kind}: p50 {:.0} ms, p99 {:.0} ms over {} searches ({} patterns × {rounds}; {} hits per round); slowest: {:?} {:.0} ms",
+            percentile(&times, 50.0).as_secs_f64() * 1e3,
+            percentile(&times, 99.0).as_secs_f64() * 1e3,
+            times.len(),
+            patterns.len(),
+            hits / rounds.max(1),
+            slowest.1,
+            slowest.0.as_secs_f64() * 1e3,
+        );
+    }
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--cache") {
+        let cache = args.get(i + 1).expect("--cache DIR");
+        let rounds = args
+            .iter()
+            .position(|a| a == "--rounds")
+            .and_then(|i| args.get(i + 1)?.parse().ok())
+            .unwrap_or(5);
+        existing_cache(Path::new(cache), rounds);
+        return;
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     real_data(&root);
     generated_cache();
