@@ -72,7 +72,15 @@ pub fn run(data_dir: &Path, json_output: bool) -> anyhow::Result<()> {
     for row in &rows {
         println!("{}", line(row));
     }
-    let notes = notes(&versions);
+    let mut notes = notes(&versions);
+    let pinned = store.pinned_versions()?;
+    if !pinned.is_empty() {
+        let ids: Vec<String> = pinned.iter().map(i64::to_string).collect();
+        notes.push(format!(
+            "pinned, kept by `vetter prune` whatever its rules: {} (`vetter unpin ID` releases one)",
+            ids.join(", ")
+        ));
+    }
     if !notes.is_empty() {
         println!();
         for note in notes {

@@ -43,6 +43,11 @@ fn a_dry_run_says_what_would_go_and_the_prune_keeps_what_was_pinned() {
     assert!(pinned.contains("is pinned"), "{pinned}");
     let again = ok(vetter(&data, &["pin", &first]));
     assert!(again.contains("is already pinned"), "{again}");
+    let listed = ok(vetter(&data, &["versions"]));
+    assert!(
+        listed.contains(&format!("pinned, kept by `vetter prune` whatever its rules: {first} (")),
+        "{listed}"
+    );
 
     let dry = ok(vetter(&data, &["prune", "--keep-last", "1", "--dry-run"]));
     assert!(dry.contains("prune would remove 1 of 3 versions"), "{dry}");
@@ -71,6 +76,7 @@ fn a_dry_run_says_what_would_go_and_the_prune_keeps_what_was_pinned() {
 
     let unpinned = ok(vetter(&data, &["unpin", &first]));
     assert!(unpinned.contains("is not pinned"), "{unpinned}");
+    assert!(!ok(vetter(&data, &["versions"])).contains("pinned, kept by"));
     let pruned = ok(vetter(&data, &["prune", "--keep-last", "1"]));
     assert!(pruned.contains("removed 1 version and "), "{pruned}");
     assert_eq!(versions(&data).len(), 1);
