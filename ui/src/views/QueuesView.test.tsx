@@ -6,7 +6,7 @@ import type { Vocabulary } from "../bindings/Vocabulary";
 import { resetServerState } from "../hooks/useServer";
 import { useNavigation } from "../lib/navigation";
 import { sortEntries } from "../lib/queue";
-import { QueuesView } from "./QueuesView";
+import { MARK_QUEUE_PAINTED, QueuesView } from "./QueuesView";
 
 function entry(id: number, name: string, due: string, weight: number, extra: Partial<LocalEntry> = {}): LocalEntry {
   return {
@@ -118,6 +118,21 @@ describe("QueuesView", () => {
     expect(result.current.request?.at).toBeUndefined();
     expect(result.current.view).toBe("review");
     expect(window.location.hash).toBe("#/review");
+  });
+
+  it("marks the first frame after the cached queue is drawn, once", async () => {
+    performance.clearMarks(MARK_QUEUE_PAINTED);
+    mock();
+    const { unmount } = render(<QueuesView />);
+    await screen.findByTestId("queue-table");
+    await new Promise((r) => requestAnimationFrame(() => r(null)));
+    await new Promise((r) => requestAnimationFrame(() => r(null)));
+    expect(performance.getEntriesByName(MARK_QUEUE_PAINTED)).toHaveLength(1);
+    unmount();
+    render(<QueuesView />);
+    await screen.findByTestId("queue-table");
+    await new Promise((r) => requestAnimationFrame(() => r(null)));
+    expect(performance.getEntriesByName(MARK_QUEUE_PAINTED)).toHaveLength(1);
   });
 
   it("sorts ties by id", () => {
