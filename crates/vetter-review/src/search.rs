@@ -4,14 +4,14 @@
 //! scan of every file's bytes (tens of MB per pdf.js release, decoded from zstd deltas) is too
 //! slow. Each distinct blob's text goes into a contentless SQLite FTS5 table with the trigram
 //! tokenizer; a search first reduces the pattern to the literal substrings every match must
-//! contain, asks the index which blobs contain all their trigrams, and only then runs the real
-//! regex on those blobs. The index only ever over-approximates (it ignores case and order), so
+//! contain, asks the index which blobs contain all their trigrams (anywhere: the index keeps no
+//! positions), and only then runs the real regex on those blobs, on every core. The index only ever over-approximates (it ignores case and order), so
 //! the regex alone decides what is a hit and results equal a full scan.
 //!
-//! Keeping in step with imports: [`catch_up`] runs at the start of every search and indexes, in
-//! one transaction, every blob the index has not seen, so a search never misses a cached file
-//! whatever wrote the cache (an import by the CLI while the app is open, a cache created before
-//! the index existed). Its cost is paid once per new blob, by the first search after an import.
+//! Keeping in step with imports: imports, syncs and the app's background indexer call
+//! [`catch_up`] as soon as they have written, in resumable batches, and every search calls it
+//! too, so a search never misses a cached file whatever wrote the cache (another process, a
+//! cache from before the index existed) and the first search after an import pays nothing.
 //!
 //! Results follow `grep -n`: one hit per matching line, lines split on `\n` (a `\r` stays part
 //! of the line), files containing a NUL byte treated as binary and skipped (as `grep -I`).
@@ -19,7 +19,8 @@
 //! engine is linear-time, so no pattern can backtrack exponentially) plus a byte and time
 //! budget per search.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -52,6 +53,15 @@ pub enum SearchError {
     /// The cache could not be read.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A thread matching the pattern stopped before its work was done (it panicked).
+    #[error("a search thread stopped before the search was done")]
+    WorkerStopped,
+}
+
+/// Why the scan of candidate blobs ended early: a budget (the results so far stand) or an error.
+enum Halt {
+    Stop(SearchStop),
+    Failed(SearchError),
 }
 
 /// What to look for and where.
@@ -197,9 +207,6 @@ pub struct SearchResults {
     pub stopped: Option<SearchStop>,
 }
 
-/// Characters per literal sent to the index; longer ones only slow the query.
-const MAX_TRIGRAMS: usize = 48;
-
 /// Indexes every blob the search index has not seen yet (in batches, resumable); returns how
 /// many. Run after every import and sync (so the first search finds nothing to do), and by
 /// [`search`] first, so the index is complete whatever wrote the cache.
@@ -340,21 +347,6 @@ fn walk(hir: &Hir, out: &mut Vec<String>) {
     }
 }
 
-/// The FTS5 query asking for blobs that contain every literal: each literal is one quoted
-/// string, which the trigram tokenizer turns into a phrase of consecutive trigrams, i.e. a
-/// case-insensitive substring. Overlong literals are cut to [`MAX_TRIGRAMS`] characters (a
-/// prefix of a required substring is still required).
-fn fts_query(literals: &[String]) -> String {
-    literals
-        .iter()
-        .map(|lit| {
-            let cut: String = lit.chars().take(MAX_TRIGRAMS).collect();
-            format!("\"{}\"", cut.replace('"', "\"\""))
-        })
-        .collect::<Vec<_>>()
-        .join(" AND ")
-}
-
 fn glob_set(globs: &[String]) -> Result<Option<GlobSet>, SearchError> {
     if globs.is_empty() {
         return Ok(None);
@@ -399,9 +391,7 @@ pub fn search(
     let literals = required_literals(&source, query.ignore_case);
 
     // Candidate (version, path, blob) rows, narrowed by the index when there are literals.
-    let fts = fts_query(&literals);
-    let rows =
-        store.search_candidates(query.version_id, (!fts.is_empty()).then_some(fts.as_str()))?;
+    let rows = store.search_candidates(query.version_id, &literals)?;
 
     let mut results = SearchResults {
         hits: Vec::new(),
@@ -410,9 +400,10 @@ pub fn search(
         bytes_scanned: 0,
         stopped: None,
     };
-    // Each distinct blob is decoded and scanned once, however many versions share it.
-    let mut found: HashMap<i64, (std::rc::Rc<Vec<u8>>, Vec<BlobLine>)> = HashMap::new();
-    let mut blobs = store.blob_reader();
+    // Each distinct blob is decoded and scanned once, however many versions share it: decoded
+    // here in order (the store's connection is this thread's), matched on every core.
+    let mut scan: Vec<i64> = Vec::new();
+    let mut queued: HashSet<i64> = HashSet::new();
     let mut by_file: BTreeMap<(i64, String), i64> = BTreeMap::new();
     for (version_id, path, blob_id) in rows {
         if let Some(g) = &globs
@@ -420,30 +411,52 @@ pub fn search(
         {
             continue;
         }
-        if let std::collections::hash_map::Entry::Vacant(slot) = found.entry(blob_id) {
+        by_file.insert((version_id, path), blob_id);
+        if queued.insert(blob_id) {
+            scan.push(blob_id);
+        }
+    }
+    let mut found: HashMap<i64, (Arc<Vec<u8>>, Vec<BlobLine>)> = HashMap::new();
+    let mut blobs = store.blob_reader();
+    let mut bytes_loaded = 0u64;
+    let outcome = vetter_diff::parallel::ordered(
+        scan.len(),
+        |i| {
             if started.elapsed() > limits.time_budget {
-                results.stopped = Some(SearchStop::TimeBudget);
-                break;
+                return Err(Halt::Stop(SearchStop::TimeBudget));
             }
-            let data = blobs.read(blob_id)?;
-            if results.bytes_scanned + data.len() as u64 > limits.max_scan_bytes {
-                results.stopped = Some(SearchStop::ByteBudget);
-                break;
+            let data = blobs.read(scan[i]).map_err(|e| Halt::Failed(e.into()))?;
+            bytes_loaded += data.len() as u64;
+            if bytes_loaded > limits.max_scan_bytes {
+                return Err(Halt::Stop(SearchStop::ByteBudget));
             }
+            Ok(data)
+        },
+        |data| {
+            let lines = matching_lines(&regex, &data);
+            (data, lines)
+        },
+        |i, (data, lines)| {
             results.bytes_scanned += data.len() as u64;
             results.blobs_scanned += 1;
-            let lines = matching_lines(&regex, &data);
-            slot.insert((data, lines));
-        }
-        by_file.insert((version_id, path), blob_id);
+            // Only blobs with hits stay in memory: a regex that scans the whole cache keeps
+            // what it found, not what it read.
+            if !lines.is_empty() {
+                found.insert(scan[i], (data, lines));
+            }
+            Ok(())
+        },
+        || Halt::Failed(SearchError::WorkerStopped),
+    );
+    match outcome {
+        Ok(()) => {}
+        Err(Halt::Stop(why)) => results.stopped = Some(why),
+        Err(Halt::Failed(e)) => return Err(e),
     }
     'files: for ((version_id, path), blob_id) in by_file {
         let Some((data, lines)) = found.get(&blob_id) else {
             continue;
         };
-        if lines.is_empty() {
-            continue;
-        }
         let starts = line_starts(data);
         for l in lines {
             if results.hits.len() >= limits.max_hits {
@@ -650,14 +663,6 @@ mod tests {
         // Kelvin sign folds to k in the regex but not in the index.
         assert!(required_literals("kelvin", true).is_empty());
         assert_eq!(required_literals("eval", true), vec!["eval".to_owned()]);
-    }
-
-    #[test]
-    fn fts_query_quotes_each_literal() {
-        assert_eq!(
-            fts_query(&["a\"bc".to_owned(), "eval(".to_owned()]),
-            r#""a""bc" AND "eval(""#
-        );
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub mod viewed;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -856,7 +856,7 @@ pub(crate) fn read_blob_id(conn: &Connection, id: i64) -> Result<Vec<u8>, StoreE
     let mut decoded = HashMap::new();
     let raw = decode(conn, id, MAX_DELTA_DEPTH, &mut decoded)?;
     drop(decoded);
-    Ok(Rc::try_unwrap(raw).unwrap_or_else(|shared| (*shared).clone()))
+    Ok(Arc::try_unwrap(raw).unwrap_or_else(|shared| (*shared).clone()))
 }
 
 /// Reads many blobs in a row (a search over the cache), keeping what it decoded so that a base
@@ -864,7 +864,7 @@ pub(crate) fn read_blob_id(conn: &Connection, id: i64) -> Result<Vec<u8>, StoreE
 /// verified once. Bounded: past [`BlobCache::MAX_BYTES`] it starts afresh.
 #[derive(Default)]
 pub(crate) struct BlobCache {
-    decoded: HashMap<i64, Rc<Vec<u8>>>,
+    decoded: HashMap<i64, Arc<Vec<u8>>>,
 }
 
 impl BlobCache {
@@ -872,7 +872,7 @@ impl BlobCache {
     const MAX_BYTES: usize = 128 * 1024 * 1024;
 
     /// Blob `id`, decoded and checked against its sha256 like [`read_blob_id`].
-    pub(crate) fn read(&mut self, conn: &Connection, id: i64) -> Result<Rc<Vec<u8>>, StoreError> {
+    pub(crate) fn read(&mut self, conn: &Connection, id: i64) -> Result<Arc<Vec<u8>>, StoreError> {
         let held: usize = self.decoded.values().map(|b| b.len()).sum();
         if held > Self::MAX_BYTES {
             self.decoded.clear();
@@ -888,10 +888,10 @@ fn decode(
     conn: &Connection,
     id: i64,
     budget: u32,
-    decoded: &mut HashMap<i64, Rc<Vec<u8>>>,
-) -> Result<Rc<Vec<u8>>, StoreError> {
+    decoded: &mut HashMap<i64, Arc<Vec<u8>>>,
+) -> Result<Arc<Vec<u8>>, StoreError> {
     if let Some(raw) = decoded.get(&id) {
-        return Ok(Rc::clone(raw));
+        return Ok(Arc::clone(raw));
     }
     let meta = blob_meta(conn, id)?.ok_or_else(|| StoreError::BlobNotFound {
         sha256: format!("(blob row {id})"),
@@ -926,8 +926,8 @@ fn decode(
     if actual != meta.sha256 {
         return Err(corrupt(format!("its bytes hash to {actual}")));
     }
-    let raw = Rc::new(raw);
-    decoded.insert(id, Rc::clone(&raw));
+    let raw = Arc::new(raw);
+    decoded.insert(id, Arc::clone(&raw));
     Ok(raw)
 }
 

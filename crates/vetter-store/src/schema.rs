@@ -41,6 +41,7 @@ pub(crate) const STEPS: &[Step] = &[
     step!("0014_resketch.sql"),
     step!("0015_analyses.sql"),
     step!("0016_pins.sql"),
+    step!("0017_search_rowids.sql"),
 ];
 
 /// The step that rebuilds `versions` (0011) must run with foreign keys off, so it checks them
@@ -139,6 +140,10 @@ mod tests {
         (
             "0016_pins.sql",
             "b164b4b14f586c248d440b91100521c2814caf502823e38eb1e8f8f61f07685d",
+        ),
+        (
+            "0017_search_rowids.sql",
+            "8d728fe269839fc807cfea1ed405dab56b5c0a7eb92744260a9f21da3eae41e4",
         ),
     ];
 

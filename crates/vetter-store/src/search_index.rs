@@ -1,14 +1,37 @@
 //! `search_text` and `search_indexed`: the trigram index over every cached text blob.
 //!
-//! `search_text` is a contentless FTS5 trigram index (rowid = `blobs.id`); `search_indexed`
-//! records every blob looked at, text or not, so catching up only reads blobs never seen.
+//! `search_text` is a contentless FTS5 trigram index (rowid = `blobs.id`) that keeps which blobs
+//! hold each trigram but not where (`detail=none`, a seventh of the size with positions);
+//! `search_indexed` records every blob looked at, text or not, so catching up only reads blobs
+//! never seen.
 
 use std::borrow::Cow;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use rusqlite::{Connection, TransactionBehavior, params};
 
 use crate::{BlobCache, Store, StoreError};
+
+/// Characters of a literal asked of the index; a longer one only slows the query (a prefix of a
+/// required substring is still required).
+pub const MAX_QUERY_CHARS: usize = 48;
+
+/// The index query for blobs holding every trigram of every literal (case ignored, order and
+/// place not known to the index), or `None` when no literal has three characters. Each trigram
+/// is its own quoted term: the index keeps no positions, so it cannot match phrases.
+pub fn index_query<S: AsRef<str>>(literals: &[S]) -> Option<String> {
+    let mut terms: Vec<String> = Vec::new();
+    for literal in literals {
+        let chars: Vec<char> = literal.as_ref().chars().take(MAX_QUERY_CHARS).collect();
+        for window in chars.windows(3) {
+            let term = format!("\"{}\"", String::from_iter(window).replace('"', "\"\""));
+            if !terms.contains(&term) {
+                terms.push(term);
+            }
+        }
+    }
+    (!terms.is_empty()).then(|| terms.join(" AND "))
+}
 
 /// Blobs indexed per transaction by [`Store::index_pending_blobs`].
 pub const INDEX_BATCH: usize = 256;
@@ -101,12 +124,14 @@ impl Store {
     }
 
     /// The text files (of version `version_id`, or of every version) whose blob holds every
-    /// trigram of the FTS5 query `fts` (all text files when `None`), by version then path.
-    pub fn search_candidates(
+    /// trigram of every literal (all text files when no literal reaches the index; see
+    /// [`index_query`]), by version then path.
+    pub fn search_candidates<S: AsRef<str>>(
         &self,
         version_id: Option<i64>,
-        fts: Option<&str>,
+        literals: &[S],
     ) -> Result<Vec<Candidate>, StoreError> {
+        let fts = index_query(literals);
         let mut sql = String::from(
             "SELECT f.version_id, f.path, f.blob_id FROM files f
              JOIN search_indexed s ON s.blob_id = f.blob_id AND s.is_text = 1
@@ -121,7 +146,7 @@ impl Store {
         }
         sql.push_str(" ORDER BY f.version_id, f.path");
         let mut stmt = self.conn().prepare(&sql)?;
-        let rows = stmt.query_map(params![version_id, fts], |r| {
+        let rows = stmt.query_map(params![version_id, fts.as_deref()], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -145,7 +170,29 @@ pub struct BlobReader<'s> {
 
 impl BlobReader<'_> {
     /// Blob `id`, decoded and checked against its sha256.
-    pub fn read(&mut self, id: i64) -> Result<Rc<Vec<u8>>, StoreError> {
+    pub fn read(&mut self, id: i64) -> Result<Arc<Vec<u8>>, StoreError> {
         self.cache.read(self.store.conn(), id)
+    }
+}
+
+#[cfg(test)]
+mod query_tests {
+    use super::index_query;
+
+    #[test]
+    fn each_distinct_trigram_is_one_quoted_term() {
+        assert_eq!(
+            index_query(&["a\"bcb", "eval("]).unwrap(),
+            r#""a""b" AND """bc" AND "bcb" AND "eva" AND "val" AND "al(""#
+        );
+        assert_eq!(index_query(&["abab"]).unwrap(), r#""aba" AND "bab""#);
+    }
+
+    #[test]
+    fn literals_shorter_than_a_trigram_ask_nothing_and_long_ones_are_cut() {
+        assert_eq!(index_query(&["ab", ""]), None);
+        assert_eq!(index_query::<&str>(&[]), None);
+        let long = "x".repeat(500) + "tail";
+        assert_eq!(index_query(&[long.as_str()]).unwrap(), r#""xxx""#);
     }
 }

@@ -45,7 +45,9 @@ fn a_dry_run_says_what_would_go_and_the_prune_keeps_what_was_pinned() {
     assert!(again.contains("is already pinned"), "{again}");
     let listed = ok(vetter(&data, &["versions"]));
     assert!(
-        listed.contains(&format!("pinned, kept by `vetter prune` whatever its rules: {first} (")),
+        listed.contains(&format!(
+            "pinned, kept by `vetter prune` whatever its rules: {first} ("
+        )),
         "{listed}"
     );
 

@@ -155,7 +155,9 @@ fn finished_state(data_dir: &Path) -> (Vec<String>, Vec<String>, Vec<usize>) {
             count(
                 &conn,
                 &format!(
-                    "SELECT count(*) FROM search_text WHERE search_text MATCH '\"uniq{n}word\"'"
+                    "SELECT count(*) FROM search_text WHERE search_text MATCH '{}'",
+                    vetter_store::search_index::index_query(&[format!("uniq{n}word")])
+                        .expect("a long word")
                 ),
             ) > 0
         })

@@ -96,7 +96,8 @@ fn indexed_holders(conn: &Connection, word: &str) -> Vec<i64> {
     let mut stmt = conn
         .prepare("SELECT rowid FROM search_text WHERE search_text MATCH ?1")
         .unwrap();
-    stmt.query_map([format!("\"{word}\"")], |r| r.get(0))
+    let query = vetter_store::search_index::index_query(&[word]).expect("a word of 3+ characters");
+    stmt.query_map([query], |r| r.get(0))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap()
@@ -194,7 +195,7 @@ fn prune_keeps_the_last_versions_and_removes_the_rest_with_their_files() {
         report.file_bytes_after
     );
     // Search through the public API finds only kept versions.
-    let found = store.search_candidates(None, Some("\"lib\"")).unwrap();
+    let found = store.search_candidates(None, &["lib"]).unwrap();
     assert!(found.iter().all(|(v, _, _)| !removed.contains(v)));
 }
 

@@ -15,10 +15,15 @@ use vetter_store::{DB_FILE, Store};
 const SCRIPT: &[u8] = b"console.log('frozen');\nfetch('https://example.com/x');\n";
 
 /// The steps released so far; a test below fails when a step is added without a frozen cache.
-const RELEASED: u32 = 16;
+const RELEASED: u32 = 17;
 
 /// Tables a later step empties on purpose, with that step: their rows may go, and only there.
-const EMPTIED_AT: &[(&str, u32)] = &[("minhash_sketch", 14), ("minhash_band", 14)];
+const EMPTIED_AT: &[(&str, u32)] = &[
+    ("minhash_sketch", 14),
+    ("minhash_band", 14),
+    // Indexed again without positions.
+    ("search_indexed", 17),
+];
 
 fn frozen(step: u32) -> String {
     let path =
@@ -123,7 +128,7 @@ fn what_a_frozen_cache_held_reads_back_through_the_store() {
     for step in 2..=RELEASED {
         let dir = tempfile::tempdir().unwrap();
         load(dir.path(), step);
-        let store = Store::open(dir.path()).unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
 
         let v = store.version(1).unwrap();
         assert_eq!(
@@ -135,6 +140,16 @@ fn what_a_frozen_cache_held_reads_back_through_the_store() {
             store.read_file(1, "background.js").unwrap(),
             SCRIPT,
             "step {step}"
+        );
+        // Whatever the step left in the index, catching up makes the script findable.
+        store.index_pending_blobs(&mut |_, _| {}).unwrap();
+        let found = store
+            .search_candidates(None, &["console.log('frozen')"])
+            .unwrap();
+        assert_eq!(
+            found.len(),
+            1,
+            "step {step}: the index finds the frozen script"
         );
 
         if step >= 3 {

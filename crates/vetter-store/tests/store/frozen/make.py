@@ -6,12 +6,12 @@ that users' machines held, and `tests/store/upgrade.rs` upgrades each of them. E
 inserted right after that step's migration, with the schema as it stood then, so later steps
 transform them as they transformed real caches. The dump is sqlite3's own `.dump`.
 
-Usage: python3 make.py STEP   (writes vSTEP.dump for step STEP from ../../migrations)
+Usage: python3 make.py STEP   (writes vSTEP.dump for step STEP from ../../../migrations)
 """
 import hashlib, os, pathlib, sqlite3, subprocess, sys, tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
-MIGRATIONS = sorted((HERE / "../../migrations").resolve().glob("*.sql"))
+MIGRATIONS = sorted((HERE / "../../../migrations").resolve().glob("*.sql"))
 SCRIPT = b"console.log('frozen');\nfetch('https://example.com/x');\n"
 SHA = hashlib.sha256(SCRIPT).hexdigest()
 XPI = "ab" * 32
@@ -93,6 +93,8 @@ ROWS = {
     16: [
         "INSERT INTO pinned_versions (version_id, pinned_at) VALUES (1, '2026-01-02T11:00:00Z')",
     ],
+    # The index rebuilt without positions: a cache at this step has every blob to index again.
+    17: [],
 }
 
 
