@@ -54,6 +54,17 @@ pub(crate) fn count_change(
     whitespace: Whitespace,
 ) -> Result<(FileCounts, Option<LineDiff>), ReviewError> {
     let (ob, nb) = read_sides(store, old_id, new_id, change)?;
+    Ok(count_sides(index, ob, nb, whitespace))
+}
+
+/// Kind and line counts of one change from both sides' bytes (`None` for a side the change
+/// lacks); no cache access, so it runs on any thread.
+fn count_sides(
+    index: usize,
+    ob: Option<Vec<u8>>,
+    nb: Option<Vec<u8>>,
+    whitespace: Whitespace,
+) -> (FileCounts, Option<LineDiff>) {
     let kinds = [ob.as_deref().map(classify), nb.as_deref().map(classify)];
     let kind = if kinds.contains(&Some(FileKind::Image)) {
         FileKind::Image
@@ -72,7 +83,7 @@ pub(crate) fn count_change(
         new_encoding: None,
     };
     if kind != FileKind::Text {
-        return Ok((counts, None));
+        return (counts, None);
     }
     let ot = match ob.as_deref() {
         Some(b) => TextLines::decode(b),
@@ -95,7 +106,7 @@ pub(crate) fn count_change(
     counts.added = Some(lines.added);
     counts.removed = Some(lines.removed);
     counts.deadline_hit = lines.deadline_hit;
-    Ok((counts, Some(lines)))
+    (counts, Some(lines))
 }
 
 /// The line counting a review leaves for after it opens, detached from the session so that it
@@ -136,24 +147,40 @@ impl LineCounter {
         {
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
-        for (index, change) in &self.jobs {
-            if self.cancel.load(Ordering::Relaxed) {
-                break;
-            }
-            let (counts, lines) = count_change(
-                store,
-                self.old_id,
-                self.new_id,
-                *index,
-                change,
-                self.whitespace,
-            )?;
-            each(CountedFile {
-                session: self.session,
-                counts,
-                lines,
-            });
+        // Read here, in order (the connection is this thread's); counted on every core.
+        let counted = vetter_diff::parallel::ordered(
+            self.jobs.len(),
+            |i| {
+                if self.cancel.load(Ordering::Relaxed) {
+                    return Err(Halt::Cancelled);
+                }
+                let (index, change) = &self.jobs[i];
+                let (ob, nb) =
+                    read_sides(store, self.old_id, self.new_id, change).map_err(Halt::Failed)?;
+                Ok((*index, ob, nb))
+            },
+            |(index, ob, nb)| count_sides(index, ob, nb, self.whitespace),
+            |_, (counts, lines)| {
+                each(CountedFile {
+                    session: self.session,
+                    counts,
+                    lines,
+                });
+                Ok(())
+            },
+            || Halt::Failed(ReviewError::Diff(vetter_diff::DiffError::WorkerStopped)),
+        );
+        match counted {
+            Ok(()) | Err(Halt::Cancelled) => Ok(()),
+            Err(Halt::Failed(e)) => Err(e),
         }
-        Ok(())
     }
+}
+
+/// Why counting ended before the last file.
+enum Halt {
+    /// The session was dropped.
+    Cancelled,
+    /// A file could not be read, or a counting thread stopped.
+    Failed(ReviewError),
 }
