@@ -10,7 +10,9 @@
 //! version becomes visible, so a crash or kill before it leaves no trace and one after it leaves
 //! the whole version.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
@@ -367,45 +369,54 @@ impl Store {
         // (`legacy/build/x.js` beside `build/x.js`), and a sibling base must be stored first.
         let mut order: Vec<&ArchiveEntry> = archive.entries.iter().collect();
         order.sort_by_key(|e| (e.path.matches('/').count(), e.path.as_str()));
-        for (done, entry) in order.into_iter().enumerate() {
-            let sha256 = sha256_hex(&entry.data);
-            let existing = blob_id(&tx, &sha256)?;
-            let blob = match existing {
-                Some(id) => id,
-                None => {
-                    let stored = store_blob(
-                        &tx,
-                        source_name,
-                        &mut finder,
-                        &entry.path,
-                        &sha256,
-                        &entry.data,
-                    )?;
-                    summary.new_blobs += 1;
-                    summary.delta_blobs += u64::from(stored.is_delta);
-                    summary.bytes_added += stored.bytes;
-                    stored.id
-                }
-            };
-            tx.execute(
-                "INSERT INTO paths (path) VALUES (?1) ON CONFLICT (path) DO NOTHING",
-                [&entry.path],
-            )?;
-            tx.execute(
-                "INSERT INTO entries (version_id, path_id, blob_id, category)
-                 VALUES (?1, (SELECT id FROM paths WHERE path = ?2), ?3, ?4)",
-                params![
-                    version_id,
-                    entry.path,
-                    blob,
-                    FileCategory::classify(&entry.path, &entry.data).code(),
-                ],
-            )?;
-            bytes_done += entry.data.len() as u64;
-            progress(ImportProgress::Stored {
-                files_done: done as u64 + 1,
-                bytes_done,
-            });
+        let mut done = 0u64;
+        for chunk in order.chunks(PREPARE_CHUNK) {
+            let shas = parallel_map(chunk, |e| sha256_hex(&e.data));
+            let mut prepared = prepare_blobs(&tx, source_name, &mut finder, chunk, &shas)?;
+            for (i, entry) in chunk.iter().enumerate() {
+                let sha256 = &shas[i];
+                let blob = match blob_id(&tx, sha256)? {
+                    Some(id) => id,
+                    None => {
+                        let ready = prepared
+                            .remove(&i)
+                            .expect("every content new to the cache was prepared");
+                        let stored = store_blob(
+                            &tx,
+                            source_name,
+                            &mut finder,
+                            &entry.path,
+                            sha256,
+                            &entry.data,
+                            ready,
+                        )?;
+                        summary.new_blobs += 1;
+                        summary.delta_blobs += u64::from(stored.is_delta);
+                        summary.bytes_added += stored.bytes;
+                        stored.id
+                    }
+                };
+                tx.execute(
+                    "INSERT INTO paths (path) VALUES (?1) ON CONFLICT (path) DO NOTHING",
+                    [&entry.path],
+                )?;
+                tx.execute(
+                    "INSERT INTO entries (version_id, path_id, blob_id, category)
+                     VALUES (?1, (SELECT id FROM paths WHERE path = ?2), ?3, ?4)",
+                    params![
+                        version_id,
+                        entry.path,
+                        blob,
+                        FileCategory::classify(&entry.path, &entry.data).code(),
+                    ],
+                )?;
+                bytes_done += entry.data.len() as u64;
+                done += 1;
+                progress(ImportProgress::Stored {
+                    files_done: done,
+                    bytes_done,
+                });
+            }
         }
         progress(ImportProgress::Committing);
         tx.commit()?;
@@ -499,30 +510,144 @@ fn sibling_depth_limit(bases: &[Base]) -> u32 {
     if bases.is_empty() { 1 } else { MAX_DELTA_DEPTH }
 }
 
-/// Stores `data` as a delta when that is smaller, else as a whole frame.
-///
-/// The first base is the same path's blob in the previous version or, for a path new in this
-/// version, the previous version's most similar file. A second base is added when a blob stored
-/// earlier in this import covers much of what the first lacks: release builds ship the same
-/// change several times (`build/` and `legacy/build/`), and the second copy then costs little.
-fn store_blob(
+/// Entries prepared on every core at a time, then stored in order: enough to keep the cores
+/// busy, few enough that progress moves on a large package.
+const PREPARE_CHUNK: usize = 64;
+
+/// `f` over `items` on every core, results in the items' order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len());
+    if workers < 2 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let done: Vec<Vec<(usize, R)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else {
+                            return out;
+                        };
+                        out.push((i, f(item)));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let mut slots: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
+    for (i, r) in done.into_iter().flatten() {
+        slots[i] = Some(r);
+    }
+    slots
+        .into_iter()
+        .map(|r| r.expect("every item was worked on"))
+        .collect()
+}
+
+/// What one new blob needs before it is written, worked out ahead and on every core: its
+/// fingerprint, its first base with that base's bytes, and its frames compressed against that
+/// base alone and whole (the latter only when the rule in [`store_blob`] may want it).
+struct Prepared {
+    samples: Vec<u64>,
+    first: Option<Base>,
+    prefix: Vec<u8>,
+    delta: Option<Vec<u8>>,
+    whole: Option<Vec<u8>>,
+}
+
+/// Whether a delta is small enough that the whole frame is not worth trying.
+fn good_enough(frame: &[u8], data: &[u8]) -> bool {
+    frame.len() <= data.len() / codec::DELTA_GOOD_ENOUGH_DIVISOR
+}
+
+/// Prepares the entries of `chunk` whose content the cache lacks (each content once), keyed by
+/// their index in `chunk`. First bases come from the previous version alone, which this import
+/// does not change, so preparing ahead picks exactly what storing one by one would.
+fn prepare_blobs(
     conn: &Connection,
     source_name: &str,
     finder: &mut BaseFinder,
+    chunk: &[&ArchiveEntry],
+    shas: &[String],
+) -> Result<HashMap<usize, Prepared>, StoreError> {
+    let mut seen = HashSet::new();
+    let mut fresh = Vec::new();
+    for (i, sha) in shas.iter().enumerate() {
+        if blob_id(conn, sha)?.is_none() && seen.insert(sha.as_str()) {
+            fresh.push(i);
+        }
+    }
+    let samples = parallel_map(&fresh, |&i| {
+        let data = &chunk[i].data;
+        if data.len() >= similar::MIN_SIMILAR_SIZE {
+            similar::fingerprint(data)
+        } else {
+            Vec::new()
+        }
+    });
+    let mut firsts = Vec::with_capacity(fresh.len());
+    for (k, &i) in fresh.iter().enumerate() {
+        let first = first_base(conn, finder, &chunk[i].path, &samples[k])?;
+        let prefix = match &first {
+            Some(base) => read_blob_id(conn, base.id)?,
+            None => Vec::new(),
+        };
+        firsts.push((first, prefix));
+    }
+    let frames = parallel_map(&(0..fresh.len()).collect::<Vec<_>>(), |&k| {
+        let data = &chunk[fresh[k]].data;
+        let (first, prefix) = &firsts[k];
+        let delta = first
+            .as_ref()
+            .map(|_| codec::compress_delta(prefix, data))
+            .transpose()?;
+        let whole = match &delta {
+            Some(frame) if good_enough(frame, data) => None,
+            _ => Some(codec::compress_whole(data)?),
+        };
+        Ok::<_, codec::CodecError>((delta, whole))
+    });
+    let mut out = HashMap::with_capacity(fresh.len());
+    let prepared = samples.into_iter().zip(firsts).zip(frames);
+    for (&i, ((samples, (first, prefix)), framed)) in fresh.iter().zip(prepared) {
+        let (delta, whole) = framed.map_err(|e| StoreError::Compress {
+            source_name: source_name.to_owned(),
+            path: chunk[i].path.clone(),
+            reason: e.0,
+        })?;
+        let ready = Prepared {
+            samples,
+            first,
+            prefix,
+            delta,
+            whole,
+        };
+        out.insert(i, ready);
+    }
+    Ok(out)
+}
+
+/// The first base for `path`: the same path's blob in the previous version or, for a path new
+/// in this version, the previous version's most similar file; moved down its chain when a delta
+/// against it would be too deep.
+fn first_base(
+    conn: &Connection,
+    finder: &mut BaseFinder,
     path: &str,
-    sha256: &str,
-    data: &[u8],
-) -> Result<Stored, StoreError> {
-    let compress_err = |e: codec::CodecError| StoreError::Compress {
-        source_name: source_name.to_owned(),
-        path: path.to_owned(),
-        reason: e.0,
-    };
-    let samples = if data.len() >= similar::MIN_SIMILAR_SIZE {
-        similar::fingerprint(data)
-    } else {
-        Vec::new()
-    };
+    samples: &[u64],
+) -> Result<Option<Base>, StoreError> {
     let mut candidate = None;
     if let Some(previous_version) = finder.previous_version {
         candidate = same_path_blob(conn, previous_version, path)?;
@@ -533,19 +658,42 @@ fn store_blob(
             candidate = finder
                 .previous
                 .as_ref()
-                .and_then(|index| index.best(&samples, similar::MIN_COVERAGE_PERCENT, None));
+                .and_then(|index| index.best(samples, similar::MIN_COVERAGE_PERCENT, None));
         }
     }
-    let first = match candidate {
-        Some(id) => shallow_base(conn, id)?,
-        None => None,
-    };
-    let mut prefix = Vec::new();
-    let mut bases: Vec<Base> = Vec::new();
-    if let Some(first) = first {
-        prefix = read_blob_id(conn, first.id)?;
-        bases.push(first);
+    match candidate {
+        Some(id) => shallow_base(conn, id),
+        None => Ok(None),
     }
+}
+
+/// Stores `data` as a delta when that is smaller, else as a whole frame.
+///
+/// The first base was chosen ahead ([`first_base`]). A second base is added when a blob stored
+/// earlier in this import covers much of what the first lacks: release builds ship the same
+/// change several times (`build/` and `legacy/build/`), and the second copy then costs little.
+fn store_blob(
+    conn: &Connection,
+    source_name: &str,
+    finder: &mut BaseFinder,
+    path: &str,
+    sha256: &str,
+    data: &[u8],
+    ready: Prepared,
+) -> Result<Stored, StoreError> {
+    let compress_err = |e: codec::CodecError| StoreError::Compress {
+        source_name: source_name.to_owned(),
+        path: path.to_owned(),
+        reason: e.0,
+    };
+    let Prepared {
+        samples,
+        first,
+        mut prefix,
+        mut delta,
+        whole,
+    } = ready;
+    let mut bases: Vec<Base> = first.into_iter().collect();
     if !samples.is_empty() {
         let known = similar::fingerprint(&prefix);
         let rest = similar::novel(&samples, &known);
@@ -570,19 +718,17 @@ fn store_blob(
                     id: sibling,
                     depth: meta.depth,
                 });
+                delta = Some(codec::compress_delta(&prefix, data).map_err(compress_err)?);
             }
         }
     }
-    let delta = if bases.is_empty() {
-        None
-    } else {
-        Some(codec::compress_delta(&prefix, data).map_err(compress_err)?)
-    };
-    let good_enough = |frame: &[u8]| frame.len() <= data.len() / codec::DELTA_GOOD_ENOUGH_DIVISOR;
     let frame = match delta {
-        Some(frame) if good_enough(&frame) => frame,
+        Some(frame) if good_enough(&frame, data) => frame,
         other => {
-            let whole = codec::compress_whole(data).map_err(compress_err)?;
+            let whole = match whole {
+                Some(whole) => whole,
+                None => codec::compress_whole(data).map_err(compress_err)?,
+            };
             match other {
                 Some(frame) if frame.len() < whole.len() => frame,
                 _ => {
@@ -673,4 +819,21 @@ fn shallow_base(conn: &Connection, id: i64) -> Result<Option<Base>, StoreError> 
         candidate = meta.bases.first().copied();
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod parallel_tests {
+    use super::parallel_map;
+
+    #[test]
+    fn results_keep_the_items_order_whichever_thread_worked_them() {
+        let items: Vec<u64> = (0..500).collect();
+        let out = parallel_map(&items, |&i| {
+            // Uneven work, so threads finish out of order.
+            std::thread::sleep(std::time::Duration::from_micros((i * 7919) % 300));
+            i * 3
+        });
+        assert_eq!(out, items.iter().map(|i| i * 3).collect::<Vec<_>>());
+        assert!(parallel_map(&[] as &[u8], |_| 0).is_empty());
+    }
 }

@@ -45,22 +45,17 @@ pub(crate) fn indexed_text(data: &[u8]) -> Option<Cow<'_, str>> {
     (!data.contains(&0)).then(|| String::from_utf8_lossy(data))
 }
 
-/// Indexes one blob's bytes under its `blobs.id`: a blob holding a NUL byte is binary and only
-/// recorded as seen.
-fn index_blob(conn: &Connection, blob_id: i64, data: &[u8]) -> rusqlite::Result<()> {
-    let text = indexed_text(data);
-    let is_text = text.is_some();
-    if let Some(text) = text {
-        conn.execute(
-            "INSERT INTO search_text (rowid, body) VALUES (?1, ?2)",
-            params![blob_id, text.as_ref()],
-        )?;
-    }
+/// Adds one blob's text to the index under its `blobs.id`; returns whether it was text (a blob
+/// holding a NUL byte is binary and stays out).
+fn index_text(conn: &Connection, blob_id: i64, data: &[u8]) -> rusqlite::Result<bool> {
+    let Some(text) = indexed_text(data) else {
+        return Ok(false);
+    };
     conn.execute(
-        "INSERT OR REPLACE INTO search_indexed (blob_id, is_text) VALUES (?1, ?2)",
-        params![blob_id, is_text],
+        "INSERT INTO search_text (rowid, body) VALUES (?1, ?2)",
+        params![blob_id, text.as_ref()],
     )?;
-    Ok(())
+    Ok(true)
 }
 
 impl Store {
@@ -92,6 +87,7 @@ impl Store {
         let mut blobs = BlobCache::default();
         for batch in pending.chunks(INDEX_BATCH) {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut seen_now = Vec::with_capacity(batch.len());
             for &id in batch {
                 // Another process may have indexed it between the scan and the write lock.
                 let seen: bool = tx.query_row(
@@ -103,9 +99,18 @@ impl Store {
                     continue;
                 }
                 let data = blobs.read(&tx, id)?;
-                index_blob(&tx, id, &data)?;
+                seen_now.push((id, index_text(&tx, id, &data)?));
                 done += 1;
                 progress(done, total);
+            }
+            // Recorded after the batch's text: a write to another table between two index
+            // inserts opens a statement savepoint, at which FTS5 writes out everything it holds
+            // in memory, so recording each blob as it went cost one index segment per blob.
+            for (id, is_text) in seen_now {
+                tx.execute(
+                    "INSERT OR REPLACE INTO search_indexed (blob_id, is_text) VALUES (?1, ?2)",
+                    params![id, is_text],
+                )?;
             }
             tx.commit()?;
         }
