@@ -370,7 +370,7 @@ impl Store {
         let mut order: Vec<&ArchiveEntry> = archive.entries.iter().collect();
         order.sort_by_key(|e| (e.path.matches('/').count(), e.path.as_str()));
         let mut done = 0u64;
-        for chunk in order.chunks(PREPARE_CHUNK) {
+        for chunk in prepare_chunks(&order) {
             let shas = parallel_map(chunk, |e| sha256_hex(&e.data));
             let mut prepared = prepare_blobs(&tx, source_name, &mut finder, chunk, &shas)?;
             for (i, entry) in chunk.iter().enumerate() {
@@ -511,8 +511,28 @@ fn sibling_depth_limit(bases: &[Base]) -> u32 {
 }
 
 /// Entries prepared on every core at a time, then stored in order: enough to keep the cores
-/// busy, few enough that progress moves on a large package.
+/// busy, few enough that progress moves (and pages reach the WAL) as a large package goes in.
 const PREPARE_CHUNK: usize = 64;
+/// Uncompressed bytes that close a chunk early.
+const PREPARE_CHUNK_BYTES: usize = 2 << 20;
+
+/// `order` cut into runs of at most [`PREPARE_CHUNK`] entries, each closed once it holds
+/// [`PREPARE_CHUNK_BYTES`].
+fn prepare_chunks<'a, 'e>(order: &'a [&'e ArchiveEntry]) -> Vec<&'a [&'e ArchiveEntry]> {
+    let mut chunks = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, entry) in order.iter().enumerate() {
+        bytes += entry.data.len();
+        if i + 1 - start == PREPARE_CHUNK || bytes >= PREPARE_CHUNK_BYTES {
+            chunks.push(&order[start..=i]);
+            (start, bytes) = (i + 1, 0);
+        }
+    }
+    if start < order.len() {
+        chunks.push(&order[start..]);
+    }
+    chunks
+}
 
 /// `f` over `items` on every core, results in the items' order.
 fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
@@ -835,5 +855,26 @@ mod parallel_tests {
         });
         assert_eq!(out, items.iter().map(|i| i * 3).collect::<Vec<_>>());
         assert!(parallel_map(&[] as &[u8], |_| 0).is_empty());
+    }
+
+    #[test]
+    fn chunks_close_at_their_entry_count_or_their_bytes() {
+        use super::{PREPARE_CHUNK, PREPARE_CHUNK_BYTES, prepare_chunks};
+        let entry = |len: usize| vetter_archive::ArchiveEntry {
+            path: String::new(),
+            data: vec![0; len],
+        };
+        let small: Vec<_> = (0..PREPARE_CHUNK * 2 + 5).map(|_| entry(10)).collect();
+        let refs: Vec<_> = small.iter().collect();
+        let lens: Vec<usize> = prepare_chunks(&refs).iter().map(|c| c.len()).collect();
+        assert_eq!(lens, [PREPARE_CHUNK, PREPARE_CHUNK, 5]);
+        let big: Vec<_> = [PREPARE_CHUNK_BYTES, 1, PREPARE_CHUNK_BYTES - 1, 1, 3]
+            .into_iter()
+            .map(entry)
+            .collect();
+        let refs: Vec<_> = big.iter().collect();
+        let lens: Vec<usize> = prepare_chunks(&refs).iter().map(|c| c.len()).collect();
+        assert_eq!(lens, [1, 2, 2]);
+        assert!(prepare_chunks(&[]).is_empty());
     }
 }
