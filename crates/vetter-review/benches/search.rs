@@ -274,6 +274,12 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 /// p50/p99 of searching `cache` for the year's literals and regexes, each run `rounds` times.
 fn existing_cache(cache: &Path, rounds: usize) {
+    // Opening a folder without a cache would make an empty one and time nothing.
+    assert!(
+        cache.join(vetter_store::DB_FILE).is_file(),
+        "{} holds no Vetter cache (cargo bench runs in the crate's folder: give an absolute path)",
+        cache.display()
+    );
     let mut store = Store::open(cache).expect("the cache opens");
     let indexed = catch_up(&mut store).expect("the index catches up");
     println!(

@@ -19,7 +19,7 @@
 //! engine is linear-time, so no pattern can backtrack exponentially) plus a byte and time
 //! budget per search.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -400,49 +400,84 @@ pub fn search(
         bytes_scanned: 0,
         stopped: None,
     };
-    // Each distinct blob is decoded and scanned once, however many versions share it: decoded
-    // here in order (the store's connection is this thread's), matched on every core.
+    // Each distinct blob is decoded and scanned once, however many versions share it, on every
+    // core (each worker decodes through its own read-only connection).
     let mut scan: Vec<i64> = Vec::new();
-    let mut queued: HashSet<i64> = HashSet::new();
-    let mut by_file: BTreeMap<(i64, String), i64> = BTreeMap::new();
+    let mut scan_index: HashMap<i64, usize> = HashMap::new();
+    let mut by_file: Vec<((i64, String), i64)> = Vec::new();
     for (version_id, path, blob_id) in rows {
         if let Some(g) = &globs
             && !g.is_match(&path)
         {
             continue;
         }
-        by_file.insert((version_id, path), blob_id);
-        if queued.insert(blob_id) {
+        by_file.push(((version_id, path), blob_id));
+        scan_index.entry(blob_id).or_insert_with(|| {
             scan.push(blob_id);
-        }
+            scan.len() - 1
+        });
     }
-    let mut found: HashMap<i64, (Arc<Vec<u8>>, Vec<BlobLine>)> = HashMap::new();
-    let mut blobs = store.blob_reader();
-    let mut bytes_loaded = 0u64;
+    // The store lists candidates by version and path; hits must come in that order whatever
+    // the collation, so it is made sure of here.
+    by_file.sort_unstable();
+    let mut found: HashMap<i64, FoundBlob> = HashMap::new();
+    let pool = store.blob_reader_pool();
+    // Hits come in file order and every file's blob is scanned no later than the first file
+    // holding it, so once the files whose blobs are all scanned hold `max_hits` lines, the
+    // rest cannot change the answer.
+    let (mut next_file, mut hits_ready) = (0, 0usize);
+    // Blobs go to the workers in runs, so handing work between threads costs little beside
+    // decoding a small file.
+    let runs: Vec<std::ops::Range<usize>> = (0..scan.len())
+        .step_by(SCAN_RUN)
+        .map(|start| start..(start + SCAN_RUN).min(scan.len()))
+        .collect();
     let outcome = vetter_diff::parallel::ordered(
-        scan.len(),
-        |i| {
+        runs.len(),
+        |r| {
             if started.elapsed() > limits.time_budget {
                 return Err(Halt::Stop(SearchStop::TimeBudget));
             }
-            let data = blobs.read(scan[i]).map_err(|e| Halt::Failed(e.into()))?;
-            bytes_loaded += data.len() as u64;
-            if bytes_loaded > limits.max_scan_bytes {
-                return Err(Halt::Stop(SearchStop::ByteBudget));
-            }
-            Ok(data)
+            Ok(runs[r].clone())
         },
-        |data| {
-            let lines = matching_lines(&regex, &data);
-            (data, lines)
+        |run: std::ops::Range<usize>| {
+            run.map(|i| {
+                let data = pool.read(scan[i])?;
+                let lines = matching_lines(&regex, &data);
+                Ok((data, lines))
+            })
+            .collect::<Vec<Result<_, vetter_store::StoreError>>>()
         },
-        |i, (data, lines)| {
-            results.bytes_scanned += data.len() as u64;
-            results.blobs_scanned += 1;
-            // Only blobs with hits stay in memory: a regex that scans the whole cache keeps
-            // what it found, not what it read.
-            if !lines.is_empty() {
-                found.insert(scan[i], (data, lines));
+        |r, scanned| {
+            for (i, read) in runs[r].clone().zip(scanned) {
+                let (data, lines) = read.map_err(|e| Halt::Failed(e.into()))?;
+                if results.bytes_scanned + data.len() as u64 > limits.max_scan_bytes {
+                    return Err(Halt::Stop(SearchStop::ByteBudget));
+                }
+                results.bytes_scanned += data.len() as u64;
+                results.blobs_scanned += 1;
+                // Only blobs with hits stay in memory: a regex that scans the whole cache keeps
+                // what it found, not what it read.
+                if !lines.is_empty() {
+                    let starts = line_starts(&data);
+                    found.insert(
+                        scan[i],
+                        FoundBlob {
+                            data,
+                            lines,
+                            starts,
+                        },
+                    );
+                }
+                while let Some((_, blob_id)) = by_file.get(next_file)
+                    && scan_index[blob_id] <= i
+                {
+                    hits_ready += found.get(blob_id).map_or(0, |f| f.lines.len());
+                    next_file += 1;
+                }
+                if hits_ready > limits.max_hits {
+                    return Err(Halt::Stop(SearchStop::HitLimit));
+                }
             }
             Ok(())
         },
@@ -454,11 +489,10 @@ pub fn search(
         Err(Halt::Failed(e)) => return Err(e),
     }
     'files: for ((version_id, path), blob_id) in by_file {
-        let Some((data, lines)) = found.get(&blob_id) else {
+        let Some(blob) = found.get(&blob_id) else {
             continue;
         };
-        let starts = line_starts(data);
-        for l in lines {
+        for l in &blob.lines {
             if results.hits.len() >= limits.max_hits {
                 results.stopped = Some(SearchStop::HitLimit);
                 break 'files;
@@ -466,8 +500,8 @@ pub fn search(
             results.hits.push(make_hit(
                 version_id,
                 &path,
-                data,
-                &starts,
+                &blob.data,
+                &blob.starts,
                 l,
                 query.context,
                 limits.max_line_excerpt,
@@ -475,6 +509,17 @@ pub fn search(
         }
     }
     Ok(results)
+}
+
+/// Blobs handed to a worker at a time.
+const SCAN_RUN: usize = 16;
+
+/// A scanned blob with hits: its bytes, its matching lines and where its lines start, shared
+/// by every file that holds it.
+struct FoundBlob {
+    data: Arc<Vec<u8>>,
+    lines: Vec<BlobLine>,
+    starts: Vec<usize>,
 }
 
 /// Every line of `data` on which `regex` matches, the way `grep` sees lines: a match found in

@@ -853,7 +853,7 @@ pub(crate) fn blob_meta(conn: &Connection, id: i64) -> Result<Option<BlobMeta>, 
 
 /// Reads and verifies a blob, decoding through at most [`MAX_DELTA_DEPTH`] levels of bases.
 pub(crate) fn read_blob_id(conn: &Connection, id: i64) -> Result<Vec<u8>, StoreError> {
-    let mut decoded = HashMap::new();
+    let mut decoded = BlobCache::default();
     let raw = decode(conn, id, MAX_DELTA_DEPTH, &mut decoded)?;
     drop(decoded);
     Ok(Arc::try_unwrap(raw).unwrap_or_else(|shared| (*shared).clone()))
@@ -865,6 +865,8 @@ pub(crate) fn read_blob_id(conn: &Connection, id: i64) -> Result<Vec<u8>, StoreE
 #[derive(Default)]
 pub(crate) struct BlobCache {
     decoded: HashMap<i64, Arc<Vec<u8>>>,
+    /// Bytes in `decoded`, kept as it grows (summing on every read cost a search seconds).
+    held: usize,
 }
 
 impl BlobCache {
@@ -873,11 +875,19 @@ impl BlobCache {
 
     /// Blob `id`, decoded and checked against its sha256 like [`read_blob_id`].
     pub(crate) fn read(&mut self, conn: &Connection, id: i64) -> Result<Arc<Vec<u8>>, StoreError> {
-        let held: usize = self.decoded.values().map(|b| b.len()).sum();
-        if held > Self::MAX_BYTES {
+        if self.held > Self::MAX_BYTES {
             self.decoded.clear();
+            self.held = 0;
         }
-        decode(conn, id, MAX_DELTA_DEPTH, &mut self.decoded)
+        decode(conn, id, MAX_DELTA_DEPTH, self)
+    }
+
+    /// Keeps `raw` as blob `id`'s bytes.
+    fn keep(&mut self, id: i64, raw: &Arc<Vec<u8>>) {
+        if let Some(old) = self.decoded.insert(id, Arc::clone(raw)) {
+            self.held -= old.len();
+        }
+        self.held += raw.len();
     }
 }
 
@@ -888,9 +898,9 @@ fn decode(
     conn: &Connection,
     id: i64,
     budget: u32,
-    decoded: &mut HashMap<i64, Arc<Vec<u8>>>,
+    decoded: &mut BlobCache,
 ) -> Result<Arc<Vec<u8>>, StoreError> {
-    if let Some(raw) = decoded.get(&id) {
+    if let Some(raw) = decoded.decoded.get(&id) {
         return Ok(Arc::clone(raw));
     }
     let meta = blob_meta(conn, id)?.ok_or_else(|| StoreError::BlobNotFound {
@@ -927,7 +937,7 @@ fn decode(
         return Err(corrupt(format!("its bytes hash to {actual}")));
     }
     let raw = Arc::new(raw);
-    decoded.insert(id, Arc::clone(&raw));
+    decoded.keep(id, &raw);
     Ok(raw)
 }
 

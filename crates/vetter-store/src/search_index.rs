@@ -6,7 +6,7 @@
 //! never seen.
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, TransactionBehavior, params};
 
@@ -68,6 +68,16 @@ impl Store {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<u64, StoreError> {
         let conn = self.conn_mut();
+        // Every recorded blob exists (a foreign key), so equal counts mean nothing is pending:
+        // two index counts instead of a probe per blob, for the search that finds nothing to do.
+        let complete: bool = conn.query_row(
+            "SELECT (SELECT COUNT(*) FROM blobs) = (SELECT COUNT(*) FROM search_indexed)",
+            [],
+            |r| r.get(0),
+        )?;
+        if complete {
+            return Ok(0);
+        }
         let pending: Vec<i64> = {
             let mut stmt = conn.prepare(
                 "SELECT b.id FROM blobs b
@@ -157,26 +167,47 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// A reader of many blobs in a row that decodes a shared delta base once (see
-    /// [`BlobCache`]).
-    pub fn blob_reader(&self) -> BlobReader<'_> {
-        BlobReader {
-            store: self,
-            cache: BlobCache::default(),
+    /// Readers of blobs for a pass over many files on every core (see [`BlobReaderPool`]).
+    pub fn blob_reader_pool(&self) -> BlobReaderPool {
+        BlobReaderPool {
+            path: self.data_dir().join(crate::DB_FILE),
+            idle: Mutex::new(Vec::new()),
         }
     }
 }
 
-/// Reads blobs by id, keeping what it decoded (bounded), for a pass over many files.
-pub struct BlobReader<'s> {
-    store: &'s Store,
+/// Reads blobs by id from any thread: each thread that asks borrows an idle reader (its own
+/// read-only connection to the cache and its own [`BlobCache`], opened on first need), so
+/// decoding, most of a search's time, runs on every core. Blobs never change once written, so
+/// readers on different snapshots still agree on every blob they both hold.
+pub struct BlobReaderPool {
+    path: std::path::PathBuf,
+    idle: Mutex<Vec<PooledReader>>,
+}
+
+/// One pooled reader: a connection and what it has decoded.
+struct PooledReader {
+    conn: Connection,
     cache: BlobCache,
 }
 
-impl BlobReader<'_> {
+impl BlobReaderPool {
     /// Blob `id`, decoded and checked against its sha256.
-    pub fn read(&mut self, id: i64) -> Result<Arc<Vec<u8>>, StoreError> {
-        self.cache.read(self.store.conn(), id)
+    pub fn read(&self, id: i64) -> Result<Arc<Vec<u8>>, StoreError> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut reader = match idle {
+            Some(reader) => reader,
+            None => PooledReader {
+                conn: crate::open_read_only(&self.path)?,
+                cache: BlobCache::default(),
+            },
+        };
+        let read = reader.cache.read(&reader.conn, id);
+        self.idle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(reader);
+        read
     }
 }
 

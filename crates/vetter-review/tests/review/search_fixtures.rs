@@ -135,3 +135,68 @@ fn catching_up_reports_each_new_blob_then_nothing_is_left() {
     let n = vetter_review::search::catch_up_with(&mut store, &mut |_| again += 1).unwrap();
     assert_eq!((n, again), (0, 0));
 }
+
+#[test]
+fn a_hit_limit_returns_exactly_the_first_hits_of_the_full_search_and_stops_scanning_early() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    // 30 versions sharing one library (one blob for all) beside their own code (one blob each),
+    // enough blobs that a search goes round the worker pipeline many times.
+    let library: String = (0..50).map(|i| format!("lib_{i}(); // mark\n")).collect();
+    for v in 1..=30 {
+        let manifest = format!(
+            r#"{{"manifest_version":2,"name":"s","version":"{v}","browser_specific_settings":{{"gecko":{{"id":"s@example"}}}}}}"#
+        );
+        let own: String = (0..v)
+            .map(|i| format!("own_{v}_{i}(); // mark\n"))
+            .collect();
+        let xpi = vetter_fixtures::zip_files(&[
+            ("manifest.json", manifest.as_bytes()),
+            ("a/library.js", library.as_bytes()),
+            ("b/own.js", own.as_bytes()),
+            (
+                &format!("c/only-{v}.js"),
+                format!("// mark {v}\n").as_bytes(),
+            ),
+        ]);
+        store
+            .import_archive(&format!("{v}.xpi"), &xpi, &Limits::default(), &mut |_| {})
+            .unwrap();
+    }
+    let query = SearchQuery::regex("mark");
+    let full = search(&mut store, &query, &SearchLimits::default()).unwrap();
+    assert_eq!(full.stopped, None);
+    assert_eq!(full.hits.len(), 30 * 50 + (1..=30).sum::<usize>() + 30);
+    for max_hits in [1, 49, 50, 51, 137, 1000, full.hits.len() - 1] {
+        let limits = SearchLimits {
+            max_hits,
+            ..SearchLimits::default()
+        };
+        let cut = search(&mut store, &query, &limits).unwrap();
+        assert_eq!(cut.hits, full.hits[..max_hits], "max_hits {max_hits}");
+        assert_eq!(
+            cut.stopped,
+            Some(SearchStop::HitLimit),
+            "max_hits {max_hits}"
+        );
+    }
+    let exact = SearchLimits {
+        max_hits: full.hits.len(),
+        ..SearchLimits::default()
+    };
+    let all = search(&mut store, &query, &exact).unwrap();
+    assert_eq!((all.hits.len(), all.stopped), (full.hits.len(), None));
+    // The first version alone holds 52 hits: a limit of 10 needs none of the later versions'
+    // own blobs.
+    let few = SearchLimits {
+        max_hits: 10,
+        ..SearchLimits::default()
+    };
+    let cut = search(&mut store, &query, &few).unwrap();
+    assert!(
+        cut.blobs_scanned < full.blobs_scanned / 2,
+        "{} of {} blobs scanned for 10 hits",
+        cut.blobs_scanned,
+        full.blobs_scanned
+    );
+}
