@@ -145,10 +145,16 @@ fn describe_plan(plan: &PrunePlan, dry_run: bool) -> String {
         }
     }
     out.push_str(&format!(
-        "files no kept version uses: {} stored files, {}\n",
+        "files no kept version uses, which go: {} stored files, {}\n",
         plan.blobs_removed,
         human_bytes(plan.blob_bytes_removed)
     ));
+    if plan.blobs_kept_as_bases > 0 {
+        out.push_str(&format!(
+            "files no kept version uses that stay, as bases of kept files' changes (smaller than storing those whole): {}\n",
+            plan.blobs_kept_as_bases
+        ));
+    }
     if plan.blobs_rewritten > 0 {
         out.push_str(&format!(
             "kept files stored as changes against them, to store whole: {} ({} now, about {} whole)\n",

@@ -861,12 +861,15 @@ pub(crate) fn read_blob_id(conn: &Connection, id: i64) -> Result<Vec<u8>, StoreE
 
 /// Reads many blobs in a row (a search over the cache), keeping what it decoded so that a base
 /// shared by many deltas (the previous release of a file, for every later one) is decoded and
-/// verified once. Bounded: past [`BlobCache::MAX_BYTES`] it starts afresh.
+/// verified once. Bounded: past its budget ([`BlobCache::MAX_BYTES`] unless made smaller) it
+/// starts afresh.
 #[derive(Default)]
 pub(crate) struct BlobCache {
     decoded: HashMap<i64, Arc<Vec<u8>>>,
     /// Bytes in `decoded`, kept as it grows (summing on every read cost a search seconds).
     held: usize,
+    /// Bytes kept at most; 0 means [`BlobCache::MAX_BYTES`].
+    budget: usize,
 }
 
 impl BlobCache {
@@ -875,11 +878,24 @@ impl BlobCache {
 
     /// Blob `id`, decoded and checked against its sha256 like [`read_blob_id`].
     pub(crate) fn read(&mut self, conn: &Connection, id: i64) -> Result<Arc<Vec<u8>>, StoreError> {
-        if self.held > Self::MAX_BYTES {
+        let budget = if self.budget == 0 {
+            Self::MAX_BYTES
+        } else {
+            self.budget
+        };
+        if self.held > budget {
             self.decoded.clear();
             self.held = 0;
         }
         decode(conn, id, MAX_DELTA_DEPTH, self)
+    }
+
+    /// A cache keeping at most `budget` bytes (one of several working side by side).
+    pub(crate) fn with_budget(budget: usize) -> BlobCache {
+        BlobCache {
+            budget,
+            ..BlobCache::default()
+        }
     }
 
     /// Keeps `raw` as blob `id`'s bytes.

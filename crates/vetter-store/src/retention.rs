@@ -112,6 +112,10 @@ pub struct PrunePlan {
     /// Their stored (compressed) bytes.
     #[ts(type = "number")]
     pub blob_bytes_removed: u64,
+    /// Blobs no kept version uses that stay as delta bases, because storing the files that
+    /// refer to them whole would take more space than they do.
+    #[ts(type = "number")]
+    pub blobs_kept_as_bases: u64,
     /// Kept blobs stored as deltas against a blob that goes, which are stored whole instead.
     #[ts(type = "number")]
     pub blobs_rewritten: u64,
@@ -305,46 +309,27 @@ fn plan(
             }
         }
     }
+    let rows = blob_rows(conn)?;
+    let bases_kept = bases_worth_keeping(&rows, &live);
     let mut blobs_removed = 0;
     let mut blob_bytes_removed = 0;
     let mut dead: HashSet<i64> = HashSet::new();
-    let mut deltas: Vec<(i64, [Option<i64>; 2], u64, u64)> = Vec::new();
-    let (mut whole_raw, mut whole_stored) = (0u64, 0u64);
-    {
-        let mut stmt =
-            conn.prepare("SELECT id, base_id, base2_id, raw_size, length(data) FROM blobs")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, Option<i64>>(1)?,
-                r.get::<_, Option<i64>>(2)?,
-                r.get::<_, i64>(3)?.max(0) as u64,
-                r.get::<_, i64>(4)?.max(0) as u64,
-            ))
-        })?;
-        for row in rows {
-            let (id, base, base2, raw, stored) = row?;
-            if !live.contains(&id) {
-                dead.insert(id);
-                blobs_removed += 1;
-                blob_bytes_removed += stored;
-            } else if base.is_some() {
-                deltas.push((id, [base, base2], raw, stored));
-            }
-            if base.is_none() {
-                whole_raw += raw;
-                whole_stored += stored;
-            }
+    for row in &rows {
+        if !live.contains(&row.id) && !bases_kept.contains(&row.id) {
+            dead.insert(row.id);
+            blobs_removed += 1;
+            blob_bytes_removed += row.stored;
         }
     }
+    let (whole_raw, whole_stored) = whole_ratio(&rows);
     let mut blobs_rewritten = 0;
     let mut rewritten_bytes_now = 0;
     let mut rewritten_raw = 0u64;
-    for (_, bases, raw, stored) in &deltas {
-        if bases.iter().flatten().any(|b| dead.contains(b)) {
+    for row in &rows {
+        if !dead.contains(&row.id) && row.bases.iter().flatten().any(|b| dead.contains(b)) {
             blobs_rewritten += 1;
-            rewritten_bytes_now += stored;
-            rewritten_raw += raw;
+            rewritten_bytes_now += row.stored;
+            rewritten_raw += row.raw;
         }
     }
     let rewritten_bytes_estimate = if whole_raw == 0 {
@@ -364,6 +349,7 @@ fn plan(
         removed,
         blobs_removed,
         blob_bytes_removed,
+        blobs_kept_as_bases: bases_kept.len() as u64,
         blobs_rewritten,
         rewritten_bytes_now,
         rewritten_bytes_estimate,
@@ -371,6 +357,73 @@ fn plan(
         file_bytes,
         estimated_bytes_returned,
     })
+}
+
+/// One blob's row as retention sees it.
+struct BlobRow {
+    id: i64,
+    bases: [Option<i64>; 2],
+    raw: u64,
+    stored: u64,
+}
+
+/// Every blob's id, bases and sizes, in id order.
+fn blob_rows(conn: &Connection) -> Result<Vec<BlobRow>, StoreError> {
+    let mut stmt = conn
+        .prepare("SELECT id, base_id, base2_id, raw_size, length(data) FROM blobs ORDER BY id")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(BlobRow {
+            id: r.get(0)?,
+            bases: [r.get(1)?, r.get(2)?],
+            raw: r.get::<_, i64>(3)?.max(0) as u64,
+            stored: r.get::<_, i64>(4)?.max(0) as u64,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Raw and stored bytes of the whole (non-delta) blobs: the cache's own compression ratio,
+/// which estimates what a delta takes once stored whole.
+fn whole_ratio(rows: &[BlobRow]) -> (u64, u64) {
+    rows.iter()
+        .filter(|r| r.bases[0].is_none())
+        .fold((0, 0), |(raw, stored), r| (raw + r.raw, stored + r.stored))
+}
+
+/// The unused blobs (not in `live`) that stay as delta bases: those costing less space than
+/// storing whole the blobs that would still refer to them. Newest first, so a blob's
+/// dependents are settled before it (bases are always older); the plan and the prune itself
+/// both decide with this, on the same rows.
+fn bases_worth_keeping(rows: &[BlobRow], live: &HashSet<i64>) -> HashSet<i64> {
+    let (whole_raw, whole_stored) = whole_ratio(rows);
+    let whole_estimate = |raw: u64| {
+        if whole_raw == 0 {
+            raw
+        } else {
+            (raw as u128 * whole_stored as u128 / whole_raw as u128) as u64
+        }
+    };
+    // What storing each blob whole would add, summed per base over the blobs that stay.
+    let mut kept: HashSet<i64> = HashSet::new();
+    let mut rewrite_cost: HashMap<i64, u64> = HashMap::new();
+    for row in rows.iter().rev() {
+        let stays = live.contains(&row.id) || {
+            let keep = rewrite_cost
+                .get(&row.id)
+                .is_some_and(|&cost| row.stored < cost);
+            if keep {
+                kept.insert(row.id);
+            }
+            keep
+        };
+        if stays {
+            let extra = whole_estimate(row.raw).saturating_sub(row.stored);
+            for base in row.bases.iter().flatten() {
+                *rewrite_cost.entry(*base).or_default() += extra;
+            }
+        }
+    }
+    kept
 }
 
 /// Removes version `id`'s rows; the blobs its files used are left for the blob pass.
@@ -534,15 +587,21 @@ impl Store {
         )?;
         tx.commit()?;
 
-        // Every unused blob, including any an interrupted prune left behind.
+        // Every unused blob, including any an interrupted prune left behind, but those worth
+        // keeping as bases (decided afresh on the rows as they are now).
         let unused: Vec<i64> = {
-            let mut stmt = conn.prepare(
-                "SELECT id FROM blobs b
-                 WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.blob_id = b.id)
-                 ORDER BY id DESC",
-            )?;
-            stmt.query_map([], |r| r.get(0))?
-                .collect::<Result<_, _>>()?
+            let live: HashSet<i64> = {
+                let mut stmt = conn.prepare("SELECT DISTINCT blob_id FROM entries")?;
+                stmt.query_map([], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?
+            };
+            let rows = blob_rows(conn)?;
+            let bases_kept = bases_worth_keeping(&rows, &live);
+            rows.iter()
+                .rev()
+                .map(|r| r.id)
+                .filter(|id| !live.contains(id) && !bases_kept.contains(id))
+                .collect()
         };
         let total = unused.len() as u64;
         let mut done = 0;
@@ -612,5 +671,42 @@ impl Store {
         Ok(stmt
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64, bases: [Option<i64>; 2], raw: u64, stored: u64) -> BlobRow {
+        BlobRow {
+            id,
+            bases,
+            raw,
+            stored,
+        }
+    }
+
+    #[test]
+    fn an_unused_base_stays_only_while_it_is_smaller_than_its_dependents_stored_whole() {
+        // Whole blobs compress 4:1 here, so a delta of 4,000 raw bytes would take 1,000 whole.
+        let rows = vec![
+            row(1, [None, None], 4_000, 1_000),   // unused, base of 3 and 4
+            row(2, [None, None], 40_000, 10_000), // unused, base of 5 only
+            row(3, [Some(1), None], 4_000, 100),  // live: 900 more whole
+            row(4, [Some(1), None], 4_000, 100),  // live: 900 more whole
+            row(5, [Some(2), None], 4_000, 100),  // live: 900 more whole
+            row(6, [None, None], 4_000, 1_000),   // unused, base of 7
+            row(7, [Some(6), None], 4_000, 100),  // unused, base of 8: stays as a base
+            row(8, [Some(7), None], 4_000, 100),  // live
+            row(9, [None, None], 4_000, 1_000),   // unused, nothing refers to it
+        ];
+        let live: HashSet<i64> = [3, 4, 5, 8].into();
+        let kept = bases_worth_keeping(&rows, &live);
+        // 1 (1,000 bytes) saves 1,800; 2 (10,000) saves only 900; 7 (100) saves 900, and then 6
+        // (1,000) saves only 7's 900.
+        assert_eq!(kept, [1, 7].into());
+        let none: HashSet<i64> = HashSet::new();
+        assert!(bases_worth_keeping(&rows, &none).is_empty());
     }
 }

@@ -185,6 +185,9 @@ pub struct BlobReaderPool {
     idle: Mutex<Vec<PooledReader>>,
 }
 
+/// What each pooled reader keeps decoded at most.
+const POOLED_CACHE_BYTES: usize = 48 * 1024 * 1024;
+
 /// One pooled reader: a connection and what it has decoded.
 struct PooledReader {
     conn: Connection,
@@ -199,7 +202,9 @@ impl BlobReaderPool {
             Some(reader) => reader,
             None => PooledReader {
                 conn: crate::open_read_only(&self.path)?,
-                cache: BlobCache::default(),
+                // Each worker's share of one cache's budget, so memory stays where one
+                // thread's search had it.
+                cache: BlobCache::with_budget(POOLED_CACHE_BYTES),
             },
         };
         let read = reader.cache.read(&reader.conn, id);

@@ -27,6 +27,11 @@ blobs_removed: number,
  */
 blob_bytes_removed: number, 
 /**
+ * Blobs no kept version uses that stay as delta bases, because storing the files that
+ * refer to them whole would take more space than they do.
+ */
+blobs_kept_as_bases: number, 
+/**
  * Kept blobs stored as deltas against a blob that goes, which are stored whole instead.
  */
 blobs_rewritten: number, 

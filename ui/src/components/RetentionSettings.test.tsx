@@ -15,6 +15,7 @@ const PLAN: PrunePlan = {
   removed: [{ id: 2, guid: "a@example.org", version: "2.0", reasons: [] }],
   blobs_removed: 7,
   blob_bytes_removed: 3 * 1024 * 1024,
+  blobs_kept_as_bases: 4,
   blobs_rewritten: 2,
   rewritten_bytes_now: 1024,
   rewritten_bytes_estimate: 200 * 1024,
@@ -69,6 +70,7 @@ describe("RetentionSettings", () => {
     expect(calls.at(-1)).toEqual({ cmd: "prune_plan", rules: { keep_last: 1 } });
     expect(plan.textContent).toContain("Would remove 1 of 3 versions and 7 stored files (3.0 MiB)");
     expect(plan.textContent).toContain("about 2.9 MiB of the cache's 10.0 MiB returns");
+    expect(plan.textContent).toContain("4 stored files no kept version uses stay as the bases");
     expect(screen.getByTestId("prune-kept").textContent).toContain("1 kept: pinned");
     expect(screen.getByTestId("prune-removed").textContent).toContain("a@example.org 2.0");
 

@@ -158,6 +158,12 @@ function PlanSummary({ plan }: { plan: PrunePlan }) {
           ? "Nothing to remove: every version is kept."
           : `Would remove ${plan.removed.length} of ${countOf(plan.removed.length + plan.kept.length, "version")} and ${countOf(plan.blobs_removed, "stored file")} (${humanBytes(plan.blob_bytes_removed)}); about ${humanBytes(plan.estimated_bytes_returned)} of the cache's ${humanBytes(plan.file_bytes)} returns to the disk.`}
       </p>
+      {plan.blobs_kept_as_bases > 0 && (
+        <p className="muted">
+          {countOf(plan.blobs_kept_as_bases, "stored file")} no kept version uses stay as the bases kept files are stored
+          as changes against, which takes less space than storing those whole.
+        </p>
+      )}
       {plan.blobs_rewritten > 0 && (
         <p className="muted">
           {plan.blobs_rewritten} kept files were stored as changes against removed ones and are stored whole again
