@@ -1,6 +1,7 @@
 //! `vetter prune`, `vetter pin` and `vetter unpin`: shrinking the cache to what a reviewer
 //! still needs (the rules are `vetter_store::retention`'s).
 
+use crate::say;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -39,9 +40,9 @@ pub fn run(data_dir: &Path, args: &PruneArgs, json: bool) -> anyhow::Result<()> 
     if args.dry_run {
         let plan = store.prune_plan(rules, &[])?;
         if json {
-            println!("{}", serde_json::to_string_pretty(&plan)?);
+            say!("{}", serde_json::to_string_pretty(&plan)?);
         } else {
-            print!("{}", describe_plan(&plan, true));
+            say!("{}", describe_plan(&plan, true).trim_end());
         }
         return Ok(());
     }
@@ -68,11 +69,11 @@ pub fn run(data_dir: &Path, args: &PruneArgs, json: bool) -> anyhow::Result<()> 
     })?;
     bar.finish_and_clear();
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        say!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    print!("{}", describe_plan(&report.plan, false));
-    println!(
+    say!("{}", describe_plan(&report.plan, false).trim_end());
+    say!(
         "removed {} and {} ({} rewritten whole); the cache went from {} to {}",
         count_of(report.versions_removed, "version"),
         count_of(report.blobs_removed, "stored file"),
@@ -94,13 +95,13 @@ pub fn run_pin(data_dir: &Path, args: &PinArgs, pin: bool, json: bool) -> anyhow
     };
     let state = if pin { "pinned" } else { "not pinned" };
     if json {
-        println!(
+        say!(
             "{}",
             serde_json::json!({ "version": version.id, "pinned": pin, "changed": changed })
         );
     } else {
         let already = if changed { "" } else { "already " };
-        println!(
+        say!(
             "version {} ({} {}) is {already}{state}",
             version.id,
             printable(&version.guid),

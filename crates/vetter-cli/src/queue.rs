@@ -1,5 +1,6 @@
 //! `vetter queue [NAME]`: the synced queues, from the local cache (works offline).
 
+use crate::say;
 use std::path::Path;
 
 use clap::Args;
@@ -19,23 +20,23 @@ pub fn run(data_dir: &Path, args: &QueueArgs, json: bool) -> anyhow::Result<()> 
     let Some(name) = &args.name else {
         let queues = sync::local_queues(data_dir)?;
         if json {
-            println!("{}", serde_json::to_string_pretty(&queues)?);
+            say!("{}", serde_json::to_string_pretty(&queues)?);
         } else if queues.is_empty() {
-            println!("no queues cached: run `vetter sync`");
+            say!("no queues cached: run `vetter sync`");
         } else {
             for q in queues {
-                println!("{:<20} {:>5}", escape(&q.name), q.count);
+                say!("{:<20} {:>5}", escape(&q.name), q.count);
             }
         }
         return Ok(());
     };
     let entries = sync::local_entries(data_dir, Some(name))?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&entries)?);
+        say!("{}", serde_json::to_string_pretty(&entries)?);
         return Ok(());
     }
     if entries.is_empty() {
-        println!("queue {} has no cached entries", escape(name));
+        say!("queue {} has no cached entries", escape(name));
     }
     for e in entries {
         let file = match &e.file {
@@ -43,7 +44,7 @@ pub fn run(data_dir: &Path, args: &QueueArgs, json: bool) -> anyhow::Result<()> 
             LocalFileState::Quarantined { reason } => format!("QUARANTINED: {}", escape(reason)),
             LocalFileState::Pending => "not downloaded".to_owned(),
         };
-        println!(
+        say!(
             "{:<6} {:<28} {:<10} due {:<20} weight {:>4}  {}",
             e.id,
             escape(&e.addon_name),
@@ -52,7 +53,7 @@ pub fn run(data_dir: &Path, args: &QueueArgs, json: bool) -> anyhow::Result<()> 
             e.weight,
             file
         );
-        println!(
+        say!(
             "       reasons: {}  flags: {}",
             escape(&e.reasons.join(", ")),
             escape(&e.flags.join(", "))

@@ -1,5 +1,6 @@
 //! `vetter search`: regex or literal search over one cached version or all of them.
 
+use crate::say;
 use std::path::Path;
 
 use vetter_review::search::{SearchLimits, SearchQuery, SearchStop, search};
@@ -42,12 +43,12 @@ pub fn run(data_dir: &Path, args: &SearchArgs, json: bool) -> anyhow::Result<()>
     };
     let results = search(&mut store, &query, &SearchLimits::default())?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&results)?);
+        say!("{}", serde_json::to_string_pretty(&results)?);
         return Ok(());
     }
     for hit in &results.hits {
         for c in &hit.before {
-            println!(
+            say!(
                 "{}:{}-{}-{}",
                 hit.version_id,
                 printable(&hit.path),
@@ -57,7 +58,7 @@ pub fn run(data_dir: &Path, args: &SearchArgs, json: bool) -> anyhow::Result<()>
         }
         let cut = if hit.excerpt.start > 0 { "…" } else { "" };
         let tail = if hit.excerpt.cut { "…" } else { "" };
-        println!(
+        say!(
             "{}:{}:{}:{cut}{}{tail}",
             hit.version_id,
             printable(&hit.path),
@@ -65,7 +66,7 @@ pub fn run(data_dir: &Path, args: &SearchArgs, json: bool) -> anyhow::Result<()>
             printable(&hit.excerpt.text)
         );
         for c in &hit.after {
-            println!(
+            say!(
                 "{}:{}-{}-{}",
                 hit.version_id,
                 printable(&hit.path),
@@ -74,7 +75,7 @@ pub fn run(data_dir: &Path, args: &SearchArgs, json: bool) -> anyhow::Result<()>
             );
         }
         if args.context > 0 {
-            println!("--");
+            say!("--");
         }
     }
     if let Some(stop) = results.stopped {

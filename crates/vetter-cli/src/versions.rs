@@ -4,6 +4,7 @@
 //! different builds may claim one version string; notes under the table say which rows those
 //! are, which CRX signatures were not verified, and which paths had a top folder set aside.
 
+use crate::say;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -16,11 +17,11 @@ pub fn run(data_dir: &Path, json_output: bool) -> anyhow::Result<()> {
     let store = Store::open(data_dir)?;
     let versions = store.versions()?;
     if json_output {
-        println!("{}", serde_json::to_string_pretty(&versions)?);
+        say!("{}", serde_json::to_string_pretty(&versions)?);
         return Ok(());
     }
     if versions.is_empty() {
-        println!("no versions cached in {}", data_dir.display());
+        say!("no versions cached in {}", data_dir.display());
         return Ok(());
     }
     let rows: Vec<[String; 10]> = versions
@@ -68,9 +69,9 @@ pub fn run(data_dir: &Path, json_output: bool) -> anyhow::Result<()> {
         }
         out
     };
-    println!("{}", line(&header.map(String::from)));
+    say!("{}", line(&header.map(String::from)));
     for row in &rows {
-        println!("{}", line(row));
+        say!("{}", line(row));
     }
     let mut notes = notes(&versions);
     let pinned = store.pinned_versions()?;
@@ -82,9 +83,9 @@ pub fn run(data_dir: &Path, json_output: bool) -> anyhow::Result<()> {
         ));
     }
     if !notes.is_empty() {
-        println!();
+        say!();
         for note in notes {
-            println!("{note}");
+            say!("{note}");
         }
     }
     Ok(())

@@ -91,3 +91,40 @@ fn a_dry_run_says_what_would_go_and_the_prune_keeps_what_was_pinned() {
         String::from_utf8_lossy(&missing.stderr)
     );
 }
+
+#[test]
+fn listings_to_a_reader_that_has_gone_end_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let v1 = vetter_fixtures::mv3_addon();
+    let v2 = vetter_fixtures::next_version(&v1);
+    let mut args = vec!["import".to_owned()];
+    for (i, addon) in [&v1, &v2].iter().enumerate() {
+        let path = dir.path().join(format!("{i}.xpi"));
+        std::fs::write(&path, addon.to_xpi()).unwrap();
+        args.push(path.to_str().unwrap().to_owned());
+    }
+    ok(vetter(&data, &args.iter().map(String::as_str).collect::<Vec<_>>()));
+    // `vetter prune --dry-run | head -0`: the pipe's reading end is closed before the listing
+    // is written, so the write fails with a broken pipe, which must not be a panic.
+    for listing in [
+        &["prune", "--keep-last", "0", "--dry-run"][..],
+        &["versions"][..],
+        &["queue"][..],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vetter"))
+            .arg("--data-dir")
+            .arg(&data)
+            .args(listing)
+            .env_remove("VETTER_DATA_DIR")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{listing:?}: {:?} {stderr}", out.status);
+        assert!(!stderr.contains("panicked"), "{listing:?}: {stderr}");
+    }
+}
