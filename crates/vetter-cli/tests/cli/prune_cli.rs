@@ -104,7 +104,10 @@ fn listings_to_a_reader_that_has_gone_end_quietly() {
         std::fs::write(&path, addon.to_xpi()).unwrap();
         args.push(path.to_str().unwrap().to_owned());
     }
-    ok(vetter(&data, &args.iter().map(String::as_str).collect::<Vec<_>>()));
+    ok(vetter(
+        &data,
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    ));
     // `vetter prune --dry-run | head -0`: the pipe's reading end is closed before the listing
     // is written, so the write fails with a broken pipe, which must not be a panic.
     for listing in [
@@ -124,7 +127,11 @@ fn listings_to_a_reader_that_has_gone_end_quietly() {
         drop(child.stdout.take());
         let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{listing:?}: {:?} {stderr}", out.status);
+        assert!(
+            out.status.success(),
+            "{listing:?}: {:?} {stderr}",
+            out.status
+        );
         assert!(!stderr.contains("panicked"), "{listing:?}: {stderr}");
     }
 }
