@@ -1,7 +1,6 @@
 //! `vetter prune`, `vetter pin` and `vetter unpin`: shrinking the cache to what a reviewer
 //! still needs (the rules are `vetter_store::retention`'s).
 
-use crate::say;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -11,6 +10,7 @@ use vetter_store::Store;
 use vetter_store::retention::{KeepReason, PrunePlan, PruneProgress, RetentionRules};
 
 use crate::display::{count_of, human_bytes, printable};
+use crate::say;
 
 /// Arguments of `vetter prune`.
 #[derive(clap::Args)]

@@ -1,12 +1,12 @@
 //! `vetter queue [NAME]`: the synced queues, from the local cache (works offline).
 
-use crate::say;
 use std::path::Path;
 
 use clap::Args;
 use vetter_client::sync::{self, LocalFileState};
 
 use crate::display::printable as escape;
+use crate::say;
 
 /// Arguments of `vetter queue`.
 #[derive(Args)]

@@ -1,12 +1,12 @@
 //! `vetter search`: regex or literal search over one cached version or all of them.
 
-use crate::say;
 use std::path::Path;
 
 use vetter_review::search::{SearchLimits, SearchQuery, SearchStop, search};
 use vetter_store::Store;
 
 use crate::display::printable;
+use crate::say;
 
 /// Arguments of `vetter search`.
 #[derive(clap::Args)]

@@ -4,13 +4,13 @@
 //! different builds may claim one version string; notes under the table say which rows those
 //! are, which CRX signatures were not verified, and which paths had a top folder set aside.
 
-use crate::say;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use vetter_store::{PackageKind, Store, VersionInfo};
 
 use crate::display::{human_bytes, printable};
+use crate::say;
 
 /// Runs `vetter versions`.
 pub fn run(data_dir: &Path, json_output: bool) -> anyhow::Result<()> {

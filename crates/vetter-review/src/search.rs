@@ -5,8 +5,9 @@
 //! slow. Each distinct blob's text goes into a contentless SQLite FTS5 table with the trigram
 //! tokenizer; a search first reduces the pattern to the literal substrings every match must
 //! contain, asks the index which blobs contain all their trigrams (anywhere: the index keeps no
-//! positions), and only then runs the real regex on those blobs, on every core. The index only ever over-approximates (it ignores case and order), so
-//! the regex alone decides what is a hit and results equal a full scan.
+//! positions), and only then runs the real regex on those blobs, on every core. The index only
+//! ever over-approximates (it ignores case and order), so the regex alone decides what is a hit
+//! and results equal a full scan.
 //!
 //! Keeping in step with imports: imports, syncs and the app's background indexer call
 //! [`catch_up`] as soon as they have written, in resumable batches, and every search calls it
@@ -428,17 +429,14 @@ pub fn search(
     let (mut next_file, mut hits_ready) = (0, 0usize);
     // Blobs go to the workers in runs, so handing work between threads costs little beside
     // decoding a small file.
-    let runs: Vec<std::ops::Range<usize>> = (0..scan.len())
-        .step_by(SCAN_RUN)
-        .map(|start| start..(start + SCAN_RUN).min(scan.len()))
-        .collect();
+    let run = |r: usize| r * SCAN_RUN..((r + 1) * SCAN_RUN).min(scan.len());
     let outcome = vetter_diff::parallel::ordered(
-        runs.len(),
+        scan.len().div_ceil(SCAN_RUN),
         |r| {
             if started.elapsed() > limits.time_budget {
                 return Err(Halt::Stop(SearchStop::TimeBudget));
             }
-            Ok(runs[r].clone())
+            Ok(run(r))
         },
         |run: std::ops::Range<usize>| {
             run.map(|i| {
@@ -449,7 +447,7 @@ pub fn search(
             .collect::<Vec<Result<_, vetter_store::StoreError>>>()
         },
         |r, scanned| {
-            for (i, read) in runs[r].clone().zip(scanned) {
+            for (i, read) in run(r).zip(scanned) {
                 let (data, lines) = read.map_err(|e| Halt::Failed(e.into()))?;
                 if results.bytes_scanned + data.len() as u64 > limits.max_scan_bytes {
                     return Err(Halt::Stop(SearchStop::ByteBudget));

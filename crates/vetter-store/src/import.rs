@@ -372,15 +372,21 @@ impl Store {
         let mut done = 0u64;
         for chunk in prepare_chunks(&order) {
             let shas = parallel_map(chunk, |e| sha256_hex(&e.data));
-            let mut prepared = prepare_blobs(&tx, source_name, &mut finder, chunk, &shas)?;
+            let PreparedChunk {
+                existing,
+                mut fresh,
+            } = prepare_blobs(&tx, source_name, &mut finder, chunk, &shas)?;
             for (i, entry) in chunk.iter().enumerate() {
                 let sha256 = &shas[i];
-                let blob = match blob_id(&tx, sha256)? {
-                    Some(id) => id,
-                    None => {
-                        let ready = prepared
-                            .remove(&i)
-                            .expect("every content new to the cache was prepared");
+                let blob = match (existing[i], fresh.remove(&i)) {
+                    (Some(id), _) => id,
+                    // The same content as an entry before it in this chunk, stored by now.
+                    (None, None) => {
+                        blob_id(&tx, sha256)?.ok_or_else(|| StoreError::BlobNotFound {
+                            sha256: sha256.clone(),
+                        })?
+                    }
+                    (None, Some(ready)) => {
                         let stored = store_blob(
                             &tx,
                             source_name,
@@ -592,22 +598,32 @@ fn good_enough(frame: &[u8], data: &[u8]) -> bool {
     frame.len() <= data.len() / codec::DELTA_GOOD_ENOUGH_DIVISOR
 }
 
-/// Prepares the entries of `chunk` whose content the cache lacks (each content once), keyed by
-/// their index in `chunk`. First bases come from the previous version alone, which this import
-/// does not change, so preparing ahead picks exactly what storing one by one would.
+/// A chunk's entries as looked up and prepared: by index in the chunk, the blob the cache
+/// already holds for each, and what each content new to it needs (the first entry holding it).
+struct PreparedChunk {
+    existing: Vec<Option<i64>>,
+    fresh: HashMap<usize, Prepared>,
+}
+
+/// Prepares the entries of `chunk` whose content the cache lacks (each content once). First
+/// bases come from the previous version alone, which this import does not change, so
+/// preparing ahead picks exactly what storing one by one would.
 fn prepare_blobs(
     conn: &Connection,
     source_name: &str,
     finder: &mut BaseFinder,
     chunk: &[&ArchiveEntry],
     shas: &[String],
-) -> Result<HashMap<usize, Prepared>, StoreError> {
+) -> Result<PreparedChunk, StoreError> {
     let mut seen = HashSet::new();
     let mut fresh = Vec::new();
+    let mut existing = Vec::with_capacity(shas.len());
     for (i, sha) in shas.iter().enumerate() {
-        if blob_id(conn, sha)?.is_none() && seen.insert(sha.as_str()) {
+        let id = blob_id(conn, sha)?;
+        if id.is_none() && seen.insert(sha.as_str()) {
             fresh.push(i);
         }
+        existing.push(id);
     }
     let samples = parallel_map(&fresh, |&i| {
         let data = &chunk[i].data;
@@ -656,7 +672,10 @@ fn prepare_blobs(
         };
         out.insert(i, ready);
     }
-    Ok(out)
+    Ok(PreparedChunk {
+        existing,
+        fresh: out,
+    })
 }
 
 /// The first base for `path`: the same path's blob in the previous version or, for a path new

@@ -863,13 +863,18 @@ pub(crate) fn read_blob_id(conn: &Connection, id: i64) -> Result<Vec<u8>, StoreE
 /// shared by many deltas (the previous release of a file, for every later one) is decoded and
 /// verified once. Bounded: past its budget ([`BlobCache::MAX_BYTES`] unless made smaller) it
 /// starts afresh.
-#[derive(Default)]
 pub(crate) struct BlobCache {
     decoded: HashMap<i64, Arc<Vec<u8>>>,
     /// Bytes in `decoded`, kept as it grows (summing on every read cost a search seconds).
     held: usize,
-    /// Bytes kept at most; 0 means [`BlobCache::MAX_BYTES`].
+    /// Bytes kept at most.
     budget: usize,
+}
+
+impl Default for BlobCache {
+    fn default() -> Self {
+        BlobCache::with_budget(BlobCache::MAX_BYTES)
+    }
 }
 
 impl BlobCache {
@@ -878,12 +883,7 @@ impl BlobCache {
 
     /// Blob `id`, decoded and checked against its sha256 like [`read_blob_id`].
     pub(crate) fn read(&mut self, conn: &Connection, id: i64) -> Result<Arc<Vec<u8>>, StoreError> {
-        let budget = if self.budget == 0 {
-            Self::MAX_BYTES
-        } else {
-            self.budget
-        };
-        if self.held > budget {
+        if self.held > self.budget {
             self.decoded.clear();
             self.held = 0;
         }
@@ -893,8 +893,9 @@ impl BlobCache {
     /// A cache keeping at most `budget` bytes (one of several working side by side).
     pub(crate) fn with_budget(budget: usize) -> BlobCache {
         BlobCache {
+            decoded: HashMap::new(),
+            held: 0,
             budget,
-            ..BlobCache::default()
         }
     }
 

@@ -310,7 +310,8 @@ fn plan(
         }
     }
     let rows = blob_rows(conn)?;
-    let bases_kept = bases_worth_keeping(&rows, &live);
+    let whole = WholeRatio::of(&rows);
+    let bases_kept = bases_worth_keeping(&rows, &live, whole);
     let mut blobs_removed = 0;
     let mut blob_bytes_removed = 0;
     let mut dead: HashSet<i64> = HashSet::new();
@@ -321,7 +322,6 @@ fn plan(
             blob_bytes_removed += row.stored;
         }
     }
-    let (whole_raw, whole_stored) = whole_ratio(&rows);
     let mut blobs_rewritten = 0;
     let mut rewritten_bytes_now = 0;
     let mut rewritten_raw = 0u64;
@@ -332,11 +332,7 @@ fn plan(
             rewritten_raw += row.raw;
         }
     }
-    let rewritten_bytes_estimate = if whole_raw == 0 {
-        rewritten_raw
-    } else {
-        (rewritten_raw as u128 * whole_stored as u128 / whole_raw as u128) as u64
-    };
+    let rewritten_bytes_estimate = whole.estimate(rewritten_raw);
     let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
     let free_pages: i64 = conn.query_row("PRAGMA freelist_count", [], |r| r.get(0))?;
     let free_page_bytes = (page_size.max(0) as u64) * (free_pages.max(0) as u64);
@@ -384,25 +380,37 @@ fn blob_rows(conn: &Connection) -> Result<Vec<BlobRow>, StoreError> {
 
 /// Raw and stored bytes of the whole (non-delta) blobs: the cache's own compression ratio,
 /// which estimates what a delta takes once stored whole.
-fn whole_ratio(rows: &[BlobRow]) -> (u64, u64) {
-    rows.iter()
-        .filter(|r| r.bases[0].is_none())
-        .fold((0, 0), |(raw, stored), r| (raw + r.raw, stored + r.stored))
+#[derive(Clone, Copy)]
+struct WholeRatio {
+    raw: u64,
+    stored: u64,
+}
+
+impl WholeRatio {
+    /// The ratio of the whole blobs among `rows`.
+    fn of(rows: &[BlobRow]) -> WholeRatio {
+        let (raw, stored) = rows
+            .iter()
+            .filter(|r| r.bases[0].is_none())
+            .fold((0, 0), |(raw, stored), r| (raw + r.raw, stored + r.stored));
+        WholeRatio { raw, stored }
+    }
+
+    /// About what `raw` bytes take stored whole (`raw` itself in a cache with no whole blob).
+    fn estimate(self, raw: u64) -> u64 {
+        if self.raw == 0 {
+            raw
+        } else {
+            (raw as u128 * self.stored as u128 / self.raw as u128) as u64
+        }
+    }
 }
 
 /// The unused blobs (not in `live`) that stay as delta bases: those costing less space than
 /// storing whole the blobs that would still refer to them. Newest first, so a blob's
 /// dependents are settled before it (bases are always older); the plan and the prune itself
 /// both decide with this, on the same rows.
-fn bases_worth_keeping(rows: &[BlobRow], live: &HashSet<i64>) -> HashSet<i64> {
-    let (whole_raw, whole_stored) = whole_ratio(rows);
-    let whole_estimate = |raw: u64| {
-        if whole_raw == 0 {
-            raw
-        } else {
-            (raw as u128 * whole_stored as u128 / whole_raw as u128) as u64
-        }
-    };
+fn bases_worth_keeping(rows: &[BlobRow], live: &HashSet<i64>, whole: WholeRatio) -> HashSet<i64> {
     // What storing each blob whole would add, summed per base over the blobs that stay.
     let mut kept: HashSet<i64> = HashSet::new();
     let mut rewrite_cost: HashMap<i64, u64> = HashMap::new();
@@ -417,7 +425,7 @@ fn bases_worth_keeping(rows: &[BlobRow], live: &HashSet<i64>) -> HashSet<i64> {
             keep
         };
         if stays {
-            let extra = whole_estimate(row.raw).saturating_sub(row.stored);
+            let extra = whole.estimate(row.raw).saturating_sub(row.stored);
             for base in row.bases.iter().flatten() {
                 *rewrite_cost.entry(*base).or_default() += extra;
             }
@@ -596,7 +604,7 @@ impl Store {
                     .collect::<Result<_, _>>()?
             };
             let rows = blob_rows(conn)?;
-            let bases_kept = bases_worth_keeping(&rows, &live);
+            let bases_kept = bases_worth_keeping(&rows, &live, WholeRatio::of(&rows));
             rows.iter()
                 .rev()
                 .map(|r| r.id)
@@ -702,11 +710,11 @@ mod tests {
             row(9, [None, None], 4_000, 1_000),   // unused, nothing refers to it
         ];
         let live: HashSet<i64> = [3, 4, 5, 8].into();
-        let kept = bases_worth_keeping(&rows, &live);
+        let kept = bases_worth_keeping(&rows, &live, WholeRatio::of(&rows));
         // 1 (1,000 bytes) saves 1,800; 2 (10,000) saves only 900; 7 (100) saves 900, and then 6
         // (1,000) saves only 7's 900.
         assert_eq!(kept, [1, 7].into());
         let none: HashSet<i64> = HashSet::new();
-        assert!(bases_worth_keeping(&rows, &none).is_empty());
+        assert!(bases_worth_keeping(&rows, &none, WholeRatio::of(&rows)).is_empty());
     }
 }
