@@ -94,6 +94,16 @@ pub fn screenshot_dir() -> PathBuf {
     workspace_root().join("target").join("e2e-screenshots")
 }
 
+/// Prints a measuring test's figures and keeps them beside the screenshots as `file`, where
+/// the benchmark scripts and the docs pick them up.
+pub fn publish_figures(file: &str, lines: &[String]) -> Result<()> {
+    for line in lines {
+        println!("{line}");
+    }
+    std::fs::write(screenshot_dir().join(file), lines.join("\n") + "\n")?;
+    Ok(())
+}
+
 fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }

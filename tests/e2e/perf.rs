@@ -186,13 +186,7 @@ async fn review_of_pdfjs_paints_fast_and_scrolls_smoothly() -> Result<()> {
             &t,
         ));
         s.screenshot("review-pdfjs-wrapped").await?;
-        for line in &report {
-            println!("{line}");
-        }
-        std::fs::write(
-            harness::screenshot_dir().join("pdfjs-perf.txt"),
-            report.join("\n") + "\n",
-        )?;
+        harness::publish_figures("pdfjs-perf.txt", &report)?;
         s.close().await
     })
     .await

@@ -169,13 +169,7 @@ async fn year_sized_cache_paints_its_queue_and_opens_a_review() -> Result<()> {
                 web_hwm as f64 / 1024.0
             ),
         ];
-        for line in &report {
-            println!("{line}");
-        }
-        std::fs::write(
-            harness::screenshot_dir().join("year-app.txt"),
-            report.join("\n") + "\n",
-        )?;
+        harness::publish_figures("year-app.txt", &report)?;
         s.close().await
     })
     .await

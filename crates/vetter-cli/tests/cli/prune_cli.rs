@@ -19,6 +19,22 @@ fn versions(data: &std::path::Path) -> Vec<(i64, String)> {
         .collect()
 }
 
+/// Writes `addons` as XPIs into `dir` and imports them all with one `vetter import`.
+fn import_all(dir: &std::path::Path, data: &std::path::Path, addons: &[&vetter_fixtures::Addon]) {
+    let paths: Vec<String> = addons
+        .iter()
+        .enumerate()
+        .map(|(i, addon)| {
+            let path = dir.join(format!("{i}.xpi"));
+            std::fs::write(&path, addon.to_xpi()).unwrap();
+            path.to_str().unwrap().to_owned()
+        })
+        .collect();
+    let mut args = vec!["import"];
+    args.extend(paths.iter().map(String::as_str));
+    ok(vetter(data, &args));
+}
+
 #[test]
 fn a_dry_run_says_what_would_go_and_the_prune_keeps_what_was_pinned() {
     let dir = tempfile::tempdir().unwrap();
@@ -26,15 +42,7 @@ fn a_dry_run_says_what_would_go_and_the_prune_keeps_what_was_pinned() {
     let v1 = vetter_fixtures::mv3_addon();
     let v2 = vetter_fixtures::next_version(&v1);
     let v3 = vetter_fixtures::next_version(&v2);
-    let mut paths = Vec::new();
-    for (i, addon) in [&v1, &v2, &v3].iter().enumerate() {
-        let path = dir.path().join(format!("{i}.xpi"));
-        std::fs::write(&path, addon.to_xpi()).unwrap();
-        paths.push(path.to_str().unwrap().to_owned());
-    }
-    let mut args = vec!["import"];
-    args.extend(paths.iter().map(String::as_str));
-    ok(vetter(&data, &args));
+    import_all(dir.path(), &data, &[&v1, &v2, &v3]);
     let before = versions(&data);
     assert_eq!(before.len(), 3);
     let first = before[0].0.to_string();
@@ -98,16 +106,7 @@ fn listings_to_a_reader_that_has_gone_end_quietly() {
     let data = dir.path().join("data");
     let v1 = vetter_fixtures::mv3_addon();
     let v2 = vetter_fixtures::next_version(&v1);
-    let mut args = vec!["import".to_owned()];
-    for (i, addon) in [&v1, &v2].iter().enumerate() {
-        let path = dir.path().join(format!("{i}.xpi"));
-        std::fs::write(&path, addon.to_xpi()).unwrap();
-        args.push(path.to_str().unwrap().to_owned());
-    }
-    ok(vetter(
-        &data,
-        &args.iter().map(String::as_str).collect::<Vec<_>>(),
-    ));
+    import_all(dir.path(), &data, &[&v1, &v2]);
     // `vetter prune --dry-run | head -0`: the pipe's reading end is closed before the listing
     // is written, so the write fails with a broken pipe, which must not be a panic.
     for listing in [
