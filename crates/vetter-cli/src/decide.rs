@@ -15,6 +15,7 @@ use vetter_decision::{Action, Decision, DecisionInput, LineComment, guid_mismatc
 
 use crate::display::printable;
 use crate::outbox::{api_credentials, describe_push, note, server};
+use crate::say;
 
 /// `vetter decide` arguments.
 #[derive(Args)]
@@ -107,10 +108,10 @@ fn keep_for_amo(
         .context("the signing key is in the OS keyring, where `vetter login` put it")?;
     let kept = outbox.keep_local(target, &decision, &key)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&kept)?);
+        say!("{}", serde_json::to_string_pretty(&kept)?);
         return Ok(());
     }
-    println!(
+    say!(
         "kept {} {} on {} {} ({} channel) locally, signed by key {}: {} has no API for decisions",
         decision.action,
         decision.id,
@@ -120,10 +121,10 @@ fn keep_for_amo(
         kept.kid,
         target.amo
     );
-    println!("paste this on {} :", kept.review_url);
-    println!("-----");
-    println!("{}", printable_block(&kept.comment));
-    println!("-----");
+    say!("paste this on {} :", kept.review_url);
+    say!("-----");
+    say!("{}", printable_block(&kept.comment));
+    say!("-----");
     Ok(())
 }
 
@@ -160,7 +161,7 @@ pub fn run(data_dir: &Path, args: &DecideArgs, json: bool) -> anyhow::Result<()>
         .context("the signing key is in the OS keyring, where `vetter login` put it")?;
     let recorded = outbox.record(&server, &decision, &key)?;
     if !json {
-        println!(
+        say!(
             "recorded {} {} on {} {} (server version {}, file sha256 {}), signed by key {}",
             decision.action,
             decision.id,
@@ -177,16 +178,16 @@ pub fn run(data_dir: &Path, args: &DecideArgs, json: bool) -> anyhow::Result<()>
             .build()?;
         let summary = runtime.block_on(outbox.push(&server, &credentials))?;
         if !json {
-            println!("{}", describe_push(&summary));
+            say!("{}", describe_push(&summary));
         }
     }
     let entry = outbox.entry(&decision.id)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&entry)?);
+        say!("{}", serde_json::to_string_pretty(&entry)?);
     } else {
         match entry.state {
-            OutboxState::Accepted => println!("{}: accepted by {server}", decision.id),
-            OutboxState::Pending | OutboxState::Sending => println!(
+            OutboxState::Accepted => say!("{}: accepted by {server}", decision.id),
+            OutboxState::Pending | OutboxState::Sending => say!(
                 "{}: waiting in the outbox; `vetter sync` or `vetter outbox push` sends it",
                 decision.id
             ),

@@ -14,6 +14,7 @@ use vetter_client::fetch::{
 use vetter_protocol::auth::{API_KEY_ENV, API_SECRET_ENV, Credentials};
 
 use crate::display::printable;
+use crate::say;
 
 /// Arguments of `vetter fetch`.
 #[derive(Args)]
@@ -119,21 +120,21 @@ pub fn run(data_dir: &Path, args: &FetchArgs, json: bool) -> anyhow::Result<()> 
         )
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        say!("{}", serde_json::to_string_pretty(&report)?);
         if report.imported_ids().is_empty() {
             return Err(nothing(&report));
         }
         return Ok(());
     }
     let a = &report.addon;
-    println!(
+    say!(
         "{} ({}), AMO id {}: {}",
         printable(&a.name),
         printable(a.guid.as_deref().unwrap_or("no guid")),
         a.amo_id,
         printable(&a.page_url)
     );
-    println!(
+    say!(
         "{} versions listed (filter: {}){}",
         report.listed,
         report.filter,
@@ -144,7 +145,7 @@ pub fn run(data_dir: &Path, args: &FetchArgs, json: bool) -> anyhow::Result<()> 
         }
     );
     if let Some(capped) = &report.capped {
-        println!("{capped}");
+        say!("{capped}");
     }
     let mut skipped = 0;
     for v in &report.versions {
@@ -155,7 +156,7 @@ pub fn run(data_dir: &Path, args: &FetchArgs, json: bool) -> anyhow::Result<()> 
                 label,
                 already_cached,
                 findings,
-            } => println!(
+            } => say!(
                 "  {:<16} {:<18} {} as version {version_id}{}",
                 printable(label),
                 tag,
@@ -173,7 +174,7 @@ pub fn run(data_dir: &Path, args: &FetchArgs, json: bool) -> anyhow::Result<()> 
             ),
             VersionOutcome::Skipped { reason } => {
                 skipped += 1;
-                println!(
+                say!(
                     "  {:<16} {:<18} skipped: {}",
                     printable(&v.version),
                     tag,
@@ -183,7 +184,7 @@ pub fn run(data_dir: &Path, args: &FetchArgs, json: bool) -> anyhow::Result<()> 
         }
     }
     let ids = report.imported_ids();
-    println!(
+    say!(
         "{} of {} versions in the cache, {skipped} skipped; {} requests, {} KiB",
         ids.len(),
         report.versions.len(),
@@ -191,7 +192,7 @@ pub fn run(data_dir: &Path, args: &FetchArgs, json: bool) -> anyhow::Result<()> 
         report.bytes / 1024
     );
     if let [newest, older, ..] = ids.as_slice() {
-        println!("compare the newest two: vetter diff {older} {newest}");
+        say!("compare the newest two: vetter diff {older} {newest}");
     }
     if ids.is_empty() {
         return Err(nothing(&report));

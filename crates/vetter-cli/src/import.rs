@@ -16,6 +16,7 @@ use vetter_archive::Limits;
 use vetter_store::{ImportProgress, ImportSummary, PackageKind, Store};
 
 use crate::display::{human_bytes, printable};
+use crate::say;
 
 /// Imports below this many uncompressed bytes finish too fast for a bar to help.
 const BAR_THRESHOLD: u64 = 8 * 1024 * 1024;
@@ -43,7 +44,7 @@ pub fn run(data_dir: &Path, args: &ImportArgs, json_output: bool) -> anyhow::Res
         match result {
             Ok(summary) => {
                 if !json_output {
-                    println!("{}", describe(&summary));
+                    say!("{}", describe(&summary));
                 }
                 report.push(json!({ "file": path, "imported": summary }));
             }
@@ -63,7 +64,7 @@ pub fn run(data_dir: &Path, args: &ImportArgs, json_output: bool) -> anyhow::Res
         vetter_review::search::catch_up(&mut store)?;
     }
     if json_output {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        say!("{}", serde_json::to_string_pretty(&report)?);
     }
     match refused.len() {
         0 => Ok(()),

@@ -6,6 +6,7 @@ use vetter_review::links::links_for;
 use vetter_store::Store;
 
 use crate::display::printable;
+use crate::say;
 
 /// Arguments of `vetter links`.
 #[derive(clap::Args)]
@@ -19,11 +20,11 @@ pub fn run(data_dir: &Path, args: &LinksArgs, json: bool) -> anyhow::Result<()> 
     let mut store = Store::open(data_dir)?;
     let report = links_for(&mut store, &args.addon)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        say!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
     if report.links.is_empty() {
-        println!(
+        say!(
             "{}: no other cached add-on shares files or code with it",
             printable(&report.guid)
         );
@@ -31,7 +32,7 @@ pub fn run(data_dir: &Path, args: &LinksArgs, json: bool) -> anyhow::Result<()> 
     }
     for l in &report.links {
         let kind = if l.linked { "LINKED" } else { "libraries only" };
-        println!(
+        say!(
             "{} ({}) — {kind}, score {:.2}",
             printable(&l.guid),
             printable(&l.name),
@@ -43,7 +44,7 @@ pub fn run(data_dir: &Path, args: &LinksArgs, json: bool) -> anyhow::Result<()> 
             } else {
                 String::new()
             };
-            println!(
+            say!(
                 "  same bytes: {} = {} ({} bytes){lib}",
                 printable(&s.path),
                 printable(&s.other_path),
@@ -51,7 +52,7 @@ pub fn run(data_dir: &Path, args: &LinksArgs, json: bool) -> anyhow::Result<()> 
             );
         }
         for d in &l.near_duplicates {
-            println!(
+            say!(
                 "  near-identical code ({:.0}%): {} ~ {}",
                 d.similarity * 100.0,
                 printable(&d.path),

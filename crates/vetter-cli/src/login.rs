@@ -17,6 +17,8 @@ use vetter_decision::signing::SecretText;
 use vetter_protocol::auth::{API_KEY_ENV, API_SECRET_ENV};
 use vetter_protocol::routes::normalize_server;
 
+use crate::say;
+
 /// Arguments of `vetter login`.
 #[derive(Args)]
 pub struct LoginArgs {
@@ -79,7 +81,7 @@ pub fn run(data_dir: &Path, args: &LoginArgs, json: bool) -> anyhow::Result<()> 
         .with_context(|| format!("cannot log in to {server}"))?;
     sync::remember_server(data_dir, &outcome.server)?;
     if json {
-        println!("{}", serde_json::to_string(&outcome)?);
+        say!("{}", serde_json::to_string(&outcome)?);
     } else {
         let field = |name: &str| {
             outcome
@@ -95,7 +97,7 @@ pub fn run(data_dir: &Path, args: &LoginArgs, json: bool) -> anyhow::Result<()> 
             (true, false) => "created (kept local: this server takes no keys)",
             (false, false) => "kept local (this server takes no keys)",
         };
-        println!(
+        say!(
             "logged in to {server} as {} ({}), API key {}; signing key {} {key}",
             field("name"),
             field("username"),
@@ -103,7 +105,7 @@ pub fn run(data_dir: &Path, args: &LoginArgs, json: bool) -> anyhow::Result<()> 
             outcome.kid,
         );
         if outcome.kind == credentials::ServerKind::Amo {
-            println!(
+            say!(
                 "{server} is a plain AMO (no review routes): `vetter fetch` reads add-ons from it; \
                  decisions are signed and kept locally, with a comment to paste on its review page"
             );

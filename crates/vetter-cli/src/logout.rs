@@ -5,6 +5,8 @@ use std::path::Path;
 use clap::Args;
 use vetter_client::credentials::{KeyringStore, logout};
 
+use crate::say;
+
 /// `vetter logout` arguments.
 #[derive(Args)]
 pub struct LogoutArgs {
@@ -21,14 +23,14 @@ pub fn run(data_dir: &Path, args: &LogoutArgs, json: bool) -> anyhow::Result<()>
     };
     let removed = logout(&KeyringStore, &server)?;
     if json {
-        println!(
+        say!(
             "{}",
             serde_json::json!({"server": server, "removed_secrets": removed})
         );
     } else if removed == 0 {
-        println!("no secrets were stored for {server}");
+        say!("no secrets were stored for {server}");
     } else {
-        println!("removed {removed} secrets for {server} from the OS keyring");
+        say!("removed {removed} secrets for {server} from the OS keyring");
     }
     Ok(())
 }

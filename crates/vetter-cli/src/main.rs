@@ -124,11 +124,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Info => {
             let info = AppInfo::gather(&data_dir)?;
             if cli.json {
-                println!("{}", serde_json::to_string_pretty(&info)?);
+                say!("{}", serde_json::to_string_pretty(&info)?);
             } else {
-                println!("vetter {}", info.version);
-                println!("data folder: {}", info.data_dir);
-                println!("cache schema: {}", info.schema_version);
+                say!("vetter {}", info.version);
+                say!("data folder: {}", info.data_dir);
+                say!("cache schema: {}", info.schema_version);
             }
         }
         Command::Import(args) => import::run(&data_dir, &args, cli.json)?,

@@ -6,6 +6,7 @@ use vetter_review::notes::{NotePlacement, add_note, delete_note, notes_for, note
 use vetter_store::Store;
 
 use crate::display::printable;
+use crate::say;
 
 /// Arguments of `vetter notes`.
 #[derive(clap::Args)]
@@ -58,9 +59,9 @@ pub fn run(data_dir: &Path, args: &NotesArgs, json: bool) -> anyhow::Result<()> 
         } => {
             let id = add_note(&mut store, *version, path, *line, text)?;
             if json {
-                println!("{}", serde_json::json!({ "id": id }));
+                say!("{}", serde_json::json!({ "id": id }));
             } else {
-                println!("note {id} added on {}:{line}", printable(path));
+                say!("note {id} added on {}:{line}", printable(path));
             }
         }
         NotesCommand::List {
@@ -70,7 +71,7 @@ pub fn run(data_dir: &Path, args: &NotesArgs, json: bool) -> anyhow::Result<()> 
         } => {
             let notes = notes_for(&store, *version, path.as_deref())?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&notes)?);
+                say!("{}", serde_json::to_string_pretty(&notes)?);
             } else if *summary {
                 print!("{}", printable(&notes_summary(&notes)));
             } else {
@@ -88,14 +89,14 @@ pub fn run(data_dir: &Path, args: &NotesArgs, json: bool) -> anyhow::Result<()> 
                             format!(" (OUTDATED, from version {from_version})")
                         }
                     };
-                    println!("[{}] {at}{state}: {}", n.id, printable(&n.body));
+                    say!("[{}] {at}{state}: {}", n.id, printable(&n.body));
                 }
             }
         }
         NotesCommand::Delete { id } => {
             delete_note(&mut store, *id)?;
             if !json {
-                println!("note {id} deleted");
+                say!("note {id} deleted");
             }
         }
     }

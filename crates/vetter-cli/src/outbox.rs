@@ -10,6 +10,7 @@ use vetter_client::outbox::{Outbox, OutboxEntry, OutboxState, PushSummary};
 use vetter_protocol::auth::{API_KEY_ENV, API_SECRET_ENV, Credentials};
 
 use crate::display::printable;
+use crate::say;
 
 /// `vetter outbox` arguments.
 #[derive(Args)]
@@ -113,9 +114,9 @@ pub fn run(data_dir: &Path, args: &OutboxArgs, json: bool) -> anyhow::Result<()>
     if let Some(OutboxCommand::Push) = args.command {
         let summary = push(data_dir)?;
         if json {
-            println!("{}", serde_json::to_string_pretty(&summary)?);
+            say!("{}", serde_json::to_string_pretty(&summary)?);
         } else {
-            println!("{}", describe_push(&summary));
+            say!("{}", describe_push(&summary));
         }
         return Ok(());
     }
@@ -125,15 +126,15 @@ pub fn run(data_dir: &Path, args: &OutboxArgs, json: bool) -> anyhow::Result<()>
         entries.retain(|e| e.state.is_waiting());
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&entries)?);
+        say!("{}", serde_json::to_string_pretty(&entries)?);
         return Ok(());
     }
     if entries.is_empty() {
-        println!("the outbox is empty");
+        say!("the outbox is empty");
         return Ok(());
     }
     for e in &entries {
-        println!(
+        say!(
             "{}  {:<8}  {:<24}  {} {} (version {})  attempts {}  {}",
             e.decision.id,
             e.state.name(),

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use vetter_review::report::{audit_report, write_report};
 use vetter_store::Store;
 
+use crate::say;
+
 /// Arguments of `vetter report`.
 #[derive(clap::Args)]
 pub struct ReportArgs {
@@ -24,13 +26,13 @@ pub fn run(data_dir: &Path, args: &ReportArgs, json: bool) -> anyhow::Result<()>
     let report = audit_report(&store, args.old, args.new)?;
     let (html, md) = write_report(&report, &args.out)?;
     if json {
-        println!(
+        say!(
             "{}",
             serde_json::json!({ "html": html, "markdown": md, "report": report })
         );
     } else {
-        println!("wrote {}", html.display());
-        println!("wrote {}", md.display());
+        say!("wrote {}", html.display());
+        say!("wrote {}", md.display());
     }
     Ok(())
 }

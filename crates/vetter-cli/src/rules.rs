@@ -10,6 +10,7 @@ use vetter_rules::{
 use vetter_store::Store;
 
 use crate::display::printable;
+use crate::say;
 
 /// Arguments of `vetter rules`.
 #[derive(clap::Args)]
@@ -76,9 +77,9 @@ pub fn run(data_dir: &Path, args: &RulesArgs, json: bool) -> anyhow::Result<()> 
             };
             let info = add_rule_file(&store, &name, &source)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&info)?);
+                say!("{}", serde_json::to_string_pretty(&info)?);
             } else {
-                println!(
+                say!(
                     "rule file {} added: {} rule{}",
                     info.name,
                     info.rules,
@@ -89,10 +90,10 @@ pub fn run(data_dir: &Path, args: &RulesArgs, json: bool) -> anyhow::Result<()> 
         RulesCommand::List => {
             let files = rule_files(&store)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&files)?);
+                say!("{}", serde_json::to_string_pretty(&files)?);
             } else {
                 for f in &files {
-                    println!(
+                    say!(
                         "{}\t{}\t{} rules\t{} B\t{}\t{}",
                         f.name,
                         if f.enabled { "enabled" } else { "disabled" },
@@ -107,14 +108,14 @@ pub fn run(data_dir: &Path, args: &RulesArgs, json: bool) -> anyhow::Result<()> 
         RulesCommand::Remove { name } => {
             remove_rule_file(&store, name)?;
             if !json {
-                println!("rule file {name} removed");
+                say!("rule file {name} removed");
             }
         }
         RulesCommand::Enable { name } | RulesCommand::Disable { name } => {
             let enabled = matches!(args.command, RulesCommand::Enable { .. });
             set_rule_file_enabled(&store, name, enabled)?;
             if !json {
-                println!(
+                say!(
                     "rule file {name} {}",
                     if enabled { "enabled" } else { "disabled" }
                 );
@@ -128,7 +129,7 @@ pub fn run(data_dir: &Path, args: &RulesArgs, json: bool) -> anyhow::Result<()> 
                 scans.push(scan_version(&store, *id, &limits)?);
             }
             if json {
-                println!("{}", serde_json::to_string_pretty(&scans)?);
+                say!("{}", serde_json::to_string_pretty(&scans)?);
             } else {
                 let prefix = versions.len() > 1;
                 for scan in &scans {
@@ -181,7 +182,7 @@ fn print_scan(scan: &RuleScan, prefix: bool) {
             .as_deref()
             .map(|d| format!(" {}", printable(d)))
             .unwrap_or_default();
-        println!(
+        say!(
             "{lead}{}:{}:{} {} [{}]{description}",
             printable(&s.path),
             s.line,

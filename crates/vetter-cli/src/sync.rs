@@ -8,6 +8,8 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use vetter_client::sync::{self, SyncError, SyncOptions, SyncPhase, SyncProgress};
 
+use crate::say;
+
 /// Arguments of `vetter sync`.
 #[derive(Args)]
 pub struct SyncArgs {
@@ -44,7 +46,7 @@ pub fn run(data_dir: &Path, args: &SyncArgs, json: bool) -> anyhow::Result<()> {
     // Decisions made offline go out first, so the pull that follows sees the queues after them.
     let pushed = crate::outbox::push_to(data_dir, &server, &credentials)?;
     if !json {
-        println!("{}", crate::outbox::describe_push(&pushed));
+        say!("{}", crate::outbox::describe_push(&pushed));
     }
     let mut options = SyncOptions::new(&server, credentials, data_dir);
     options.concurrency = usize::from(args.concurrency);
@@ -75,9 +77,9 @@ pub fn run(data_dir: &Path, args: &SyncArgs, json: bool) -> anyhow::Result<()> {
     // other.
     vetter_review::search::catch_up(&mut vetter_store::Store::open(data_dir)?)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        say!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
-        println!(
+        say!(
             "synced {} queues from {server}: {} entries changed, {} removed, {} add-ons refreshed, {} XPIs downloaded, {} quarantined",
             summary.queues,
             summary.entries_changed,
@@ -86,7 +88,7 @@ pub fn run(data_dir: &Path, args: &SyncArgs, json: bool) -> anyhow::Result<()> {
             summary.downloaded,
             summary.quarantined
         );
-        println!(
+        say!(
             "{} requests, {} bytes received, {} retries; metadata {} ms, downloads {} ms",
             summary.requests,
             summary.bytes_received,
